@@ -1,0 +1,58 @@
+"""Turn a request's ``Image`` parameter into image bytes, with AWS's limits and errors."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from typing import Any
+
+from .exceptions import ImageTooLargeException, InvalidParameterException, InvalidS3ObjectException
+
+MAX_BYTES = 5 * 1024 * 1024  # Image.Bytes, raw
+MAX_S3_BYTES = 15 * 1024 * 1024  # an image stored in S3
+
+
+def image_bytes(image: Any, account_id: str, partition: str = "aws") -> bytes:
+    """The raw bytes of an ``Image`` structure (``Bytes`` or ``S3Object``)."""
+    if not isinstance(image, dict) or ("Bytes" in image) == ("S3Object" in image):
+        raise InvalidParameterException("Requested image should either contain bytes or s3 object.")
+    if "Bytes" in image:
+        return _decode_bytes(image["Bytes"])
+    return _read_s3(image["S3Object"], account_id, partition)
+
+
+def _decode_bytes(value: Any) -> bytes:
+    if isinstance(value, (bytes, bytearray)):
+        data = bytes(value)
+    else:
+        try:
+            data = base64.b64decode(value, validate=True)
+        except (binascii.Error, TypeError, ValueError):
+            raise InvalidParameterException("Image bytes are not valid base64.") from None
+    if len(data) > MAX_BYTES:
+        raise ImageTooLargeException(
+            f"Image size is too large. The image bytes are {len(data)} bytes; the maximum is {MAX_BYTES}."
+        )
+    return data
+
+
+def _read_s3(s3_object: Any, account_id: str, partition: str) -> bytes:
+    from moto.s3.models import s3_backends
+
+    unreachable = InvalidS3ObjectException(
+        "Unable to get object metadata from S3. Check object key, region and/or access permissions."
+    )
+    if not isinstance(s3_object, dict) or not s3_object.get("Bucket") or not s3_object.get("Name"):
+        raise unreachable
+    backend = s3_backends[account_id][partition]
+    try:
+        key = backend.get_object(s3_object["Bucket"], s3_object["Name"], version_id=s3_object.get("Version"))
+    except Exception:  # moto raises MissingBucket, MissingKey, InvalidVersion...
+        raise unreachable from None
+    if key is None or getattr(key, "is_delete_marker", False) or not hasattr(key, "value"):
+        raise unreachable
+    if key.size > MAX_S3_BYTES:
+        raise ImageTooLargeException(
+            f"Image size is too large. The S3 object is {key.size} bytes; the maximum is {MAX_S3_BYTES}."
+        )
+    return bytes(key.value)

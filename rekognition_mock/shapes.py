@@ -1,0 +1,158 @@
+"""Rekognition response shapes built from the face engine's measurements."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from .vision import Face
+
+# The 30 Rekognition landmark types and the iBUG-68 indices each one averages.
+# "left"/"right" are as seen in the image (eyeLeft is the eye on the image's left).
+LANDMARK_POINTS: dict[str, tuple[int, ...]] = {
+    "eyeLeft": (36, 37, 38, 39, 40, 41),
+    "eyeRight": (42, 43, 44, 45, 46, 47),
+    "nose": (30,),
+    "mouthLeft": (48,),
+    "mouthRight": (54,),
+    "leftEyeBrowLeft": (17,),
+    "leftEyeBrowRight": (21,),
+    "leftEyeBrowUp": (19,),
+    "rightEyeBrowLeft": (22,),
+    "rightEyeBrowRight": (26,),
+    "rightEyeBrowUp": (24,),
+    "leftEyeLeft": (36,),
+    "leftEyeRight": (39,),
+    "leftEyeUp": (37, 38),
+    "leftEyeDown": (40, 41),
+    "rightEyeLeft": (42,),
+    "rightEyeRight": (45,),
+    "rightEyeUp": (43, 44),
+    "rightEyeDown": (46, 47),
+    "noseLeft": (31,),
+    "noseRight": (35,),
+    "mouthUp": (51,),
+    "mouthDown": (57,),
+    "leftPupil": (37, 38, 40, 41),
+    "rightPupil": (43, 44, 46, 47),
+    "upperJawlineLeft": (0,),
+    "midJawlineLeft": (4,),
+    "chinBottom": (8,),
+    "midJawlineRight": (12,),
+    "upperJawlineRight": (16,),
+}
+DEFAULT_LANDMARKS = ("eyeLeft", "eyeRight", "mouthLeft", "mouthRight", "nose")
+
+# FaceDetail keys each DetectFaces/IndexFaces attribute name adds to the default set.
+ATTRIBUTE_KEYS: dict[str, str] = {
+    "AGE_RANGE": "AgeRange",
+    "BEARD": "Beard",
+    "EMOTIONS": "Emotions",
+    "EYE_DIRECTION": "EyeDirection",
+    "EYEGLASSES": "Eyeglasses",
+    "EYES_OPEN": "EyesOpen",
+    "GENDER": "Gender",
+    "MOUTH_OPEN": "MouthOpen",
+    "MUSTACHE": "Mustache",
+    "FACE_OCCLUDED": "FaceOccluded",
+    "SMILE": "Smile",
+    "SUNGLASSES": "Sunglasses",
+}
+DEFAULT_KEYS = ("BoundingBox", "Landmarks", "Pose", "Quality", "Confidence")
+
+
+def requested_keys(attributes: list[str] | None) -> tuple[set[str], bool]:
+    """The optional FaceDetail keys asked for, and whether all 30 landmarks are wanted.
+
+    ``None``/``[]``/``["DEFAULT"]`` → the default set; ``"ALL"`` anywhere → everything;
+    single names add their key to the default set.
+    """
+    names = set(attributes or ["DEFAULT"])
+    if "ALL" in names:
+        return set(ATTRIBUTE_KEYS.values()), True
+    return {ATTRIBUTE_KEYS[n] for n in names if n in ATTRIBUTE_KEYS}, False
+
+
+def bounding_box(face: Face, width: int, height: int) -> dict[str, float]:
+    """Box as ratios of the image; may fall outside 0–1 for faces cut by the edge."""
+    return {
+        "Width": number(face.width / width),
+        "Height": number(face.height / height),
+        "Left": number(face.left / width),
+        "Top": number(face.top / height),
+    }
+
+
+def landmarks(face: Face, width: int, height: int, names: tuple[str, ...] | None = None) -> list[dict[str, Any]]:
+    """Named landmarks as ratios of the image."""
+    out = []
+    for name in names or tuple(LANDMARK_POINTS):
+        x, y = face.landmarks[list(LANDMARK_POINTS[name])].mean(axis=0)
+        out.append({"Type": name, "X": number(x / width), "Y": number(y / height)})
+    return out
+
+
+def pose(face: Face) -> dict[str, float]:
+    return {"Roll": number(face.roll), "Yaw": number(face.yaw), "Pitch": number(face.pitch)}
+
+
+def quality(face: Face) -> dict[str, float]:
+    return {"Brightness": number(face.brightness), "Sharpness": number(face.sharpness)}
+
+
+def face_detail(face: Face, width: int, height: int, attributes: list[str] | None = None) -> dict[str, Any]:
+    """A ``FaceDetail`` with the keys that ``attributes`` asks for, in AWS's order."""
+    extra, all_landmarks = requested_keys(attributes)
+    a = face.attributes
+    detail: dict[str, Any] = {"BoundingBox": bounding_box(face, width, height)}
+    optional: dict[str, Any] = {
+        "AgeRange": {"Low": a.age_low, "High": a.age_high},
+        "Smile": _flag(a.smile),
+        "Eyeglasses": _flag(a.eyeglasses),
+        "Sunglasses": _flag(a.sunglasses),
+        "Gender": {"Value": "Male" if a.gender_male.value else "Female", "Confidence": number(a.gender_male.confidence)},
+        "Beard": _flag(a.beard),
+        "Mustache": _flag(a.mustache),
+        "EyesOpen": _flag(a.eyes_open),
+        "MouthOpen": _flag(a.mouth_open),
+        "Emotions": emotions(face),
+    }
+    for key, value in optional.items():
+        if key in extra:
+            detail[key] = value
+    detail["Landmarks"] = landmarks(face, width, height, None if all_landmarks else DEFAULT_LANDMARKS)
+    detail["Pose"] = pose(face)
+    detail["Quality"] = quality(face)
+    detail["Confidence"] = number(face.confidence)
+    if "FaceOccluded" in extra:
+        detail["FaceOccluded"] = _flag(a.face_occluded)
+    if "EyeDirection" in extra:
+        detail["EyeDirection"] = {"Yaw": number(a.eye_yaw), "Pitch": number(a.eye_pitch), "Confidence": number(a.eye_confidence)}
+    return detail
+
+
+def emotions(face: Face) -> list[dict[str, Any]]:
+    return [{"Type": name, "Confidence": number(score)} for name, score in face.attributes.emotions]
+
+
+def compared_face(face: Face, width: int, height: int) -> dict[str, Any]:
+    """A ``ComparedFace`` (CompareFaces matches and unmatched faces)."""
+    return {
+        "BoundingBox": bounding_box(face, width, height),
+        "Confidence": number(face.confidence),
+        "Landmarks": landmarks(face, width, height, DEFAULT_LANDMARKS),
+        "Pose": pose(face),
+        "Quality": quality(face),
+        "Emotions": emotions(face),
+        "Smile": _flag(face.attributes.smile),
+    }
+
+
+def _flag(flag: Any) -> dict[str, Any]:
+    return {"Value": bool(flag.value), "Confidence": number(flag.confidence)}
+
+
+def number(value: float | np.floating) -> float:
+    """A plain float rounded like AWS's responses (they carry ~7 significant digits)."""
+    return float(round(float(value), 6))

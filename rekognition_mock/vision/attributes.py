@@ -1,0 +1,143 @@
+"""Facial attributes estimated from landmark geometry and pixels.
+
+These are measurements, not a trained classifier: eye and mouth opening from the
+landmarks, a smile from the mouth's shape, emotions from those. Age and gender get
+rough geometric guesses with low confidence until trained models replace them.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+from . import geometry
+
+
+@dataclass(frozen=True)
+class Flag:
+    """A yes/no attribute and how sure the estimate is (50–100)."""
+
+    value: bool
+    confidence: float
+
+
+@dataclass(frozen=True)
+class FaceAttributes:
+    """Every attribute Rekognition's FaceDetail can carry, estimated for one face."""
+
+    age_low: int
+    age_high: int
+    smile: Flag
+    eyeglasses: Flag
+    sunglasses: Flag
+    gender_male: Flag
+    beard: Flag
+    mustache: Flag
+    eyes_open: Flag
+    mouth_open: Flag
+    face_occluded: Flag
+    emotions: tuple[tuple[str, float], ...]
+    eye_yaw: float
+    eye_pitch: float
+    eye_confidence: float
+
+
+def _flag(evidence: float) -> Flag:
+    """Evidence in (-∞, ∞), positive meaning yes, to a Flag with logistic confidence."""
+    p = 1.0 / (1.0 + math.exp(-evidence))
+    return Flag(p >= 0.5, 100.0 * max(p, 1.0 - p))
+
+
+def estimate(points: np.ndarray, rgb: np.ndarray, pose: tuple[float, float, float]) -> FaceAttributes:
+    """Estimate attributes from 68 landmarks (image pixels), the image and the pose."""
+    ear = geometry.eye_aspect_ratio(points)
+    opening = geometry.mouth_opening(points)
+    lift = geometry.mouth_corner_lift(points)
+    width = geometry.mouth_width_ratio(points)
+    eyes_open = _flag((ear - 0.18) * 40.0)
+    mouth_open = _flag((opening - 0.12) * 30.0)
+    smile = _flag((lift - 0.02) * 40.0 + (width - 0.55) * 10.0)
+    lower = _lower_face_darkness(points, rgb)
+    beard = _flag((lower - 0.18) * 12.0)
+    mustache = _flag((lower - 0.22) * 10.0)
+    eye_region = _eye_region_darkness(points, rgb)
+    sunglasses = _flag((eye_region - 0.80) * 12.0)
+    eyeglasses = _flag((eye_region - 0.75) * 6.0)
+    jaw_ratio = float(np.linalg.norm(points[4] - points[12]) / max(1e-6, np.linalg.norm(points[0] - points[16])))
+    gender_male = _flag((jaw_ratio - 0.80) * 10.0)
+    face_occluded = _flag(-2.0 - abs(pose[1]) / 30.0)
+    emotions = _emotions(smile, mouth_open, ear)
+    eye_yaw, eye_pitch = _gaze(points)
+    low = int(round(22 + 40 * min(1.0, lower)))  # rough: facial hair and shadows read as older
+    return FaceAttributes(
+        age_low=low,
+        age_high=low + 12,
+        smile=smile,
+        eyeglasses=eyeglasses,
+        sunglasses=sunglasses,
+        gender_male=gender_male,
+        beard=beard,
+        mustache=mustache,
+        eyes_open=eyes_open,
+        mouth_open=mouth_open,
+        face_occluded=face_occluded,
+        emotions=emotions,
+        eye_yaw=eye_yaw,
+        eye_pitch=eye_pitch,
+        eye_confidence=min(99.0, 50.0 + 200.0 * ear),
+    )
+
+
+def _region_mean(rgb: np.ndarray, pts: np.ndarray) -> float:
+    height, width = rgb.shape[:2]
+    x0, y0 = np.clip(pts.min(axis=0).astype(int), 0, [width - 1, height - 1])
+    x1, y1 = np.clip(pts.max(axis=0).astype(int) + 1, 1, [width, height])
+    if x1 <= x0 or y1 <= y0:
+        return 0.5
+    return float(rgb[y0:y1, x0:x1].mean() / 255.0)
+
+
+def _lower_face_darkness(points: np.ndarray, rgb: np.ndarray) -> float:
+    """How much darker chin and upper lip are than the cheeks (0 = same)."""
+    cheeks = (_region_mean(rgb, points[[1, 2, 31, 41]]) + _region_mean(rgb, points[[14, 15, 35, 46]])) / 2
+    chin = _region_mean(rgb, points[[6, 7, 8, 9, 10, 57]])
+    return max(0.0, (cheeks - chin) / max(cheeks, 1e-6))
+
+
+def _eye_region_darkness(points: np.ndarray, rgb: np.ndarray) -> float:
+    """How much darker the eye regions are than the cheeks (0 = same, 1 = black)."""
+    cheeks = (_region_mean(rgb, points[[1, 2, 31, 41]]) + _region_mean(rgb, points[[14, 15, 35, 46]])) / 2
+    eyes = (_region_mean(rgb, points[36:42]) + _region_mean(rgb, points[42:48])) / 2
+    return max(0.0, (cheeks - eyes) / max(cheeks, 1e-6))
+
+
+def _emotions(smile: Flag, mouth_open: Flag, ear: float) -> tuple[tuple[str, float], ...]:
+    happy = smile.confidence if smile.value else 100.0 - smile.confidence
+    surprised = (mouth_open.confidence if mouth_open.value else 100 - mouth_open.confidence) * min(1.0, ear / 0.35)
+    calm = max(0.0, 100.0 - happy - surprised / 2)
+    rest = max(0.0, 100.0 - happy - surprised - calm) / 5
+    scores = {
+        "HAPPY": happy,
+        "CALM": calm,
+        "SURPRISED": surprised,
+        "SAD": rest,
+        "CONFUSED": rest,
+        "ANGRY": rest,
+        "DISGUSTED": rest,
+        "FEAR": rest,
+    }
+    total = sum(scores.values()) or 1.0
+    ordered = sorted(scores.items(), key=lambda kv: kv[1], reverse=True)
+    return tuple((name, 100.0 * value / total) for name, value in ordered)
+
+
+def _gaze(points: np.ndarray) -> tuple[float, float]:
+    """Eye direction from where the pupil centroid sits between the eye corners."""
+    yaw = 0.0
+    for eye in (points[36:42], points[42:48]):
+        centre = eye.mean(axis=0)
+        mid = (eye[0] + eye[3]) / 2
+        yaw += float((centre[0] - mid[0]) / max(1e-6, np.linalg.norm(eye[0] - eye[3])))
+    return yaw * 45.0, 0.0

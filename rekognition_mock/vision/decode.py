@@ -1,0 +1,94 @@
+"""Image bytes to an RGB pixel array: format sniffing, EXIF orientation, mode conversion."""
+
+from __future__ import annotations
+
+import io
+import warnings
+
+import numpy as np
+from PIL import Image, ImageOps, UnidentifiedImageError
+
+JPEG_MAGIC = b"\xff\xd8\xff"
+PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
+
+
+class ImageDecodeError(ValueError):
+    """The bytes are not an image this engine can read.
+
+    ``reason`` is one of ``"format"`` (not JPEG or PNG), ``"corrupt"`` (truncated or
+    damaged), ``"too_large"`` (more pixels than allowed) or ``"too_small"``.
+    """
+
+    def __init__(self, reason: str, detail: str) -> None:
+        super().__init__(detail)
+        self.reason = reason
+
+
+def sniff_format(data: bytes) -> str | None:
+    """Return ``"JPEG"`` or ``"PNG"`` from the leading bytes, else ``None``."""
+    if data.startswith(JPEG_MAGIC):
+        return "JPEG"
+    if data.startswith(PNG_MAGIC):
+        return "PNG"
+    return None
+
+
+def read_size(data: bytes) -> tuple[int, int]:
+    """Width and height from the header only, without decoding pixels."""
+    fmt = sniff_format(data)
+    if fmt is None:
+        raise ImageDecodeError("format", "Image is neither JPEG nor PNG")
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+            with Image.open(io.BytesIO(data), formats=[fmt]) as im:
+                return im.size
+    except Image.DecompressionBombError:
+        raise ImageDecodeError("too_large", "Image has too many pixels") from None
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as exc:
+        raise ImageDecodeError("corrupt", f"Unreadable {fmt}: {exc}") from None
+
+
+def decode_rgb(data: bytes, max_side: int = 10000, min_side: int = 1) -> np.ndarray:
+    """Decode JPEG/PNG bytes into an upright ``H×W×3`` uint8 array.
+
+    EXIF orientation is applied; RGBA, palette, greyscale and 16-bit images become
+    8-bit RGB (alpha is composited over white). Images with a side above ``max_side``
+    are refused before their pixels are decoded.
+    """
+    fmt = sniff_format(data)
+    if fmt is None:
+        raise ImageDecodeError("format", "Image is neither JPEG nor PNG")
+    width, height = read_size(data)
+    if max(width, height) > max_side:
+        raise ImageDecodeError("too_large", f"Image is {width}x{height}, above {max_side} px")
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+            with Image.open(io.BytesIO(data), formats=[fmt]) as im:
+                im.load()
+                im = ImageOps.exif_transpose(im)
+                rgb = _to_rgb(im)
+    except ImageDecodeError:
+        raise
+    except Exception as exc:  # Pillow raises many types for damaged files
+        raise ImageDecodeError("corrupt", f"Unreadable {fmt}: {exc}") from None
+    if min(rgb.shape[:2]) < min_side:
+        raise ImageDecodeError("too_small", f"Image is {rgb.shape[1]}x{rgb.shape[0]}")
+    return rgb
+
+
+def _to_rgb(im: Image.Image) -> np.ndarray:
+    if im.mode in ("I;16", "I;16B", "I;16L", "I"):
+        arr = np.asarray(im, dtype=np.float64)
+        top = 65535.0 if arr.max() > 255 else 255.0
+        grey = np.clip(arr * (255.0 / top), 0, 255).astype(np.uint8)
+        return np.ascontiguousarray(np.repeat(grey[:, :, None], 3, axis=2))
+    if im.mode == "F":
+        grey = np.clip(np.asarray(im), 0, 255).astype(np.uint8)
+        return np.ascontiguousarray(np.repeat(grey[:, :, None], 3, axis=2))
+    if im.mode in ("RGBA", "LA", "PA") or (im.mode == "P" and "transparency" in im.info):
+        rgba = im.convert("RGBA")
+        background = Image.new("RGBA", rgba.size, (255, 255, 255, 255))
+        im = Image.alpha_composite(background, rgba)
+    return np.ascontiguousarray(np.asarray(im.convert("RGB"), dtype=np.uint8))

@@ -1,0 +1,203 @@
+"""The face engine: image bytes in, faces (box, landmarks, pose, quality, descriptor) out.
+
+Knows nothing about AWS. Results are cached by the SHA-256 of the image bytes and the
+engine settings, so the same bytes are analysed once per process; descriptors are
+computed only when asked for, once per image.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import threading
+from collections import OrderedDict
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from . import attributes as attrs
+from . import detection, geometry, quality, weights
+from .config import EngineConfig
+from .decode import decode_rgb
+
+
+@dataclass
+class Face:
+    """One detected face. Coordinates are pixels of the upright image."""
+
+    left: float
+    top: float
+    right: float
+    bottom: float
+    score: float
+    confidence: float
+    landmarks: np.ndarray  # 68×2 float, iBUG order
+    roll: float
+    yaw: float
+    pitch: float
+    brightness: float
+    sharpness: float
+    attributes: attrs.FaceAttributes
+    descriptor: np.ndarray | None = None  # 128 float32, filled on demand
+
+    @property
+    def width(self) -> float:
+        return self.right - self.left
+
+    @property
+    def height(self) -> float:
+        return self.bottom - self.top
+
+    @property
+    def area(self) -> float:
+        return max(0.0, self.width) * max(0.0, self.height)
+
+
+@dataclass
+class Analysis:
+    """What the engine found in one image."""
+
+    key: str
+    width: int
+    height: int
+    faces: list[Face]  # largest first
+    _descriptors_done: bool = field(default=False, repr=False)
+
+
+class FaceEngine:
+    """Detects and describes faces, caching by image content."""
+
+    def __init__(self, config: EngineConfig | None = None, cache_size: int = 256, pixel_cache_size: int = 4):
+        self.config = config or EngineConfig()
+        self._cache: OrderedDict[str, Analysis] = OrderedDict()
+        self._pixels: OrderedDict[str, np.ndarray] = OrderedDict()
+        self._cache_size = cache_size
+        self._pixel_cache_size = pixel_cache_size
+        self._lock = threading.RLock()
+        self._key_locks: dict[str, threading.Lock] = {}
+
+    def content_key(self, data: bytes) -> str:
+        """Hex digest identifying the bytes under this engine's settings."""
+        digest = hashlib.sha256(data)
+        digest.update(repr(self.config.cache_key).encode())
+        return digest.hexdigest()
+
+    def analyze(self, data: bytes, descriptors: bool = False) -> Analysis:
+        """Faces in the image ``data`` (JPEG/PNG bytes), largest first.
+
+        Raises :class:`~rekognition_mock.vision.decode.ImageDecodeError` for bytes that
+        are not a readable JPEG or PNG. With ``descriptors=True`` every face carries
+        its 128-d descriptor.
+        """
+        key = self.content_key(data)
+        with self._key_lock(key):
+            analysis = self._cached(key)
+            if analysis is None:
+                rgb = decode_rgb(data)
+                analysis = self._analyze_pixels(key, rgb)
+                self._remember(key, analysis, rgb)
+            if descriptors and not analysis._descriptors_done:
+                rgb = self._pixels_for(key, data)
+                self._describe(analysis, rgb)
+        return analysis
+
+    def _key_lock(self, key: str) -> threading.Lock:
+        with self._lock:
+            lock = self._key_locks.get(key)
+            if lock is None:
+                if len(self._key_locks) > 4 * self._cache_size:
+                    self._key_locks = {k: v for k, v in self._key_locks.items() if v.locked()}
+                lock = self._key_locks[key] = threading.Lock()
+            return lock
+
+    def _cached(self, key: str) -> Analysis | None:
+        with self._lock:
+            analysis = self._cache.get(key)
+            if analysis is not None:
+                self._cache.move_to_end(key)
+            return analysis
+
+    def _remember(self, key: str, analysis: Analysis, rgb: np.ndarray) -> None:
+        with self._lock:
+            self._cache[key] = analysis
+            while len(self._cache) > self._cache_size:
+                self._cache.popitem(last=False)
+            self._pixels[key] = rgb
+            while len(self._pixels) > self._pixel_cache_size:
+                self._pixels.popitem(last=False)
+
+    def _pixels_for(self, key: str, data: bytes) -> np.ndarray:
+        with self._lock:
+            rgb = self._pixels.get(key)
+        return rgb if rgb is not None else decode_rgb(data)
+
+    def _analyze_pixels(self, key: str, rgb: np.ndarray) -> Analysis:
+        height, width = rgb.shape[:2]
+        found = detection.detect(rgb, self.config)
+        faces = [self._measure(rgb, d) for d in found]
+        faces.sort(key=lambda f: f.area, reverse=True)
+        return Analysis(key=key, width=width, height=height, faces=faces)
+
+    def _measure(self, rgb: np.ndarray, det: detection.Detection) -> Face:
+        points = landmarks_68(rgb, det)
+        roll, yaw, pitch = geometry.head_pose(points)
+        grey = quality.face_crop_grey(rgb, (det.left, det.top, det.right, det.bottom))
+        return Face(
+            left=det.left,
+            top=det.top,
+            right=det.right,
+            bottom=det.bottom,
+            score=det.score,
+            confidence=detection.confidence_from_score(det.score, self.config.detector),
+            landmarks=points,
+            roll=roll,
+            yaw=yaw,
+            pitch=pitch,
+            brightness=quality.brightness(grey),
+            sharpness=quality.sharpness(grey),
+            attributes=attrs.estimate(points, rgb, (roll, yaw, pitch)),
+        )
+
+    def _describe(self, analysis: Analysis, rgb: np.ndarray) -> None:
+        import dlib
+
+        if analysis.faces:
+            shapes = dlib.full_object_detections([_to_shape(rgb, f) for f in analysis.faces])
+            encoder = weights.face_encoder()
+            with encoder.lock:
+                vectors = encoder.model.compute_face_descriptor(rgb, shapes)
+            for face, vector in zip(analysis.faces, vectors):
+                face.descriptor = np.asarray(vector, dtype=np.float32)
+        analysis._descriptors_done = True
+
+
+def landmarks_68(rgb: np.ndarray, det: detection.Detection) -> np.ndarray:
+    """The 68 iBUG landmarks for a detected face, as a ``68×2`` float array."""
+    import dlib
+
+    rect = dlib.rectangle(round(det.left), round(det.top), round(det.right) - 1, round(det.bottom) - 1)
+    predictor = weights.shape_predictor_68()
+    with predictor.lock:
+        shape = predictor.model(rgb, rect)
+    return np.array([(p.x, p.y) for p in shape.parts()], dtype=np.float64)
+
+
+def _to_shape(rgb: np.ndarray, face: Face):
+    import dlib
+
+    rect = dlib.rectangle(round(face.left), round(face.top), round(face.right) - 1, round(face.bottom) - 1)
+    points = dlib.points([dlib.point(round(x), round(y)) for x, y in face.landmarks])
+    return dlib.full_object_detection(rect, points)
+
+
+_ENGINES: dict[EngineConfig, FaceEngine] = {}
+_ENGINES_LOCK = threading.Lock()
+
+
+def get_engine(config: EngineConfig | None = None) -> FaceEngine:
+    """The process-wide engine for ``config`` (one per distinct configuration)."""
+    config = config or EngineConfig()
+    with _ENGINES_LOCK:
+        engine = _ENGINES.get(config)
+        if engine is None:
+            engine = _ENGINES[config] = FaceEngine(config)
+        return engine

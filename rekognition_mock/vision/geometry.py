@@ -1,0 +1,98 @@
+"""Geometry from the 68 iBUG landmarks: head pose and named points."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+# A generic 3-D face (millimetres, x to the subject's left as seen in the image's
+# right, y up, z towards the camera), at the iBUG indices below. Widely published
+# anthropometric averages; only their proportions matter for the fit.
+_MODEL_INDICES = np.array([30, 8, 36, 45, 48, 54, 27, 33, 39, 42])
+_MODEL_POINTS = np.array(
+    [
+        [0.0, 0.0, 0.0],  # nose tip
+        [0.0, -63.6, -12.5],  # chin
+        [-43.3, 32.7, -26.0],  # outer corner, image-left eye
+        [43.3, 32.7, -26.0],  # outer corner, image-right eye
+        [-28.9, -28.9, -24.1],  # mouth corner, image-left
+        [28.9, -28.9, -24.1],  # mouth corner, image-right
+        [0.0, 34.0, -20.0],  # nose bridge, between the eyes
+        [0.0, -8.0, -10.0],  # base of the nose
+        [-14.0, 32.0, -24.0],  # inner corner, image-left eye
+        [14.0, 32.0, -24.0],  # inner corner, image-right eye
+    ]
+)
+
+
+def head_pose(points: np.ndarray) -> tuple[float, float, float]:
+    """Roll, yaw and pitch in degrees from 68 landmarks (``68×2``, image pixels).
+
+    Fits a scaled orthographic projection of the generic 3-D face by least squares,
+    orthonormalises the rotation and reads Euler angles from it. Roll is positive when
+    the face leans clockwise in the image, yaw positive when the face turns towards the
+    image's right, pitch positive when the face looks up.
+    """
+    image = points[_MODEL_INDICES].astype(np.float64)
+    image = image * np.array([1.0, -1.0])  # y up, like the model
+    model = _MODEL_POINTS - _MODEL_POINTS.mean(axis=0)
+    image = image - image.mean(axis=0)
+    # image ≈ model @ M, M is 3×2 = scale * first two rows of R, transposed
+    m, *_ = np.linalg.lstsq(model, image, rcond=None)
+    r1, r2 = m[:, 0], m[:, 1]
+    s1, s2 = np.linalg.norm(r1), np.linalg.norm(r2)
+    if s1 < 1e-9 or s2 < 1e-9:
+        return 0.0, 0.0, 0.0
+    r1, r2 = r1 / s1, r2 / s2
+    r2 = r2 - r1 * np.dot(r1, r2)
+    r2 /= np.linalg.norm(r2)
+    r3 = np.cross(r1, r2)
+    rot = np.vstack([r1, r2, r3])
+    pitch = math.degrees(math.atan2(-rot[1, 2], rot[2, 2]))
+    yaw = math.degrees(math.asin(max(-1.0, min(1.0, rot[0, 2]))))
+    roll_fit = math.degrees(math.atan2(-rot[0, 1], rot[0, 0]))
+    del roll_fit  # the eye line gives a steadier roll than the fit
+    return eye_line_roll(points), yaw, pitch
+
+
+def eye_line_roll(points: np.ndarray) -> float:
+    """Angle of the line through the two eye centres, degrees, clockwise positive."""
+    left = points[36:42].mean(axis=0)
+    right = points[42:48].mean(axis=0)
+    return math.degrees(math.atan2(right[1] - left[1], right[0] - left[0]))
+
+
+def eye_aspect_ratio(points: np.ndarray) -> float:
+    """Mean eye opening (height / width) of both eyes; about 0.3 open, below 0.15 shut."""
+
+    def one(eye: np.ndarray) -> float:
+        width = np.linalg.norm(eye[0] - eye[3])
+        height = (np.linalg.norm(eye[1] - eye[5]) + np.linalg.norm(eye[2] - eye[4])) / 2
+        return float(height / width) if width > 0 else 0.0
+
+    return (one(points[36:42]) + one(points[42:48])) / 2
+
+
+def mouth_opening(points: np.ndarray) -> float:
+    """Gap between the inner lips relative to mouth width."""
+    width = np.linalg.norm(points[60] - points[64])
+    gap = np.linalg.norm(points[62] - points[66])
+    return float(gap / width) if width > 0 else 0.0
+
+
+def mouth_width_ratio(points: np.ndarray) -> float:
+    """Mouth width relative to the distance between the outer eye corners."""
+    eyes = np.linalg.norm(points[36] - points[45])
+    mouth = np.linalg.norm(points[48] - points[54])
+    return float(mouth / eyes) if eyes > 0 else 0.0
+
+
+def mouth_corner_lift(points: np.ndarray) -> float:
+    """How far the mouth corners sit above the lip centre, relative to mouth width."""
+    width = np.linalg.norm(points[48] - points[54])
+    if width <= 0:
+        return 0.0
+    centre_y = (points[51][1] + points[57][1]) / 2
+    corners_y = (points[48][1] + points[54][1]) / 2
+    return float((centre_y - corners_y) / width)

@@ -1,0 +1,325 @@
+"""Build test images from the photos in ``<repo>/fixtures/`` at run time.
+
+Plain functions only (no pytest fixtures here), numpy + Pillow only.  Every
+builder returns ``bytes`` and is memoised with :func:`functools.lru_cache`,
+so tests may call them as often as they like.  All output is deterministic:
+any randomness comes from a seeded ``numpy.random.default_rng``.
+
+Nothing here touches the network; everything is derived from the three
+photos in ``fixtures/`` (see ``fixtures/README.md`` for their provenance).
+"""
+
+from __future__ import annotations
+
+import io
+import struct
+import zlib
+from functools import lru_cache
+from pathlib import Path
+
+import numpy as np
+from PIL import Image, ImageEnhance, ImageFilter, ImageOps
+
+FIXTURES_DIR = Path(__file__).resolve().parents[1] / "fixtures"
+
+#: Default portrait used by the single-face builders.
+DEFAULT_FACE = "grace_hopper.jpg"
+
+_PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+_EXIF_ORIENTATION = 0x0112
+
+
+# --------------------------------------------------------------------------
+# helpers
+# --------------------------------------------------------------------------
+
+
+def fixture_path(name: str) -> Path:
+    """Path of a file in ``<repo>/fixtures/``; raises if it does not exist."""
+    path = FIXTURES_DIR / name
+    if not path.is_file():
+        raise FileNotFoundError(f"no fixture named {name!r} in {FIXTURES_DIR}")
+    return path
+
+
+@lru_cache(maxsize=None)
+def fixture_bytes(name: str) -> bytes:
+    """Raw bytes of a file in ``<repo>/fixtures/``."""
+    return fixture_path(name).read_bytes()
+
+
+def _rgb(name: str) -> Image.Image:
+    """A fresh, upright, RGB copy of a fixture photo (safe to mutate)."""
+    with Image.open(io.BytesIO(fixture_bytes(name))) as im:
+        im = ImageOps.exif_transpose(im)
+        return im.convert("RGB")
+
+
+def _encode(im: Image.Image, fmt: str, **params) -> bytes:
+    buf = io.BytesIO()
+    im.save(buf, fmt, **params)
+    return buf.getvalue()
+
+
+def _jpeg(im: Image.Image, quality: int = 90, **params) -> bytes:
+    return _encode(im.convert("RGB") if im.mode not in ("RGB", "L") else im,
+                   "JPEG", quality=quality, **params)
+
+
+def _resize_to_height(im: Image.Image, height: int) -> Image.Image:
+    width = max(1, round(im.width * height / im.height))
+    return im.resize((width, height), Image.Resampling.LANCZOS)
+
+
+# --------------------------------------------------------------------------
+# faces / no faces
+# --------------------------------------------------------------------------
+
+
+@lru_cache(maxsize=None)
+def two_person_composite(height: int = 512, gap: int = 32) -> bytes:
+    """astronaut.jpg and grace_hopper.jpg side by side on one canvas (JPEG).
+
+    Both photos are scaled to ``height`` pixels; the astronaut is on the left,
+    Grace Hopper on the right, separated by a ``gap``-pixel mid-grey strip.
+    """
+    left = _resize_to_height(_rgb("astronaut.jpg"), height)
+    right = _resize_to_height(_rgb("grace_hopper.jpg"), height)
+    canvas = Image.new("RGB", (left.width + gap + right.width, height), (128, 128, 128))
+    canvas.paste(left, (0, 0))
+    canvas.paste(right, (left.width + gap, 0))
+    return _jpeg(canvas, 90)
+
+
+@lru_cache(maxsize=None)
+def face_free() -> bytes:
+    """A real photo with no face in it (coffee.jpg, unchanged)."""
+    return fixture_bytes("coffee.jpg")
+
+
+@lru_cache(maxsize=None)
+def augmented(name: str = DEFAULT_FACE, mirror: bool = False) -> bytes:
+    """The same person, made different: for "same person compares >= 90" tests.
+
+    Slight asymmetric crop (the faces in the fixture photos stay well inside),
+    resize to 90 %, brightness +10 %, Gaussian blur radius 0.5, JPEG q80.
+    ``mirror=True`` also flips it left-right, for a larger (still same-person)
+    descriptor distance.  Measured dlib descriptor distances to the original:
+    grace_hopper 0.086 (0.147 mirrored), astronaut 0.126 (0.233 mirrored);
+    different people are ~0.69 apart.
+    """
+    im = _rgb(name)
+    if mirror:
+        im = ImageOps.mirror(im)
+    w, h = im.size
+    # Fractions chosen so that the detected faces in astronaut.jpg
+    # (x 34-52 %, y 15-32 %) and grace_hopper.jpg (x 35-71 %, y 23-54 %)
+    # remain fully inside the crop.
+    box = (round(w * 0.05), round(h * 0.04), round(w * 0.95), round(h * 0.94))
+    im = im.crop(box)
+    im = im.resize((round(im.width * 0.9), round(im.height * 0.9)), Image.Resampling.LANCZOS)
+    im = ImageEnhance.Brightness(im).enhance(1.10)
+    im = im.filter(ImageFilter.GaussianBlur(radius=0.5))
+    return _jpeg(im, 80)
+
+
+# --------------------------------------------------------------------------
+# formats and encodings
+# --------------------------------------------------------------------------
+
+
+@lru_cache(maxsize=None)
+def exif_rotated(name: str = DEFAULT_FACE, orientation: int = 6) -> bytes:
+    """A JPEG stored sideways whose EXIF Orientation tag makes it upright.
+
+    The pixels are rotated so that a viewer honouring the tag (e.g.
+    :func:`PIL.ImageOps.exif_transpose`) shows the original upright photo.
+    Supported orientations: 6 (stored rotated 90° counter-clockwise, viewer
+    turns it clockwise) and 8 (the reverse).
+    """
+    upright = _rgb(name)
+    if orientation == 6:
+        stored = upright.transpose(Image.Transpose.ROTATE_90)  # 90° CCW
+    elif orientation == 8:
+        stored = upright.transpose(Image.Transpose.ROTATE_270)  # 90° CW
+    else:
+        raise ValueError("orientation must be 6 or 8")
+    exif = Image.Exif()
+    exif[_EXIF_ORIENTATION] = orientation
+    data = _jpeg(stored, 90, exif=exif.tobytes())
+
+    # Self-check: the raw pixels are sideways, the transposed view is upright.
+    with Image.open(io.BytesIO(data)) as check:
+        if check.getexif().get(_EXIF_ORIENTATION) != orientation:
+            raise RuntimeError("EXIF orientation tag was not written")
+        if check.size != (upright.height, upright.width):
+            raise RuntimeError("stored image is not sideways")
+        if ImageOps.exif_transpose(check).size != upright.size:
+            raise RuntimeError("exif_transpose does not restore the upright size")
+    return data
+
+
+@lru_cache(maxsize=None)
+def rgba_png(name: str = DEFAULT_FACE, border: int = 24, border_alpha: int = 96) -> bytes:
+    """RGBA PNG: fully opaque except a semi-transparent ``border``-px frame."""
+    im = _rgb(name)
+    alpha = np.full((im.height, im.width), border_alpha, dtype=np.uint8)
+    alpha[border:im.height - border, border:im.width - border] = 255
+    im.putalpha(Image.fromarray(alpha, "L"))
+    return _encode(im, "PNG")
+
+
+@lru_cache(maxsize=None)
+def grayscale_png(name: str = DEFAULT_FACE) -> bytes:
+    """8-bit greyscale (mode "L") PNG."""
+    return _encode(_rgb(name).convert("L"), "PNG")
+
+
+@lru_cache(maxsize=None)
+def png16(name: str = DEFAULT_FACE) -> bytes:
+    """16-bit greyscale PNG (opens in Pillow as mode "I;16")."""
+    grey = np.asarray(_rgb(name).convert("L"), dtype=np.uint16) * 257  # 0..65535
+    im = Image.fromarray(grey.astype("<u2"))
+    if im.mode != "I;16":  # older Pillow maps uint16 arrays to other modes
+        im = Image.frombytes("I;16", (grey.shape[1], grey.shape[0]), grey.astype("<u2").tobytes())
+    return _encode(im, "PNG")
+
+
+@lru_cache(maxsize=None)
+def gif_bytes(name: str = DEFAULT_FACE) -> bytes:
+    """A real GIF of a photo (a format Rekognition does not accept)."""
+    im = _rgb(name).quantize(colors=256, method=Image.Quantize.MEDIANCUT, dither=Image.Dither.NONE)
+    return _encode(im, "GIF")
+
+
+@lru_cache(maxsize=None)
+def one_pixel_jpeg() -> bytes:
+    """A valid 1x1 JPEG."""
+    return _jpeg(Image.new("RGB", (1, 1), (200, 150, 120)), 90)
+
+
+# --------------------------------------------------------------------------
+# broken or hostile input
+# --------------------------------------------------------------------------
+
+
+@lru_cache(maxsize=None)
+def truncated_jpeg(name: str = DEFAULT_FACE, fraction: float = 0.6) -> bytes:
+    """The first 60 % of a valid JPEG's bytes (no EOI marker)."""
+    data = fixture_bytes(name)
+    return data[: int(len(data) * fraction)]
+
+
+@lru_cache(maxsize=None)
+def corrupt_jpeg(name: str = DEFAULT_FACE, keep: int = 200, seed: int = 1234) -> bytes:
+    """A JPEG whose first ``keep`` bytes are real (SOI, JFIF header) and the
+    rest is seeded random garbage of the same total length.
+
+    For grace_hopper.jpg the default ``keep=200`` cuts inside the quantisation
+    tables, before the frame header, so ``PIL.Image.open`` raises
+    ``UnidentifiedImageError``.  With ``keep=451`` (all headers up to and
+    including SOS) the file opens as a 512x600 JPEG and ``load()`` fails with
+    ``OSError``.
+    """
+    data = fixture_bytes(name)
+    rng = np.random.default_rng(seed)
+    garbage = rng.integers(0, 256, size=len(data) - keep, dtype=np.uint8).tobytes()
+    return data[:keep] + garbage
+
+
+@lru_cache(maxsize=None)
+def not_an_image() -> bytes:
+    """Plain text, no image format at all."""
+    return b"hello, I am not an image"
+
+
+@lru_cache(maxsize=None)
+def text_named_jpeg() -> bytes:
+    """Text content meant to be uploaded under a ``.jpg`` name / key.
+
+    The point is that the content, not the name, decides what an image is.
+    """
+    return not_an_image()
+
+
+@lru_cache(maxsize=None)
+def big_jpeg(min_bytes: int = 6 * 1024 * 1024, seed: int = 42) -> bytes:
+    """A valid JPEG of at least ``min_bytes`` (seeded RGB noise, quality 95)."""
+    rng = np.random.default_rng(seed)
+    side = max(64, int((min_bytes / 2.0) ** 0.5))  # noise at q95 ~ 3 bytes/px
+    while True:
+        noise = rng.integers(0, 256, size=(side, side, 3), dtype=np.uint8)
+        data = _jpeg(Image.fromarray(noise, "RGB"), 95, subsampling=0)
+        if len(data) >= min_bytes:
+            return data
+        side = int(side * 1.25) + 1
+
+
+@lru_cache(maxsize=None)
+def big_png(min_bytes: int = 6 * 1024 * 1024, seed: int = 43) -> bytes:
+    """A valid PNG of at least ``min_bytes`` (seeded RGB noise, incompressible)."""
+    rng = np.random.default_rng(seed)
+    side = max(64, int((min_bytes / 3.0) ** 0.5) + 16)  # ~3 bytes/px
+    while True:
+        noise = rng.integers(0, 256, size=(side, side, 3), dtype=np.uint8)
+        data = _encode(Image.fromarray(noise, "RGB"), "PNG", compress_level=1)
+        if len(data) >= min_bytes:
+            return data
+        side = int(side * 1.25) + 1
+
+
+def _png_chunk(kind: bytes, payload: bytes) -> bytes:
+    return (struct.pack(">I", len(payload)) + kind + payload
+            + struct.pack(">I", zlib.crc32(kind + payload) & 0xFFFFFFFF))
+
+
+@lru_cache(maxsize=None)
+def decompression_bomb_png(width: int = 20000, height: int = 20000) -> bytes:
+    """A small, valid PNG whose header declares ``width`` x ``height`` pixels.
+
+    1-bit greyscale, all black.  The IDAT is produced by streaming the
+    all-zero scanlines through :func:`zlib.compressobj`, so the ~50 MB of raw
+    scanlines (for 20000x20000) are never held in memory at once.  For the
+    default size the file is ~50 KB and ``PIL.Image.open`` raises
+    ``PIL.Image.DecompressionBombError`` (400 Mpx > 2 x MAX_IMAGE_PIXELS).
+    """
+    bit_depth, colour_type = 1, 0
+    ihdr = struct.pack(">IIBBBBB", width, height, bit_depth, colour_type, 0, 0, 0)
+    row = b"\x00" * (1 + (width * bit_depth + 7) // 8)  # filter byte 0 + zero pixels
+    rows_per_batch = max(1, (1 << 20) // len(row))  # feed ~1 MB at a time
+    batch = row * rows_per_batch
+    comp = zlib.compressobj(9)
+    parts = []
+    remaining = height
+    while remaining:
+        n = min(rows_per_batch, remaining)
+        parts.append(comp.compress(batch if n == rows_per_batch else row * n))
+        remaining -= n
+    parts.append(comp.flush())
+    return (_PNG_SIGNATURE + _png_chunk(b"IHDR", ihdr)
+            + _png_chunk(b"IDAT", b"".join(parts)) + _png_chunk(b"IEND", b""))
+
+
+# --------------------------------------------------------------------------
+# poor-quality faces (for quality filters)
+# --------------------------------------------------------------------------
+
+
+@lru_cache(maxsize=None)
+def tiny_face(name: str = DEFAULT_FACE, width: int = 64) -> bytes:
+    """The photo downscaled to ``width`` px wide, so the face is tiny (JPEG)."""
+    im = _rgb(name)
+    height = max(1, round(im.height * width / im.width))
+    return _jpeg(im.resize((width, height), Image.Resampling.LANCZOS), 90)
+
+
+@lru_cache(maxsize=None)
+def dark(name: str = DEFAULT_FACE, factor: float = 0.08) -> bytes:
+    """The photo at 8 % brightness (JPEG)."""
+    return _jpeg(ImageEnhance.Brightness(_rgb(name)).enhance(factor), 90)
+
+
+@lru_cache(maxsize=None)
+def blurred(name: str = DEFAULT_FACE, radius: float = 8) -> bytes:
+    """The photo with a Gaussian blur of ``radius`` 8 (JPEG)."""
+    return _jpeg(_rgb(name).filter(ImageFilter.GaussianBlur(radius=radius)), 90)
