@@ -7,6 +7,7 @@ answered by the face engine.
 
 from __future__ import annotations
 
+import threading
 from typing import Any
 
 import numpy as np
@@ -14,12 +15,30 @@ from moto.core.base_backend import BackendDict
 from moto.rekognition.models import RekognitionBackend as MotoRekognitionBackend
 
 from . import image_source, quality_filter, shapes
-from .exceptions import ImageTooLargeException, InvalidImageFormatException, InvalidParameterException
+from .collections import (
+    FACE_MODEL_VERSION,
+    Collection,
+    collection_arn,
+    decode_token,
+    encode_token,
+    face_id_for,
+    image_id_for,
+)
+from .exceptions import (
+    ImageTooLargeException,
+    InvalidImageFormatException,
+    InvalidParameterException,
+    ResourceAlreadyExistsException,
+    ResourceNotFoundException,
+)
+from .facestore import StoredFace
 from .settings import engine
-from .vision import Analysis, ImageDecodeError, similarity_from_distance
+from .vision import Analysis, Face, ImageDecodeError, distance_for_similarity, similarity_from_distance
 
 MIN_IMAGE_SIDE = 80  # Rekognition refuses images smaller than 80 px on a side
 MAX_FACES = 100  # DetectFaces reports the 100 largest faces; CompareFaces compares 100
+DEFAULT_PAGE = 1000
+MAX_SEARCH_RESULTS = 4096
 
 
 class RekognitionBackend(MotoRekognitionBackend):
@@ -27,6 +46,8 @@ class RekognitionBackend(MotoRekognitionBackend):
 
     def __init__(self, region_name: str, account_id: str) -> None:
         super().__init__(region_name, account_id)
+        self.collections: dict[str, Collection] = {}
+        self._lock = threading.RLock()
 
     # -- images -----------------------------------------------------------------
 
@@ -89,6 +110,186 @@ class RekognitionBackend(MotoRekognitionBackend):
             "FaceMatches": matches,
             "UnmatchedFaces": unmatched,
         }
+
+
+    # -- collections ----------------------------------------------------------------
+
+    def _collection(self, collection_id: str) -> Collection:
+        collection = self.collections.get(collection_id)
+        if collection is None:
+            raise ResourceNotFoundException(f"The collection id: {collection_id} does not exist")
+        return collection
+
+    def _collection_by_arn(self, arn: str) -> Collection:
+        for collection in list(self.collections.values()):
+            if collection.arn == arn:
+                return collection
+        raise ResourceNotFoundException(f"The resource {arn} does not exist")
+
+    def create_collection(self, collection_id: str, tags: dict[str, str] | None = None) -> Collection:
+        with self._lock:
+            if collection_id in self.collections:
+                raise ResourceAlreadyExistsException(f"The collection id: {collection_id} already exists")
+            arn = collection_arn(self.partition, self.region_name, self.account_id, collection_id)
+            collection = Collection(collection_id, arn, tags=dict(tags or {}))
+            self.collections[collection_id] = collection
+            return collection
+
+    def describe_collection(self, collection_id: str) -> Collection:
+        return self._collection(collection_id)
+
+    def delete_collection(self, collection_id: str) -> None:
+        with self._lock:
+            self._collection(collection_id)
+            del self.collections[collection_id]
+
+    def list_collections(self, next_token: str | None, max_results: int | None) -> tuple[list[str], str | None]:
+        names = sorted(self.collections)
+        if next_token:
+            after = decode_token(next_token, "collections", self.account_id)
+            names = [n for n in names if n > str(after)]
+        limit = max_results or DEFAULT_PAGE
+        page = names[:limit]
+        token = encode_token("collections", self.account_id, page[-1]) if len(names) > limit else None
+        return page, token
+
+    def tag_resource(self, arn: str, tags: dict[str, str]) -> None:
+        with self._lock:
+            self._collection_by_arn(arn).tags.update(tags)
+
+    def untag_resource(self, arn: str, keys: list[str]) -> None:
+        with self._lock:
+            collection = self._collection_by_arn(arn)
+            for key in keys:
+                collection.tags.pop(key, None)
+
+    def list_tags_for_resource(self, arn: str) -> dict[str, str]:
+        return dict(self._collection_by_arn(arn).tags)
+
+    # -- faces in collections --------------------------------------------------------
+
+    def index_faces(
+        self,
+        collection_id: str,
+        image: Any,
+        external_image_id: str | None,
+        detection_attributes: list[str] | None,
+        max_faces: int | None,
+        quality_filter_level: str,
+    ) -> dict[str, Any]:
+        """Detect faces and store the ones that pass the quality bar, largest first."""
+        collection = self._collection(collection_id)
+        analysis = self.analyze_image(image, descriptors=True)
+        image_id = image_id_for(analysis.content_sha256)
+        limit = min(max_faces or MAX_FACES, MAX_FACES)
+        reasons = {i: quality_filter.rejection_reasons(f, quality_filter_level) for i, f in enumerate(analysis.faces)}
+        passing = [i for i in range(len(analysis.faces)) if not reasons[i]]
+        # Over the limit, the lowest quality goes first, then the smallest.
+        ranked = sorted(
+            passing,
+            key=lambda i: (quality_filter.passes(analysis.faces[i], "MEDIUM"), analysis.faces[i].area),
+            reverse=True,
+        )
+        for i in ranked[limit:]:
+            reasons[i] = ["EXCEEDS_MAX_FACES"]
+        chosen = sorted(ranked[:limit])  # engine order is largest first
+        w, h = analysis.width, analysis.height
+        face_ids = [face_id_for(collection_id, image_id, external_image_id, i) for i in chosen]
+        if chosen:
+            faces = [analysis.faces[i] for i in chosen]
+            collection.faces.add(
+                face_ids,
+                image_id,
+                external_image_id,
+                np.stack([f.descriptor for f in faces]),
+                np.array([_box_tuple(f, w, h) for f in faces], dtype=np.float32),
+                np.array([f.confidence for f in faces], dtype=np.float32),
+            )
+        records = []
+        for i, face_id in zip(chosen, face_ids):
+            face = analysis.faces[i]
+            record_face = {
+                "FaceId": face_id,
+                "BoundingBox": shapes.bounding_box(face, w, h),
+                "ImageId": image_id,
+                "ExternalImageId": external_image_id,
+                "Confidence": shapes.number(face.confidence),
+            }
+            if external_image_id is None:
+                del record_face["ExternalImageId"]
+            records.append({"Face": record_face, "FaceDetail": shapes.face_detail(face, w, h, detection_attributes)})
+        unindexed = [
+            {"Reasons": reasons[i], "FaceDetail": shapes.face_detail(analysis.faces[i], w, h, detection_attributes)}
+            for i in range(len(analysis.faces))
+            if reasons[i]
+        ]
+        return {"FaceRecords": records, "FaceModelVersion": FACE_MODEL_VERSION, "UnindexedFaces": unindexed}
+
+    def list_faces(
+        self,
+        collection_id: str,
+        next_token: str | None,
+        max_results: int | None,
+        face_ids: list[str] | None,
+        user_id: str | None,
+    ) -> tuple[list[StoredFace], str | None]:
+        collection = self._collection(collection_id)
+        after = 0
+        if next_token:
+            position = decode_token(next_token, "faces", collection.arn)
+            if not isinstance(position, int):
+                raise InvalidParameterException("Invalid pagination token")
+            after = position
+        faces, last = collection.faces.page(after, max_results or DEFAULT_PAGE, face_ids, user_id)
+        token = encode_token("faces", collection.arn, last) if last is not None else None
+        return faces, token
+
+    def delete_faces(self, collection_id: str, face_ids: list[str]) -> tuple[list[str], list[dict[str, Any]]]:
+        collection = self._collection(collection_id)
+        unique = list(dict.fromkeys(face_ids))
+        deleted = collection.faces.delete(unique)
+        gone = set(deleted)
+        failed = [{"FaceId": fid, "Reasons": ["FACE_NOT_FOUND"]} for fid in unique if fid not in gone]
+        return deleted, failed
+
+    def search_faces(
+        self, collection_id: str, face_id: str, max_faces: int | None, threshold: float
+    ) -> list[tuple[StoredFace, float]]:
+        collection = self._collection(collection_id)
+        query = collection.faces.descriptor(face_id)
+        if query is None:
+            raise InvalidParameterException("faceId was not found in the collection.")
+        return self._matches(collection, query, max_faces, threshold, exclude=face_id)
+
+    def search_faces_by_image(
+        self,
+        collection_id: str,
+        image: Any,
+        max_faces: int | None,
+        threshold: float,
+        quality_filter_level: str,
+    ) -> tuple[Face, Analysis, list[tuple[StoredFace, float]]]:
+        collection = self._collection(collection_id)
+        analysis = self.analyze_image(image, descriptors=True)
+        faces = [f for f in analysis.faces if quality_filter.passes(f, quality_filter_level)]
+        if not faces:
+            raise InvalidParameterException("There are no faces in the image. Should be at least 1.")
+        probe = faces[0]
+        return probe, analysis, self._matches(collection, probe.descriptor, max_faces, threshold)
+
+    @staticmethod
+    def _matches(
+        collection: Collection, query: np.ndarray, max_faces: int | None, threshold: float, exclude: str | None = None
+    ) -> list[tuple[StoredFace, float]]:
+        hits = collection.faces.search(
+            query, distance_for_similarity(threshold), max_faces or MAX_SEARCH_RESULTS, exclude=exclude
+        )
+        return [(face, float(similarity_from_distance(d))) for face, d in hits]
+
+
+def _box_tuple(face: Face, width: int, height: int) -> tuple[float, float, float, float]:
+    box = shapes.bounding_box(face, width, height)
+    return box["Width"], box["Height"], box["Left"], box["Top"]
 
 
 rekognition_backends = BackendDict(RekognitionBackend, "rekognition")

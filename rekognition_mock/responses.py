@@ -9,6 +9,8 @@ from typing import Any
 from moto.core.exceptions import HTTPException
 from moto.rekognition.responses import RekognitionResponse as MotoRekognitionResponse
 
+from . import shapes
+from .collections import FACE_MODEL_VERSION
 from .exceptions import InternalServerError, SerializationException
 from .models import RekognitionBackend, rekognition_backends
 from .validation import validate_input
@@ -58,3 +60,122 @@ class RekognitionResponse(MotoRekognitionResponse):
             quality_filter_level=params.get("QualityFilter", "NONE"),
         )
         return json.dumps(result)
+
+    # -- collections ----------------------------------------------------------------
+
+    def create_collection(self) -> str:
+        params = self._request()
+        collection = self.rekognition_backend.create_collection(params["CollectionId"], params.get("Tags"))
+        return json.dumps(
+            {"StatusCode": 200, "CollectionArn": collection.arn, "FaceModelVersion": FACE_MODEL_VERSION}
+        )
+
+    def describe_collection(self) -> str:
+        params = self._request()
+        collection = self.rekognition_backend.describe_collection(params["CollectionId"])
+        return json.dumps(
+            {
+                "FaceCount": len(collection.faces),
+                "FaceModelVersion": FACE_MODEL_VERSION,
+                "CollectionARN": collection.arn,
+                "CreationTimestamp": collection.created,
+                "UserCount": collection.user_count,
+            }
+        )
+
+    def list_collections(self) -> str:
+        params = self._request()
+        ids, token = self.rekognition_backend.list_collections(params.get("NextToken"), params.get("MaxResults"))
+        body: dict[str, Any] = {"CollectionIds": ids, "FaceModelVersions": [FACE_MODEL_VERSION] * len(ids)}
+        if token:
+            body["NextToken"] = token
+        return json.dumps(body)
+
+    def delete_collection(self) -> str:
+        params = self._request()
+        self.rekognition_backend.delete_collection(params["CollectionId"])
+        return json.dumps({"StatusCode": 200})
+
+    def tag_resource(self) -> str:
+        params = self._request()
+        self.rekognition_backend.tag_resource(params["ResourceArn"], params["Tags"])
+        return "{}"
+
+    def untag_resource(self) -> str:
+        params = self._request()
+        self.rekognition_backend.untag_resource(params["ResourceArn"], params["TagKeys"])
+        return "{}"
+
+    def list_tags_for_resource(self) -> str:
+        params = self._request()
+        return json.dumps({"Tags": self.rekognition_backend.list_tags_for_resource(params["ResourceArn"])})
+
+    # -- faces in collections --------------------------------------------------------
+
+    def index_faces(self) -> str:
+        params = self._request()
+        result = self.rekognition_backend.index_faces(
+            params["CollectionId"],
+            params["Image"],
+            params.get("ExternalImageId"),
+            params.get("DetectionAttributes"),
+            params.get("MaxFaces"),
+            params.get("QualityFilter", "AUTO"),
+        )
+        return json.dumps(result)
+
+    def list_faces(self) -> str:
+        params = self._request()
+        faces, token = self.rekognition_backend.list_faces(
+            params["CollectionId"],
+            params.get("NextToken"),
+            params.get("MaxResults"),
+            params.get("FaceIds"),
+            params.get("UserId"),
+        )
+        body: dict[str, Any] = {
+            "Faces": [shapes.stored_face(f, FACE_MODEL_VERSION) for f in faces],
+            "FaceModelVersion": FACE_MODEL_VERSION,
+        }
+        if token:
+            body["NextToken"] = token
+        return json.dumps(body)
+
+    def delete_faces(self) -> str:
+        params = self._request()
+        deleted, failed = self.rekognition_backend.delete_faces(params["CollectionId"], params["FaceIds"])
+        return json.dumps({"DeletedFaces": deleted, "UnsuccessfulFaceDeletions": failed})
+
+    def search_faces(self) -> str:
+        params = self._request()
+        hits = self.rekognition_backend.search_faces(
+            params["CollectionId"],
+            params["FaceId"],
+            params.get("MaxFaces"),
+            float(params.get("FaceMatchThreshold", 80.0)),
+        )
+        return json.dumps(
+            {
+                "SearchedFaceId": params["FaceId"],
+                "FaceMatches": shapes.face_matches(hits, FACE_MODEL_VERSION),
+                "FaceModelVersion": FACE_MODEL_VERSION,
+            }
+        )
+
+    def search_faces_by_image(self) -> str:
+        params = self._request()
+        probe, analysis, hits = self.rekognition_backend.search_faces_by_image(
+            params["CollectionId"],
+            params["Image"],
+            params.get("MaxFaces"),
+            float(params.get("FaceMatchThreshold", 80.0)),
+            params.get("QualityFilter", "NONE"),
+        )
+        return json.dumps(
+            {
+                "SearchedFaceBoundingBox": shapes.bounding_box(probe, analysis.width, analysis.height),
+                "SearchedFaceConfidence": shapes.number(probe.confidence),
+                "FaceMatches": shapes.face_matches(hits, FACE_MODEL_VERSION),
+                "FaceModelVersion": FACE_MODEL_VERSION,
+            }
+        )

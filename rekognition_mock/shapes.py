@@ -149,6 +149,28 @@ def compared_face(face: Face, width: int, height: int) -> dict[str, Any]:
     }
 
 
+def stored_face(face: Any, model_version: str) -> dict[str, Any]:
+    """A collection ``Face`` (ListFaces, SearchFaces matches) from a stored face."""
+    width, height, left, top = face.box
+    out: dict[str, Any] = {
+        "FaceId": face.face_id,
+        "BoundingBox": {"Width": number(width), "Height": number(height), "Left": number(left), "Top": number(top)},
+        "ImageId": face.image_id,
+    }
+    if face.external_image_id is not None:
+        out["ExternalImageId"] = face.external_image_id
+    out["Confidence"] = number(face.confidence)
+    out["IndexFacesModelVersion"] = model_version
+    if face.user_id is not None:
+        out["UserId"] = face.user_id
+    return out
+
+
+def face_matches(hits: list[tuple[Any, float]], model_version: str) -> list[dict[str, Any]]:
+    """``FaceMatches`` of a collection search, as (stored face, similarity) pairs."""
+    return [{"Similarity": number(sim), "Face": stored_face(face, model_version)} for face, sim in hits]
+
+
 def _flag(flag: Any) -> dict[str, Any]:
     return {"Value": bool(flag.value), "Confidence": number(flag.confidence)}
 

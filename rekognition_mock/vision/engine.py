@@ -57,6 +57,7 @@ class Analysis:
     """What the engine found in one image."""
 
     key: str
+    content_sha256: str
     width: int
     height: int
     faces: list[Face]  # largest first
@@ -75,11 +76,9 @@ class FaceEngine:
         self._lock = threading.RLock()
         self._key_locks: dict[str, threading.Lock] = {}
 
-    def content_key(self, data: bytes) -> str:
-        """Hex digest identifying the bytes under this engine's settings."""
-        digest = hashlib.sha256(data)
-        digest.update(repr(self.config.cache_key).encode())
-        return digest.hexdigest()
+    def content_key(self, content_sha256: str) -> str:
+        """Cache key: the image's SHA-256 under this engine's settings."""
+        return hashlib.sha256(f"{content_sha256}|{self.config.cache_key!r}".encode()).hexdigest()
 
     def analyze(self, data: bytes, descriptors: bool = False) -> Analysis:
         """Faces in the image ``data`` (JPEG/PNG bytes), largest first.
@@ -88,12 +87,13 @@ class FaceEngine:
         are not a readable JPEG or PNG. With ``descriptors=True`` every face carries
         its 128-d descriptor.
         """
-        key = self.content_key(data)
+        content_sha256 = hashlib.sha256(data).hexdigest()
+        key = self.content_key(content_sha256)
         with self._key_lock(key):
             analysis = self._cached(key)
             if analysis is None:
                 rgb = decode_rgb(data)
-                analysis = self._analyze_pixels(key, rgb)
+                analysis = self._analyze_pixels(key, content_sha256, rgb)
                 self._remember(key, analysis, rgb)
             if descriptors and not analysis._descriptors_done:
                 rgb = self._pixels_for(key, data)
@@ -130,12 +130,12 @@ class FaceEngine:
             rgb = self._pixels.get(key)
         return rgb if rgb is not None else decode_rgb(data)
 
-    def _analyze_pixels(self, key: str, rgb: np.ndarray) -> Analysis:
+    def _analyze_pixels(self, key: str, content_sha256: str, rgb: np.ndarray) -> Analysis:
         height, width = rgb.shape[:2]
         found = detection.detect(rgb, self.config)
         faces = [self._measure(rgb, d) for d in found]
         faces.sort(key=lambda f: f.area, reverse=True)
-        return Analysis(key=key, width=width, height=height, faces=faces)
+        return Analysis(key=key, content_sha256=content_sha256, width=width, height=height, faces=faces)
 
     def _measure(self, rgb: np.ndarray, det: detection.Detection) -> Face:
         points = landmarks_68(rgb, det)

@@ -1,0 +1,254 @@
+"""Faces of one collection, column-wise in numpy arrays.
+
+Descriptors live in one contiguous float32 matrix; every other field is a fixed-width
+column (ids as 16-byte UUIDs, external ids and user ids interned). A stored face costs
+about 600 bytes. Deleted rows are marked dead and the columns are compacted once dead
+rows outnumber live ones, so deletion never leaves the matrix growing without bound.
+All methods are thread-safe.
+"""
+
+from __future__ import annotations
+
+import threading
+import uuid
+from dataclasses import dataclass
+from typing import Iterable
+
+import numpy as np
+
+DIM = 128
+_INITIAL = 64
+
+
+@dataclass(frozen=True)
+class StoredFace:
+    """One face's metadata, materialised for a response."""
+
+    face_id: str
+    image_id: str
+    external_image_id: str | None
+    user_id: str | None
+    box: tuple[float, float, float, float]  # width, height, left, top (ratios)
+    confidence: float
+    seq: int
+
+
+class FaceStore:
+    """Append, look up, delete and search faces of one collection."""
+
+    def __init__(self) -> None:
+        self._lock = threading.RLock()
+        self._n = 0  # rows used (live + dead)
+        self._live_count = 0
+        self._next_seq = 1
+        self._alloc(_INITIAL)
+        self._strings: list[str | None] = [None]  # interned external/user ids, 0 = none
+        self._string_index: dict[str | None, int] = {None: 0}
+
+    # -- storage ------------------------------------------------------------------
+
+    def _alloc(self, capacity: int) -> None:
+        self.descriptors = np.zeros((capacity, DIM), dtype=np.float32)
+        self.sq_norms = np.zeros(capacity, dtype=np.float32)
+        self.ids = np.zeros((capacity, 2), dtype=np.uint64)  # face id as two 64-bit halves
+        self.image_ids = np.zeros((capacity, 2), dtype=np.uint64)
+        self.external = np.zeros(capacity, dtype=np.int32)
+        self.users = np.zeros(capacity, dtype=np.int32)
+        self.boxes = np.zeros((capacity, 4), dtype=np.float32)
+        self.confidence = np.zeros(capacity, dtype=np.float32)
+        self.seq = np.zeros(capacity, dtype=np.int64)
+        self.live = np.zeros(capacity, dtype=bool)
+
+    _COLUMNS = ("descriptors", "sq_norms", "ids", "image_ids", "external", "users", "boxes", "confidence", "seq", "live")
+
+    def _grow(self, needed: int) -> None:
+        capacity = len(self.live)
+        if needed <= capacity:
+            return
+        new_capacity = max(needed, capacity * 2)
+        for name in self._COLUMNS:
+            old = getattr(self, name)
+            new = np.zeros((new_capacity,) + old.shape[1:], dtype=old.dtype)
+            new[: self._n] = old[: self._n]
+            setattr(self, name, new)
+
+    def _compact(self) -> None:
+        keep = np.flatnonzero(self.live[: self._n])
+        capacity = max(_INITIAL, len(keep) * 2)
+        for name in self._COLUMNS:
+            old = getattr(self, name)
+            new = np.zeros((capacity,) + old.shape[1:], dtype=old.dtype)
+            new[: len(keep)] = old[keep]
+            setattr(self, name, new)
+        self._n = len(keep)
+
+    def _intern(self, value: str | None) -> int:
+        index = self._string_index.get(value)
+        if index is None:
+            index = self._string_index[value] = len(self._strings)
+            self._strings.append(value)
+        return index
+
+    # -- writes -------------------------------------------------------------------
+
+    def add(
+        self,
+        face_ids: list[str],
+        image_id: str,
+        external_image_id: str | None,
+        descriptors: np.ndarray,
+        boxes: np.ndarray,
+        confidences: np.ndarray,
+    ) -> list[bool]:
+        """Store faces; a face id already present is left as it is. Returns which were new."""
+        with self._lock:
+            new_rows = [i for i, fid in enumerate(face_ids) if self._row(fid) is None]
+            self._grow(self._n + len(new_rows))
+            image_halves = _halves(image_id)
+            ext = self._intern(external_image_id)
+            for i in new_rows:
+                row = self._n
+                vec = np.asarray(descriptors[i], dtype=np.float32)
+                self.descriptors[row] = vec
+                self.sq_norms[row] = float(vec @ vec)
+                self.ids[row] = _halves(face_ids[i])
+                self.image_ids[row] = image_halves
+                self.external[row] = ext
+                self.users[row] = 0
+                self.boxes[row] = boxes[i]
+                self.confidence[row] = confidences[i]
+                self.seq[row] = self._next_seq
+                self.live[row] = True
+                self._next_seq += 1
+                self._n += 1
+                self._live_count += 1
+            fresh = set(new_rows)
+            return [i in fresh for i in range(len(face_ids))]
+
+    def add_bulk(self, descriptors: np.ndarray, image_id: str = "00000000-0000-0000-0000-000000000000") -> None:
+        """Append many synthetic faces at once (benchmarks and state loading)."""
+        descriptors = np.asarray(descriptors, dtype=np.float32)
+        count = len(descriptors)
+        with self._lock:
+            self._grow(self._n + count)
+            rows = slice(self._n, self._n + count)
+            self.descriptors[rows] = descriptors
+            self.sq_norms[rows] = np.einsum("ij,ij->i", descriptors, descriptors)
+            raw = np.frombuffer(np.random.default_rng(self._next_seq).bytes(16 * count), dtype=np.uint64)
+            self.ids[rows] = raw.reshape(count, 2)
+            self.image_ids[rows] = _halves(image_id)
+            self.confidence[rows] = 99.9
+            self.boxes[rows] = (0.25, 0.25, 0.375, 0.375)
+            self.seq[rows] = np.arange(self._next_seq, self._next_seq + count)
+            self.live[rows] = True
+            self._next_seq += count
+            self._n += count
+            self._live_count += count
+
+    def delete(self, face_ids: Iterable[str]) -> list[str]:
+        """Remove faces; returns the ids that existed and are now gone."""
+        deleted = []
+        with self._lock:
+            for fid in face_ids:
+                row = self._row(fid)
+                if row is not None:
+                    self.live[row] = False
+                    self._live_count -= 1
+                    deleted.append(fid)
+            if self._n > _INITIAL and self._n - self._live_count > self._live_count:
+                self._compact()
+        return deleted
+
+    # -- reads --------------------------------------------------------------------
+
+    def __len__(self) -> int:
+        return self._live_count
+
+    def _row(self, face_id: str) -> int | None:
+        try:
+            hi, lo = _halves(face_id)
+        except ValueError:
+            return None
+        n = self._n
+        hits = np.flatnonzero((self.ids[:n, 0] == hi) & (self.ids[:n, 1] == lo) & self.live[:n])
+        return int(hits[0]) if len(hits) else None
+
+    def get(self, face_id: str) -> StoredFace | None:
+        with self._lock:
+            row = self._row(face_id)
+            return None if row is None else self._face(row)
+
+    def descriptor(self, face_id: str) -> np.ndarray | None:
+        with self._lock:
+            row = self._row(face_id)
+            return None if row is None else self.descriptors[row].copy()
+
+    def _face(self, row: int) -> StoredFace:
+        w, h, left, top = (float(v) for v in self.boxes[row])
+        return StoredFace(
+            face_id=_uuid(self.ids[row]),
+            image_id=_uuid(self.image_ids[row]),
+            external_image_id=self._strings[int(self.external[row])],
+            user_id=self._strings[int(self.users[row])],
+            box=(w, h, left, top),
+            confidence=float(self.confidence[row]),
+            seq=int(self.seq[row]),
+        )
+
+    def page(self, after_seq: int, limit: int, face_ids: list[str] | None = None, user_id: str | None = None) -> tuple[list[StoredFace], int | None]:
+        """Faces in insertion order after sequence number ``after_seq``; and the last seq if more remain."""
+        with self._lock:
+            n = self._n
+            mask = self.live[:n] & (self.seq[:n] > after_seq)
+            if face_ids is not None:
+                wanted = np.zeros(n, dtype=bool)
+                for fid in face_ids:
+                    row = self._row(fid)
+                    if row is not None:
+                        wanted[row] = True
+                mask &= wanted
+            if user_id is not None:
+                mask &= self.users[:n] == self._string_index.get(user_id, -1)
+            rows = np.flatnonzero(mask)
+            chosen = rows[:limit]
+            more = len(rows) > limit
+            faces = [self._face(int(r)) for r in chosen]
+            return faces, (faces[-1].seq if more and faces else None)
+
+    def search(self, query: np.ndarray, max_distance: float, limit: int, exclude: str | None = None) -> list[tuple[StoredFace, float]]:
+        """Faces within ``max_distance`` of ``query``, nearest first, at most ``limit``."""
+        query = np.asarray(query, dtype=np.float32)
+        with self._lock:
+            n = self._n
+            if self._live_count == 0:
+                return []
+            dots = self.descriptors[:n] @ query
+            sq = self.sq_norms[:n] + float(query @ query) - 2.0 * dots
+            np.maximum(sq, 0.0, out=sq)
+            sq[~self.live[:n]] = np.inf
+            if exclude is not None:
+                row = self._row(exclude)
+                if row is not None:
+                    sq[row] = np.inf
+            k = min(limit, n)
+            candidates = np.argpartition(sq, k - 1)[:k] if k < n else np.arange(n)
+            candidates = candidates[np.argsort(sq[candidates], kind="stable")]
+            limit_sq = max_distance * max_distance
+            return [
+                (self._face(int(r)), float(np.sqrt(sq[r])))
+                for r in candidates
+                if sq[r] <= limit_sq
+            ]
+
+    def nbytes(self) -> int:
+        """Bytes held by the columns (capacity included)."""
+        return sum(getattr(self, name).nbytes for name in self._COLUMNS)
+
+
+def _halves(value: str) -> tuple[int, int]:
+    n = uuid.UUID(value).int
+    return n >> 64, n & 0xFFFFFFFFFFFFFFFF
+
+
+def _uuid(halves: np.ndarray) -> str:
+    return str(uuid.UUID(int=(int(halves[0]) << 64) | int(halves[1])))
