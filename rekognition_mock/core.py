@@ -2,35 +2,70 @@
 
 from __future__ import annotations
 
+import importlib.abc
+import importlib.machinery
+import sys
 import threading
 from collections.abc import Callable
+from types import ModuleType
 from typing import Any, TypeVar, overload
 
-_INSTALLED = False
+MOTO_MODULE = "moto.rekognition"
 _LOCK = threading.Lock()
 
 F = TypeVar("F", bound=Callable[..., Any])
 
 
+def _patch(module: ModuleType) -> None:
+    from .models import rekognition_backends
+
+    module.rekognition_backends = rekognition_backends  # type: ignore[attr-defined]
+
+
+class _PatchingLoader(importlib.abc.Loader):
+    """Runs moto's own ``moto.rekognition`` loader, then points it at our backends."""
+
+    def __init__(self, inner: importlib.abc.Loader) -> None:
+        self._inner = inner
+
+    def create_module(self, spec: importlib.machinery.ModuleSpec) -> ModuleType | None:
+        return self._inner.create_module(spec)
+
+    def exec_module(self, module: ModuleType) -> None:
+        self._inner.exec_module(module)
+        _patch(module)
+
+
+class _MotoRekognitionFinder(importlib.abc.MetaPathFinder):
+    """Intercepts the import of ``moto.rekognition`` (and nothing else)."""
+
+    def find_spec(self, fullname: str, path: Any, target: Any = None) -> importlib.machinery.ModuleSpec | None:
+        if fullname != MOTO_MODULE:
+            return None
+        spec = importlib.machinery.PathFinder.find_spec(fullname, path)
+        if spec is not None and spec.loader is not None:
+            spec.loader = _PatchingLoader(spec.loader)
+        return spec
+
+
+_FINDER = _MotoRekognitionFinder()
+
+
 def install() -> None:
     """Make moto answer Rekognition with this project's backend.
 
-    moto finds a service's backends as ``moto.<service>.<service>_backends`` at call time
-    (``moto.backends.get_backend``); pointing that attribute at our ``BackendDict``
-    serves ``mock_aws``, ``@mock_rekognition`` and moto's server alike. Idempotent.
+    moto finds a service's backends as ``moto.<service>.<service>_backends`` when a
+    request arrives (``moto.backends.get_backend``), so pointing that attribute at our
+    ``BackendDict`` serves ``mock_aws``, ``@mock_rekognition`` and moto's server alike.
+    If moto's module is not imported yet, an import hook does it when it is, which keeps
+    ``import rekognition_mock`` from importing moto. Idempotent.
     """
-    global _INSTALLED
-    if _INSTALLED:
-        return
     with _LOCK:
-        if _INSTALLED:
-            return
-        import moto.rekognition
-
-        from .models import rekognition_backends
-
-        moto.rekognition.rekognition_backends = rekognition_backends  # type: ignore[attr-defined]
-        _INSTALLED = True
+        module = sys.modules.get(MOTO_MODULE)
+        if module is not None:
+            _patch(module)
+        elif _FINDER not in sys.meta_path:
+            sys.meta_path.insert(0, _FINDER)
 
 
 @overload

@@ -9,9 +9,12 @@ from __future__ import annotations
 
 import os
 import threading
+from typing import TYPE_CHECKING
 
-from .vision import EngineConfig, FaceEngine, get_engine
-from .vision.config import DETECTORS
+from .vision.config import DETECTORS, EngineConfig
+
+if TYPE_CHECKING:
+    from .vision.engine import FaceEngine
 
 ENV_DETECTOR = "REKOGNITION_MOCK_DETECTOR"
 
@@ -53,6 +56,8 @@ def configure(detector: str | None = None) -> None:
     settings.detector = detector
 
 
-def engine() -> FaceEngine:
+def engine() -> "FaceEngine":
     """The face engine for the current settings."""
+    from .vision.engine import get_engine
+
     return get_engine(settings.engine_config())

@@ -323,3 +323,39 @@ def dark(name: str = DEFAULT_FACE, factor: float = 0.08) -> bytes:
 def blurred(name: str = DEFAULT_FACE, radius: float = 8) -> bytes:
     """The photo with a Gaussian blur of ``radius`` 8 (JPEG)."""
     return _jpeg(_rgb(name).filter(ImageFilter.GaussianBlur(radius=radius)), 90)
+
+
+# --------------------------------------------------------------------------
+# faces cut by the image edge, padded files
+# --------------------------------------------------------------------------
+
+#: Where dlib finds the face in grace_hopper.jpg (left, top, right, bottom), see
+#: fixtures/README.md.
+GRACE_HOPPER_FACE = (180, 139, 366, 325)
+
+
+@lru_cache(maxsize=None)
+def face_cut_by_left_edge(outside: float = 0.3) -> bytes:
+    """grace_hopper.jpg cropped so that ``outside`` of the face's width lies beyond
+    the left edge of the image (JPEG q90).
+
+    The crop keeps the full height and everything to the right of the cut, so the
+    result is 276x600 for the default 30 %; the engine still finds the face there,
+    with a box that starts left of the image (negative ``Left``).
+    """
+    left, _, right, _ = GRACE_HOPPER_FACE
+    cut = round(left + (right - left) * outside)
+    im = _rgb("grace_hopper.jpg")
+    return _jpeg(im.crop((cut, 0, im.width, im.height)), 90)
+
+
+@lru_cache(maxsize=None)
+def padded(data: bytes, total_bytes: int) -> bytes:
+    """``data`` (a valid image) followed by zero bytes up to exactly ``total_bytes``.
+
+    Decoders stop at the image's end marker, so the result still decodes to the
+    same pixels; useful for size-limit tests.
+    """
+    if total_bytes < len(data):
+        raise ValueError(f"image is already {len(data)} bytes, more than {total_bytes}")
+    return data + b"\0" * (total_bytes - len(data))

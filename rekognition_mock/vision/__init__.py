@@ -1,20 +1,35 @@
-"""The face engine: pixels in, faces out. No AWS knowledge lives here."""
+"""The face engine: pixels in, faces out. No AWS knowledge lives here.
 
-from .config import EngineConfig
-from .decode import ImageDecodeError, decode_rgb, read_size, sniff_format
-from .engine import Analysis, Face, FaceEngine, get_engine
-from .similarity import distance_for_similarity, similarity_from_distance
+Names are imported lazily so that ``import rekognition_mock`` stays cheap (no numpy,
+Pillow or dlib until something is analysed).
+"""
 
-__all__ = [
-    "Analysis",
-    "EngineConfig",
-    "Face",
-    "FaceEngine",
-    "ImageDecodeError",
-    "decode_rgb",
-    "distance_for_similarity",
-    "get_engine",
-    "read_size",
-    "similarity_from_distance",
-    "sniff_format",
-]
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
+_EXPORTS = {
+    "Analysis": "engine",
+    "EngineConfig": "config",
+    "Face": "engine",
+    "FaceEngine": "engine",
+    "ImageDecodeError": "decode",
+    "decode_rgb": "decode",
+    "distance_for_similarity": "similarity",
+    "get_engine": "engine",
+    "read_size": "decode",
+    "similarity_from_distance": "similarity",
+    "sniff_format": "decode",
+}
+
+__all__ = sorted(_EXPORTS)
+
+
+def __getattr__(name: str) -> Any:
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(f"{__name__}.{module}"), name)
+    globals()[name] = value
+    return value
