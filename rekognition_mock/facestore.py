@@ -38,6 +38,7 @@ class FaceStore:
 
     def __init__(self) -> None:
         self._lock = threading.RLock()
+        self.lock = self._lock  # held by callers that must pair a change with its persistence
         self._n = 0  # rows used (live + dead)
         self._live_count = 0
         self._next_seq = 1
@@ -144,6 +145,37 @@ class FaceStore:
             self._next_seq += count
             self._n += count
             self._live_count += count
+
+    def load(self, rows: list[tuple]) -> None:
+        """Restore faces saved by :mod:`rekognition_mock.persistence` (ids and order kept)."""
+        with self._lock:
+            self._grow(self._n + len(rows))
+            for face_id, image_id, external, user, box, confidence, seq, descriptor in rows:
+                row = self._n
+                vec = np.frombuffer(descriptor, dtype=np.float32)
+                self.descriptors[row] = vec
+                self.sq_norms[row] = float(vec @ vec)
+                self.ids[row] = _halves(face_id)
+                self.image_ids[row] = _halves(image_id)
+                self.external[row] = self._intern(external)
+                self.users[row] = self._intern(user)
+                self.boxes[row] = np.frombuffer(box, dtype=np.float32)
+                self.confidence[row] = confidence
+                self.seq[row] = seq
+                self.live[row] = True
+                self._n += 1
+                self._live_count += 1
+                self._next_seq = max(self._next_seq, int(seq) + 1)
+
+    def export(self, face_ids: Iterable[str]) -> list[tuple[StoredFace, np.ndarray]]:
+        """Stored faces with their descriptors (for persistence)."""
+        out = []
+        with self._lock:
+            for fid in face_ids:
+                row = self._row(fid)
+                if row is not None:
+                    out.append((self._face(row), self.descriptors[row].copy()))
+        return out
 
     def delete(self, face_ids: Iterable[str]) -> list[str]:
         """Remove faces; returns the ids that existed and are now gone."""

@@ -14,7 +14,7 @@ import numpy as np
 from moto.core.base_backend import BackendDict
 from moto.rekognition.models import RekognitionBackend as MotoRekognitionBackend
 
-from . import image_source, quality_filter, shapes
+from . import image_source, persistence, quality_filter, shapes
 from .collections import (
     FACE_MODEL_VERSION,
     Collection,
@@ -126,14 +126,35 @@ class RekognitionBackend(MotoRekognitionBackend):
                 return collection
         raise ResourceNotFoundException(f"The resource {arn} does not exist")
 
+    def reset(self) -> None:
+        store = persistence.active()
+        if store is not None:
+            store.delete_region(self.account_id, self.region_name)
+        super().reset()
+
+    def _save_collection(self, collection: Collection) -> None:
+        store = persistence.active()
+        if store is not None:
+            store.put_collection(
+                self.account_id, self.region_name, collection.collection_id, collection.arn, collection.created, collection.tags
+            )
+
     def create_collection(self, collection_id: str, tags: dict[str, str] | None = None) -> Collection:
         with self._lock:
             if collection_id in self.collections:
                 raise ResourceAlreadyExistsException(f"The collection id: {collection_id} already exists")
             arn = collection_arn(self.partition, self.region_name, self.account_id, collection_id)
             collection = Collection(collection_id, arn, tags=dict(tags or {}))
+            self._save_collection(collection)
             self.collections[collection_id] = collection
             return collection
+
+    def restore_collection(self, collection_id: str, arn: str, created: float, tags: dict[str, str], rows: list[tuple]) -> None:
+        """Put back a collection saved by the state store (server start-up)."""
+        collection = Collection(collection_id, arn, created=created, tags=dict(tags))
+        collection.faces.load(rows)
+        with self._lock:
+            self.collections[collection_id] = collection
 
     def describe_collection(self, collection_id: str) -> Collection:
         return self._collection(collection_id)
@@ -141,6 +162,9 @@ class RekognitionBackend(MotoRekognitionBackend):
     def delete_collection(self, collection_id: str) -> None:
         with self._lock:
             self._collection(collection_id)
+            store = persistence.active()
+            if store is not None:
+                store.delete_collection(self.account_id, self.region_name, collection_id)
             del self.collections[collection_id]
 
     def list_collections(self, next_token: str | None, max_results: int | None) -> tuple[list[str], str | None]:
@@ -155,13 +179,16 @@ class RekognitionBackend(MotoRekognitionBackend):
 
     def tag_resource(self, arn: str, tags: dict[str, str]) -> None:
         with self._lock:
-            self._collection_by_arn(arn).tags.update(tags)
+            collection = self._collection_by_arn(arn)
+            collection.tags.update(tags)
+            self._save_collection(collection)
 
     def untag_resource(self, arn: str, keys: list[str]) -> None:
         with self._lock:
             collection = self._collection_by_arn(arn)
             for key in keys:
                 collection.tags.pop(key, None)
+            self._save_collection(collection)
 
     def list_tags_for_resource(self, arn: str) -> dict[str, str]:
         return dict(self._collection_by_arn(arn).tags)
@@ -197,7 +224,8 @@ class RekognitionBackend(MotoRekognitionBackend):
         face_ids = [face_id_for(collection_id, image_id, external_image_id, i) for i in chosen]
         if chosen:
             faces = [analysis.faces[i] for i in chosen]
-            collection.faces.add(
+            self._store_faces(
+                collection,
                 face_ids,
                 image_id,
                 external_image_id,
@@ -225,6 +253,22 @@ class RekognitionBackend(MotoRekognitionBackend):
         ]
         return {"FaceRecords": records, "FaceModelVersion": FACE_MODEL_VERSION, "UnindexedFaces": unindexed}
 
+    def _store_faces(self, collection: Collection, face_ids: list[str], image_id: str, external_image_id: str | None,
+                     descriptors: np.ndarray, boxes: np.ndarray, confidences: np.ndarray) -> None:
+        """Add faces in memory and, in server mode, commit them before returning."""
+        store = persistence.active()
+        with collection.faces.lock:
+            fresh = collection.faces.add(face_ids, image_id, external_image_id, descriptors, boxes, confidences)
+            new_ids = [fid for fid, is_new in zip(face_ids, fresh) if is_new]
+            if store is None or not new_ids:
+                return
+            try:
+                rows = [persistence.face_row(face, vec) for face, vec in collection.faces.export(new_ids)]
+                store.add_faces(self.account_id, self.region_name, collection.collection_id, rows)
+            except BaseException:
+                collection.faces.delete(new_ids)
+                raise
+
     def list_faces(
         self,
         collection_id: str,
@@ -247,7 +291,12 @@ class RekognitionBackend(MotoRekognitionBackend):
     def delete_faces(self, collection_id: str, face_ids: list[str]) -> tuple[list[str], list[dict[str, Any]]]:
         collection = self._collection(collection_id)
         unique = list(dict.fromkeys(face_ids))
-        deleted = collection.faces.delete(unique)
+        store = persistence.active()
+        with collection.faces.lock:
+            present = [fid for fid in unique if collection.faces.get(fid) is not None]
+            if store is not None:
+                store.delete_faces(self.account_id, self.region_name, collection_id, present)
+            deleted = collection.faces.delete(present)
         gone = set(deleted)
         failed = [{"FaceId": fid, "Reasons": ["FACE_NOT_FOUND"]} for fid in unique if fid not in gone]
         return deleted, failed
@@ -293,3 +342,13 @@ def _box_tuple(face: Face, width: int, height: int) -> tuple[float, float, float
 
 
 rekognition_backends = BackendDict(RekognitionBackend, "rekognition")
+
+
+def load_state(store: "persistence.StateStore") -> int:
+    """Fill the backends from ``store``; returns how many collections were restored."""
+    count = 0
+    for account, region, collection_id, arn, created, tags in store.collections():
+        backend = rekognition_backends[account][region]
+        backend.restore_collection(collection_id, arn, created, tags, store.faces(account, region, collection_id))
+        count += 1
+    return count

@@ -140,12 +140,13 @@ class FaceEngine:
     def _measure(self, rgb: np.ndarray, det: detection.Detection) -> Face:
         points = landmarks_68(rgb, det)
         roll, yaw, pitch = geometry.head_pose(points)
-        grey = quality.face_crop_grey(rgb, (det.left, det.top, det.right, det.bottom))
+        left, top, right, bottom = geometry.face_box(points)
+        grey = quality.face_crop_grey(rgb, (left, top, right, bottom))
         return Face(
-            left=det.left,
-            top=det.top,
-            right=det.right,
-            bottom=det.bottom,
+            left=left,
+            top=top,
+            right=right,
+            bottom=bottom,
             score=det.score,
             confidence=detection.confidence_from_score(det.score, self.config.detector),
             landmarks=points,

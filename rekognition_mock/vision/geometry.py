@@ -56,6 +56,21 @@ def head_pose(points: np.ndarray) -> tuple[float, float, float]:
     return eye_line_roll(points), yaw, pitch
 
 
+def face_box(points: np.ndarray) -> tuple[float, float, float, float]:
+    """Left, top, right, bottom of the whole face, Rekognition-style, from the landmarks.
+
+    dlib's detector box is a tight square from the brows to the lips; Rekognition's box
+    spans the face from the jawline's sides to the chin, and from the chin up past the
+    brows by a quarter of the brow-to-chin height (the forehead).
+    """
+    xs, ys = points[:, 0], points[:, 1]
+    left, right = float(xs[:17].min()), float(xs[:17].max())
+    bottom = float(ys.max())
+    brows = float(ys[17:27].min())
+    top = brows - 0.25 * (bottom - brows)
+    return left, top, right, bottom
+
+
 def eye_line_roll(points: np.ndarray) -> float:
     """Angle of the line through the two eye centres, degrees, clockwise positive."""
     left = points[36:42].mean(axis=0)

@@ -1,0 +1,167 @@
+"""The ``rekognition-mock`` command: serve, detect, compare, draw."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import signal
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+PROG = "rekognition-mock"
+
+
+class CommandError(Exception):
+    """A failure to report on one line with a non-zero exit status."""
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = _parser()
+    args = parser.parse_args(argv)
+    if not getattr(args, "command", None):
+        parser.print_help()
+        return 2
+    try:
+        return int(args.run(args) or 0)
+    except CommandError as exc:
+        print(f"{PROG}: error: {exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        return 130
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog=PROG, description="Amazon Rekognition for tests, answered by a real dlib face engine.")
+    parser.add_argument("--detector", choices=("hog", "cnn"), help="face detector (default: $REKOGNITION_MOCK_DETECTOR or hog)")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    serve = sub.add_parser("serve", help="run a moto server with this Rekognition", description="Run moto's server (every moto service) with Rekognition answered by the face engine.")
+    serve.add_argument("--host", default="127.0.0.1", help="address to bind (default: 127.0.0.1, loopback only)")
+    serve.add_argument("--port", type=int, default=5000, help="port (default: 5000; 0 picks a free one)")
+    serve.add_argument("--state-dir", metavar="DIR", help="keep collections, faces and tags in SQLite under DIR across restarts")
+    serve.add_argument("--quiet", action="store_true", help="do not log one line per request")
+    serve.set_defaults(run=_serve)
+
+    detect = sub.add_parser("detect", help="print the DetectFaces JSON for an image", description="Print the DetectFaces response the mock returns for IMAGE.")
+    detect.add_argument("image", metavar="IMAGE", help="JPEG or PNG file")
+    detect.add_argument("--attributes", nargs="+", default=["DEFAULT"], metavar="ATTR", help="DEFAULT, ALL or attribute names (default: DEFAULT)")
+    detect.set_defaults(run=_detect)
+
+    compare = sub.add_parser("compare", help="print the CompareFaces JSON for two images", description="Print the CompareFaces response for the largest face of SOURCE against the faces of TARGET.")
+    compare.add_argument("source", metavar="SOURCE", help="JPEG or PNG file")
+    compare.add_argument("target", metavar="TARGET", help="JPEG or PNG file")
+    compare.add_argument("--similarity-threshold", type=float, default=80.0, metavar="N", help="default: 80")
+    compare.set_defaults(run=_compare)
+
+    draw = sub.add_parser("draw", help="draw the faces the mock sees", description="Write IMAGE with face boxes, landmarks and confidence drawn on it.")
+    draw.add_argument("image", metavar="IMAGE", help="JPEG or PNG file")
+    draw.add_argument("-o", "--output", required=True, metavar="OUT.png", help="PNG file to write")
+    draw.set_defaults(run=_draw)
+    return parser
+
+
+def _configure(args: argparse.Namespace) -> None:
+    if args.detector:
+        from . import configure
+
+        configure(detector=args.detector)
+
+
+def _read_image(path: str) -> bytes:
+    try:
+        return Path(path).read_bytes()
+    except OSError as exc:
+        raise CommandError(f"cannot read {path}: {exc.strerror or exc}") from None
+
+
+def _call(operation: str, **params: Any) -> dict[str, Any]:
+    """Run one Rekognition call through the mock, exactly as a test would."""
+    import os
+
+    os.environ.setdefault("AWS_ACCESS_KEY_ID", "testing")
+    os.environ.setdefault("AWS_SECRET_ACCESS_KEY", "testing")
+    import boto3
+    from botocore.exceptions import ClientError
+
+    from . import mock_rekognition
+
+    started = time.monotonic()
+    _status(f"analysing with the face engine (models load on first use)...")
+    with mock_rekognition():
+        client = boto3.client("rekognition", region_name="us-east-1")
+        try:
+            response = getattr(client, operation)(**params)
+        except ClientError as exc:
+            error = exc.response.get("Error", {})
+            raise CommandError(f"{error.get('Code')}: {error.get('Message')}") from None
+    _status(f"done in {time.monotonic() - started:.1f} s")
+    response.pop("ResponseMetadata", None)
+    return response
+
+
+def _status(message: str) -> None:
+    print(f"{PROG}: {message}", file=sys.stderr, flush=True)
+
+
+def _detect(args: argparse.Namespace) -> int:
+    _configure(args)
+    response = _call("detect_faces", Image={"Bytes": _read_image(args.image)}, Attributes=args.attributes)
+    print(json.dumps(response, indent=2))
+    return 0
+
+
+def _compare(args: argparse.Namespace) -> int:
+    _configure(args)
+    response = _call(
+        "compare_faces",
+        SourceImage={"Bytes": _read_image(args.source)},
+        TargetImage={"Bytes": _read_image(args.target)},
+        SimilarityThreshold=args.similarity_threshold,
+    )
+    print(json.dumps(response, indent=2))
+    return 0
+
+
+def _draw(args: argparse.Namespace) -> int:
+    _configure(args)
+    data = _read_image(args.image)
+    response = _call("detect_faces", Image={"Bytes": data}, Attributes=["ALL"])
+    from .drawing import draw_faces
+
+    picture = draw_faces(data, response["FaceDetails"])
+    try:
+        picture.save(args.output, format="PNG")
+    except OSError as exc:
+        raise CommandError(f"cannot write {args.output}: {exc.strerror or exc}") from None
+    _status(f"wrote {args.output} ({picture.width}x{picture.height}, {len(response['FaceDetails'])} face(s))")
+    return 0
+
+
+def _serve(args: argparse.Namespace) -> int:
+    _configure(args)
+    from .server import RekognitionMockServer
+
+    server = RekognitionMockServer(args.host, args.port, state_dir=args.state_dir, verbose=not args.quiet)
+    try:
+        server._build()
+    except OSError as exc:
+        raise CommandError(f"cannot listen on {args.host}:{args.port}: {exc.strerror or exc}") from None
+
+    def _stop(signum: int, frame: Any) -> None:
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, _stop)
+    state = f"state in {server.state_dir}" if server.state_dir else "state in memory"
+    print(f"{PROG} listening on {server.url} ({state}); Ctrl-C to stop", flush=True)
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    print(f"{PROG} stopped", flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,159 @@
+"""pytest plugin: Rekognition (and every other moto service) mocked per test.
+
+Registered through the ``pytest11`` entry point, so installing ``rekognition-mock`` is
+enough: no conftest needed. Importing this module stays cheap; moto, boto3 and the face
+engine are imported inside the fixtures that need them. See ``docs/pytest.md``.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterator
+from typing import TYPE_CHECKING, Any
+
+import pytest
+
+if TYPE_CHECKING:
+    from moto.core.models import MockAWS
+
+    from .models import RekognitionBackend
+
+DEFAULT_REGION = "us-east-1"
+DETECTORS = ("hog", "cnn")  # mirrors rekognition_mock.vision.config.DETECTORS
+MARKER = "rekognition_detector"
+OPTION = "--rekognition-detector"
+
+# Variables that could send a boto3 client somewhere other than the mock.
+_UNSET = (
+    "AWS_PROFILE",
+    "AWS_DEFAULT_PROFILE",
+    "AWS_ENDPOINT_URL",
+    "AWS_ENDPOINT_URL_REKOGNITION",
+    "AWS_ENDPOINT_URL_S3",
+)
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    """Add ``--rekognition-detector {hog,cnn}``."""
+    group = parser.getgroup("rekognition-mock")
+    group.addoption(
+        OPTION,
+        dest="rekognition_detector",
+        choices=DETECTORS,
+        default=None,
+        help="face detector for every test (default: REKOGNITION_MOCK_DETECTOR or hog); "
+        f"@pytest.mark.{MARKER}(...) overrides it per test",
+    )
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Register the ``rekognition_detector`` marker."""
+    config.addinivalue_line(
+        "markers",
+        f'{MARKER}(name): run this test with the "hog" or "cnn" face detector '
+        f"(overrides {OPTION})",
+    )
+
+
+def _region() -> str:
+    return os.environ.get("AWS_DEFAULT_REGION") or DEFAULT_REGION
+
+
+def _requested_detector(request: pytest.FixtureRequest) -> str | None:
+    marker = request.node.get_closest_marker(MARKER)
+    if marker is None:
+        return request.config.getoption("rekognition_detector", default=None)
+    if len(marker.args) + len(marker.kwargs) != 1 or (marker.kwargs and "detector" not in marker.kwargs):
+        pytest.fail(f'use @pytest.mark.{MARKER}("hog") or ("cnn"), not {marker!r}', pytrace=False)
+    value = marker.args[0] if marker.args else marker.kwargs["detector"]
+    if value not in DETECTORS:
+        pytest.fail(f"@pytest.mark.{MARKER}: detector must be one of {DETECTORS}, not {value!r}", pytrace=False)
+    return value
+
+
+@pytest.fixture(autouse=True)
+def _rekognition_detector(request: pytest.FixtureRequest) -> Iterator[None]:
+    """Apply the ``rekognition_detector`` marker or ``--rekognition-detector`` to one test."""
+    detector = _requested_detector(request)
+    if detector is None:
+        yield
+        return
+    from .settings import configure, settings
+
+    previous = settings._detector  # an explicit configure() made outside the test, or None
+    configure(detector)
+    try:
+        yield
+    finally:
+        configure(previous)
+
+
+@pytest.fixture
+def aws_credentials(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Fake AWS credentials and a region in the environment, so nothing can reach AWS.
+
+    Sets ``AWS_ACCESS_KEY_ID``, ``AWS_SECRET_ACCESS_KEY``, ``AWS_SESSION_TOKEN`` and
+    ``AWS_SECURITY_TOKEN`` to ``testing``; keeps ``AWS_DEFAULT_REGION`` or sets
+    ``us-east-1``; unsets profiles and endpoint overrides. Undone after the test.
+    """
+    for name in _UNSET:
+        monkeypatch.delenv(name, raising=False)
+    for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_SECURITY_TOKEN"):
+        monkeypatch.setenv(name, "testing")
+    monkeypatch.setenv("AWS_DEFAULT_REGION", _region())
+
+
+@pytest.fixture
+def rekognition_mock_session(aws_credentials: None) -> Iterator[MockAWS]:
+    """The mock itself: ``rekognition_mock.mock_rekognition()`` entered for this test.
+
+    Every moto service is mocked, Rekognition by the face engine. State starts empty
+    and is thrown away after the test. Yields moto's ``MockAWS`` object.
+    """
+    from . import mock_rekognition
+
+    with mock_rekognition() as mock:
+        yield mock
+
+
+@pytest.fixture
+def rekognition_client(rekognition_mock_session: MockAWS) -> Any:
+    """A boto3 Rekognition client answered by the mock (region: AWS_DEFAULT_REGION)."""
+    import boto3
+
+    return boto3.client("rekognition", region_name=_region())
+
+
+@pytest.fixture
+def s3_client(rekognition_mock_session: MockAWS) -> Any:
+    """A boto3 S3 client in the same mock, for ``Image={"S3Object": ...}``."""
+    import boto3
+
+    return boto3.client("s3", region_name=_region())
+
+
+@pytest.fixture
+def rekognition_backend(rekognition_mock_session: MockAWS) -> RekognitionBackend:
+    """The mock's ``RekognitionBackend`` for moto's account and the region, to inspect state.
+
+    For example ``rekognition_backend.collections["c1"]``. The account is
+    ``MOTO_ACCOUNT_ID`` if set, else moto's default ``123456789012``.
+    """
+    from moto.core import DEFAULT_ACCOUNT_ID
+
+    from .models import rekognition_backends
+
+    account = os.environ.get("MOTO_ACCOUNT_ID") or DEFAULT_ACCOUNT_ID
+    return rekognition_backends[account][_region()]
+
+
+@pytest.fixture(scope="session")
+def face_image() -> Callable[[str], bytes]:
+    """A factory for the bundled photos' bytes: ``face_image("grace_hopper")``.
+
+    Names: ``astronaut``, ``grace_hopper`` (one face each) and ``coffee`` (no face),
+    with or without ``.jpg``. An unknown name raises ``KeyError`` listing them.
+    """
+    from .fixtures import face_image as load
+
+    return load
