@@ -16,10 +16,28 @@ _LOCK = threading.Lock()
 F = TypeVar("F", bound=Callable[..., Any])
 
 
-def _patch(module: ModuleType) -> None:
+def _our_backends() -> Any:
     from .models import rekognition_backends
 
-    module.rekognition_backends = rekognition_backends  # type: ignore[attr-defined]
+    return rekognition_backends
+
+
+def _patch(module: ModuleType) -> None:
+    """Point ``module.rekognition_backends`` at ours, resolved on first access.
+
+    Resolution is deferred (PEP 562 module ``__getattr__``) because our models module
+    itself imports moto's, which may be what triggered this patch.
+    """
+    module.__dict__.pop("rekognition_backends", None)
+
+    def __getattr__(name: str) -> Any:
+        if name == "rekognition_backends":
+            value = _our_backends()
+            module.rekognition_backends = value  # type: ignore[attr-defined]
+            return value
+        raise AttributeError(f"module {module.__name__!r} has no attribute {name!r}")
+
+    module.__getattr__ = __getattr__  # type: ignore[attr-defined]
 
 
 class _PatchingLoader(importlib.abc.Loader):
