@@ -70,10 +70,13 @@ class RekognitionBackend(MotoRekognitionBackend):
 
     def detect_faces(self, image: Any, attributes: list[str] | None) -> dict[str, Any]:
         analysis = self.analyze_image(image)
-        details = [
-            shapes.face_detail(face, analysis.width, analysis.height, attributes)
-            for face in analysis.faces[:MAX_FACES]
-        ]
+        key = ("DetectFaces", tuple(sorted(set(attributes or ["DEFAULT"]))))
+        details = analysis.memo.get(key)
+        if details is None:
+            details = analysis.memo[key] = [
+                shapes.face_detail(face, analysis.width, analysis.height, attributes)
+                for face in analysis.faces[:MAX_FACES]
+            ]
         return {"FaceDetails": details}
 
     def compare_faces(  # type: ignore[override]

@@ -60,11 +60,12 @@ def detect(rgb: np.ndarray, config: EngineConfig) -> list[Detection]:
     """All faces in an RGB image, strongest first, boxes in original pixel coordinates."""
     height, width = rgb.shape[:2]
     scale = analysis_scale(width, height, config)
-    scaled = _resize(rgb, scale)
     if config.detector == "hog":
-        raw = _run_hog(scaled, config.score_floor)
+        # HOG on luminance: dlib's colour HOG takes the strongest channel gradient per
+        # pixel, which costs about 1.6x more for near-identical detections.
+        raw = _run_hog(_resize(rgb, scale, grey=True), config.score_floor)
     else:
-        raw = _run_cnn(scaled)
+        raw = _run_cnn(_resize(rgb, scale))
     found = [
         Detection(r.left() / scale, r.top() / scale, (r.right() + 1) / scale, (r.bottom() + 1) / scale, s)
         for r, s in raw
@@ -74,13 +75,16 @@ def detect(rgb: np.ndarray, config: EngineConfig) -> list[Detection]:
     return found
 
 
-def _resize(rgb: np.ndarray, scale: float) -> np.ndarray:
-    if abs(scale - 1.0) < 1e-3:
-        return rgb
-    height, width = rgb.shape[:2]
-    size = (max(1, round(width * scale)), max(1, round(height * scale)))
-    resample = Image.Resampling.BILINEAR if scale > 1 else Image.Resampling.BOX
-    return np.asarray(Image.fromarray(rgb).resize(size, resample))
+def _resize(rgb: np.ndarray, scale: float, grey: bool = False) -> np.ndarray:
+    image = Image.fromarray(rgb)
+    if grey:
+        image = image.convert("L")
+    if abs(scale - 1.0) >= 1e-3:
+        height, width = rgb.shape[:2]
+        size = (max(1, round(width * scale)), max(1, round(height * scale)))
+        resample = Image.Resampling.BILINEAR if scale > 1 else Image.Resampling.BOX
+        image = image.resize(size, resample)
+    return np.asarray(image)
 
 
 def _run_hog(rgb: np.ndarray, floor: float) -> list[tuple]:

@@ -61,6 +61,7 @@ class Analysis:
     width: int
     height: int
     faces: list[Face]  # largest first
+    memo: dict = field(default_factory=dict, repr=False)  # derived results, e.g. response shapes
     _descriptors_done: bool = field(default=False, repr=False)
 
 

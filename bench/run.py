@@ -1,0 +1,269 @@
+"""Benchmarks for rekognition-mock: `python bench/run.py [--quick] [--json FILE]`.
+
+Every figure is a ratio against a baseline measured in the same run, or an absolute
+latency/size where the issue sets one; these machines are shared and noisy. Nothing in
+tests/ asserts a timing. Photos come from ../shared/faces when present, else fixtures/.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+os.environ.setdefault("AWS_ACCESS_KEY_ID", "testing")
+os.environ.setdefault("AWS_SECRET_ACCESS_KEY", "testing")
+os.environ.setdefault("AWS_DEFAULT_REGION", "us-east-1")
+
+TARGETS = {
+    "cold_detect_speedup": (">=", 3.0),
+    "cold_detect_faces_lost": ("<=", 0),
+    "warm_detect_ratio": ("<=", 2.0),
+    "search_1m_p50_ms": ("<=", 50.0),
+    "search_1m_recall_at_10": (">=", 1.0),
+    "bytes_per_face": ("<=", 1000.0),
+    "cnn_s_per_mp": ("<=", 5.0),
+    "cnn_faces_lost": ("<=", 0),
+    "import_ms": ("<=", 300.0),
+}
+
+
+def photos() -> list[Path]:
+    shared = ROOT.parent / "shared" / "faces"
+    folder = shared if shared.is_dir() else ROOT / "fixtures"
+    return sorted(p for p in folder.iterdir() if p.suffix.lower() in (".jpg", ".jpeg", ".png"))
+
+
+def timed(fn, repeat: int = 1) -> float:
+    """Median wall time of ``fn`` in seconds."""
+    times = []
+    for _ in range(repeat):
+        start = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - start)
+    return statistics.median(times)
+
+
+# -- the naive pipeline the issue compares against ----------------------------------------
+
+
+def naive_pipeline(rgb, detector: str = "hog"):
+    """dlib as a newcomer would run it: full resolution, upsample 1, then landmarks and descriptors."""
+    from rekognition_mock.vision import weights
+
+    if detector == "hog":
+        rects = weights.hog_detector().model(rgb, 1)
+    else:
+        rects = [d.rect for d in weights.cnn_detector().model(rgb, 1)]
+    out = []
+    for rect in rects:
+        shape = weights.shape_predictor_68().model(rgb, rect)
+        weights.face_encoder().model.compute_face_descriptor(rgb, shape)
+        out.append((rect.left(), rect.top(), rect.right(), rect.bottom()))
+    return out
+
+
+def lost_faces(reference, found) -> int:
+    """Reference boxes whose centre lies in none of the found boxes."""
+    lost = 0
+    for left, top, right, bottom in reference:
+        cx, cy = (left + right) / 2, (top + bottom) / 2
+        if not any(f.left <= cx <= f.right and f.top <= cy <= f.bottom for f in found):
+            lost += 1
+    return lost
+
+
+# -- figures ---------------------------------------------------------------------------------
+
+
+def bench_import() -> dict[str, float]:
+    runs = []
+    for _ in range(5):
+        start = time.perf_counter()
+        subprocess.run([sys.executable, "-c", "import rekognition_mock"], check=True, cwd=ROOT)
+        runs.append(time.perf_counter() - start)
+    base = []
+    for _ in range(5):
+        start = time.perf_counter()
+        subprocess.run([sys.executable, "-c", "pass"], check=True, cwd=ROOT)
+        base.append(time.perf_counter() - start)
+    return {"import_ms": 1000 * statistics.median(runs), "python_startup_ms": 1000 * statistics.median(base)}
+
+
+def bench_first_call() -> dict[str, float]:
+    code = (
+        "import time, boto3; t=time.perf_counter();"
+        "from rekognition_mock import mock_rekognition;"
+        "m=mock_rekognition(); m.start();"
+        "c=boto3.client('rekognition', region_name='us-east-1');"
+        f"c.detect_faces(Image={{'Bytes': open({str(ROOT / 'fixtures' / 'grace_hopper.jpg')!r},'rb').read()}});"
+        "print((time.perf_counter()-t)*1000)"
+    )
+    out = subprocess.run([sys.executable, "-c", code], check=True, cwd=ROOT, capture_output=True, text=True)
+    return {"first_call_ms": float(out.stdout.strip().splitlines()[-1])}
+
+
+def bench_cold_detect(paths: list[Path], repeat: int) -> dict[str, float]:
+    from rekognition_mock.vision import EngineConfig, FaceEngine
+    from rekognition_mock.vision.decode import decode_rgb
+
+    naive_t, ours_t, lost = [], [], 0
+    for path in paths:
+        data = path.read_bytes()
+        rgb = decode_rgb(data)
+        reference = naive_pipeline(rgb)
+        naive = timed(lambda: naive_pipeline(decode_rgb(data)), repeat)
+
+        def ours():
+            return FaceEngine(EngineConfig()).analyze(data)  # a fresh engine: nothing cached
+
+        mine = timed(ours, repeat)
+        lost += lost_faces(reference, ours().faces)
+        naive_t.append(naive)
+        ours_t.append(mine)
+        print(f"  {path.name:28s} naive {naive*1000:7.1f} ms   ours {mine*1000:7.1f} ms   x{naive/mine:5.2f}", flush=True)
+    ratios = [n / o for n, o in zip(naive_t, ours_t)]
+    return {"cold_detect_speedup": statistics.median(ratios), "cold_detect_faces_lost": lost}
+
+
+def bench_warm_detect(repeat: int) -> dict[str, float]:
+    import boto3
+
+    from rekognition_mock import mock_rekognition
+
+    data = (ROOT / "fixtures" / "grace_hopper.jpg").read_bytes()
+    with mock_rekognition():
+        rek = boto3.client("rekognition", region_name="us-east-1")
+        sts = boto3.client("sts", region_name="us-east-1")
+        rek.detect_faces(Image={"Bytes": data})
+        sts.get_caller_identity()
+        detect = timed(lambda: rek.detect_faces(Image={"Bytes": data}), repeat)
+        caller = timed(lambda: sts.get_caller_identity(), repeat)
+    return {"warm_detect_ms": detect * 1000, "sts_caller_identity_ms": caller * 1000, "warm_detect_ratio": detect / caller}
+
+
+def bench_index(repeat: int) -> dict[str, float]:
+    import boto3
+
+    from rekognition_mock import mock_rekognition
+
+    data = (ROOT / "fixtures" / "grace_hopper.jpg").read_bytes()
+    with mock_rekognition():
+        rek = boto3.client("rekognition", region_name="us-east-1")
+        rek.create_collection(CollectionId="bench")
+        rek.index_faces(CollectionId="bench", Image={"Bytes": data}, ExternalImageId="warm")
+        count = max(20, repeat * 10)
+        start = time.perf_counter()
+        for i in range(count):
+            rek.index_faces(CollectionId="bench", Image={"Bytes": data}, ExternalImageId=f"p{i}")
+        elapsed = time.perf_counter() - start
+    return {"index_faces_per_s": count / elapsed}
+
+
+def bench_search(size: int, queries: int) -> dict[str, float]:
+    import numpy as np
+
+    from rekognition_mock.facestore import FaceStore
+
+    rng = np.random.default_rng(7)
+    before = _rss()
+    store = FaceStore()
+    chunk = 100_000
+    for start in range(0, size, chunk):
+        block = rng.standard_normal((min(chunk, size - start), 128), dtype=np.float32)
+        block /= np.linalg.norm(block, axis=1, keepdims=True)
+        store.add_bulk(block)
+    grown = _rss() - before
+    picks = rng.integers(0, size, queries)
+    latencies, recall = [], []
+    for row in picks:
+        query = store.descriptors[row] + 0.05 * rng.standard_normal(128).astype(np.float32)
+        query /= np.linalg.norm(query)
+        start = time.perf_counter()
+        hits = store.search(query, max_distance=10.0, limit=10)
+        latencies.append(time.perf_counter() - start)
+        exact = np.argsort(((store.descriptors[:size] - query) ** 2).sum(axis=1))[:10]
+        truth = {int(r) for r in exact}
+        got = {store._row(face.face_id) for face, _ in hits}
+        recall.append(len(truth & got) / 10)
+    label = "1m" if size == 1_000_000 else f"{size // 1000}k"
+    return {
+        f"search_{label}_p50_ms": 1000 * statistics.median(latencies),
+        f"search_{label}_recall_at_10": float(np.mean(recall)),
+        "bytes_per_face": grown / size,
+    }
+
+
+def _rss() -> int:
+    """Current resident set size in bytes (Linux)."""
+    with open("/proc/self/statm") as f:
+        return int(f.read().split()[1]) * resource.getpagesize()
+
+
+def bench_cnn(paths: list[Path]) -> dict[str, float]:
+    from rekognition_mock.vision import EngineConfig, FaceEngine
+    from rekognition_mock.vision.decode import decode_rgb
+
+    seconds, megapixels, lost = 0.0, 0.0, 0
+    for path in paths:
+        data = path.read_bytes()
+        rgb = decode_rgb(data)
+        reference = naive_pipeline(rgb, detector="cnn")
+        start = time.perf_counter()
+        found = FaceEngine(EngineConfig(detector="cnn")).analyze(data).faces
+        seconds += time.perf_counter() - start
+        megapixels += rgb.shape[0] * rgb.shape[1] / 1e6
+        lost += lost_faces(reference, found)
+        print(f"  {path.name:28s} cnn {time.perf_counter() - start:6.2f} s  faces {len(found)} (plain cnn {len(reference)})", flush=True)
+    return {"cnn_s_per_mp": seconds / megapixels, "cnn_faces_lost": lost}
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--quick", action="store_true", help="a reduced run, under 2 minutes")
+    parser.add_argument("--json", metavar="FILE", help="also write the figures as JSON")
+    parser.add_argument("--only", nargs="*", help="run only these benchmark groups")
+    args = parser.parse_args(argv)
+    paths = photos()
+    repeat = 1 if args.quick else 3
+    groups = {
+        "import": bench_import,
+        "first_call": bench_first_call,
+        "cold_detect": lambda: bench_cold_detect(paths, repeat),
+        "warm_detect": lambda: bench_warm_detect(20 if args.quick else 100),
+        "index": lambda: bench_index(repeat),
+        "search": lambda: bench_search(1_000_000, 20 if args.quick else 100),
+        "cnn": lambda: bench_cnn(paths[:2] if args.quick else paths),
+    }
+    figures: dict[str, float] = {}
+    for name, fn in groups.items():
+        if args.only and name not in args.only:
+            continue
+        print(f"[{name}]", flush=True)
+        figures.update(fn())
+    print()
+    print(f"{'figure':30s} {'value':>12s}  target")
+    for name, value in figures.items():
+        target = TARGETS.get(name)
+        verdict = ""
+        if target:
+            op, bound = target
+            ok = value >= bound if op == ">=" else value <= bound
+            verdict = f"{op} {bound:g}  {'ok' if ok else 'MISSED'}"
+        print(f"{name:30s} {value:12.3f}  {verdict}")
+    if args.json:
+        Path(args.json).write_text(json.dumps(figures, indent=2, sort_keys=True))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
