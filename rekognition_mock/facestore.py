@@ -1,8 +1,9 @@
 """Faces of one collection, column-wise in numpy arrays.
 
-Descriptors live in one contiguous float32 matrix; every other field is a fixed-width
-column (ids as 16-byte UUIDs, external ids and user ids interned). A stored face costs
-about 600 bytes. Deleted rows are marked dead and the columns are compacted once dead
+Descriptors live in one contiguous float32 matrix, with an int8 copy (one scale per
+row) that large collections scan first; every other field is a fixed-width column (ids
+as 16-byte UUIDs, external ids and user ids interned). A stored face costs about 720
+bytes. Deleted rows are marked dead and the columns are compacted once dead
 rows outnumber live ones, so deletion never leaves the matrix growing without bound.
 All methods are thread-safe.
 """
@@ -18,6 +19,9 @@ import numpy as np
 
 DIM = 128
 _INITIAL = 64
+INT8_SEARCH_MIN_ROWS = 100_000  # below this, the exact float32 scan is fast enough
+RERANK_FACTOR = 4  # int8 candidates kept per requested result, re-ranked exactly
+MIN_CANDIDATES = 256
 
 
 @dataclass(frozen=True)
@@ -51,6 +55,8 @@ class FaceStore:
     def _alloc(self, capacity: int) -> None:
         self.descriptors = np.zeros((capacity, DIM), dtype=np.float32)
         self.sq_norms = np.zeros(capacity, dtype=np.float32)
+        self.codes = np.zeros((capacity, DIM), dtype=np.int8)
+        self.code_scale = np.zeros(capacity, dtype=np.float32)
         self.ids = np.zeros((capacity, 2), dtype=np.uint64)  # face id as two 64-bit halves
         self.image_ids = np.zeros((capacity, 2), dtype=np.uint64)
         self.external = np.zeros(capacity, dtype=np.int32)
@@ -60,13 +66,13 @@ class FaceStore:
         self.seq = np.zeros(capacity, dtype=np.int64)
         self.live = np.zeros(capacity, dtype=bool)
 
-    _COLUMNS = ("descriptors", "sq_norms", "ids", "image_ids", "external", "users", "boxes", "confidence", "seq", "live")
+    _COLUMNS = ("descriptors", "sq_norms", "codes", "code_scale", "ids", "image_ids", "external", "users", "boxes", "confidence", "seq", "live")
 
     def _grow(self, needed: int) -> None:
         capacity = len(self.live)
         if needed <= capacity:
             return
-        new_capacity = max(needed, capacity * 2)
+        new_capacity = max(needed, capacity + capacity // 2)
         for name in self._COLUMNS:
             old = getattr(self, name)
             new = np.zeros((new_capacity,) + old.shape[1:], dtype=old.dtype)
@@ -75,13 +81,23 @@ class FaceStore:
 
     def _compact(self) -> None:
         keep = np.flatnonzero(self.live[: self._n])
-        capacity = max(_INITIAL, len(keep) * 2)
+        capacity = max(_INITIAL, len(keep) + len(keep) // 2)
         for name in self._COLUMNS:
             old = getattr(self, name)
             new = np.zeros((capacity,) + old.shape[1:], dtype=old.dtype)
             new[: len(keep)] = old[keep]
             setattr(self, name, new)
         self._n = len(keep)
+
+    def _put_vectors(self, start: int, vectors: np.ndarray) -> None:
+        """Write descriptors at rows ``start...``, with their squared norms and int8 codes."""
+        rows = slice(start, start + len(vectors))
+        self.descriptors[rows] = vectors
+        self.sq_norms[rows] = np.einsum("ij,ij->i", vectors, vectors)
+        peak = np.abs(vectors).max(axis=1)
+        scale = np.where(peak > 0, peak / 127.0, 1.0).astype(np.float32)
+        self.codes[rows] = np.rint(vectors / scale[:, None]).astype(np.int8)
+        self.code_scale[rows] = scale
 
     def _intern(self, value: str | None) -> int:
         index = self._string_index.get(value)
@@ -110,8 +126,7 @@ class FaceStore:
             for i in new_rows:
                 row = self._n
                 vec = np.asarray(descriptors[i], dtype=np.float32)
-                self.descriptors[row] = vec
-                self.sq_norms[row] = float(vec @ vec)
+                self._put_vectors(row, vec[None, :])
                 self.ids[row] = _halves(face_ids[i])
                 self.image_ids[row] = image_halves
                 self.external[row] = ext
@@ -133,8 +148,7 @@ class FaceStore:
         with self._lock:
             self._grow(self._n + count)
             rows = slice(self._n, self._n + count)
-            self.descriptors[rows] = descriptors
-            self.sq_norms[rows] = np.einsum("ij,ij->i", descriptors, descriptors)
+            self._put_vectors(self._n, descriptors)
             raw = np.frombuffer(np.random.default_rng(self._next_seq).bytes(16 * count), dtype=np.uint64)
             self.ids[rows] = raw.reshape(count, 2)
             self.image_ids[rows] = _halves(image_id)
@@ -152,9 +166,7 @@ class FaceStore:
             self._grow(self._n + len(rows))
             for face_id, image_id, external, user, box, confidence, seq, descriptor in rows:
                 row = self._n
-                vec = np.frombuffer(descriptor, dtype=np.float32)
-                self.descriptors[row] = vec
-                self.sq_norms[row] = float(vec @ vec)
+                self._put_vectors(row, np.frombuffer(descriptor, dtype=np.float32)[None, :])
                 self.ids[row] = _halves(face_id)
                 self.image_ids[row] = _halves(image_id)
                 self.external[row] = self._intern(external)
@@ -254,23 +266,39 @@ class FaceStore:
             n = self._n
             if self._live_count == 0:
                 return []
-            dots = self.descriptors[:n] @ query
-            sq = self.sq_norms[:n] + float(query @ query) - 2.0 * dots
+            q_sq = float(query @ query)
+            pool = self._int8_candidates(query, q_sq, limit) if self._live_count >= INT8_SEARCH_MIN_ROWS else None
+            if pool is None:
+                pool = np.flatnonzero(self.live[:n])
+            sq = self.sq_norms[pool] + q_sq - 2.0 * (self.descriptors[pool] @ query)  # exact, float32
             np.maximum(sq, 0.0, out=sq)
-            sq[~self.live[:n]] = np.inf
             if exclude is not None:
                 row = self._row(exclude)
                 if row is not None:
-                    sq[row] = np.inf
-            k = min(limit, n)
-            candidates = np.argpartition(sq, k - 1)[:k] if k < n else np.arange(n)
-            candidates = candidates[np.argsort(sq[candidates], kind="stable")]
+                    sq[pool == row] = np.inf
+            k = min(limit, len(pool))
+            if k == 0:
+                return []
+            best = np.argpartition(sq, k - 1)[:k] if k < len(pool) else np.arange(len(pool))
+            best = best[np.argsort(sq[best], kind="stable")]
             limit_sq = max_distance * max_distance
-            return [
-                (self._face(int(r)), float(np.sqrt(sq[r])))
-                for r in candidates
-                if sq[r] <= limit_sq
-            ]
+            return [(self._face(int(pool[i])), float(np.sqrt(sq[i]))) for i in best if sq[i] <= limit_sq]
+
+    def _int8_candidates(self, query: np.ndarray, q_sq: float, limit: int) -> np.ndarray | None:
+        """Rows likely nearest to ``query`` by a scan of the int8 codes (None without numba)."""
+        from . import kernels
+
+        if not kernels.available():
+            return None
+        n = self._n
+        peak = float(np.abs(query).max()) or 1.0
+        q_codes = np.rint(query * (127.0 / peak)).astype(np.int8)
+        dots = kernels.int8_scores(self.codes[:n], q_codes) * self.code_scale[:n] * (peak / 127.0)
+        approx = self.sq_norms[:n] + q_sq - 2.0 * dots
+        approx[~self.live[:n]] = np.inf
+        k = min(n, max(MIN_CANDIDATES, RERANK_FACTOR * limit))
+        pool = np.argpartition(approx, k - 1)[:k] if k < n else np.arange(n)
+        return pool[np.isfinite(approx[pool])]
 
     def nbytes(self) -> int:
         """Bytes held by the columns (capacity included)."""
