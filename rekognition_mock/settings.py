@@ -1,8 +1,11 @@
-"""Product settings: which face detector the mock uses.
+"""Product settings: the face detector and the on-disk analysis cache.
 
-The detector comes from, in order: :func:`configure` / ``settings.detector = ...``,
-the ``REKOGNITION_MOCK_DETECTOR`` environment variable (``hog`` or ``cnn``), and the
-default ``hog``.
+Each comes from, in order: :func:`configure` (or assigning ``settings.detector``), an
+environment variable, and the default.
+
+- detector: ``REKOGNITION_MOCK_DETECTOR`` = ``hog`` (default) or ``cnn``.
+- cache directory: ``REKOGNITION_MOCK_CACHE_DIR``; unset means no disk cache (the pytest
+  plugin turns it on in pytest's cache directory).
 """
 
 from __future__ import annotations
@@ -17,6 +20,8 @@ if TYPE_CHECKING:
     from .vision.engine import FaceEngine
 
 ENV_DETECTOR = "REKOGNITION_MOCK_DETECTOR"
+ENV_CACHE_DIR = "REKOGNITION_MOCK_CACHE_DIR"
+_UNSET = object()
 
 
 class Settings:
@@ -24,6 +29,8 @@ class Settings:
 
     def __init__(self) -> None:
         self._detector: str | None = None
+        self._cache_dir: object = _UNSET
+        self._applied_cache_dir: object = _UNSET
         self._lock = threading.Lock()
 
     @property
@@ -43,6 +50,23 @@ class Settings:
         with self._lock:
             self._detector = value
 
+    @property
+    def cache_dir(self) -> str | None:
+        """Directory of the on-disk analysis cache, or None when it is off."""
+        if self._cache_dir is not _UNSET:
+            return self._cache_dir  # type: ignore[return-value]
+        return os.environ.get(ENV_CACHE_DIR) or None
+
+    @cache_dir.setter
+    def cache_dir(self, value: str | os.PathLike[str] | None) -> None:
+        with self._lock:
+            self._cache_dir = None if value is None else os.fspath(value)
+
+    def reset_cache_dir(self) -> None:
+        """Forget an explicit cache directory (the environment decides again)."""
+        with self._lock:
+            self._cache_dir = _UNSET
+
     def engine_config(self) -> EngineConfig:
         """The engine configuration these settings describe."""
         return EngineConfig(detector=self.detector)
@@ -51,13 +75,20 @@ class Settings:
 settings = Settings()
 
 
-def configure(detector: str | None = None) -> None:
-    """Set the face detector for this process (``None`` returns to the env/default)."""
+def configure(detector: str | None = None, cache_dir: object = _UNSET) -> None:
+    """Set the face detector (``None``: back to the environment/default) and, if given,
+    the on-disk cache directory (``None`` turns the disk cache off)."""
     settings.detector = detector
+    if cache_dir is not _UNSET:
+        settings.cache_dir = cache_dir  # type: ignore[assignment]
 
 
 def engine() -> "FaceEngine":
     """The face engine for the current settings."""
-    from .vision.engine import get_engine
+    from .vision.engine import get_engine, set_disk_cache
 
+    directory = settings.cache_dir
+    if directory != settings._applied_cache_dir:
+        set_disk_cache(directory)
+        settings._applied_cache_dir = directory
     return get_engine(settings.engine_config())

@@ -18,6 +18,7 @@ from . import attributes as attrs
 from . import detection, geometry, quality, weights
 from .config import EngineConfig
 from .decode import decode_rgb
+from .diskcache import DiskCache, model_versions
 
 
 @dataclass
@@ -78,8 +79,9 @@ class FaceEngine:
         self._key_locks: dict[str, threading.Lock] = {}
 
     def content_key(self, content_sha256: str) -> str:
-        """Cache key: the image's SHA-256 under this engine's settings."""
-        return hashlib.sha256(f"{content_sha256}|{self.config.cache_key!r}".encode()).hexdigest()
+        """Cache key: the image's SHA-256 under this engine's settings and model versions."""
+        name = f"{content_sha256}|{self.config.cache_key!r}|{_versions()}"
+        return hashlib.sha256(name.encode()).hexdigest()
 
     def analyze(self, data: bytes, descriptors: bool = False) -> Analysis:
         """Faces in the image ``data`` (JPEG/PNG bytes), largest first.
@@ -92,13 +94,22 @@ class FaceEngine:
         key = self.content_key(content_sha256)
         with self._key_lock(key):
             analysis = self._cached(key)
+            disk = _DISK_CACHE
+            if analysis is None and disk is not None:
+                analysis = disk.get(key)
+                if analysis is not None:
+                    self._remember(key, analysis, None)
             if analysis is None:
                 rgb = decode_rgb(data)
                 analysis = self._analyze_pixels(key, content_sha256, rgb)
                 self._remember(key, analysis, rgb)
+                if disk is not None and not descriptors:
+                    disk.put(key, analysis)
             if descriptors and not analysis._descriptors_done:
                 rgb = self._pixels_for(key, data)
                 self._describe(analysis, rgb)
+                if disk is not None:
+                    disk.put(key, analysis)
         return analysis
 
     def _key_lock(self, key: str) -> threading.Lock:
@@ -117,14 +128,15 @@ class FaceEngine:
                 self._cache.move_to_end(key)
             return analysis
 
-    def _remember(self, key: str, analysis: Analysis, rgb: np.ndarray) -> None:
+    def _remember(self, key: str, analysis: Analysis, rgb: np.ndarray | None) -> None:
         with self._lock:
             self._cache[key] = analysis
             while len(self._cache) > self._cache_size:
                 self._cache.popitem(last=False)
-            self._pixels[key] = rgb
-            while len(self._pixels) > self._pixel_cache_size:
-                self._pixels.popitem(last=False)
+            if rgb is not None:
+                self._pixels[key] = rgb
+                while len(self._pixels) > self._pixel_cache_size:
+                    self._pixels.popitem(last=False)
 
     def _pixels_for(self, key: str, data: bytes) -> np.ndarray:
         with self._lock:
@@ -189,6 +201,28 @@ def _to_shape(rgb: np.ndarray, face: Face):
     rect = dlib.rectangle(round(face.left), round(face.top), round(face.right) - 1, round(face.bottom) - 1)
     points = dlib.points([dlib.point(round(x), round(y)) for x, y in face.landmarks])
     return dlib.full_object_detection(rect, points)
+
+
+_DISK_CACHE: DiskCache | None = None
+_VERSIONS: str | None = None
+
+
+def _versions() -> str:
+    global _VERSIONS
+    if _VERSIONS is None:
+        _VERSIONS = model_versions()
+    return _VERSIONS
+
+
+def set_disk_cache(directory: str | None) -> None:
+    """Keep analyses on disk under ``directory`` (``None`` turns the disk cache off)."""
+    global _DISK_CACHE
+    _DISK_CACHE = DiskCache(directory) if directory else None
+
+
+def disk_cache() -> DiskCache | None:
+    """The disk cache in use, if any."""
+    return _DISK_CACHE
 
 
 _ENGINES: dict[EngineConfig, FaceEngine] = {}
