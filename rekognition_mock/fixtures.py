@@ -32,12 +32,13 @@ def fixture_dir() -> Path:
         if candidate.is_dir() and any(p.suffix.lower() in SUFFIXES for p in candidate.iterdir()):
             return candidate
     searched = ", ".join(str(c) for c in candidates)
-    raise FileNotFoundError(f"rekognition-mock's fixture photos were not found; searched: {searched}")
+    raise FileNotFoundError(f"rekognition-mock's fixture photos not found; searched: {searched}")
 
 
 def fixture_names() -> list[str]:
     """The bundled photos' file names, sorted (``["astronaut.jpg", ...]``)."""
-    return sorted(p.name for p in fixture_dir().iterdir() if p.is_file() and p.suffix.lower() in SUFFIXES)
+    paths = fixture_dir().iterdir()
+    return sorted(p.name for p in paths if p.is_file() and p.suffix.lower() in SUFFIXES)
 
 
 def fixture_path(name: str) -> Path:

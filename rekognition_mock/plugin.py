@@ -31,6 +31,7 @@ _UNSET = (
     "AWS_ENDPOINT_URL_REKOGNITION",
     "AWS_ENDPOINT_URL_S3",
 )
+_FAKE = ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_SECURITY_TOKEN")
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -44,15 +45,43 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         help="face detector for every test (default: REKOGNITION_MOCK_DETECTOR or hog); "
         f"@pytest.mark.{MARKER}(...) overrides it per test",
     )
+    group.addoption(
+        "--rekognition-no-disk-cache",
+        dest="rekognition_no_disk_cache",
+        action="store_true",
+        default=False,
+        help="do not keep face-engine analyses in pytest's cache directory across runs",
+    )
 
 
 def pytest_configure(config: pytest.Config) -> None:
-    """Register the ``rekognition_detector`` marker."""
+    """Register the marker; keep analyses in pytest's cache directory across runs.
+
+    The disk cache is on unless ``--rekognition-no-disk-cache`` is given, pytest's
+    cache provider is disabled (``-p no:cacheprovider``), or the user chose a directory
+    already (``REKOGNITION_MOCK_CACHE_DIR`` or ``rekognition_mock.configure``).
+    """
     config.addinivalue_line(
         "markers",
         f'{MARKER}(name): run this test with the "hog" or "cnn" face detector '
         f"(overrides {OPTION})",
     )
+    cache = getattr(config, "cache", None)
+    if cache is None or config.getoption("rekognition_no_disk_cache", default=False):
+        return
+    from .settings import settings
+
+    if settings.cache_dir is None and not os.environ.get("REKOGNITION_MOCK_CACHE_DIR"):
+        settings.cache_dir = cache.mkdir("rekognition-mock")
+        config._rekognition_mock_set_cache = True  # type: ignore[attr-defined]
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    """Undo the disk cache set by :func:`pytest_configure` (matters for in-process runs)."""
+    if getattr(config, "_rekognition_mock_set_cache", False):
+        from .settings import settings
+
+        settings.reset_cache_dir()
 
 
 def _region() -> str:
@@ -63,11 +92,13 @@ def _requested_detector(request: pytest.FixtureRequest) -> str | None:
     marker = request.node.get_closest_marker(MARKER)
     if marker is None:
         return request.config.getoption("rekognition_detector", default=None)
-    if len(marker.args) + len(marker.kwargs) != 1 or (marker.kwargs and "detector" not in marker.kwargs):
+    well_formed = len(marker.args) + len(marker.kwargs) == 1 and set(marker.kwargs) <= {"detector"}
+    if not well_formed:
         pytest.fail(f'use @pytest.mark.{MARKER}("hog") or ("cnn"), not {marker!r}', pytrace=False)
     value = marker.args[0] if marker.args else marker.kwargs["detector"]
     if value not in DETECTORS:
-        pytest.fail(f"@pytest.mark.{MARKER}: detector must be one of {DETECTORS}, not {value!r}", pytrace=False)
+        message = f"@pytest.mark.{MARKER}: detector must be one of {DETECTORS}, not {value!r}"
+        pytest.fail(message, pytrace=False)
     return value
 
 
@@ -98,7 +129,7 @@ def aws_credentials(monkeypatch: pytest.MonkeyPatch) -> None:
     """
     for name in _UNSET:
         monkeypatch.delenv(name, raising=False)
-    for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_SECURITY_TOKEN"):
+    for name in _FAKE:
         monkeypatch.setenv(name, "testing")
     monkeypatch.setenv("AWS_DEFAULT_REGION", _region())
 
