@@ -100,8 +100,9 @@ class RekognitionBackend(MotoRekognitionBackend):
             similarities = similarity_from_distance(distances)
             for face, similarity in zip(candidates, similarities):
                 described = shapes.compared_face(face, target.width, target.height)
+                similarity = shapes.number(similarity)  # compare what the response reports
                 if similarity >= similarity_threshold:
-                    matches.append({"Similarity": shapes.number(similarity), "Face": described})
+                    matches.append({"Similarity": similarity, "Face": described})
                 else:
                     unmatched.append(described)
         matches.sort(key=lambda m: m["Similarity"], reverse=True)
@@ -333,10 +334,11 @@ class RekognitionBackend(MotoRekognitionBackend):
     def _matches(
         collection: Collection, query: np.ndarray, max_faces: int | None, threshold: float, exclude: str | None = None
     ) -> list[tuple[StoredFace, float]]:
-        hits = collection.faces.search(
-            query, distance_for_similarity(threshold), max_faces or MAX_SEARCH_RESULTS, exclude=exclude
-        )
-        return [(face, float(similarity_from_distance(d))) for face, d in hits]
+        # Search a hair past the threshold, then keep what the response reports as ≥ it.
+        reach = distance_for_similarity(max(0.0, threshold - 1e-4))
+        hits = collection.faces.search(query, reach, max_faces or MAX_SEARCH_RESULTS, exclude=exclude)
+        scored = [(face, shapes.number(similarity_from_distance(d))) for face, d in hits]
+        return [(face, similarity) for face, similarity in scored if similarity >= threshold]
 
 
 def _box_tuple(face: Face, width: int, height: int) -> tuple[float, float, float, float]:

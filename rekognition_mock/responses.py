@@ -18,8 +18,19 @@ from .validation import validate_input
 log = logging.getLogger(__name__)
 
 
+def _without_nulls(value: Any) -> Any:
+    """JSON ``null`` members mean "absent" to AWS; drop them at every depth."""
+    if isinstance(value, dict):
+        return {k: _without_nulls(v) for k, v in value.items() if v is not None}
+    if isinstance(value, list):
+        return [_without_nulls(v) for v in value]
+    return value
+
+
 class RekognitionResponse(MotoRekognitionResponse):
     """Handler for Rekognition requests (AWS JSON 1.1 protocol)."""
+
+    use_raw_body = True  # keep bytes: a body that is not UTF-8 gets a 400, not a crash
 
     @property
     def rekognition_backend(self) -> RekognitionBackend:
@@ -39,10 +50,11 @@ class RekognitionResponse(MotoRekognitionResponse):
         """The JSON body as a dict, validated against botocore's model for this action."""
         try:
             params = json.loads(self.body) if self.body else {}
-        except (TypeError, ValueError):
+        except (TypeError, ValueError):  # UnicodeDecodeError is a ValueError
             raise SerializationException("Unable to parse request body as JSON") from None
         if not isinstance(params, dict):
             raise SerializationException("Request body must be a JSON object")
+        params = _without_nulls(params)
         validate_input(self._get_action(), params)
         return params
 

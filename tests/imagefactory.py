@@ -340,8 +340,8 @@ def face_cut_by_left_edge(outside: float = 0.3) -> bytes:
     the left edge of the image (JPEG q90).
 
     The crop keeps the full height and everything to the right of the cut, so the
-    result is 276x600 for the default 30 %; the engine still finds the face there,
-    with a box that starts left of the image (negative ``Left``).
+    result is 276x600 for the default 30 %.  Rekognition reports such a face with a
+    box that starts left of the image (negative ``Left``).
     """
     left, _, right, _ = GRACE_HOPPER_FACE
     cut = round(left + (right - left) * outside)
@@ -359,3 +359,31 @@ def padded(data: bytes, total_bytes: int) -> bytes:
     if total_bytes < len(data):
         raise ValueError(f"image is already {len(data)} bytes, more than {total_bytes}")
     return data + b"\0" * (total_bytes - len(data))
+
+
+# --------------------------------------------------------------------------
+# small faces on a large canvas (quality filters)
+# --------------------------------------------------------------------------
+
+
+@lru_cache(maxsize=None)
+def small_face_on_canvas(face_width: int = 45, canvas: tuple[int, int] = (640, 480),
+                         brightness: float = 1.0) -> bytes:
+    """grace_hopper.jpg scaled so that its face is about ``face_width`` px wide, pasted
+    in the middle of a mid-grey ``canvas`` (default 640x480, JPEG q90).
+
+    The image is well above Rekognition's 80 px minimum while the face itself is
+    small: with the default 45 px the engine finds it with a box of roughly 50 px a
+    side (under the HIGH quality filter's 80 px bar, over LOW's 30 px).
+    ``brightness`` < 1 darkens the whole canvas afterwards (0.25 leaves the face at
+    a brightness of about 11 out of 100, still detected).
+    """
+    left, _, right, _ = GRACE_HOPPER_FACE
+    scale = face_width / (right - left)
+    im = _rgb("grace_hopper.jpg")
+    im = im.resize((round(im.width * scale), round(im.height * scale)), Image.Resampling.LANCZOS)
+    out = Image.new("RGB", canvas, (128, 128, 128))
+    out.paste(im, ((canvas[0] - im.width) // 2, (canvas[1] - im.height) // 2))
+    if brightness != 1.0:
+        out = ImageEnhance.Brightness(out).enhance(brightness)
+    return _jpeg(out, 90)

@@ -12,6 +12,7 @@ from . import weights
 from .config import EngineConfig
 
 HOG_WINDOW = 80  # dlib's frontal detector scans an 80×80 window
+HOG_PAD = HOG_WINDOW // 2  # edge-replicated border so faces cut by the edge still score
 CNN_WINDOW = 40  # the MMOD model finds faces down to about 40×40
 
 
@@ -60,14 +61,24 @@ def detect(rgb: np.ndarray, config: EngineConfig) -> list[Detection]:
     """All faces in an RGB image, strongest first, boxes in original pixel coordinates."""
     height, width = rgb.shape[:2]
     scale = analysis_scale(width, height, config)
+    pad = 0
     if config.detector == "hog":
         # HOG on luminance: dlib's colour HOG takes the strongest channel gradient per
-        # pixel, which costs about 1.6x more for near-identical detections.
-        raw = _run_hog(_resize(rgb, scale, grey=True), config.score_floor)
+        # pixel, which costs about 1.6x more for near-identical detections. The border
+        # gives faces cut by the image's edge the context the detector's window needs.
+        pad = HOG_PAD
+        grey = np.pad(_resize(rgb, scale, grey=True), pad, mode="edge")
+        raw = _run_hog(grey, config.score_floor)
     else:
         raw = _run_cnn(_resize(rgb, scale))
     found = [
-        Detection(r.left() / scale, r.top() / scale, (r.right() + 1) / scale, (r.bottom() + 1) / scale, s)
+        Detection(
+            (r.left() - pad) / scale,
+            (r.top() - pad) / scale,
+            (r.right() + 1 - pad) / scale,
+            (r.bottom() + 1 - pad) / scale,
+            s,
+        )
         for r, s in raw
         if s >= config.score_floor
     ]

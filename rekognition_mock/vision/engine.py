@@ -18,7 +18,7 @@ from . import attributes as attrs
 from . import detection, geometry, quality, weights
 from .config import EngineConfig
 from .decode import decode_rgb
-from .diskcache import DiskCache, model_versions
+from .diskcache import FORMAT, DiskCache, model_versions
 
 
 @dataclass
@@ -80,7 +80,7 @@ class FaceEngine:
 
     def content_key(self, content_sha256: str) -> str:
         """Cache key: the image's SHA-256 under this engine's settings and model versions."""
-        name = f"{content_sha256}|{self.config.cache_key!r}|{_versions()}"
+        name = f"{content_sha256}|{self.config.cache_key!r}|{_versions()}|{FORMAT}"
         return hashlib.sha256(name.encode()).hexdigest()
 
     def analyze(self, data: bytes, descriptors: bool = False) -> Analysis:
@@ -153,7 +153,7 @@ class FaceEngine:
     def _measure(self, rgb: np.ndarray, det: detection.Detection) -> Face:
         points = landmarks_68(rgb, det)
         roll, yaw, pitch = geometry.head_pose(points)
-        left, top, right, bottom = geometry.face_box(points)
+        left, top, right, bottom = geometry.face_box((det.left, det.top, det.right, det.bottom))
         grey = quality.face_crop_grey(rgb, (left, top, right, bottom))
         return Face(
             left=left,

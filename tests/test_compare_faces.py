@@ -1,0 +1,230 @@
+"""CompareFaces, answered by dlib face descriptors."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import boto3
+import numpy as np
+import pytest
+
+import imagefactory
+import rekognition_mock
+from rekognition_mock import mock_rekognition
+from shapecheck import assert_output_shape
+
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
+HOPPER = imagefactory.fixture_bytes("grace_hopper.jpg")
+ASTRONAUT = imagefactory.fixture_bytes("astronaut.jpg")
+COMPOSITE = imagefactory.two_person_composite()
+
+
+def compare(client: Any, source: bytes, target: bytes, **kwargs: Any) -> dict[str, Any]:
+    response = client.compare_faces(SourceImage={"Bytes": source}, TargetImage={"Bytes": target}, **kwargs)
+    assert_output_shape("CompareFaces", response)
+    return response
+
+
+def centre_x(box: dict[str, float]) -> float:
+    return box["Left"] + box["Width"] / 2
+
+
+# --- the README example ----------------------------------------------------------------
+
+
+@mock_rekognition
+def test_compare_faces_matches_the_same_person() -> None:
+    rekognition = boto3.client("rekognition", region_name="us-east-1")
+    s3 = boto3.client("s3", region_name="us-east-1")
+
+    photo = (FIXTURES / "grace_hopper.jpg").read_bytes()
+    detected = rekognition.detect_faces(Image={"Bytes": photo})
+    assert len(detected["FaceDetails"]) == 1
+    assert_output_shape("DetectFaces", detected)
+
+    # Another photo of the same person, stored in (mocked) S3.
+    s3.create_bucket(Bucket="badges")
+    s3.put_object(Bucket="badges", Key="hopper-2.jpg", Body=imagefactory.augmented())
+    response = rekognition.compare_faces(
+        SourceImage={"Bytes": photo},
+        TargetImage={"S3Object": {"Bucket": "badges", "Name": "hopper-2.jpg"}},
+    )
+
+    assert len(response["FaceMatches"]) == 1
+    assert response["FaceMatches"][0]["Similarity"] >= 90
+    assert response["UnmatchedFaces"] == []
+    assert response["SourceImageFace"]["BoundingBox"] == detected["FaceDetails"][0]["BoundingBox"]
+    assert_output_shape("CompareFaces", response)
+
+
+# --- same and different people ---------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("name", "mirror"),
+    [("grace_hopper.jpg", False), ("grace_hopper.jpg", True), ("astronaut.jpg", False)],
+    ids=["hopper", "hopper-mirrored", "astronaut"],
+)
+def test_same_person_is_at_least_90(rekognition: Any, name: str, mirror: bool) -> None:
+    source = imagefactory.fixture_bytes(name)
+    response = compare(rekognition, source, imagefactory.augmented(name, mirror=mirror))
+    assert len(response["FaceMatches"]) == 1
+    assert response["FaceMatches"][0]["Similarity"] >= 90
+    assert response["UnmatchedFaces"] == []
+
+
+def test_identical_image_is_near_100(rekognition: Any) -> None:
+    response = compare(rekognition, HOPPER, HOPPER)
+    assert response["FaceMatches"][0]["Similarity"] > 99.9
+    assert response["FaceMatches"][0]["Face"]["BoundingBox"] == response["SourceImageFace"]["BoundingBox"]
+
+
+def test_different_people_do_not_match(rekognition: Any) -> None:
+    response = compare(rekognition, HOPPER, ASTRONAUT)
+    assert response["FaceMatches"] == []
+    assert len(response["UnmatchedFaces"]) == 1
+    unmatched = response["UnmatchedFaces"][0]
+    assert 0.30 < centre_x(unmatched["BoundingBox"]) < 0.55  # the astronaut's face
+    # Below 80 (AWS's default threshold): visible when nothing is filtered.
+    everything = compare(rekognition, HOPPER, ASTRONAUT, SimilarityThreshold=0)
+    assert len(everything["FaceMatches"]) == 1
+    assert everything["FaceMatches"][0]["Similarity"] < 80
+    assert everything["UnmatchedFaces"] == []
+
+
+def test_compared_face_shape(rekognition: Any) -> None:
+    response = compare(rekognition, HOPPER, COMPOSITE)
+    face = response["FaceMatches"][0]["Face"]
+    assert {"BoundingBox", "Confidence", "Landmarks", "Pose", "Quality"} <= set(face)
+    assert {lm["Type"] for lm in face["Landmarks"]} == {"eyeLeft", "eyeRight", "nose", "mouthLeft", "mouthRight"}
+    assert face["Confidence"] >= 99
+
+
+# --- several faces in the target --------------------------------------------------------
+
+
+def test_composite_target_one_match_one_unmatched(rekognition: Any) -> None:
+    response = compare(rekognition, HOPPER, COMPOSITE)
+    assert len(response["FaceMatches"]) == 1
+    assert len(response["UnmatchedFaces"]) == 1
+    match = response["FaceMatches"][0]
+    assert match["Similarity"] >= 90
+    assert centre_x(match["Face"]["BoundingBox"]) > 0.5  # Grace Hopper is the right half
+    assert centre_x(response["UnmatchedFaces"][0]["BoundingBox"]) < 0.5  # the astronaut
+
+
+def test_composite_source_uses_the_largest_face(rekognition: Any) -> None:
+    # The composite's largest face is Grace Hopper's: it matches her portrait.
+    response = compare(rekognition, COMPOSITE, HOPPER)
+    assert centre_x(response["SourceImageFace"]["BoundingBox"]) > 0.5
+    assert len(response["FaceMatches"]) == 1 and response["FaceMatches"][0]["Similarity"] >= 90
+
+
+def test_matches_sorted_by_similarity(rekognition: Any) -> None:
+    response = compare(rekognition, HOPPER, COMPOSITE, SimilarityThreshold=0)
+    matches = response["FaceMatches"]
+    assert len(matches) == 2
+    assert response["UnmatchedFaces"] == []
+    similarities = [m["Similarity"] for m in matches]
+    assert similarities == sorted(similarities, reverse=True)
+    assert similarities[0] >= 90 > 80 > similarities[1]
+    assert centre_x(matches[0]["Face"]["BoundingBox"]) > 0.5 > centre_x(matches[1]["Face"]["BoundingBox"])
+
+
+def test_similarity_threshold_is_respected(rekognition: Any) -> None:
+    everything = compare(rekognition, HOPPER, COMPOSITE, SimilarityThreshold=0)
+    low, high = sorted(m["Similarity"] for m in everything["FaceMatches"])
+    # A threshold between the two keeps only the better match...
+    between = compare(rekognition, HOPPER, COMPOSITE, SimilarityThreshold=(low + high) / 2)
+    assert [m["Similarity"] for m in between["FaceMatches"]] == [high]
+    assert len(between["UnmatchedFaces"]) == 1
+    # ...exactly at a face's similarity still matches it...
+    at_low = compare(rekognition, HOPPER, COMPOSITE, SimilarityThreshold=np.floor(low * 1000) / 1000)
+    assert len(at_low["FaceMatches"]) == 2
+    # ...and 100 keeps nothing unless the faces are identical.
+    strict = compare(rekognition, HOPPER, COMPOSITE, SimilarityThreshold=100)
+    assert strict["FaceMatches"] == []
+    assert len(strict["UnmatchedFaces"]) == 2
+
+
+# --- quality filter --------------------------------------------------------------------
+
+
+# Poor but detectable copies of grace_hopper.jpg: brightness ~10 (HIGH wants 25–90) and
+# sharpness ~30 (HIGH wants >= 45); the engine still finds both faces with >= 99 confidence.
+DARK = imagefactory.dark(factor=0.2)
+BLURRED = imagefactory.blurred(radius=3)
+
+
+@pytest.mark.parametrize("target", [DARK, BLURRED], ids=["dark", "blurred"])
+def test_quality_filter_high_drops_poor_target_faces(rekognition: Any, target: bytes) -> None:
+    # The engine still finds the poor face...
+    detected = rekognition.detect_faces(Image={"Bytes": target})
+    assert_output_shape("DetectFaces", detected)
+    assert len(detected["FaceDetails"]) == 1
+    kept = compare(rekognition, HOPPER, target, QualityFilter="NONE")
+    assert len(kept["FaceMatches"]) + len(kept["UnmatchedFaces"]) == 1
+    # ...but HIGH filters it out of both lists.
+    filtered = compare(rekognition, HOPPER, target, QualityFilter="HIGH", SimilarityThreshold=0)
+    assert filtered["FaceMatches"] == []
+    assert filtered["UnmatchedFaces"] == []
+    assert filtered["SourceImageFace"]["Confidence"] >= 99
+
+
+def test_quality_filter_high_keeps_good_faces(rekognition: Any) -> None:
+    response = compare(rekognition, HOPPER, COMPOSITE, QualityFilter="HIGH")
+    assert len(response["FaceMatches"]) == 1
+    assert len(response["UnmatchedFaces"]) == 1
+
+
+def test_source_image_face(rekognition: Any) -> None:
+    detect_response = rekognition.detect_faces(Image={"Bytes": HOPPER})
+    assert_output_shape("DetectFaces", detect_response)
+    detected = detect_response["FaceDetails"][0]
+    response = compare(rekognition, HOPPER, ASTRONAUT)
+    source = response["SourceImageFace"]
+    assert set(source) == {"BoundingBox", "Confidence"}
+    assert source["BoundingBox"] == detected["BoundingBox"]
+    assert source["Confidence"] == pytest.approx(detected["Confidence"])
+
+
+# --- the similarity curve ----------------------------------------------------------------
+
+
+def test_similarity_from_distance_is_public_and_anchored() -> None:
+    f = rekognition_mock.similarity_from_distance
+    assert f(0.0) == pytest.approx(100.0)
+    assert f(0.6) == pytest.approx(80.0, abs=0.01)
+    for d in np.linspace(0.3, 0.45, 16):
+        assert f(float(d)) >= 90
+    for d in (0.8, 0.9, 1.0, 1.5):
+        assert f(d) < 50
+    assert isinstance(f(0.5), float)
+
+
+def test_similarity_from_distance_is_monotonic() -> None:
+    distances = np.linspace(0.0, 2.0, 401)
+    similarities = rekognition_mock.similarity_from_distance(distances)
+    assert similarities.shape == distances.shape
+    assert np.all(np.diff(similarities) < 0)
+    assert np.all((similarities >= 0) & (similarities <= 100))
+    # Scalars agree with the array form.
+    for d, s in zip(distances[::40], similarities[::40]):
+        assert rekognition_mock.similarity_from_distance(float(d)) == pytest.approx(s)
+
+
+@pytest.mark.parametrize(
+    "target",
+    [ASTRONAUT, imagefactory.augmented(), COMPOSITE],
+    ids=["astronaut", "augmented", "composite"],
+)
+def test_threshold_equal_to_a_reported_similarity_matches(rekognition: Any, target: bytes) -> None:
+    # "Similarity >= SimilarityThreshold" must hold for the numbers the caller sees:
+    # a face reported with Similarity S is a match at SimilarityThreshold=S.
+    everything = compare(rekognition, HOPPER, target, SimilarityThreshold=0)
+    for reported in (m["Similarity"] for m in everything["FaceMatches"]):
+        response = compare(rekognition, HOPPER, target, SimilarityThreshold=reported)
+        assert reported in [m["Similarity"] for m in response["FaceMatches"]], (
+            f"a face reported with Similarity {reported} is not a match at SimilarityThreshold={reported}"
+        )

@@ -1,0 +1,297 @@
+"""The engine room: ``rekognition_mock.vision`` used directly, without AWS around it."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import boto3
+import numpy as np
+import pytest
+
+import imagefactory
+import rekognition_mock
+from rekognition_mock import mock_rekognition, settings
+from rekognition_mock.vision import EngineConfig, FaceEngine, decode_rgb, detection, get_engine, weights
+from rekognition_mock.vision import engine as engine_module
+from rekognition_mock.vision.detection import confidence_from_score
+from shapecheck import assert_output_shape
+
+HOPPER = imagefactory.fixture_bytes("grace_hopper.jpg")
+HOPPER_FACE = imagefactory.GRACE_HOPPER_FACE
+BLURRED = imagefactory.blurred(radius=3)  # still detected, visibly soft
+DARK = imagefactory.dark(factor=0.2)  # 20 % brightness: still detected
+REPO = Path(__file__).resolve().parents[1]
+
+
+def engine() -> FaceEngine:
+    return get_engine(EngineConfig())
+
+
+def the_face(data: bytes) -> Any:
+    faces = engine().analyze(data).faces
+    assert len(faces) == 1
+    return faces[0]
+
+
+def run_python(code: str, **env: str) -> subprocess.CompletedProcess[str]:
+    """Run ``code`` in a fresh interpreter (same virtualenv), from the repo root."""
+    environ = {k: v for k, v in os.environ.items() if not k.startswith("REKOGNITION_MOCK_")}
+    environ.update(env)
+    return subprocess.run(
+        [sys.executable, "-c", code], cwd=REPO, env=environ, capture_output=True, text=True, timeout=120
+    )
+
+
+# --- decoding ----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("orientation", [6, 8])
+def test_decode_applies_exif_orientation(orientation: int) -> None:
+    data = imagefactory.exif_rotated(orientation=orientation)
+    rgb = decode_rgb(data)
+    assert rgb.shape == (600, 512, 3)  # upright, although stored 600 wide and 512 high
+    upright = decode_rgb(HOPPER)
+    # Same picture, not merely the same size (JPEG re-encoding allows small differences).
+    assert np.abs(rgb.astype(int) - upright.astype(int)).mean() < 4
+
+
+@pytest.mark.parametrize(
+    "builder",
+    [imagefactory.rgba_png, imagefactory.grayscale_png, imagefactory.png16, imagefactory.exif_rotated],
+    ids=["rgba", "greyscale", "16-bit", "exif"],
+)
+def test_decode_gives_rgb_uint8(builder: Any) -> None:
+    rgb = decode_rgb(builder())
+    assert rgb.shape == (600, 512, 3)
+    assert rgb.dtype == np.uint8
+    assert rgb.flags["C_CONTIGUOUS"]
+    assert 40 < rgb.mean() < 200  # not black, not white: the photo survived the conversion
+
+
+def test_decode_16_bit_and_greyscale_agree() -> None:
+    grey8 = decode_rgb(imagefactory.grayscale_png())
+    grey16 = decode_rgb(imagefactory.png16())
+    assert np.array_equal(grey8, grey16)
+    assert np.array_equal(grey8[..., 0], grey8[..., 1]) and np.array_equal(grey8[..., 1], grey8[..., 2])
+
+
+def test_rgba_border_is_composited_over_white() -> None:
+    rgb = decode_rgb(imagefactory.rgba_png())
+    opaque = decode_rgb(HOPPER)
+    # The 24-px border is 96/255 opaque over white, so it is lighter than the photo there.
+    assert rgb[:24].mean() > opaque[:24].mean()
+    assert np.abs(rgb[100:500, 100:400].astype(int) - opaque[100:500, 100:400].astype(int)).mean() < 1
+
+
+# --- caching --------------------------------------------------------------------------------
+
+
+def test_same_bytes_are_analysed_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    calls: list[int] = []
+    real_detect = detection.detect
+
+    def counting_detect(rgb: np.ndarray, config: EngineConfig) -> Any:
+        calls.append(1)
+        return real_detect(rgb, config)
+
+    monkeypatch.setattr(detection, "detect", counting_detect)
+    monkeypatch.setattr(engine_module, "_DISK_CACHE", None)  # count in-process caching only
+    fresh = FaceEngine(EngineConfig())  # its own, empty cache
+    first = fresh.analyze(HOPPER)
+    second = fresh.analyze(bytes(HOPPER))  # equal content, different object
+    assert second is first
+    assert len(calls) == 1
+    assert len(first.faces) == 1
+    # Other bytes are analysed on their own.
+    other = fresh.analyze(imagefactory.fixture_bytes("astronaut.jpg"))
+    assert other is not first and len(calls) == 2
+
+
+def test_engines_are_shared_per_configuration() -> None:
+    assert get_engine(EngineConfig()) is get_engine(EngineConfig(detector="hog"))
+    assert get_engine(EngineConfig()) is not get_engine(EngineConfig(detector="hog", min_score=0.5))
+    assert EngineConfig().cache_key != EngineConfig(min_score=0.5).cache_key
+    assert EngineConfig().cache_key != EngineConfig(detector="cnn").cache_key
+
+
+def test_descriptors_are_128_float32_and_computed_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(engine_module, "_DISK_CACHE", None)  # count in-process caching only
+    fresh = FaceEngine(EngineConfig())
+    plain = fresh.analyze(HOPPER)
+    assert plain.faces[0].descriptor is None  # not computed unless asked for
+
+    calls: list[int] = []
+    real_describe = FaceEngine._describe
+
+    def counting_describe(self: FaceEngine, analysis: Any, rgb: np.ndarray) -> None:
+        calls.append(1)
+        real_describe(self, analysis, rgb)
+
+    monkeypatch.setattr(FaceEngine, "_describe", counting_describe)
+    described = fresh.analyze(HOPPER, descriptors=True)
+    assert described is plain
+    vector = described.faces[0].descriptor
+    assert isinstance(vector, np.ndarray)
+    assert vector.shape == (128,) and vector.dtype == np.float32
+    assert np.isfinite(vector).all() and 0.5 < np.linalg.norm(vector) < 2
+    again = fresh.analyze(HOPPER, descriptors=True)
+    assert again.faces[0].descriptor is vector
+    assert len(calls) == 1
+
+
+def test_descriptor_distances() -> None:
+    def vector(data: bytes) -> np.ndarray:
+        return engine().analyze(data, descriptors=True).faces[0].descriptor
+
+    hopper = vector(HOPPER)
+    same = np.linalg.norm(hopper - vector(imagefactory.augmented()))
+    other = np.linalg.norm(hopper - vector(imagefactory.fixture_bytes("astronaut.jpg")))
+    assert same < 0.3 < 0.6 < other
+
+
+def test_no_faces_no_descriptors() -> None:
+    analysis = engine().analyze(imagefactory.face_free(), descriptors=True)
+    assert analysis.faces == []
+    assert (analysis.width, analysis.height) == (600, 400)
+
+
+# --- lazy loading ---------------------------------------------------------------------------
+
+
+def test_import_loads_no_model_and_no_dlib() -> None:
+    result = run_python(
+        "import sys, rekognition_mock\n"
+        "from rekognition_mock.vision import weights\n"
+        "assert weights.loaded_models() == [], weights.loaded_models()\n"
+        "assert 'dlib' not in sys.modules\n"
+        "import moto.rekognition\n"
+        "assert type(moto.rekognition.rekognition_backends).__module__.startswith('moto')\n"
+        "from rekognition_mock.models import rekognition_backends\n"
+        "assert moto.rekognition.rekognition_backends is rekognition_backends\n"
+        "assert weights.loaded_models() == [] and 'dlib' not in sys.modules\n"
+        "print('ok')\n"
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "ok"
+
+
+def test_models_load_on_first_use(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(engine_module, "_DISK_CACHE", None)
+    FaceEngine(EngineConfig()).analyze(HOPPER, descriptors=True)
+    assert {"hog", "sp68", "resnet"} <= set(weights.loaded_models())
+    assert weights.hog_detector() is weights.hog_detector()  # loaded once, then shared
+
+
+# --- detector choice ------------------------------------------------------------------------
+
+
+@pytest.fixture
+def reset_detector() -> Any:
+    yield
+    rekognition_mock.configure(detector=None)
+
+
+def test_cnn_detector_finds_the_face(reset_detector: None, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The one test that runs dlib's CNN detector (slow)."""
+    monkeypatch.setattr(engine_module, "_DISK_CACHE", None)  # really run it
+    rekognition_mock.configure(detector="cnn")
+    assert settings.detector == "cnn"
+    with mock_rekognition():
+        client = boto3.client("rekognition", region_name="us-east-1")
+        response = client.detect_faces(Image={"Bytes": HOPPER})
+    assert "cnn" in weights.loaded_models()
+    assert_output_shape("DetectFaces", response)
+    faces = response["FaceDetails"]
+    assert len(faces) == 1
+    box = faces[0]["BoundingBox"]
+    cx = (box["Left"] + box["Width"] / 2) * 512
+    cy = (box["Top"] + box["Height"] / 2) * 600
+    assert abs(cx - (HOPPER_FACE[0] + HOPPER_FACE[2]) / 2) < 25
+    assert abs(cy - (HOPPER_FACE[1] + HOPPER_FACE[3]) / 2) < 25
+    assert faces[0]["Confidence"] >= 90
+
+
+def test_detector_from_environment(monkeypatch: pytest.MonkeyPatch, reset_detector: None) -> None:
+    rekognition_mock.configure(detector=None)
+    monkeypatch.delenv("REKOGNITION_MOCK_DETECTOR", raising=False)
+    assert settings.detector == "hog"
+    monkeypatch.setenv("REKOGNITION_MOCK_DETECTOR", " CNN ")
+    assert settings.detector == "cnn"
+    assert settings.engine_config().detector == "cnn"
+    # configure() wins over the environment.
+    rekognition_mock.configure(detector="hog")
+    assert settings.engine_config() == EngineConfig(detector="hog")
+
+
+@pytest.mark.parametrize("name", ["fast", "HOG ", "", "mmod"])
+def test_invalid_detector_name(name: str, reset_detector: None) -> None:
+    before = settings.detector
+    with pytest.raises(ValueError):
+        rekognition_mock.configure(detector=name)
+    with pytest.raises(ValueError):
+        EngineConfig(detector=name)
+    assert settings.detector == before  # a refused value changes nothing
+
+
+def test_invalid_detector_in_environment(monkeypatch: pytest.MonkeyPatch, reset_detector: None) -> None:
+    monkeypatch.setenv("REKOGNITION_MOCK_DETECTOR", "bogus")
+    with pytest.raises(ValueError, match="REKOGNITION_MOCK_DETECTOR"):
+        _ = settings.detector
+
+
+# --- measurements ---------------------------------------------------------------------------
+
+
+def test_confidence_from_score_is_monotonic() -> None:
+    scores = np.linspace(-2.0, 3.0, 501)
+    for detector in ("hog", "cnn"):
+        values = [confidence_from_score(float(s), detector) for s in scores]
+        assert all(0 <= v <= 100 for v in values)
+        assert all(a <= b for a, b in zip(values, values[1:]))
+        assert values[0] < 1 and values[-1] > 99.9
+    for score in (0.7, 0.8, 1.0, 1.27, 2.0, 5.0):
+        assert confidence_from_score(score) >= 99
+    assert confidence_from_score(0.1) == pytest.approx(50)
+    assert confidence_from_score(0.3, "hog") > confidence_from_score(0.3, "cnn")
+
+
+def test_hopper_face_measurements() -> None:
+    face = the_face(HOPPER)
+    # Near the box dlib's detector reports for this photo (fixtures/README.md); the
+    # engine's box may be a little larger (forehead, jaw, chin).
+    cx, cy = (face.left + face.right) / 2, (face.top + face.bottom) / 2
+    assert abs(cx - (HOPPER_FACE[0] + HOPPER_FACE[2]) / 2) < 20
+    assert abs(cy - (HOPPER_FACE[1] + HOPPER_FACE[3]) / 2) < 20
+    assert 0.75 * 186 < face.width < 1.4 * 186 and 0.75 * 186 < face.height < 1.4 * 186
+    # The eyes, nose and mouth are inside it.
+    for x, y in face.landmarks[27:68]:
+        assert face.left <= x <= face.right and face.top <= y <= face.bottom
+    assert face.landmarks.shape == (68, 2)
+    assert face.confidence >= 99 and face.score >= 0.7
+    assert face.confidence == pytest.approx(confidence_from_score(face.score))
+
+
+def test_frontal_pose_is_near_zero() -> None:
+    face = the_face(HOPPER)
+    assert abs(face.roll) < 15
+    assert abs(face.yaw) < 15
+    assert abs(face.pitch) < 25
+
+
+def test_blur_lowers_sharpness() -> None:
+    sharp = the_face(HOPPER)
+    soft = the_face(BLURRED)
+    assert soft.sharpness < sharp.sharpness - 30
+    # Blur keeps the light; only the dark hat bleeding into the box shifts it a little.
+    assert soft.brightness == pytest.approx(sharp.brightness, abs=8)
+
+
+def test_darkness_lowers_brightness() -> None:
+    bright = the_face(HOPPER)
+    dark = the_face(DARK)
+    assert dark.brightness < bright.brightness / 4
+    assert 0 <= dark.brightness <= 100 and 0 <= bright.brightness <= 100

@@ -1,0 +1,424 @@
+"""Bad input gets AWS's errors (modeled exceptions, codes, statuses, messages), and the
+mock keeps working afterwards."""
+
+from __future__ import annotations
+
+import base64
+import json
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import Any
+
+import pytest
+from botocore.exceptions import ClientError
+
+import imagefactory
+from shapecheck import assert_output_shape
+
+HOPPER = imagefactory.fixture_bytes("grace_hopper.jpg")
+COFFEE = imagefactory.face_free()
+MAX_BYTES = 5 * 1024 * 1024
+MAX_S3_BYTES = 15 * 1024 * 1024
+
+INVALID_FORMAT = "Request has invalid image format"
+INVALID_PARAMETERS = "Request has invalid parameters"
+TOO_LARGE = "Image size is too large"
+S3_UNREACHABLE = "Unable to get object metadata from S3. Check object key, region and/or access permissions."
+BYTES_OR_S3 = "Requested image should either contain bytes or s3 object."
+ATTRIBUTE_ENUM = (
+    "[DEFAULT, ALL, AGE_RANGE, BEARD, EMOTIONS, EYE_DIRECTION, EYEGLASSES, EYES_OPEN, "
+    "GENDER, MOUTH_OPEN, MUSTACHE, FACE_OCCLUDED, SMILE, SUNGLASSES]"
+)
+
+
+# --- helpers ---------------------------------------------------------------------------
+
+
+def error_of(exc: ClientError, code: str, status: int = 400) -> str:
+    """Check ``exc``'s code and HTTP status; return its message."""
+    assert exc.response["Error"]["Code"] == code
+    assert exc.response["ResponseMetadata"]["HTTPStatusCode"] == status
+    message = exc.response["Error"]["Message"]
+    assert message, "AWS errors always carry a message"
+    return message
+
+
+def expect(client: Any, code: str, call: Callable[[], Any], status: int = 400) -> str:
+    """Run ``call``; it must raise ``client.exceptions.<code>`` (or a ClientError with
+    that code when the model has no such exception). Returns the error message."""
+    exc_type = getattr(client.exceptions, code, ClientError)
+    with pytest.raises(exc_type) as info:
+        call()
+    return error_of(info.value, code, status)
+
+
+def assert_still_works(client: Any) -> None:
+    """After an error the mock still answers, with its engine."""
+    response = client.detect_faces(Image={"Bytes": HOPPER})
+    assert_output_shape("DetectFaces", response)
+    assert len(response["FaceDetails"]) == 1
+
+
+def b64(data: bytes) -> str:
+    return base64.b64encode(data).decode()
+
+
+@contextmanager
+def raw_body(client: Any, operation: str, body: bytes) -> Iterator[None]:
+    """Make the client send ``body`` verbatim as the JSON of ``operation``.
+
+    The hook replaces the serialised request body before it is signed, so values
+    botocore's serialiser would refuse (a string for a float, nulls, broken JSON)
+    reach the mock.
+    """
+    event = f"request-created.rekognition.{operation}"
+
+    def replace(request: Any, **_: Any) -> None:
+        request.data = body
+
+    client.meta.events.register(event, replace, unique_id="raw-body")
+    try:
+        yield
+    finally:
+        client.meta.events.unregister(event, unique_id="raw-body")
+
+
+# --- image content --------------------------------------------------------------------
+
+BAD_IMAGES = [
+    pytest.param(imagefactory.gif_bytes, "InvalidImageFormatException", INVALID_FORMAT, id="gif"),
+    pytest.param(imagefactory.not_an_image, "InvalidImageFormatException", INVALID_FORMAT, id="text"),
+    pytest.param(imagefactory.truncated_jpeg, "InvalidImageFormatException", INVALID_FORMAT, id="truncated-jpeg"),
+    pytest.param(imagefactory.corrupt_jpeg, "InvalidImageFormatException", INVALID_FORMAT, id="corrupt-jpeg-header"),
+    pytest.param(
+        lambda: imagefactory.corrupt_jpeg(keep=451),
+        "InvalidImageFormatException",
+        INVALID_FORMAT,
+        id="corrupt-jpeg-data",
+    ),
+    pytest.param(imagefactory.one_pixel_jpeg, "InvalidParameterException", INVALID_PARAMETERS, id="1x1-jpeg"),
+    pytest.param(
+        lambda: imagefactory.tiny_face(width=64), "InvalidParameterException", INVALID_PARAMETERS, id="64px-wide"
+    ),
+    pytest.param(imagefactory.decompression_bomb_png, "ImageTooLargeException", TOO_LARGE, id="bomb-png"),
+    pytest.param(imagefactory.big_jpeg, "ImageTooLargeException", TOO_LARGE, id="over-5MB-jpeg"),
+]
+
+
+@pytest.mark.parametrize(("builder", "code", "message"), BAD_IMAGES)
+def test_detect_faces_bad_image(rekognition: Any, builder: Callable[[], bytes], code: str, message: str) -> None:
+    got = expect(rekognition, code, lambda: rekognition.detect_faces(Image={"Bytes": builder()}))
+    if code == "ImageTooLargeException":
+        assert got.startswith(message)
+    else:
+        assert got == message
+    assert_still_works(rekognition)
+
+
+@pytest.mark.parametrize(("builder", "code", "message"), BAD_IMAGES)
+@pytest.mark.parametrize("side", ["SourceImage", "TargetImage"])
+def test_compare_faces_bad_image(
+    rekognition: Any, side: str, builder: Callable[[], bytes], code: str, message: str
+) -> None:
+    images = {"SourceImage": {"Bytes": HOPPER}, "TargetImage": {"Bytes": HOPPER}}
+    images[side] = {"Bytes": builder()}
+    got = expect(rekognition, code, lambda: rekognition.compare_faces(**images))
+    assert got.startswith(message)
+    assert_still_works(rekognition)
+
+
+def test_80_pixels_is_big_enough(rekognition: Any) -> None:
+    # Rekognition's minimum is 80 px on each side: 80×94 is accepted (no face that small).
+    response = rekognition.detect_faces(Image={"Bytes": imagefactory.tiny_face(width=80)})
+    assert_output_shape("DetectFaces", response)
+    assert isinstance(response["FaceDetails"], list)
+
+
+def test_bytes_limit_is_exactly_5_mib(rekognition: Any) -> None:
+    at_limit = imagefactory.padded(HOPPER, MAX_BYTES)
+    response = rekognition.detect_faces(Image={"Bytes": at_limit})
+    assert_output_shape("DetectFaces", response)
+    assert len(response["FaceDetails"]) == 1
+    message = expect(
+        rekognition,
+        "ImageTooLargeException",
+        lambda: rekognition.detect_faces(Image={"Bytes": imagefactory.padded(HOPPER, MAX_BYTES + 1)}),
+    )
+    assert message.startswith(TOO_LARGE)
+
+
+@pytest.mark.parametrize("client_name", ["rekognition", "unvalidated_rekognition"])
+def test_empty_bytes(request: pytest.FixtureRequest, client_name: str) -> None:
+    client = request.getfixturevalue(client_name)
+    message = expect(client, "ValidationException", lambda: client.detect_faces(Image={"Bytes": b""}))
+    assert message == (
+        "1 validation error detected: Value 'java.nio.HeapByteBuffer[pos=0 lim=0 cap=0]' at "
+        "'image.bytes' failed to satisfy constraint: Member must have length greater than or equal to 1"
+    )
+    assert_still_works(client)
+
+
+# --- the Image structure ----------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "image",
+    [
+        {"Bytes": HOPPER, "S3Object": {"Bucket": "photos", "Name": "hopper.jpg"}},
+        {},
+    ],
+    ids=["both", "neither"],
+)
+def test_image_needs_exactly_one_source(rekognition: Any, s3: Any, image: dict[str, Any]) -> None:
+    s3.create_bucket(Bucket="photos")
+    s3.put_object(Bucket="photos", Key="hopper.jpg", Body=HOPPER)
+    message = expect(rekognition, "InvalidParameterException", lambda: rekognition.detect_faces(Image=image))
+    assert message == BYTES_OR_S3
+    message = expect(
+        rekognition,
+        "InvalidParameterException",
+        lambda: rekognition.compare_faces(SourceImage={"Bytes": HOPPER}, TargetImage=image),
+    )
+    assert message == BYTES_OR_S3
+    assert_still_works(rekognition)
+
+
+# --- S3 ------------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def bucket(s3: Any) -> dict[str, str]:
+    """A versioned bucket holding grace_hopper.jpg (first version) and coffee.jpg."""
+    s3.create_bucket(Bucket="photos")
+    s3.put_bucket_versioning(Bucket="photos", VersioningConfiguration={"Status": "Enabled"})
+    version = s3.put_object(Bucket="photos", Key="hopper.jpg", Body=HOPPER)["VersionId"]
+    s3.put_object(Bucket="photos", Key="coffee.jpg", Body=COFFEE)
+    return {"Bucket": "photos", "hopper_version": version}
+
+
+def assert_s3_still_works(client: Any) -> None:
+    response = client.detect_faces(Image={"S3Object": {"Bucket": "photos", "Name": "hopper.jpg"}})
+    assert_output_shape("DetectFaces", response)
+    assert len(response["FaceDetails"]) == 1
+    assert_still_works(client)
+
+
+@pytest.mark.parametrize(
+    "s3_object",
+    [
+        {"Bucket": "no-such-bucket", "Name": "hopper.jpg"},
+        {"Bucket": "photos", "Name": "no-such-key.jpg"},
+        {"Bucket": "photos", "Name": "hopper.jpg", "Version": "no-such-version"},
+        {"Bucket": "photos", "Name": "coffee.jpg", "Version": "no-such-version"},
+    ],
+    ids=["missing-bucket", "missing-key", "bad-version", "bad-version-other-key"],
+)
+def test_unreachable_s3_object(rekognition: Any, bucket: dict[str, str], s3_object: dict[str, str]) -> None:
+    message = expect(
+        rekognition, "InvalidS3ObjectException", lambda: rekognition.detect_faces(Image={"S3Object": s3_object})
+    )
+    assert message == S3_UNREACHABLE
+    message = expect(
+        rekognition,
+        "InvalidS3ObjectException",
+        lambda: rekognition.compare_faces(SourceImage={"Bytes": HOPPER}, TargetImage={"S3Object": s3_object}),
+    )
+    assert message == S3_UNREACHABLE
+    assert_s3_still_works(rekognition)
+
+
+def test_deleted_s3_object(rekognition: Any, s3: Any, bucket: dict[str, str]) -> None:
+    s3.delete_object(Bucket="photos", Key="hopper.jpg")  # leaves a delete marker
+    message = expect(
+        rekognition,
+        "InvalidS3ObjectException",
+        lambda: rekognition.detect_faces(Image={"S3Object": {"Bucket": "photos", "Name": "hopper.jpg"}}),
+    )
+    assert message == S3_UNREACHABLE
+    # The earlier version is still there.
+    old = {"Bucket": "photos", "Name": "hopper.jpg", "Version": bucket["hopper_version"]}
+    response = rekognition.detect_faces(Image={"S3Object": old})
+    assert_output_shape("DetectFaces", response)
+    assert len(response["FaceDetails"]) == 1
+
+
+def test_s3_object_over_15_mb(rekognition: Any, s3: Any, bucket: dict[str, str]) -> None:
+    s3.put_object(Bucket="photos", Key="huge.jpg", Body=imagefactory.padded(HOPPER, MAX_S3_BYTES + 1024))
+    message = expect(
+        rekognition,
+        "ImageTooLargeException",
+        lambda: rekognition.detect_faces(Image={"S3Object": {"Bucket": "photos", "Name": "huge.jpg"}}),
+    )
+    assert message.startswith(TOO_LARGE)
+    assert_s3_still_works(rekognition)
+
+
+def test_s3_object_that_is_not_an_image(rekognition: Any, s3: Any, bucket: dict[str, str]) -> None:
+    # The content decides, not the ".jpg" name.
+    s3.put_object(Bucket="photos", Key="fake.jpg", Body=imagefactory.text_named_jpeg())
+    message = expect(
+        rekognition,
+        "InvalidImageFormatException",
+        lambda: rekognition.detect_faces(Image={"S3Object": {"Bucket": "photos", "Name": "fake.jpg"}}),
+    )
+    assert message == INVALID_FORMAT
+    assert_s3_still_works(rekognition)
+
+
+# --- CompareFaces specifics ----------------------------------------------------------------
+
+
+def test_no_face_in_source(rekognition: Any) -> None:
+    message = expect(
+        rekognition,
+        "InvalidParameterException",
+        lambda: rekognition.compare_faces(SourceImage={"Bytes": COFFEE}, TargetImage={"Bytes": HOPPER}),
+    )
+    assert message == INVALID_PARAMETERS
+    assert_still_works(rekognition)
+
+
+def test_no_face_in_target_is_not_an_error(rekognition: Any) -> None:
+    response = rekognition.compare_faces(SourceImage={"Bytes": HOPPER}, TargetImage={"Bytes": COFFEE})
+    assert_output_shape("CompareFaces", response)
+    assert response["FaceMatches"] == [] and response["UnmatchedFaces"] == []
+    assert response["SourceImageFace"]["Confidence"] >= 99
+
+
+# --- request validation ---------------------------------------------------------------
+
+
+def test_similarity_threshold_above_100(rekognition: Any) -> None:
+    message = expect(
+        rekognition,
+        "ValidationException",
+        lambda: rekognition.compare_faces(
+            SourceImage={"Bytes": HOPPER}, TargetImage={"Bytes": HOPPER}, SimilarityThreshold=101
+        ),
+    )
+    assert message == (
+        "1 validation error detected: Value '101.0' at 'similarityThreshold' failed to satisfy "
+        "constraint: Member must have value less than or equal to 100"
+    )
+    assert_still_works(rekognition)
+
+
+def test_unknown_quality_filter(rekognition: Any) -> None:
+    message = expect(
+        rekognition,
+        "ValidationException",
+        lambda: rekognition.compare_faces(
+            SourceImage={"Bytes": HOPPER}, TargetImage={"Bytes": HOPPER}, QualityFilter="BEST"
+        ),
+    )
+    assert message == (
+        "1 validation error detected: Value 'BEST' at 'qualityFilter' failed to satisfy constraint: "
+        "Member must satisfy enum value set: [NONE, AUTO, LOW, MEDIUM, HIGH]"
+    )
+    assert_still_works(rekognition)
+
+
+def test_unknown_attribute(rekognition: Any) -> None:
+    message = expect(
+        rekognition,
+        "ValidationException",
+        lambda: rekognition.detect_faces(Image={"Bytes": HOPPER}, Attributes=["FOO"]),
+    )
+    assert message == (
+        "1 validation error detected: Value '[FOO]' at 'attributes' failed to satisfy constraint: "
+        f"Member must satisfy constraint: [Member must satisfy enum value set: {ATTRIBUTE_ENUM}]"
+    )
+    assert_still_works(rekognition)
+
+
+def test_wrong_type_is_a_serialization_error(unvalidated_rekognition: Any) -> None:
+    # botocore's own serialiser cannot even encode SimilarityThreshold="high" (it calls
+    # float() on it), so the JSON body is written by hand.
+    body = json.dumps(
+        {"SourceImage": {"Bytes": b64(HOPPER)}, "TargetImage": {"Bytes": b64(HOPPER)}, "SimilarityThreshold": "high"}
+    ).encode()
+    client = unvalidated_rekognition
+    with raw_body(client, "CompareFaces", body):
+        message = expect(
+            client,
+            "SerializationException",
+            lambda: client.compare_faces(SourceImage={"Bytes": HOPPER}, TargetImage={"Bytes": HOPPER}),
+        )
+    assert message == "Unable to unmarshal request: expected number for 'SimilarityThreshold'"
+    assert_still_works(client)
+
+
+@pytest.mark.parametrize(
+    ("body", "code"),
+    [
+        (b"{not json", "SerializationException"),
+        (b'{"SourceImage": {"Bytes": ', "SerializationException"),
+        (b"\xff\xfe\x00garbage", "SerializationException"),
+        (b"[]", "SerializationException"),
+        (b"null", "SerializationException"),
+        (b'"CompareFaces"', "SerializationException"),
+        (b"{}", "ValidationException"),
+        (b'{"SourceImage": {"Bytes": "not base64!"}, "TargetImage": {}}', "SerializationException"),
+    ],
+    ids=["broken", "cut-short", "binary", "array", "null", "string", "empty-object", "bad-base64"],
+)
+def test_malformed_json_body_is_a_client_error(unvalidated_rekognition: Any, body: bytes, code: str) -> None:
+    client = unvalidated_rekognition
+    with raw_body(client, "CompareFaces", body):
+        with pytest.raises(ClientError) as info:
+            client.compare_faces(SourceImage={"Bytes": HOPPER}, TargetImage={"Bytes": HOPPER})
+    assert info.value.response["ResponseMetadata"]["HTTPStatusCode"] < 500
+    error_of(info.value, code, 400)
+    assert_still_works(client)
+
+
+def test_null_optional_members_are_treated_as_absent(unvalidated_rekognition: Any) -> None:
+    # JSON null is "not set" for AWS: the defaults (SimilarityThreshold 80, QualityFilter
+    # NONE, default attributes) apply; it is not a server error.
+    client = unvalidated_rekognition
+    detect_body = json.dumps({"Image": {"Bytes": b64(HOPPER)}, "Attributes": None}).encode()
+    with raw_body(client, "DetectFaces", detect_body):
+        detected = client.detect_faces(Image={"Bytes": HOPPER})
+    assert_output_shape("DetectFaces", detected)
+    assert len(detected["FaceDetails"]) == 1
+
+    compare_body = json.dumps(
+        {
+            "SourceImage": {"Bytes": b64(HOPPER)},
+            "TargetImage": {"Bytes": b64(imagefactory.two_person_composite())},
+            "SimilarityThreshold": None,
+            "QualityFilter": None,
+        }
+    ).encode()
+    with raw_body(client, "CompareFaces", compare_body):
+        compared = client.compare_faces(SourceImage={"Bytes": HOPPER}, TargetImage={"Bytes": HOPPER})
+    assert_output_shape("CompareFaces", compared)
+    assert len(compared["FaceMatches"]) == 1  # default threshold 80: Grace Hopper only
+    assert len(compared["UnmatchedFaces"]) == 1
+
+
+def test_errors_do_not_lose_state(rekognition: Any, s3: Any, bucket: dict[str, str]) -> None:
+    """A burst of different errors, then everything set up before them still works."""
+    failing = [
+        ("InvalidImageFormatException", lambda: rekognition.detect_faces(Image={"Bytes": imagefactory.gif_bytes()})),
+        ("InvalidParameterException", lambda: rekognition.detect_faces(Image={"Bytes": imagefactory.one_pixel_jpeg()})),
+        (
+            "InvalidS3ObjectException",
+            lambda: rekognition.detect_faces(Image={"S3Object": {"Bucket": "photos", "Name": "nope.jpg"}}),
+        ),
+        (
+            "InvalidParameterException",
+            lambda: rekognition.compare_faces(SourceImage={"Bytes": COFFEE}, TargetImage={"Bytes": HOPPER}),
+        ),
+        ("ValidationException", lambda: rekognition.detect_faces(Image={"Bytes": HOPPER}, Attributes=["FOO"])),
+    ]
+    for code, call in failing:
+        expect(rekognition, code, call)
+    assert_s3_still_works(rekognition)
+    assert [o["Key"] for o in s3.list_objects_v2(Bucket="photos")["Contents"]] == ["coffee.jpg", "hopper.jpg"]
+    response = rekognition.compare_faces(
+        SourceImage={"S3Object": {"Bucket": "photos", "Name": "hopper.jpg"}},
+        TargetImage={"Bytes": imagefactory.augmented()},
+    )
+    assert_output_shape("CompareFaces", response)
+    assert response["FaceMatches"][0]["Similarity"] >= 90
