@@ -270,12 +270,12 @@ class FaceStore:
             pool = self._int8_candidates(query, q_sq, limit) if self._live_count >= INT8_SEARCH_MIN_ROWS else None
             if pool is None:
                 pool = np.flatnonzero(self.live[:n])
-            sq = self.sq_norms[pool] + q_sq - 2.0 * (self.descriptors[pool] @ query)  # exact, float32
-            np.maximum(sq, 0.0, out=sq)
             if exclude is not None:
                 row = self._row(exclude)
                 if row is not None:
-                    sq[pool == row] = np.inf
+                    pool = pool[pool != row]
+            sq = self.sq_norms[pool] + q_sq - 2.0 * (self.descriptors[pool] @ query)  # exact, float32
+            np.maximum(sq, 0.0, out=sq)
             k = min(limit, len(pool))
             if k == 0:
                 return []

@@ -27,6 +27,7 @@ from .collections import (
 from .exceptions import (
     ImageTooLargeException,
     InvalidImageFormatException,
+    InvalidPaginationTokenException,
     InvalidParameterException,
     ResourceAlreadyExistsException,
     ResourceNotFoundException,
@@ -174,11 +175,11 @@ class RekognitionBackend(MotoRekognitionBackend):
     def list_collections(self, next_token: str | None, max_results: int | None) -> tuple[list[str], str | None]:
         names = sorted(self.collections)
         if next_token:
-            after = decode_token(next_token, "collections", self.account_id)
+            after = decode_token(next_token, "collections", f"{self.account_id}/{self.region_name}")
             names = [n for n in names if n > str(after)]
         limit = max_results or DEFAULT_PAGE
         page = names[:limit]
-        token = encode_token("collections", self.account_id, page[-1]) if len(names) > limit else None
+        token = encode_token("collections", f"{self.account_id}/{self.region_name}", page[-1]) if len(names) > limit else None
         return page, token
 
     def tag_resource(self, arn: str, tags: dict[str, str]) -> None:
@@ -285,8 +286,8 @@ class RekognitionBackend(MotoRekognitionBackend):
         after = 0
         if next_token:
             position = decode_token(next_token, "faces", collection.arn)
-            if not isinstance(position, int):
-                raise InvalidParameterException("Invalid pagination token")
+            if not isinstance(position, int) or isinstance(position, bool):
+                raise InvalidPaginationTokenException("Invalid pagination token")
             after = position
         faces, last = collection.faces.page(after, max_results or DEFAULT_PAGE, face_ids, user_id)
         token = encode_token("faces", collection.arn, last) if last is not None else None
