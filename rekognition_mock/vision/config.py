@@ -33,7 +33,7 @@ class EngineConfig:
         """The detector score below which a candidate is dropped."""
         if self.min_score is not None:
             return self.min_score
-        return 0.3 if self.detector == "hog" else 0.3
+        return 0.3 if self.detector == "hog" else 0.0
 
     @property
     def cache_key(self) -> tuple:
