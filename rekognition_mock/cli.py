@@ -24,6 +24,13 @@ def main(argv: list[str] | None = None) -> int:
         parser.print_help()
         return 2
     try:
+        from .settings import settings
+
+        settings.detector  # a bad REKOGNITION_MOCK_DETECTOR is reported here, on one line
+    except ValueError as exc:
+        print(f"{PROG}: error: {exc}", file=sys.stderr)
+        return 2
+    try:
         return int(args.run(args) or 0)
     except CommandError as exc:
         print(f"{PROG}: error: {exc}", file=sys.stderr)

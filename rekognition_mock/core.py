@@ -98,6 +98,9 @@ def mock_rekognition(func: Any = None, config: Any = None) -> Any:
     """
     from moto import mock_aws
 
+    from .settings import settings
+
+    settings.detector  # raises ValueError now for a bad REKOGNITION_MOCK_DETECTOR, not per request
     install()
     if func is not None:
         return mock_aws(func)

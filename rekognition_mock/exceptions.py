@@ -24,14 +24,11 @@ class RekognitionError(JsonRESTError):
     def __init__(self, message: str | None = None, **kwargs: Any) -> None:
         message = message or self.default_message
         super().__init__(self.error_type, message, **kwargs)
-        self.description = json.dumps(
-            {
-                "__type": self.error_type,
-                "Code": self.error_type,
-                "Logref": str(uuid.uuid4()),
-                "Message": message,
-            }
-        )
+        self.description = json.dumps(self.body(message))
+
+    def body(self, message: str) -> dict[str, str]:
+        """The JSON error body: Rekognition's modeled errors carry Code and Logref too."""
+        return {"__type": self.error_type, "Code": self.error_type, "Logref": str(uuid.uuid4()), "Message": message}
 
 
 def _error(name: str, message: str, status: int = 400) -> type[RekognitionError]:
@@ -75,10 +72,8 @@ class ValidationException(RekognitionError):
     error_type = "ValidationException"
     default_message = "1 validation error detected"
 
-    def __init__(self, message: str | None = None, **kwargs: Any) -> None:
-        super().__init__(message, **kwargs)
-        # Coral-style validation errors carry a lowercase "message" only.
-        self.description = json.dumps({"__type": self.error_type, "message": self.message})
+    def body(self, message: str) -> dict[str, str]:
+        return {"__type": self.error_type, "message": message}  # Coral-style: lowercase key only
 
 
 class SerializationException(RekognitionError):
@@ -87,6 +82,5 @@ class SerializationException(RekognitionError):
     error_type = "SerializationException"
     default_message = "Unable to unmarshal request"
 
-    def __init__(self, message: str | None = None, **kwargs: Any) -> None:
-        super().__init__(message, **kwargs)
-        self.description = json.dumps({"__type": self.error_type, "Message": self.message})
+    def body(self, message: str) -> dict[str, str]:
+        return {"__type": self.error_type, "Message": message}

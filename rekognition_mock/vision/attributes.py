@@ -99,18 +99,21 @@ def _region_mean(rgb: np.ndarray, pts: np.ndarray) -> float:
     return float(rgb[y0:y1, x0:x1].mean() / 255.0)
 
 
+def _darker_than_cheeks(points: np.ndarray, rgb: np.ndarray, regions: list[np.ndarray]) -> float:
+    """How much darker the mean of ``regions`` is than the cheeks (0 = same, 1 = black)."""
+    cheeks = (_region_mean(rgb, points[[1, 2, 31, 41]]) + _region_mean(rgb, points[[14, 15, 35, 46]])) / 2
+    region = sum(_region_mean(rgb, r) for r in regions) / len(regions)
+    return max(0.0, (cheeks - region) / max(cheeks, 1e-6))
+
+
 def _lower_face_darkness(points: np.ndarray, rgb: np.ndarray) -> float:
     """How much darker chin and upper lip are than the cheeks (0 = same)."""
-    cheeks = (_region_mean(rgb, points[[1, 2, 31, 41]]) + _region_mean(rgb, points[[14, 15, 35, 46]])) / 2
-    chin = _region_mean(rgb, points[[6, 7, 8, 9, 10, 57]])
-    return max(0.0, (cheeks - chin) / max(cheeks, 1e-6))
+    return _darker_than_cheeks(points, rgb, [points[[6, 7, 8, 9, 10, 57]]])
 
 
 def _eye_region_darkness(points: np.ndarray, rgb: np.ndarray) -> float:
     """How much darker the eye regions are than the cheeks (0 = same, 1 = black)."""
-    cheeks = (_region_mean(rgb, points[[1, 2, 31, 41]]) + _region_mean(rgb, points[[14, 15, 35, 46]])) / 2
-    eyes = (_region_mean(rgb, points[36:42]) + _region_mean(rgb, points[42:48])) / 2
-    return max(0.0, (cheeks - eyes) / max(cheeks, 1e-6))
+    return _darker_than_cheeks(points, rgb, [points[36:42], points[42:48]])
 
 
 def _emotions(smile: Flag, mouth_open: Flag, ear: float) -> tuple[tuple[str, float], ...]:

@@ -18,15 +18,13 @@ HOG_PROPOSAL_FLOOR = -0.5  # in CNN mode, HOG candidates this weak are still che
 CROP_FACE_SIDE = 120  # a proposal is scaled to this size before the CNN verifies it
 
 
-@dataclass(frozen=True)
-class Detection:
-    """A face box in original-image pixels (may extend past the edges) and its score."""
+class BoxSize:
+    """Width, height and area of anything with ``left``/``top``/``right``/``bottom``."""
 
     left: float
     top: float
     right: float
     bottom: float
-    score: float
 
     @property
     def width(self) -> float:
@@ -35,6 +33,21 @@ class Detection:
     @property
     def height(self) -> float:
         return self.bottom - self.top
+
+    @property
+    def area(self) -> float:
+        return max(0.0, self.width) * max(0.0, self.height)
+
+
+@dataclass(frozen=True)
+class Detection(BoxSize):
+    """A face box in original-image pixels (may extend past the edges) and its score."""
+
+    left: float
+    top: float
+    right: float
+    bottom: float
+    score: float
 
 
 def analysis_scale(width: int, height: int, config: EngineConfig, window: int = HOG_WINDOW) -> float:

@@ -22,7 +22,7 @@ from .diskcache import FORMAT, DiskCache, model_versions
 
 
 @dataclass
-class Face:
+class Face(detection.BoxSize):
     """One detected face. Coordinates are pixels of the upright image."""
 
     left: float
@@ -39,18 +39,6 @@ class Face:
     sharpness: float
     attributes: attrs.FaceAttributes
     descriptor: np.ndarray | None = None  # 128 float32, filled on demand
-
-    @property
-    def width(self) -> float:
-        return self.right - self.left
-
-    @property
-    def height(self) -> float:
-        return self.bottom - self.top
-
-    @property
-    def area(self) -> float:
-        return max(0.0, self.width) * max(0.0, self.height)
 
 
 @dataclass
