@@ -119,7 +119,7 @@ class FaceStore:
     ) -> list[bool]:
         """Store faces; a face id already present is left as it is. Returns which were new."""
         with self._lock:
-            new_rows = [i for i, fid in enumerate(face_ids) if self._row(fid) is None]
+            new_rows = [i for i, row in enumerate(self._rows(list(face_ids))) if row is None]
             self._grow(self._n + len(new_rows))
             image_halves = _halves(image_id)
             ext = self._intern(external_image_id)
@@ -183,8 +183,7 @@ class FaceStore:
         """Stored faces with their descriptors (for persistence)."""
         out = []
         with self._lock:
-            for fid in face_ids:
-                row = self._row(fid)
+            for row in self._rows(list(face_ids)):
                 if row is not None:
                     out.append((self._face(row), self.descriptors[row].copy()))
         return out
@@ -193,9 +192,9 @@ class FaceStore:
         """Remove faces; returns the ids that existed and are now gone."""
         deleted = []
         with self._lock:
-            for fid in face_ids:
-                row = self._row(fid)
-                if row is not None:
+            ids = list(face_ids)
+            for fid, row in zip(ids, self._rows(ids)):
+                if row is not None and self.live[row]:
                     self.live[row] = False
                     self._live_count -= 1
                     deleted.append(fid)
@@ -209,6 +208,7 @@ class FaceStore:
         return self._live_count
 
     def _row(self, face_id: str) -> int | None:
+        """The live row holding ``face_id`` (one vectorised pass over the id column)."""
         try:
             hi, lo = _halves(face_id)
         except ValueError:
@@ -216,6 +216,40 @@ class FaceStore:
         n = self._n
         hits = np.flatnonzero((self.ids[:n, 0] == hi) & (self.ids[:n, 1] == lo) & self.live[:n])
         return int(hits[0]) if len(hits) else None
+
+    def _rows(self, face_ids: list[str]) -> list[int | None]:
+        """Rows of many ids: a pass per id for a few, one sort of the id column for many."""
+        if len(face_ids) <= 16:
+            return [self._row(fid) for fid in face_ids]
+        n = self._n
+        live = np.flatnonzero(self.live[:n])
+        order = live[np.lexsort((self.ids[live, 1], self.ids[live, 0]))]
+        keys = self.ids[order]
+        wanted = np.zeros((len(face_ids), 2), dtype=np.uint64)
+        valid = np.ones(len(face_ids), dtype=bool)
+        for i, fid in enumerate(face_ids):
+            try:
+                wanted[i] = _halves(fid)
+            except ValueError:
+                valid[i] = False
+        at = np.searchsorted(keys[:, 0], wanted[:, 0])
+        out: list[int | None] = []
+        for i in range(len(face_ids)):
+            j = int(at[i])
+            # equal high halves sit together; walk them (almost always one row)
+            while valid[i] and j < len(keys) and keys[j, 0] == wanted[i, 0]:
+                if keys[j, 1] == wanted[i, 1]:
+                    out.append(int(order[j]))
+                    break
+                j += 1
+            else:
+                out.append(None)
+        return out
+
+    def existing(self, face_ids: list[str]) -> list[str]:
+        """The ids among ``face_ids`` that are stored."""
+        with self._lock:
+            return [fid for fid, row in zip(face_ids, self._rows(face_ids)) if row is not None]
 
     def get(self, face_id: str) -> StoredFace | None:
         with self._lock:
@@ -246,8 +280,7 @@ class FaceStore:
             mask = self.live[:n] & (self.seq[:n] > after_seq)
             if face_ids is not None:
                 wanted = np.zeros(n, dtype=bool)
-                for fid in face_ids:
-                    row = self._row(fid)
+                for row in self._rows(list(face_ids)):
                     if row is not None:
                         wanted[row] = True
                 mask &= wanted

@@ -6,7 +6,12 @@ import base64
 import binascii
 from typing import Any
 
-from .exceptions import ImageTooLargeException, InvalidParameterException, InvalidS3ObjectException
+from .exceptions import (
+    ImageTooLargeException,
+    InvalidParameterException,
+    InvalidS3ObjectException,
+    SerializationException,
+)
 
 MAX_BYTES = 5 * 1024 * 1024  # Image.Bytes, raw
 MAX_S3_BYTES = 15 * 1024 * 1024  # an image stored in S3
@@ -28,7 +33,7 @@ def _decode_bytes(value: Any) -> bytes:
         try:
             data = base64.b64decode(value, validate=True)
         except (binascii.Error, TypeError, ValueError):
-            raise InvalidParameterException("Image bytes are not valid base64.") from None
+            raise SerializationException("Unable to unmarshal request: expected base64-encoded string for 'Image.Bytes'") from None
     if len(data) > MAX_BYTES:
         raise ImageTooLargeException(
             f"Image size is too large. The image bytes are {len(data)} bytes; the maximum is {MAX_BYTES}."

@@ -34,7 +34,14 @@ from .exceptions import (
 )
 from .facestore import StoredFace
 from .settings import engine
-from .vision import Analysis, Face, ImageDecodeError, distance_for_similarity, similarity_from_distance
+from .vision import (
+    Analysis,
+    Face,
+    ImageDecodeError,
+    distance_for_similarity,
+    read_size,
+    similarity_from_distance,
+)
 
 MIN_IMAGE_SIDE = 80  # Rekognition refuses images smaller than 80 px on a side
 MAX_FACES = 100  # DetectFaces reports the 100 largest faces; CompareFaces compares 100
@@ -56,16 +63,13 @@ class RekognitionBackend(MotoRekognitionBackend):
         """Resolve an ``Image`` parameter and run the face engine on it."""
         data = image_source.image_bytes(image, self.account_id, self.partition)
         try:
-            analysis = engine().analyze(data, descriptors=descriptors)
+            if min(read_size(data)) < MIN_IMAGE_SIDE:  # from the header, before any decoding
+                raise InvalidParameterException("Request has invalid parameters")
+            return engine().analyze(data, descriptors=descriptors)
         except ImageDecodeError as exc:
             if exc.reason == "too_large":
                 raise ImageTooLargeException("Image size is too large.") from None
-            if exc.reason == "too_small":
-                raise InvalidParameterException("Request has invalid parameters") from None
             raise InvalidImageFormatException("Request has invalid image format") from None
-        if min(analysis.width, analysis.height) < MIN_IMAGE_SIDE:
-            raise InvalidParameterException("Request has invalid parameters")
-        return analysis
 
     # -- operations ---------------------------------------------------------------
 
@@ -298,7 +302,7 @@ class RekognitionBackend(MotoRekognitionBackend):
         unique = list(dict.fromkeys(face_ids))
         store = persistence.active()
         with collection.faces.lock:
-            present = [fid for fid in unique if collection.faces.get(fid) is not None]
+            present = collection.faces.existing(unique)
             if store is not None:
                 store.delete_faces(self.account_id, self.region_name, collection_id, present)
             deleted = collection.faces.delete(present)

@@ -75,10 +75,14 @@ class Settings:
 settings = Settings()
 
 
-def configure(detector: str | None = None, cache_dir: object = _UNSET) -> None:
-    """Set the face detector (``None``: back to the environment/default) and, if given,
-    the on-disk cache directory (``None`` turns the disk cache off)."""
-    settings.detector = detector
+def configure(detector: object = _UNSET, cache_dir: object = _UNSET) -> None:
+    """Change the settings given; leave the others as they are.
+
+    ``detector``: ``"hog"``, ``"cnn"`` or ``None`` (back to the environment/default).
+    ``cache_dir``: a directory for the on-disk analysis cache, or ``None`` (off).
+    """
+    if detector is not _UNSET:
+        settings.detector = detector  # type: ignore[assignment]
     if cache_dir is not _UNSET:
         settings.cache_dir = cache_dir  # type: ignore[assignment]
 

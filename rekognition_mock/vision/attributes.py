@@ -107,7 +107,7 @@ def _darker_than_cheeks(points: np.ndarray, rgb: np.ndarray, regions: list[np.nd
 
 
 def _lower_face_darkness(points: np.ndarray, rgb: np.ndarray) -> float:
-    """How much darker chin and upper lip are than the cheeks (0 = same)."""
+    """How much darker the chin and lower lip are than the cheeks (0 = same)."""
     return _darker_than_cheeks(points, rgb, [points[[6, 7, 8, 9, 10, 57]]])
 
 

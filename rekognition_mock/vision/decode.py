@@ -16,7 +16,7 @@ class ImageDecodeError(ValueError):
     """The bytes are not an image this engine can read.
 
     ``reason`` is one of ``"format"`` (not JPEG or PNG), ``"corrupt"`` (truncated or
-    damaged), ``"too_large"`` (more pixels than allowed) or ``"too_small"``.
+    damaged) or ``"too_large"`` (more pixels than allowed).
     """
 
     def __init__(self, reason: str, detail: str) -> None:
@@ -49,7 +49,7 @@ def read_size(data: bytes) -> tuple[int, int]:
         raise ImageDecodeError("corrupt", f"Unreadable {fmt}: {exc}") from None
 
 
-def decode_rgb(data: bytes, max_side: int = 10000, min_side: int = 1) -> np.ndarray:
+def decode_rgb(data: bytes, max_side: int = 10000) -> np.ndarray:
     """Decode JPEG/PNG bytes into an upright ``H×W×3`` uint8 array.
 
     EXIF orientation is applied; RGBA, palette, greyscale and 16-bit images become
@@ -73,8 +73,6 @@ def decode_rgb(data: bytes, max_side: int = 10000, min_side: int = 1) -> np.ndar
         raise
     except Exception as exc:  # Pillow raises many types for damaged files
         raise ImageDecodeError("corrupt", f"Unreadable {fmt}: {exc}") from None
-    if min(rgb.shape[:2]) < min_side:
-        raise ImageDecodeError("too_small", f"Image is {rgb.shape[1]}x{rgb.shape[0]}")
     return rgb
 
 
