@@ -26,6 +26,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         from .settings import settings
 
+        _configure(args)  # an explicit --detector wins over the environment
         settings.detector  # a bad REKOGNITION_MOCK_DETECTOR is reported here, on one line
     except ValueError as exc:
         print(f"{PROG}: error: {exc}", file=sys.stderr)
@@ -148,11 +149,13 @@ def _draw(args: argparse.Namespace) -> int:
 
 def _serve(args: argparse.Namespace) -> int:
     _configure(args)
-    from .server import RekognitionMockServer
+    from .server import RekognitionMockServer, StateDirError
 
     server = RekognitionMockServer(args.host, args.port, state_dir=args.state_dir, verbose=not args.quiet)
     try:
         server._build()
+    except StateDirError as exc:
+        raise CommandError(str(exc)) from None
     except OSError as exc:
         raise CommandError(f"cannot listen on {args.host}:{args.port}: {exc.strerror or exc}") from None
 

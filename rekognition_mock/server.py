@@ -9,8 +9,12 @@ command line (``rekognition-mock serve``) or in-process, like moto's ThreadedMot
 
 from __future__ import annotations
 
+import json
 import logging
+import socket
+import sqlite3
 import threading
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
@@ -40,22 +44,22 @@ class RekognitionMockServer:
         self._server: Any = None
         self._thread: threading.Thread | None = None
         self._store: Any = None
+        self._gate: _RequestGate | None = None
 
     # -- life cycle -------------------------------------------------------------------
 
     def _build(self) -> None:
+        """Open the state (if any), bind the socket and make the WSGI server.
+
+        Raises :class:`StateDirError` when the state directory cannot be used and
+        ``OSError`` when the address cannot be bound (werkzeug would exit instead).
+        """
         from moto.moto_server.werkzeug_app import DomainDispatcherApplication, MotoRequestHandler, create_backend_app
         from werkzeug.serving import make_server
 
-        from . import persistence
-        from .models import load_state
-
         install()
-        if self.state_dir is not None:
-            self._store = persistence.StateStore(self.state_dir)
-            persistence.activate(self._store)
-            restored = load_state(self._store)
-            log.info("restored %d collection(s) from %s", restored, self._store.path)
+        self._open_state()
+        sock = _bind(self.host, self.requested_port)
         verbose = self.verbose
 
         class Handler(MotoRequestHandler):
@@ -65,8 +69,31 @@ class RekognitionMockServer:
                     action = target.split(".")[-1] if target else self.path
                     print(f'{self.address_string()} "{self.command} {action}" {code}', flush=True)
 
-        app = DomainDispatcherApplication(create_backend_app)
-        self._server = make_server(self.host, self.requested_port, app, threaded=True, request_handler=Handler)
+        self._gate = _RequestGate(DomainDispatcherApplication(create_backend_app))
+        try:
+            self._server = make_server(
+                self.host, self.port_of(sock), self._gate, threaded=True, request_handler=Handler, fd=sock.fileno()
+            )
+        finally:
+            sock.close()  # werkzeug holds its own duplicate of the descriptor
+
+    def _open_state(self) -> None:
+        if self.state_dir is None:
+            return
+        from . import persistence
+        from .models import load_state
+
+        try:
+            self._store = persistence.StateStore(self.state_dir)
+        except (OSError, sqlite3.Error) as exc:
+            raise StateDirError(f"cannot use state directory {self.state_dir}: {exc}") from None
+        persistence.activate(self._store)
+        restored = load_state(self._store)
+        log.info("restored %d collection(s) from %s", restored, self._store.path)
+
+    @staticmethod
+    def port_of(sock: socket.socket) -> int:
+        return int(sock.getsockname()[1])
 
     @property
     def port(self) -> int:
@@ -97,7 +124,7 @@ class RekognitionMockServer:
             self._close()
 
     def stop(self) -> None:
-        """Stop serving and close the state database."""
+        """Stop serving, let requests in flight finish, then close the state database."""
         if self._server is not None:
             self._server.shutdown()
         if self._thread is not None:
@@ -108,6 +135,8 @@ class RekognitionMockServer:
     def _close(self) -> None:
         from . import persistence
 
+        if self._gate is not None:
+            self._gate.close()  # refuse new requests, wait for those running to answer
         if self._server is not None:
             self._server.server_close()
         if self._store is not None:
@@ -121,3 +150,54 @@ class RekognitionMockServer:
 
     def __exit__(self, *exc: Any) -> None:
         self.stop()
+
+
+class StateDirError(Exception):
+    """The ``--state-dir`` cannot be created or opened."""
+
+
+def _bind(host: str, port: int) -> socket.socket:
+    """A listening socket on ``host:port`` (``OSError`` if the address is taken)."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    try:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind((host, port))
+        sock.listen(128)
+    except BaseException:
+        sock.close()
+        raise
+    return sock
+
+
+class _RequestGate:
+    """WSGI middleware that counts requests in flight and refuses new ones once closed.
+
+    Closing waits until every running request has answered, so nothing acknowledged
+    can miss the state database, and nothing runs after it is closed.
+    """
+
+    def __init__(self, app: Callable[..., Iterable[bytes]]) -> None:
+        self.app = app
+        self._cond = threading.Condition()
+        self._running = 0
+        self._closed = False
+
+    def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
+        with self._cond:
+            if self._closed:
+                body = json.dumps({"__type": "ServiceUnavailableException", "message": "The server is shutting down."})
+                start_response("503 Service Unavailable", [("Content-Type", "application/json")])
+                return [body.encode()]
+            self._running += 1
+        try:
+            return list(self.app(environ, start_response))
+        finally:
+            with self._cond:
+                self._running -= 1
+                self._cond.notify_all()
+
+    def close(self, timeout: float = 60.0) -> None:
+        with self._cond:
+            self._closed = True
+            self._cond.wait_for(lambda: self._running == 0, timeout=timeout)

@@ -1,0 +1,633 @@
+"""Server mode: ``rekognition-mock serve`` as a subprocess, the AWS CLI against it,
+durable state with ``--state-dir``, and the in-process ``RekognitionMockServer``.
+
+Every server here is a real subprocess (``python -m rekognition_mock.cli serve``) on a
+loopback port, reached by boto3 or the AWS CLI with ``endpoint_url``. One server is shared
+by the whole module where the tests only add state; the restart tests start their own. The
+in-process tests at the end run ``RekognitionMockServer`` in this process and reset the
+process-wide backends when they are done.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import boto3
+import pytest
+import requests
+from botocore.config import Config
+from botocore.exceptions import BotoCoreError, ClientError
+
+import imagefactory
+
+REPO = Path(__file__).resolve().parents[1]
+REGION = "us-east-1"
+HOPPER = imagefactory.fixture_bytes("grace_hopper.jpg")
+ASTRONAUT = imagefactory.fixture_bytes("astronaut.jpg")
+COFFEE = imagefactory.face_free()
+START_TIMEOUT = 120  # seconds; generous for a loaded CI machine, not a timing assertion
+CALL_TIMEOUT = 300
+
+# No retries: a failed call must surface once (and be logged once), not be replayed.
+NO_RETRIES = Config(retries={"mode": "standard", "total_max_attempts": 1}, read_timeout=CALL_TIMEOUT)
+
+
+# -- helpers ---------------------------------------------------------------------------
+
+
+def child_env() -> dict[str, str]:
+    """The environment for every subprocess: fake credentials, nothing pointing at AWS."""
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not (k.startswith("AWS_") or k.startswith("REKOGNITION_MOCK_") or k.lower().endswith("_proxy"))
+    }
+    env.update(
+        AWS_ACCESS_KEY_ID="testing",
+        AWS_SECRET_ACCESS_KEY="testing",
+        AWS_DEFAULT_REGION=REGION,
+        AWS_CONFIG_FILE=os.devnull,
+        AWS_SHARED_CREDENTIALS_FILE=os.devnull,
+        NO_PROXY="127.0.0.1,localhost",
+        no_proxy="127.0.0.1,localhost",
+        PYTHONUNBUFFERED="1",
+    )
+    return env
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def client(service: str, url: str) -> Any:
+    return boto3.client(
+        service,
+        endpoint_url=url,
+        region_name=REGION,
+        aws_access_key_id="testing",
+        aws_secret_access_key="testing",
+        config=NO_RETRIES,
+    )
+
+
+class ServerProcess:
+    """``python -m rekognition_mock.cli serve ...`` with its output collected line by line."""
+
+    def __init__(self, *args: str) -> None:
+        self.args = ["serve", *args]
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "rekognition_mock.cli", *self.args],
+            cwd=REPO,
+            env=child_env(),
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        self.stdout: list[str] = []
+        self.stderr: list[str] = []
+        self._changed = threading.Condition()
+        self._readers = [
+            threading.Thread(target=self._drain, args=(self.proc.stdout, self.stdout), daemon=True),
+            threading.Thread(target=self._drain, args=(self.proc.stderr, self.stderr), daemon=True),
+        ]
+        for reader in self._readers:
+            reader.start()
+        try:
+            banner = self.wait_for_line(lambda line: "listening on" in line, START_TIMEOUT)
+        except BaseException:
+            self.close()
+            raise
+        match = re.search(r"listening on (http://[^\s;]+)", banner)
+        assert match, banner
+        self.url = match.group(1).rstrip("/")
+        self.banner = banner
+
+    def _drain(self, stream: Any, sink: list[str]) -> None:
+        for line in stream:
+            with self._changed:
+                sink.append(line.rstrip("\n"))
+                self._changed.notify_all()
+        with self._changed:
+            self._changed.notify_all()
+
+    @property
+    def lines(self) -> list[str]:
+        with self._changed:
+            return self.stdout + self.stderr
+
+    def output(self) -> str:
+        with self._changed:
+            return "\n".join(["--- stdout", *self.stdout, "--- stderr", *self.stderr])
+
+    def wait_until(self, condition: Callable[[], bool], timeout: float = 60) -> bool:
+        """Wait for ``condition`` (checked whenever a line arrives); False on timeout or exit."""
+        deadline = time.monotonic() + timeout
+        with self._changed:
+            while not condition():
+                remaining = deadline - time.monotonic()
+                if remaining <= 0 or (self.proc.poll() is not None and not any(r.is_alive() for r in self._readers)):
+                    return condition()
+                self._changed.wait(min(remaining, 0.5))
+            return True
+
+    def wait_for_line(self, predicate: Callable[[str], bool], timeout: float = 60) -> str:
+        found: list[str] = []
+
+        def seen() -> bool:
+            found[:] = [line for line in self.stdout + self.stderr if predicate(line)]
+            return bool(found)
+
+        if not self.wait_until(seen, timeout):
+            raise AssertionError(f"server {self.args} never printed the expected line\n{self.output()}")
+        return found[0]
+
+    def count(self, needle: str) -> int:
+        return sum(needle in line for line in self.lines)
+
+    def terminate(self) -> int:
+        """SIGTERM, then wait for the exit status (and the rest of the output)."""
+        self.proc.send_signal(signal.SIGTERM)
+        return self._wait()
+
+    def kill(self) -> int:
+        self.proc.kill()  # SIGKILL
+        return self._wait()
+
+    def _wait(self) -> int:
+        try:
+            code = self.proc.wait(timeout=60)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            code = self.proc.wait(timeout=60)
+        for reader in self._readers:
+            reader.join(timeout=30)
+        return code
+
+    def close(self) -> None:
+        if self.proc.poll() is None:
+            self.proc.kill()
+        self._wait()
+        for stream in (self.proc.stdout, self.proc.stderr):
+            if stream is not None:
+                stream.close()
+
+
+@pytest.fixture
+def start_server() -> Iterator[Callable[..., ServerProcess]]:
+    """Start servers for one test; every one is killed (if still running) afterwards."""
+    started: list[ServerProcess] = []
+
+    def start(*args: str) -> ServerProcess:
+        server = ServerProcess(*args)
+        started.append(server)
+        return server
+
+    yield start
+    for server in started:
+        server.close()
+
+
+def all_faces(rekognition: Any, collection_id: str, page_size: int = 1000) -> list[dict[str, Any]]:
+    pages = rekognition.get_paginator("list_faces").paginate(
+        CollectionId=collection_id, PaginationConfig={"PageSize": page_size}
+    )
+    return [face for page in pages for face in page["Faces"]]
+
+
+# -- one server for the module -----------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def port() -> int:
+    return free_port()
+
+
+@pytest.fixture(scope="module")
+def server(port: int) -> Iterator[ServerProcess]:
+    """``serve --port P`` (default host, state in memory), shared by this module's tests."""
+    proc = ServerProcess("--port", str(port))
+    yield proc
+    proc.close()
+
+
+@pytest.fixture(scope="module")
+def rekognition(server: ServerProcess) -> Any:
+    return client("rekognition", server.url)
+
+
+@pytest.fixture(scope="module")
+def s3(server: ServerProcess) -> Any:
+    return client("s3", server.url)
+
+
+def test_prints_where_it_listens_on_loopback_by_default(server: ServerProcess, port: int) -> None:
+    assert server.url == f"http://127.0.0.1:{port}"
+    assert server.banner.startswith("rekognition-mock listening on http://127.0.0.1:")
+    assert "state in memory" in server.banner
+    assert server.proc.poll() is None
+
+
+def test_index_from_s3_and_search_by_bytes(rekognition: Any, s3: Any) -> None:
+    s3.create_bucket(Bucket="photos")
+    s3.put_object(Bucket="photos", Key="people/grace_hopper.jpg", Body=HOPPER)
+    assert rekognition.create_collection(CollectionId="staff")["StatusCode"] == 200
+
+    indexed = rekognition.index_faces(
+        CollectionId="staff",
+        Image={"S3Object": {"Bucket": "photos", "Name": "people/grace_hopper.jpg"}},
+        ExternalImageId="hopper",
+    )
+    assert len(indexed["FaceRecords"]) == 1
+    face_id = indexed["FaceRecords"][0]["Face"]["FaceId"]
+
+    found = rekognition.search_faces_by_image(CollectionId="staff", Image={"Bytes": HOPPER})
+    assert [m["Face"]["FaceId"] for m in found["FaceMatches"]] == [face_id]
+    assert found["FaceMatches"][0]["Similarity"] >= 99
+    assert found["FaceMatches"][0]["Face"]["ExternalImageId"] == "hopper"
+    assert rekognition.describe_collection(CollectionId="staff")["FaceCount"] == 1
+
+
+def test_detect_faces(rekognition: Any) -> None:
+    faces = rekognition.detect_faces(Image={"Bytes": HOPPER})["FaceDetails"]
+    assert len(faces) == 1 and faces[0]["Confidence"] >= 99
+    assert rekognition.detect_faces(Image={"Bytes": COFFEE})["FaceDetails"] == []
+
+
+@pytest.mark.parametrize(
+    "builder",
+    [
+        pytest.param(lambda: (REPO / "README.md").read_bytes(), id="readme"),
+        pytest.param(imagefactory.not_an_image, id="text"),
+        pytest.param(imagefactory.gif_bytes, id="gif"),
+        pytest.param(imagefactory.truncated_jpeg, id="truncated-jpeg"),
+        pytest.param(imagefactory.corrupt_jpeg, id="corrupt-jpeg"),
+    ],
+)
+def test_invalid_image_is_a_400(rekognition: Any, builder: Callable[[], bytes]) -> None:
+    with pytest.raises(rekognition.exceptions.InvalidImageFormatException) as info:
+        rekognition.detect_faces(Image={"Bytes": builder()})
+    assert info.value.response["ResponseMetadata"]["HTTPStatusCode"] == 400
+    assert info.value.response["Error"]["Code"] == "InvalidImageFormatException"
+
+
+def test_missing_s3_object_is_a_400(rekognition: Any, s3: Any) -> None:
+    s3.create_bucket(Bucket="empty-bucket")
+    with pytest.raises(rekognition.exceptions.InvalidS3ObjectException) as info:
+        rekognition.detect_faces(Image={"S3Object": {"Bucket": "empty-bucket", "Name": "nobody.jpg"}})
+    assert info.value.response["ResponseMetadata"]["HTTPStatusCode"] == 400
+
+
+def test_logs_one_line_per_request(server: ServerProcess, rekognition: Any, s3: Any) -> None:
+    s3.create_bucket(Bucket="log-check")
+
+    def settle(marker: str) -> None:
+        # Each line is printed before its response is sent and these requests are
+        # sequential, so once this marker request is read back, every earlier one is too.
+        s3.put_object(Bucket="log-check", Key=f"{marker}.jpg", Body=COFFEE)
+        server.wait_for_line(lambda line: f'"PUT /log-check/{marker}.jpg" 200' in line)
+
+    settle("before")
+    before_ok = server.count('"POST DetectFaces" 200')
+    before_bad = server.count('"POST DetectFaces" 400')
+    for _ in range(3):
+        rekognition.detect_faces(Image={"Bytes": COFFEE})
+    with pytest.raises(ClientError):
+        rekognition.detect_faces(Image={"Bytes": imagefactory.not_an_image()})
+    settle("after")
+    assert server.count('"POST DetectFaces" 200') == before_ok + 3
+    assert server.count('"POST DetectFaces" 400') == before_bad + 1
+    request_lines = [line for line in server.lines if '"POST ' in line or '"PUT ' in line]
+    assert all(re.fullmatch(r'127\.0\.0\.1 "(POST|PUT) \S+" \d{3}', line) for line in request_lines), request_lines
+    assert "Traceback" not in server.output()
+
+
+def test_serve_help() -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "rekognition_mock.cli", "serve", "--help"],
+        cwd=REPO, env=child_env(), capture_output=True, text=True, timeout=CALL_TIMEOUT,
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith("usage: rekognition-mock serve")
+    for flag in ("--host", "--port", "--state-dir", "--quiet"):
+        assert flag in result.stdout
+    assert "127.0.0.1" in result.stdout
+
+
+# -- the AWS CLI against the server ------------------------------------------------------
+
+
+def aws_text(url: str, *args: str) -> str:
+    """Run the AWS CLI (v1, ``python -m awscli``) against the server; its stdout."""
+    result = subprocess.run(
+        [sys.executable, "-m", "awscli", "--endpoint-url", url, "--region", REGION, "--output", "json", *args],
+        cwd=REPO, env=child_env(), capture_output=True, text=True, timeout=CALL_TIMEOUT,
+    )
+    assert result.returncode == 0, f"aws {' '.join(args)} failed:\n{result.stdout}\n{result.stderr}"
+    return result.stdout
+
+
+def aws(url: str, *args: str) -> Any:
+    """An AWS CLI call whose output is JSON, parsed."""
+    return json.loads(aws_text(url, *args))
+
+
+def test_aws_cli_detect_faces(server: ServerProcess) -> None:
+    out = aws(server.url, "rekognition", "detect-faces", "--image-bytes", "fileb://fixtures/grace_hopper.jpg")
+    assert len(out["FaceDetails"]) == 1
+    assert out["FaceDetails"][0]["Confidence"] >= 99
+
+
+def test_aws_cli_collection_from_s3(server: ServerProcess, tmp_path: Path) -> None:
+    """The issue's "done when": create a collection, index a photo uploaded to S3 and find
+    that person by image, all with the AWS CLI."""
+    assert "make_bucket: cli-photos" in aws_text(server.url, "s3", "mb", "s3://cli-photos")
+    copied = aws_text(server.url, "s3", "cp", "fixtures/grace_hopper.jpg", "s3://cli-photos/people/grace_hopper.jpg")
+    assert "upload: fixtures/grace_hopper.jpg to s3://cli-photos/people/grace_hopper.jpg" in copied
+    created = aws(server.url, "rekognition", "create-collection", "--collection-id", "cli-staff")
+    assert created["StatusCode"] == 200
+    assert created["CollectionArn"].endswith(":collection/cli-staff")
+
+    indexed = aws(
+        server.url, "rekognition", "index-faces", "--collection-id", "cli-staff",
+        "--image", '{"S3Object":{"Bucket":"cli-photos","Name":"people/grace_hopper.jpg"}}',
+        "--external-image-id", "hopper",
+    )
+    assert len(indexed["FaceRecords"]) == 1
+    face_id = indexed["FaceRecords"][0]["Face"]["FaceId"]
+
+    same = aws(
+        server.url, "rekognition", "search-faces-by-image", "--collection-id", "cli-staff",
+        "--image-bytes", "fileb://fixtures/grace_hopper.jpg",
+    )
+    assert [m["Face"]["FaceId"] for m in same["FaceMatches"]] == [face_id]
+    assert same["FaceMatches"][0]["Similarity"] >= 99
+
+    other_photo = tmp_path / "hopper_augmented.jpg"  # same person, different pixels
+    other_photo.write_bytes(imagefactory.augmented())
+    found = aws(
+        server.url, "rekognition", "search-faces-by-image", "--collection-id", "cli-staff",
+        "--image-bytes", f"fileb://{other_photo}",
+    )
+    assert [m["Face"]["FaceId"] for m in found["FaceMatches"]] == [face_id]
+    assert found["FaceMatches"][0]["Similarity"] >= 90
+
+    stranger = aws(
+        server.url, "rekognition", "search-faces-by-image", "--collection-id", "cli-staff",
+        "--image-bytes", "fileb://fixtures/astronaut.jpg",
+    )
+    assert stranger["FaceMatches"] == []
+
+
+# -- stopping, restarting, durable state -------------------------------------------------
+
+
+def test_sigterm_stops_cleanly(start_server: Callable[..., ServerProcess]) -> None:
+    proc = start_server("--port", "0", "--quiet")
+    assert client("rekognition", proc.url).list_collections()["CollectionIds"] == []
+    assert proc.terminate() == 0, proc.output()
+    assert proc.stdout[-1] == "rekognition-mock stopped", proc.output()
+    assert "Traceback" not in proc.output()
+    assert not any('"POST ' in line for line in proc.lines)  # --quiet: no request log
+
+
+def test_without_state_dir_a_restart_starts_empty(start_server: Callable[..., ServerProcess]) -> None:
+    first = start_server("--port", "0")
+    client("rekognition", first.url).create_collection(CollectionId="ephemeral")
+    s3 = client("s3", first.url)
+    s3.create_bucket(Bucket="ephemeral")
+    assert first.terminate() == 0, first.output()
+
+    second = start_server("--port", "0")
+    assert client("rekognition", second.url).list_collections()["CollectionIds"] == []
+    assert client("s3", second.url).list_buckets()["Buckets"] == []
+
+
+def test_state_dir_survives_restarts(start_server: Callable[..., ServerProcess], tmp_path: Path) -> None:
+    state = str(tmp_path / "state")
+    first = start_server("--port", "0", "--state-dir", state)
+    assert f"state in {state}" in first.banner
+    rek = client("rekognition", first.url)
+    arn = rek.create_collection(CollectionId="durable", Tags={"team": "qa", "temp": "yes"})["CollectionArn"]
+    rek.create_collection(CollectionId="bystander")
+    ids = {}
+    for name, photo in (("hopper", HOPPER), ("astronaut", ASTRONAUT)):
+        records = rek.index_faces(CollectionId="durable", Image={"Bytes": photo}, ExternalImageId=name)["FaceRecords"]
+        assert len(records) == 1
+        ids[records[0]["Face"]["FaceId"]] = name
+    rek.tag_resource(ResourceArn=arn, Tags={"env": "test"})
+    rek.untag_resource(ResourceArn=arn, TagKeys=["temp"])
+    # A descriptor-dependent answer that needs no new analysis, to compare after restarts.
+    hopper_id = next(fid for fid, name in ids.items() if name == "hopper")
+    search_before = rek.search_faces(CollectionId="durable", FaceId=hopper_id, FaceMatchThreshold=1)["FaceMatches"]
+    assert [m["Face"]["ExternalImageId"] for m in search_before] == ["astronaut"]
+    assert first.terminate() == 0, first.output()
+    assert "rekognition-mock stopped" in first.stdout
+
+    second = start_server("--port", "0", "--state-dir", state)
+    rek = client("rekognition", second.url)
+    assert sorted(rek.list_collections()["CollectionIds"]) == ["bystander", "durable"]
+    faces = all_faces(rek, "durable")
+    assert {f["FaceId"]: f["ExternalImageId"] for f in faces} == ids
+    described = rek.describe_collection(CollectionId="durable")
+    assert described["FaceCount"] == 2
+    assert described["CollectionARN"] == arn
+    assert rek.list_tags_for_resource(ResourceArn=arn)["Tags"] == {"team": "qa", "env": "test"}
+    search_after = rek.search_faces(CollectionId="durable", FaceId=hopper_id, FaceMatchThreshold=1)["FaceMatches"]
+    assert [(m["Face"]["FaceId"], m["Similarity"]) for m in search_after] == [
+        (m["Face"]["FaceId"], m["Similarity"]) for m in search_before
+    ]
+    rek.delete_collection(CollectionId="durable")
+    assert second.terminate() == 0, second.output()
+
+    third = start_server("--port", "0", "--state-dir", state)
+    rek = client("rekognition", third.url)
+    assert rek.list_collections()["CollectionIds"] == ["bystander"]
+    with pytest.raises(rek.exceptions.ResourceNotFoundException):
+        rek.describe_collection(CollectionId="durable")
+    assert third.terminate() == 0, third.output()
+
+
+def test_acknowledged_faces_survive_sigkill(start_server: Callable[..., ServerProcess], tmp_path: Path) -> None:
+    state = str(tmp_path / "state")
+    first = start_server("--port", "0", "--state-dir", state)
+    rek = client("rekognition", first.url)
+    rek.create_collection(CollectionId="stream")
+    photos = [HOPPER, ASTRONAUT, imagefactory.augmented()]
+
+    acknowledged: list[str] = []
+    failures: list[BaseException] = []
+    changed = threading.Condition()
+
+    def index_until_the_server_dies() -> None:
+        call = 0
+        while True:
+            try:
+                response = rek.index_faces(
+                    CollectionId="stream", Image={"Bytes": photos[call % len(photos)]}, ExternalImageId=f"call-{call}"
+                )
+            except (BotoCoreError, ClientError) as exc:  # the call in flight when the server dies
+                with changed:
+                    failures.append(exc)
+                    changed.notify_all()
+                return
+            with changed:  # only a 200 gets here: these faces are acknowledged
+                acknowledged.extend(r["Face"]["FaceId"] for r in response["FaceRecords"])
+                changed.notify_all()
+            call += 1
+
+    writer = threading.Thread(target=index_until_the_server_dies, daemon=True)
+    writer.start()
+    try:
+        with changed:
+            assert changed.wait_for(lambda: len(acknowledged) >= 20 or bool(failures), timeout=CALL_TIMEOUT)
+            assert not failures, failures
+        code = first.kill()  # while the writer is still sending
+    finally:
+        if first.proc.poll() is None:
+            first.kill()
+        writer.join(timeout=CALL_TIMEOUT)
+    assert code == -signal.SIGKILL
+    assert not writer.is_alive()
+    assert failures  # the stream was cut by the kill, not finished
+    acked = set(acknowledged)
+    assert len(acked) >= 20
+
+    second = start_server("--port", "0", "--state-dir", state)
+    rek = client("rekognition", second.url)
+    listed = [f["FaceId"] for f in all_faces(rek, "stream", page_size=7)]
+    assert len(listed) == len(set(listed))
+    missing = acked - set(listed)
+    assert not missing, f"{len(missing)} acknowledged face(s) lost: {sorted(missing)}"
+    # One writer, so at most the one call in flight can have committed without an answer.
+    assert len(listed) <= len(acked) + 1
+    assert rek.describe_collection(CollectionId="stream")["FaceCount"] == len(listed)
+
+
+# -- in-process ---------------------------------------------------------------------------
+
+
+def test_in_process_server() -> None:
+    from rekognition_mock.server import RekognitionMockServer
+
+    with RekognitionMockServer(port=0) as server:
+        try:
+            assert server.port != 0
+            assert server.url == f"http://127.0.0.1:{server.port}"
+            rek = client("rekognition", server.url)
+            faces = rek.detect_faces(Image={"Bytes": HOPPER})["FaceDetails"]
+            assert len(faces) == 1 and faces[0]["Confidence"] >= 99
+            rek.create_collection(CollectionId="in-process")
+            assert rek.list_collections()["CollectionIds"] == ["in-process"]
+        finally:
+            # The backends are process-wide, shared with in-process mocks: leave them empty.
+            assert requests.post(server.url + "/moto-api/reset", timeout=CALL_TIMEOUT).status_code == 200
+        assert rek.list_collections()["CollectionIds"] == []
+        url = server.url
+    with pytest.raises(requests.ConnectionError):
+        requests.get(url, timeout=CALL_TIMEOUT)
+
+
+# -- regressions ---------------------------------------------------------------------------
+
+
+def test_search_faces_at_threshold_zero_leaves_out_the_searched_face(rekognition: Any) -> None:
+    """SearchFaces never lists the face it searches for, whatever FaceMatchThreshold is.
+
+    Threshold 0 means an unlimited reach (distance_for_similarity(0) is inf); the searched
+    face was once excluded by giving it an infinite distance, which inf <= inf let back in,
+    so it came back as its own match with Similarity 0.0.
+    """
+    rekognition.create_collection(CollectionId="threshold-zero")
+    ids = {}
+    for name, photo in (("hopper", HOPPER), ("astronaut", ASTRONAUT)):
+        record = rekognition.index_faces(CollectionId="threshold-zero", Image={"Bytes": photo}, ExternalImageId=name)
+        ids[name] = record["FaceRecords"][0]["Face"]["FaceId"]
+    found = rekognition.search_faces(CollectionId="threshold-zero", FaceId=ids["hopper"], FaceMatchThreshold=0)
+    assert found["SearchedFaceId"] == ids["hopper"]
+    assert [m["Face"]["FaceId"] for m in found["FaceMatches"]] == [ids["astronaut"]]
+
+
+# -- found while writing this module ---------------------------------------------------------
+
+
+def test_in_process_stop_never_acknowledges_an_unsaved_face(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A 200 from IndexFaces means the faces are in the state database ("committed before
+    the response"), even for a request that was still running when the server stopped.
+
+    stop() (and SIGTERM in ``serve``) deactivates the store while werkzeug's daemon request
+    threads keep running; a request that reaches IndexFaces' write after that finds
+    ``persistence.active() is None``, keeps its faces in memory only and still answers 200.
+    Here the request is held inside the analysis until stop() has returned; ``serve`` hits
+    the same window by chance when SIGTERM lands during a burst of writes.
+    """
+    import sqlite3
+    from contextlib import closing
+
+    from moto.moto_api._internal.models import moto_api_backend
+
+    from rekognition_mock.models import RekognitionBackend
+    from rekognition_mock.server import RekognitionMockServer
+
+    entered, release = threading.Event(), threading.Event()
+    analyze_image = RekognitionBackend.analyze_image
+
+    def held_analysis(self: Any, image: Any, descriptors: bool = False) -> Any:
+        if descriptors:  # IndexFaces: hold it, as a slow analysis would be
+            entered.set()
+            release.wait(timeout=CALL_TIMEOUT)
+        return analyze_image(self, image, descriptors)
+
+    state = tmp_path / "state"
+    outcome: dict[str, Any] = {}
+    server = RekognitionMockServer(port=0, state_dir=state).start()
+    try:
+        rek = client("rekognition", server.url)
+        rek.create_collection(CollectionId="in-flight")
+        monkeypatch.setattr(RekognitionBackend, "analyze_image", held_analysis)
+
+        def index() -> None:
+            try:
+                outcome["response"] = rek.index_faces(
+                    CollectionId="in-flight", Image={"Bytes": HOPPER}, ExternalImageId="late"
+                )
+            except (BotoCoreError, ClientError) as exc:
+                outcome["error"] = exc
+
+        caller = threading.Thread(target=index, daemon=True)
+        caller.start()
+        assert entered.wait(timeout=CALL_TIMEOUT)
+    finally:
+        # stop() in its own thread: a stop() that drains in-flight requests would wait for
+        # the held one. Release it once stop() has returned, or after a bounded wait.
+        stopper = threading.Thread(target=server.stop, daemon=True)
+        stopper.start()
+        stopper.join(timeout=10)
+        release.set()
+        stopper.join(timeout=CALL_TIMEOUT)
+    caller.join(timeout=CALL_TIMEOUT)
+    assert not stopper.is_alive() and not caller.is_alive()
+    monkeypatch.undo()
+    moto_api_backend.reset()  # the backends are process-wide: leave them empty
+
+    with closing(sqlite3.connect(state / "rekognition-mock.sqlite3")) as db:
+        saved = {row[0] for row in db.execute("SELECT face_id FROM faces WHERE collection_id = 'in-flight'")}
+    if "response" in outcome:  # acknowledged: it must have been committed
+        acknowledged = {r["Face"]["FaceId"] for r in outcome["response"]["FaceRecords"]}
+        assert acknowledged, outcome["response"]
+        assert acknowledged <= saved, f"IndexFaces answered 200 for {acknowledged}, the database holds {saved}"
+    else:  # refused: fine, as long as it was refused
+        assert "error" in outcome
