@@ -68,7 +68,7 @@ def estimate(points: np.ndarray, rgb: np.ndarray, pose: tuple[float, float, floa
     jaw_ratio = float(np.linalg.norm(points[4] - points[12]) / max(1e-6, np.linalg.norm(points[0] - points[16])))
     gender_male = _flag((jaw_ratio - 0.80) * 10.0)
     face_occluded = _flag(-2.0 - abs(pose[1]) / 30.0)
-    emotions = _emotions(smile, mouth_open, ear)
+    emotions = _emotions(points, smile, mouth_open, ear, lift)
     eye_yaw, eye_pitch = _gaze(points)
     low = int(round(22 + 40 * min(1.0, lower)))  # rough: facial hair and shadows read as older
     return FaceAttributes(
@@ -116,31 +116,49 @@ def _eye_region_darkness(points: np.ndarray, rgb: np.ndarray) -> float:
     return _darker_than_cheeks(points, rgb, [points[36:42], points[42:48]])
 
 
-def _emotions(smile: Flag, mouth_open: Flag, ear: float) -> tuple[tuple[str, float], ...]:
-    happy = smile.confidence if smile.value else 100.0 - smile.confidence
-    surprised = (mouth_open.confidence if mouth_open.value else 100 - mouth_open.confidence) * min(1.0, ear / 0.35)
-    calm = max(0.0, 100.0 - happy - surprised / 2)
-    rest = max(0.0, 100.0 - happy - surprised - calm) / 5
-    scores = {
-        "HAPPY": happy,
-        "CALM": calm,
-        "SURPRISED": surprised,
-        "SAD": rest,
-        "CONFUSED": rest,
-        "ANGRY": rest,
-        "DISGUSTED": rest,
-        "FEAR": rest,
+def _logistic(x: float) -> float:
+    return 1.0 / (1.0 + math.exp(-x))
+
+
+def _emotions(points: np.ndarray, smile: Flag, mouth_open: Flag, ear: float, lift: float) -> tuple[tuple[str, float], ...]:
+    """Eight emotions from facial geometry, as percentages summing to 100.
+
+    Cues: the smile (HAPPY); an open mouth with wide eyes (SURPRISED, and FEAR when the
+    mouth is open less); mouth corners below the lip centre (SAD); brows pulled down
+    towards the eyes (ANGRY, and CONFUSED when one brow is lower than the other); a
+    raised upper lip, close to the nose (DISGUSTED). CALM takes what no cue claims.
+    """
+    eye_width = max(1e-6, float(np.linalg.norm(points[36] - points[39]) + np.linalg.norm(points[42] - points[45])) / 2)
+    brow_left = float(points[37:39, 1].mean() - points[18:21, 1].mean()) / eye_width
+    brow_right = float(points[43:45, 1].mean() - points[23:26, 1].mean()) / eye_width
+    brow_gap = (brow_left + brow_right) / 2  # 0.5–0.85 relaxed, lower when frowning
+    lip_gap = float(points[51, 1] - points[33, 1]) / eye_width  # 0.5–0.8 relaxed
+    opened = mouth_open.confidence if mouth_open.value else 100.0 - mouth_open.confidence
+    cues = {
+        "HAPPY": smile.confidence if smile.value else 100.0 - smile.confidence,
+        "SURPRISED": opened * _logistic((ear - 0.30) * 30.0),
+        "FEAR": opened * _logistic((ear - 0.33) * 30.0) * 0.5,
+        "SAD": 100.0 * _logistic((-lift - 0.08) * 50.0),
+        "ANGRY": 100.0 * _logistic((0.40 - brow_gap) * 15.0),
+        "CONFUSED": 100.0 * _logistic((abs(brow_left - brow_right) - 0.30) * 20.0),
+        "DISGUSTED": 100.0 * _logistic((0.25 - lip_gap) * 20.0),
     }
-    total = sum(scores.values()) or 1.0
-    ordered = sorted(scores.items(), key=lambda kv: kv[1], reverse=True)
+    claimed = min(100.0, max(cues.values()))
+    cues["CALM"] = max(1.0, 100.0 - claimed)
+    total = sum(cues.values()) or 1.0
+    ordered = sorted(cues.items(), key=lambda kv: kv[1], reverse=True)
     return tuple((name, 100.0 * value / total) for name, value in ordered)
 
 
 def _gaze(points: np.ndarray) -> tuple[float, float]:
-    """Eye direction from where the pupil centroid sits between the eye corners."""
-    yaw = 0.0
+    """Eye direction (yaw, pitch in degrees) from where each eye's centroid sits
+    relative to the line through its corners; positive yaw looks to the image's right,
+    positive pitch looks up."""
+    yaw = pitch = 0.0
     for eye in (points[36:42], points[42:48]):
         centre = eye.mean(axis=0)
         mid = (eye[0] + eye[3]) / 2
-        yaw += float((centre[0] - mid[0]) / max(1e-6, np.linalg.norm(eye[0] - eye[3])))
-    return yaw * 45.0, 0.0
+        width = max(1e-6, float(np.linalg.norm(eye[0] - eye[3])))
+        yaw += float(centre[0] - mid[0]) / width
+        pitch += float(mid[1] - centre[1]) / width
+    return yaw * 45.0, pitch * 45.0
