@@ -62,10 +62,15 @@ class RekognitionBackend(MotoRekognitionBackend):
     def analyze_image(self, image: Any, descriptors: bool = False) -> Analysis:
         """Resolve an ``Image`` parameter and run the face engine on it."""
         data = image_source.image_bytes(image, self.account_id, self.partition)
+        face_engine = engine()
         try:
-            if min(read_size(data)) < MIN_IMAGE_SIDE:  # from the header, before any decoding
+            known = face_engine.peek(data)
+            size = (known.width, known.height) if known is not None else read_size(data)  # header only
+            if min(size) < MIN_IMAGE_SIDE:
                 raise InvalidParameterException("Request has invalid parameters")
-            return engine().analyze(data, descriptors=descriptors)
+            if known is not None and (known._descriptors_done or not descriptors):
+                return known
+            return face_engine.analyze(data, descriptors=descriptors)
         except ImageDecodeError as exc:
             if exc.reason == "too_large":
                 raise ImageTooLargeException("Image size is too large.") from None

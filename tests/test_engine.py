@@ -296,3 +296,21 @@ def test_darkness_lowers_brightness() -> None:
     dark = the_face(DARK)
     assert dark.brightness < bright.brightness / 4
     assert 0 <= dark.brightness <= 100 and 0 <= bright.brightness <= 100
+
+
+def test_min_face_ratio_comes_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    from rekognition_mock.settings import settings
+    from rekognition_mock.vision.detection import analysis_scale
+
+    monkeypatch.delenv("REKOGNITION_MOCK_MIN_FACE_RATIO", raising=False)
+    default = settings.engine_config()
+    assert default.min_face_ratio == pytest.approx(1 / 16)
+    monkeypatch.setenv("REKOGNITION_MOCK_MIN_FACE_RATIO", "0.021")
+    finer = settings.engine_config()
+    assert finer.min_face_ratio == pytest.approx(0.021)
+    # A 1920×1080 photo is searched at a larger scale, for faces down to about 40 px.
+    assert analysis_scale(1920, 1080, finer) > 2.5 * analysis_scale(1920, 1080, default)
+    for bad in ("zero", "0", "1.5"):
+        monkeypatch.setenv("REKOGNITION_MOCK_MIN_FACE_RATIO", bad)
+        with pytest.raises(ValueError, match="REKOGNITION_MOCK_MIN_FACE_RATIO"):
+            settings.engine_config()

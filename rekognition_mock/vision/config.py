@@ -20,7 +20,7 @@ class EngineConfig:
     """
 
     detector: str = "hog"
-    min_face_ratio: float = 1 / 20
+    min_face_ratio: float = 1 / 16
     min_face_px: int = 40
     min_score: float | None = None
 

@@ -71,6 +71,10 @@ class FaceEngine:
         name = f"{content_sha256}|{self.config.cache_key!r}|{_versions()}|{FORMAT}"
         return hashlib.sha256(name.encode()).hexdigest()
 
+    def peek(self, data: bytes) -> Analysis | None:
+        """The analysis of ``data`` if this process already holds it in memory, else None."""
+        return self._cached(self.content_key(hashlib.sha256(data).hexdigest()))
+
     def analyze(self, data: bytes, descriptors: bool = False) -> Analysis:
         """Faces in the image ``data`` (JPEG/PNG bytes), largest first.
 
