@@ -100,7 +100,7 @@ def mock_rekognition(func: Any = None, config: Any = None) -> Any:
 
     from .settings import settings
 
-    settings.detector  # raises ValueError now for a bad REKOGNITION_MOCK_DETECTOR, not per request
+    settings.engine_config()  # a bad REKOGNITION_MOCK_* variable raises ValueError now, not per request
     install()
     if func is not None:
         return mock_aws(func)
