@@ -96,7 +96,7 @@ def _call(operation: str, **params: Any) -> dict[str, Any]:
     from . import mock_rekognition
 
     started = time.monotonic()
-    _status(f"analysing with the face engine (models load on first use)...")
+    _status("analysing with the face engine (models load on first use)...")
     with mock_rekognition():
         client = boto3.client("rekognition", region_name="us-east-1")
         try:

@@ -8,7 +8,6 @@ and an error is a single line with a non-zero exit status, never a traceback.
 from __future__ import annotations
 
 import json
-import os
 import socket
 import subprocess
 import sys
@@ -20,6 +19,7 @@ import pytest
 from PIL import Image
 
 import imagefactory
+from helpers import child_env
 
 REPO = Path(__file__).resolve().parents[1]
 FIXTURES = REPO / "fixtures"
@@ -28,23 +28,6 @@ TIMEOUT = 300  # seconds; a hang guard, not a timing assertion
 
 #: Where dlib finds the face in astronaut.jpg (left, top, right, bottom), fixtures/README.md.
 ASTRONAUT_FACE = (175, 76, 265, 166)
-
-
-def child_env(**extra: str) -> dict[str, str]:
-    env = {
-        k: v
-        for k, v in os.environ.items()
-        if not (k.startswith("AWS_") or k.startswith("REKOGNITION_MOCK_") or k.lower().endswith("_proxy"))
-    }
-    env.update(
-        AWS_ACCESS_KEY_ID="testing",
-        AWS_SECRET_ACCESS_KEY="testing",
-        AWS_DEFAULT_REGION="us-east-1",
-        AWS_CONFIG_FILE=os.devnull,
-        AWS_SHARED_CREDENTIALS_FILE=os.devnull,
-    )
-    env.update(extra)
-    return env
 
 
 def cli(*args: str | Path, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:

@@ -19,11 +19,11 @@ from typing import Any
 import boto3
 import pytest
 import requests
-from botocore.exceptions import ClientError
 from PIL import Image
 from moto.core import DEFAULT_ACCOUNT_ID
 
 import imagefactory
+from helpers import expect
 from shapecheck import assert_output_shape
 
 REGION = "us-east-1"
@@ -38,18 +38,6 @@ QUALITY_REASONS = {"LOW_SHARPNESS", "LOW_BRIGHTNESS", "SMALL_BOUNDING_BOX", "LOW
 
 
 # --- helpers ---------------------------------------------------------------------------
-
-
-def expect(client: Any, code: str, call: Callable[[], Any]) -> str:
-    """``call`` must fail with ``code`` (the modeled exception when there is one) and
-    HTTP 400; returns the error message."""
-    with pytest.raises(getattr(client.exceptions, code, ClientError)) as info:
-        call()
-    response = info.value.response
-    assert response["Error"]["Code"] == code
-    assert response["ResponseMetadata"]["HTTPStatusCode"] == 400
-    assert response["Error"]["Message"]
-    return response["Error"]["Message"]
 
 
 def arn_of(collection_id: str, region: str = REGION, account: str = DEFAULT_ACCOUNT_ID) -> str:

@@ -4,14 +4,13 @@ and the backend under concurrent IndexFaces / DeleteFaces / SearchFaces."""
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable
 from typing import Any
 
 import pytest
-from botocore.exceptions import ClientError
 from moto.core import DEFAULT_ACCOUNT_ID
 
 import imagefactory
+from helpers import expect
 from shapecheck import assert_output_shape
 
 REGION = "us-east-1"
@@ -19,15 +18,6 @@ MODEL_VERSION = "7.0"
 HOPPER = imagefactory.fixture_bytes("grace_hopper.jpg")
 ASTRONAUT = imagefactory.fixture_bytes("astronaut.jpg")
 UNKNOWN_FACE = "11111111-2222-3333-4444-555555555555"
-
-
-def expect(client: Any, code: str, call: Callable[[], Any]) -> str:
-    with pytest.raises(getattr(client.exceptions, code, ClientError)) as info:
-        call()
-    response = info.value.response
-    assert response["Error"]["Code"] == code
-    assert response["ResponseMetadata"]["HTTPStatusCode"] == 400
-    return response["Error"]["Message"]
 
 
 def index_one(client: Any, collection_id: str, data: bytes, external_id: str) -> str:

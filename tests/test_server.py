@@ -11,7 +11,6 @@ process-wide backends when they are done.
 from __future__ import annotations
 
 import json
-import os
 import re
 import signal
 import socket
@@ -30,6 +29,7 @@ from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
 
 import imagefactory
+from helpers import child_env
 
 REPO = Path(__file__).resolve().parents[1]
 REGION = "us-east-1"
@@ -44,26 +44,6 @@ NO_RETRIES = Config(retries={"mode": "standard", "total_max_attempts": 1}, read_
 
 
 # -- helpers ---------------------------------------------------------------------------
-
-
-def child_env() -> dict[str, str]:
-    """The environment for every subprocess: fake credentials, nothing pointing at AWS."""
-    env = {
-        k: v
-        for k, v in os.environ.items()
-        if not (k.startswith("AWS_") or k.startswith("REKOGNITION_MOCK_") or k.lower().endswith("_proxy"))
-    }
-    env.update(
-        AWS_ACCESS_KEY_ID="testing",
-        AWS_SECRET_ACCESS_KEY="testing",
-        AWS_DEFAULT_REGION=REGION,
-        AWS_CONFIG_FILE=os.devnull,
-        AWS_SHARED_CREDENTIALS_FILE=os.devnull,
-        NO_PROXY="127.0.0.1,localhost",
-        no_proxy="127.0.0.1,localhost",
-        PYTHONUNBUFFERED="1",
-    )
-    return env
 
 
 def free_port() -> int:

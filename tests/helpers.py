@@ -1,0 +1,43 @@
+"""Small helpers shared by several test modules."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from botocore.exceptions import ClientError
+
+
+def child_env(**extra: str) -> dict[str, str]:
+    """The environment for a subprocess: fake credentials, nothing pointing at AWS."""
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not (k.startswith("AWS_") or k.startswith("REKOGNITION_MOCK_") or k.lower().endswith("_proxy"))
+    }
+    env.update(
+        AWS_ACCESS_KEY_ID="testing",
+        AWS_SECRET_ACCESS_KEY="testing",
+        AWS_DEFAULT_REGION="us-east-1",
+        AWS_CONFIG_FILE=os.devnull,
+        AWS_SHARED_CREDENTIALS_FILE=os.devnull,
+        NO_PROXY="127.0.0.1,localhost",
+        no_proxy="127.0.0.1,localhost",
+        PYTHONUNBUFFERED="1",
+    )
+    env.update(extra)
+    return env
+
+
+def expect(client: Any, code: str, call: Callable[[], Any]) -> str:
+    """``call`` must fail with ``code`` (the modeled exception when there is one) and
+    HTTP 400; returns the error message."""
+    with pytest.raises(getattr(client.exceptions, code, ClientError)) as info:
+        call()
+    response = info.value.response
+    assert response["Error"]["Code"] == code
+    assert response["ResponseMetadata"]["HTTPStatusCode"] == 400
+    assert response["Error"]["Message"]
+    return response["Error"]["Message"]
