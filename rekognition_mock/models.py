@@ -68,7 +68,7 @@ class RekognitionBackend(MotoRekognitionBackend):
             size = (known.width, known.height) if known is not None else read_size(data)  # header only
             if min(size) < MIN_IMAGE_SIDE:
                 raise InvalidParameterException("Request has invalid parameters")
-            if known is not None and (known._descriptors_done or not descriptors):
+            if known is not None and (known.has_descriptors or not descriptors):
                 return known
             return face_engine.analyze(data, descriptors=descriptors)
         except ImageDecodeError as exc:
@@ -124,7 +124,6 @@ class RekognitionBackend(MotoRekognitionBackend):
             "FaceMatches": matches,
             "UnmatchedFaces": unmatched,
         }
-
 
     # -- collections ----------------------------------------------------------------
 

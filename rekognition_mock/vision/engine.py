@@ -53,6 +53,11 @@ class Analysis:
     memo: dict = field(default_factory=dict, repr=False)  # derived results, e.g. response shapes
     _descriptors_done: bool = field(default=False, repr=False)
 
+    @property
+    def has_descriptors(self) -> bool:
+        """True once every face carries its 128-d descriptor."""
+        return self._descriptors_done
+
 
 class FaceEngine:
     """Detects and describes faces, caching by image content."""
