@@ -57,18 +57,24 @@ def timed(fn, repeat: int = 1) -> float:
 
 
 def naive_pipeline(rgb, detector: str = "hog"):
-    """dlib as a newcomer would run it: full resolution, upsample 1, then landmarks and descriptors."""
-    from rekognition_mock.vision import weights
+    """dlib as a newcomer would run it: full resolution, upsample 1, then landmarks and
+    descriptors. Returns the boxes whose detector score reaches the engine's floor for a
+    face (dlib's own threshold of 0 also reports weak non-faces, such as the mission
+    patch in the astronaut portrait, which Rekognition would not report)."""
+    from rekognition_mock.vision import EngineConfig, weights
 
     if detector == "hog":
-        rects = weights.hog_detector().model(rgb, 1)
+        rects, scores, _ = weights.hog_detector().model.run(rgb, 1, 0.0)
     else:
-        rects = [d.rect for d in weights.cnn_detector().model(rgb, 1)]
+        found = weights.cnn_detector().model(rgb, 1)
+        rects, scores = [d.rect for d in found], [d.confidence for d in found]
+    floor = EngineConfig(detector=detector).score_floor
     out = []
-    for rect in rects:
+    for rect, score in zip(rects, scores):
         shape = weights.shape_predictor_68().model(rgb, rect)
         weights.face_encoder().model.compute_face_descriptor(rgb, shape)
-        out.append((rect.left(), rect.top(), rect.right(), rect.bottom()))
+        if score >= floor:
+            out.append((rect.left(), rect.top(), rect.right(), rect.bottom()))
     return out
 
 
