@@ -142,7 +142,7 @@ class FaceStore:
             return [i in fresh for i in range(len(face_ids))]
 
     def add_bulk(self, descriptors: np.ndarray, image_id: str = "00000000-0000-0000-0000-000000000000") -> None:
-        """Append many synthetic faces at once (benchmarks and state loading)."""
+        """Append many synthetic faces at once, with random ids (benchmarks; the internal bulk path)."""
         descriptors = np.asarray(descriptors, dtype=np.float32)
         count = len(descriptors)
         with self._lock:

@@ -64,13 +64,13 @@ class RekognitionBackend(MotoRekognitionBackend):
         data = image_source.image_bytes(image, self.account_id, self.partition)
         face_engine = engine()
         try:
-            known = face_engine.peek(data)
+            content_sha256, known = face_engine.peek(data)
             size = (known.width, known.height) if known is not None else read_size(data)  # header only
             if min(size) < MIN_IMAGE_SIDE:
                 raise InvalidParameterException("Request has invalid parameters")
             if known is not None and (known.has_descriptors or not descriptors):
                 return known
-            return face_engine.analyze(data, descriptors=descriptors)
+            return face_engine.analyze(data, descriptors=descriptors, content_sha256=content_sha256)
         except ImageDecodeError as exc:
             if exc.reason == "too_large":
                 raise ImageTooLargeException("Image size is too large.") from None

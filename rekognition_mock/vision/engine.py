@@ -76,18 +76,20 @@ class FaceEngine:
         name = f"{content_sha256}|{self.config.cache_key!r}|{_versions()}|{FORMAT}"
         return hashlib.sha256(name.encode()).hexdigest()
 
-    def peek(self, data: bytes) -> Analysis | None:
-        """The analysis of ``data`` if this process already holds it in memory, else None."""
-        return self._cached(self.content_key(hashlib.sha256(data).hexdigest()))
+    def peek(self, data: bytes) -> tuple[str, Analysis | None]:
+        """The SHA-256 of ``data`` and its analysis if this process holds it in memory."""
+        content_sha256 = hashlib.sha256(data).hexdigest()
+        return content_sha256, self._cached(self.content_key(content_sha256))
 
-    def analyze(self, data: bytes, descriptors: bool = False) -> Analysis:
+    def analyze(self, data: bytes, descriptors: bool = False, content_sha256: str | None = None) -> Analysis:
         """Faces in the image ``data`` (JPEG/PNG bytes), largest first.
 
         Raises :class:`~rekognition_mock.vision.decode.ImageDecodeError` for bytes that
         are not a readable JPEG or PNG. With ``descriptors=True`` every face carries
-        its 128-d descriptor.
+        its 128-d descriptor. ``content_sha256`` saves hashing the bytes again when the
+        caller has already done so (see :meth:`peek`).
         """
-        content_sha256 = hashlib.sha256(data).hexdigest()
+        content_sha256 = content_sha256 or hashlib.sha256(data).hexdigest()
         key = self.content_key(content_sha256)
         with self._key_lock(key):
             analysis = self._cached(key)
