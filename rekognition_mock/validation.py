@@ -65,9 +65,18 @@ def _pattern(pattern: str) -> re.Pattern[str] | None:
     """Compile a model pattern once; ``None`` if Python's ``re`` cannot express it.
 
     The patterns are Java regexes. ``re.ASCII`` gives ``\\d``, ``\\w`` and ``\\s``
-    Java's ASCII meaning. Java-only syntax such as ``\\p{L}`` (TagKey, TagValue)
-    does not compile; those pattern checks are skipped rather than guessed.
+    Java's ASCII meaning. Java's Unicode classes (TagKey, TagValue) are rewritten for
+    Python: ``\\p{L}`` and ``\\p{N}`` (letters, numbers) become ``\\w`` and ``\\p{Z}``
+    (separators) becomes ``\\s``, compiled with Unicode semantics. That accepts a little
+    more (``_`` and tabs, where ``_`` is allowed anyway) and keeps what matters, such as
+    the ``^(?!aws:)`` guard on tag keys. A pattern that still does not compile is skipped.
     """
+    if "\\p{" in pattern:
+        unicode_pattern = pattern.replace("\\p{L}", "\\w").replace("\\p{N}", "\\w").replace("\\p{Z}", "\\s")
+        try:
+            return re.compile(unicode_pattern)
+        except re.error:
+            return None
     try:
         return re.compile(pattern, re.ASCII)
     except re.error:

@@ -340,3 +340,20 @@ def test_float_members_accept_integers() -> None:
     validate_input(
         "SearchFaces", {"CollectionId": "c", "FaceId": FACE_ID, "FaceMatchThreshold": 90}
     )
+
+
+ARN = "arn:aws:rekognition:us-east-1:123456789012:collection/c"
+
+
+@pytest.mark.parametrize(
+    "tags, where",
+    [({"aws:team": "x"}, "Map keys"), ({"bad#key": "x"}, "Map keys"), ({"team": "x!"}, "Map value")],
+)
+def test_tag_patterns_with_unicode_classes_are_enforced(tags: dict, where: str) -> None:
+    # TagKey / TagValue use Java's \p{L}\p{Z}\p{N}; they are checked, not skipped.
+    with pytest.raises(ValidationException, match=where):
+        validate_input("TagResource", {"ResourceArn": ARN, "Tags": tags})
+
+
+def test_tags_in_any_script_pass() -> None:
+    assert validate_input("TagResource", {"ResourceArn": ARN, "Tags": {"équipe": "été 2026", "団体": "青"}}) is None
