@@ -163,6 +163,7 @@ def _serve(args: argparse.Namespace) -> int:
         raise KeyboardInterrupt
 
     signal.signal(signal.SIGTERM, _stop)
+    signal.signal(signal.SIGINT, _stop)  # also when started in the background, where SIGINT is ignored
     state = f"state in {server.state_dir}" if server.state_dir else "state in memory"
     print(f"{PROG} listening on {server.url} ({state}); Ctrl-C to stop", flush=True)
     try:

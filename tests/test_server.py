@@ -138,9 +138,9 @@ class ServerProcess:
     def count(self, needle: str) -> int:
         return sum(needle in line for line in self.lines)
 
-    def terminate(self) -> int:
-        """SIGTERM, then wait for the exit status (and the rest of the output)."""
-        self.proc.send_signal(signal.SIGTERM)
+    def terminate(self, signum: int = signal.SIGTERM) -> int:
+        """SIGTERM (or ``signum``), then wait for the exit status and the rest of the output."""
+        self.proc.send_signal(signum)
         return self._wait()
 
     def kill(self) -> int:
@@ -375,10 +375,11 @@ def test_aws_cli_collection_from_s3(server: ServerProcess, tmp_path: Path) -> No
 # -- stopping, restarting, durable state -------------------------------------------------
 
 
-def test_sigterm_stops_cleanly(start_server: Callable[..., ServerProcess]) -> None:
+@pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGINT], ids=["SIGTERM", "SIGINT"])
+def test_a_signal_stops_cleanly(start_server: Callable[..., ServerProcess], signum: int) -> None:
     proc = start_server("--port", "0", "--quiet")
     assert client("rekognition", proc.url).list_collections()["CollectionIds"] == []
-    assert proc.terminate() == 0, proc.output()
+    assert proc.terminate(signum) == 0, proc.output()
     assert proc.stdout[-1] == "rekognition-mock stopped", proc.output()
     assert "Traceback" not in proc.output()
     assert not any('"POST ' in line for line in proc.lines)  # --quiet: no request log
