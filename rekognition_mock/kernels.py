@@ -6,6 +6,7 @@ scan on every core. The kernel is compiled once per machine (cached on disk).
 
 from __future__ import annotations
 
+import functools
 import threading
 
 import numpy as np
@@ -19,8 +20,9 @@ def int8_scores(codes: np.ndarray, query: np.ndarray) -> np.ndarray:
     return _kernel()(codes, query)
 
 
+@functools.cache
 def available() -> bool:
-    """True when numba can be imported on this machine."""
+    """True when numba can be imported on this machine (asked once per process)."""
     try:
         import numba  # noqa: F401
     except Exception:

@@ -145,20 +145,22 @@ class RekognitionBackend(MotoRekognitionBackend):
             store.delete_region(self.account_id, self.region_name)
         super().reset()
 
-    def _save_collection(self, collection: Collection) -> None:
+    def _save_collection(self, collection: Collection, tags: dict[str, str]) -> None:
+        """Commit ``collection`` with ``tags`` (server mode) and only then set the tags in memory."""
         store = persistence.active()
         if store is not None:
             store.put_collection(
-                self.account_id, self.region_name, collection.collection_id, collection.arn, collection.created, collection.tags
+                self.account_id, self.region_name, collection.collection_id, collection.arn, collection.created, tags
             )
+        collection.tags = tags
 
     def create_collection(self, collection_id: str, tags: dict[str, str] | None = None) -> Collection:
         with self._lock:
             if collection_id in self.collections:
                 raise ResourceAlreadyExistsException(f"The collection id: {collection_id} already exists")
             arn = collection_arn(self.partition, self.region_name, self.account_id, collection_id)
-            collection = Collection(collection_id, arn, tags=dict(tags or {}))
-            self._save_collection(collection)
+            collection = Collection(collection_id, arn)
+            self._save_collection(collection, dict(tags or {}))
             self.collections[collection_id] = collection
             return collection
 
@@ -181,27 +183,26 @@ class RekognitionBackend(MotoRekognitionBackend):
             del self.collections[collection_id]
 
     def list_collections(self, next_token: str | None, max_results: int | None) -> tuple[list[str], str | None]:
+        scope = f"{self.account_id}/{self.region_name}"
         names = sorted(self.collections)
         if next_token:
-            after = decode_token(next_token, "collections", f"{self.account_id}/{self.region_name}")
+            after = decode_token(next_token, "collections", scope)
             names = [n for n in names if n > str(after)]
         limit = max_results or DEFAULT_PAGE
         page = names[:limit]
-        token = encode_token("collections", f"{self.account_id}/{self.region_name}", page[-1]) if len(names) > limit else None
+        token = encode_token("collections", scope, page[-1]) if len(names) > limit else None
         return page, token
 
     def tag_resource(self, arn: str, tags: dict[str, str]) -> None:
         with self._lock:
             collection = self._collection_by_arn(arn)
-            collection.tags.update(tags)
-            self._save_collection(collection)
+            self._save_collection(collection, {**collection.tags, **tags})
 
     def untag_resource(self, arn: str, keys: list[str]) -> None:
         with self._lock:
             collection = self._collection_by_arn(arn)
-            for key in keys:
-                collection.tags.pop(key, None)
-            self._save_collection(collection)
+            removed = set(keys)
+            self._save_collection(collection, {k: v for k, v in collection.tags.items() if k not in removed})
 
     def list_tags_for_resource(self, arn: str) -> dict[str, str]:
         return dict(self._collection_by_arn(arn).tags)
