@@ -3,13 +3,14 @@
 Each comes from, in order: :func:`configure` (or assigning ``settings.detector``), an
 environment variable, and the default.
 
-- detector: ``REKOGNITION_MOCK_DETECTOR`` = ``hog`` (default) or ``cnn``.
+- detector: ``REKOGNITION_MOCK_DETECTOR`` = ``cnn`` (default) or ``hog``.
 - cache directory: ``REKOGNITION_MOCK_CACHE_DIR``; unset means no disk cache (the pytest
   plugin turns it on in pytest's cache directory).
-- smallest face searched for, as a fraction of the image's longer side:
-  ``REKOGNITION_MOCK_MIN_FACE_RATIO`` (default 1/16 = 0.0625; never below 40 px).
-  Smaller values find smaller faces at a higher cost (0.021 matches AWS's documented
-  40 px in a 1920×1080 image, and costs about 4x more per image).
+- turned faces: ``REKOGNITION_MOCK_ROTATIONS`` = ``coarse`` (default), ``full`` or ``off``
+  (see :class:`~rekognition_mock.vision.config.EngineConfig`).
+- an optional larger smallest face, as a fraction of the image's longer side:
+  ``REKOGNITION_MOCK_MIN_FACE_RATIO`` (default 0: faces down to AWS's 40 px in a
+  1920×1080 image). Raising it skips small faces to save time.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ import os
 import threading
 from typing import TYPE_CHECKING
 
-from .vision.config import DETECTORS, EngineConfig
+from .vision.config import DETECTORS, ROTATIONS, EngineConfig
 
 if TYPE_CHECKING:
     from .vision.engine import FaceEngine
@@ -26,6 +27,7 @@ if TYPE_CHECKING:
 ENV_DETECTOR = "REKOGNITION_MOCK_DETECTOR"
 ENV_CACHE_DIR = "REKOGNITION_MOCK_CACHE_DIR"
 ENV_MIN_FACE_RATIO = "REKOGNITION_MOCK_MIN_FACE_RATIO"
+ENV_ROTATIONS = "REKOGNITION_MOCK_ROTATIONS"
 _UNSET = object()
 
 
@@ -40,10 +42,10 @@ class Settings:
 
     @property
     def detector(self) -> str:
-        """``"hog"`` (default, fast) or ``"cnn"`` (dlib MMOD; slower, finds profile faces)."""
+        """``"cnn"`` (default: dlib's MMOD network) or ``"hog"`` (cheapest, frontal faces)."""
         if self._detector is not None:
             return self._detector
-        value = os.environ.get(ENV_DETECTOR, "hog").strip().lower() or "hog"
+        value = os.environ.get(ENV_DETECTOR, "").strip().lower() or DETECTORS[0]
         if value not in DETECTORS:
             raise ValueError(f"{ENV_DETECTOR} must be one of {DETECTORS}, not {value!r}")
         return value
@@ -82,13 +84,21 @@ class Settings:
             value = float(raw)
         except ValueError:
             raise ValueError(f"{ENV_MIN_FACE_RATIO} must be a number, not {raw!r}") from None
-        if not 0 < value <= 1:
-            raise ValueError(f"{ENV_MIN_FACE_RATIO} must be in (0, 1], not {value}")
+        if not 0 <= value <= 1:
+            raise ValueError(f"{ENV_MIN_FACE_RATIO} must be in [0, 1], not {value}")
+        return value
+
+    @property
+    def rotations(self) -> str:
+        """How turned faces are looked for: ``"coarse"`` (default), ``"full"`` or ``"off"``."""
+        value = os.environ.get(ENV_ROTATIONS, "").strip().lower() or ROTATIONS[0]
+        if value not in ROTATIONS:
+            raise ValueError(f"{ENV_ROTATIONS} must be one of {ROTATIONS}, not {value!r}")
         return value
 
     def engine_config(self) -> EngineConfig:
         """The engine configuration these settings describe."""
-        return EngineConfig(detector=self.detector, min_face_ratio=self.min_face_ratio)
+        return EngineConfig(detector=self.detector, min_face_ratio=self.min_face_ratio, rotations=self.rotations)
 
 
 settings = Settings()

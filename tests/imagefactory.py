@@ -387,3 +387,59 @@ def small_face_on_canvas(face_width: int = 45, canvas: tuple[int, int] = (640, 4
     if brightness != 1.0:
         out = ImageEnhance.Brightness(out).enhance(brightness)
     return _jpeg(out, 90)
+
+
+# --------------------------------------------------------------------------
+# scenes for recall: small and turned faces (detection tests)
+# --------------------------------------------------------------------------
+
+ASTRONAUT_FACE = (168, 69, 264, 165)  # where dlib's CNN finds the face in astronaut.jpg
+
+
+def _face_patch(name: str, face_width: int, mirror: bool = False) -> tuple[Image.Image, tuple[int, int, int, int]]:
+    """The portrait cropped to twice its face box around the face, scaled so the face
+    is ``face_width`` px wide; returns the patch and the face box inside it."""
+    left, top, right, bottom = GRACE_HOPPER_FACE if name == "grace_hopper.jpg" else ASTRONAUT_FACE
+    side = right - left
+    im = _rgb(name)
+    if mirror:
+        im = ImageOps.mirror(im)
+        left, right = im.width - right, im.width - left
+    crop = im.crop((left - side // 2, top - side // 2, right + side // 2, bottom + side // 2))
+    scale = face_width / side
+    patch = crop.resize((round(crop.width * scale), round(crop.height * scale)), Image.Resampling.LANCZOS)
+    inner = round(side // 2 * scale)
+    return patch, (inner, inner, inner + face_width, inner + round((bottom - top) * scale))
+
+
+#: (portrait, face width, mirrored, x, y) of each face pasted into :func:`small_faces_scene`.
+SMALL_SCENE_FACES = (
+    ("grace_hopper.jpg", 44, False, 150, 600),
+    ("astronaut.jpg", 48, False, 520, 420),
+    ("grace_hopper.jpg", 52, True, 900, 700),
+    ("astronaut.jpg", 56, True, 1300, 300),
+    ("grace_hopper.jpg", 64, False, 1650, 820),
+)
+
+
+@lru_cache(maxsize=None)
+def small_faces_scene() -> tuple[bytes, tuple[tuple[int, int, int, int], ...]]:
+    """A 1920×1080 scene (coffee.jpg enlarged as background) with five faces of
+    44–64 px pasted in, two of them mirrored: AWS documents detection from 40 px at
+    this size. Returns the JPEG (q92) and each face's box (left, top, right, bottom)."""
+    scene = _rgb("coffee.jpg").resize((1920, 1080), Image.Resampling.BICUBIC)
+    boxes = []
+    for name, width, mirror, x, y in SMALL_SCENE_FACES:
+        patch, (l, t, r, b) = _face_patch(name, width, mirror)
+        scene.paste(patch, (x - l, y - t))
+        boxes.append((x, y, x + r - l, y + b - t))
+    return _jpeg(scene, 92), tuple(boxes)
+
+
+@lru_cache(maxsize=None)
+def turned(name: str = DEFAULT_FACE, quarter_turns: int = 1) -> bytes:
+    """The photo turned ``quarter_turns`` × 90° counter-clockwise in its pixels (no EXIF), PNG."""
+    im = _rgb(name)
+    for _ in range(quarter_turns % 4):
+        im = im.transpose(Image.Transpose.ROTATE_90)
+    return _encode(im, "PNG")

@@ -142,10 +142,11 @@ def test_similarity_threshold_is_respected(rekognition: Any) -> None:
     # ...exactly at a face's similarity still matches it...
     at_low = compare(rekognition, HOPPER, COMPOSITE, SimilarityThreshold=np.floor(low * 1000) / 1000)
     assert len(at_low["FaceMatches"]) == 2
-    # ...and 100 keeps nothing unless the faces are identical.
+    # ...and 100 keeps only faces reported at 100 (the same photo, pasted), never the stranger.
     strict = compare(rekognition, HOPPER, COMPOSITE, SimilarityThreshold=100)
-    assert strict["FaceMatches"] == []
-    assert len(strict["UnmatchedFaces"]) == 2
+    assert all(m["Similarity"] == 100 for m in strict["FaceMatches"])
+    assert len(strict["FaceMatches"]) + len(strict["UnmatchedFaces"]) == 2
+    assert len(strict["UnmatchedFaces"]) >= 1
 
 
 # --- quality filter --------------------------------------------------------------------
@@ -195,19 +196,32 @@ def test_source_image_face(rekognition: Any) -> None:
 def test_similarity_from_distance_is_public_and_anchored() -> None:
     f = rekognition_mock.similarity_from_distance
     assert f(0.0) == pytest.approx(100.0)
-    assert f(0.6) == pytest.approx(80.0, abs=0.01)
-    for d in np.linspace(0.3, 0.45, 16):
-        assert f(float(d)) >= 90
-    for d in (0.8, 0.9, 1.0, 1.5):
+    assert f(0.66) == pytest.approx(50.0)
+    assert 79 < f(0.637) < 81  # Rekognition's default threshold
+    # Different photos of one person lie within 0.57 of each other: above AWS's
+    # identity-verification threshold of 99. Strangers lie from 0.69 on: below 50.
+    for d in np.linspace(0.0, 0.57, 58):
+        assert f(float(d)) >= 99
+    for d in (0.69, 0.8, 0.9, 1.0, 1.5):
         assert f(d) < 50
     assert isinstance(f(0.5), float)
+
+
+def test_distance_for_similarity_inverts_the_curve() -> None:
+    from rekognition_mock.vision import distance_for_similarity
+
+    for s in (1.0, 50.0, 80.0, 99.0, 99.9):
+        assert rekognition_mock.similarity_from_distance(distance_for_similarity(s)) == pytest.approx(s)
+    assert distance_for_similarity(0) == float("inf")
+    assert distance_for_similarity(100) == 0.0
 
 
 def test_similarity_from_distance_is_monotonic() -> None:
     distances = np.linspace(0.0, 2.0, 401)
     similarities = rekognition_mock.similarity_from_distance(distances)
     assert similarities.shape == distances.shape
-    assert np.all(np.diff(similarities) < 0)
+    assert np.all(np.diff(similarities) <= 0)
+    assert np.all(np.diff(similarities[(distances > 0.3) & (distances < 1.5)]) < 0)  # 100.0 exactly below ~0.05
     assert np.all((similarities >= 0) & (similarities <= 100))
     # Scalars agree with the array form.
     for d, s in zip(distances[::40], similarities[::40]):

@@ -112,10 +112,11 @@ def test_same_bytes_are_analysed_once(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 def test_engines_are_shared_per_configuration() -> None:
-    assert get_engine(EngineConfig()) is get_engine(EngineConfig(detector="hog"))
-    assert get_engine(EngineConfig()) is not get_engine(EngineConfig(detector="hog", min_score=0.5))
+    assert get_engine(EngineConfig()) is get_engine(EngineConfig(detector="cnn"))
+    assert get_engine(EngineConfig()) is not get_engine(EngineConfig(detector="cnn", min_score=0.5))
     assert EngineConfig().cache_key != EngineConfig(min_score=0.5).cache_key
-    assert EngineConfig().cache_key != EngineConfig(detector="cnn").cache_key
+    assert EngineConfig().cache_key != EngineConfig(detector="hog").cache_key
+    assert EngineConfig().cache_key != EngineConfig(rotations="off").cache_key
 
 
 def test_descriptors_are_128_float32_and_computed_once(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -182,8 +183,9 @@ def test_import_loads_no_model_and_no_dlib() -> None:
 def test_models_load_on_first_use(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(engine_module, "_DISK_CACHE", None)
     FaceEngine(EngineConfig()).analyze(HOPPER, descriptors=True)
-    assert {"hog", "sp68", "resnet"} <= set(weights.loaded_models())
-    assert weights.hog_detector() is weights.hog_detector()  # loaded once, then shared
+    assert {"mmod", "sp68", "resnet"} <= set(weights.loaded_models())
+    assert "dlib-cnn" not in weights.loaded_models()  # dlib's own CNN is only a reference
+    assert weights.mmod_detector() is weights.mmod_detector()  # loaded once, then shared
 
 
 # --- detector choice ------------------------------------------------------------------------
@@ -195,15 +197,15 @@ def reset_detector() -> Any:
     rekognition_mock.configure(detector=None)
 
 
-def test_cnn_detector_finds_the_face(reset_detector: None, monkeypatch: pytest.MonkeyPatch) -> None:
-    """The one test that runs dlib's CNN detector (slow)."""
+def test_hog_detector_finds_the_face(reset_detector: None, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The cheapest mode, dlib's HOG, still answers through the API."""
     monkeypatch.setattr(engine_module, "_DISK_CACHE", None)  # really run it
-    rekognition_mock.configure(detector="cnn")
-    assert settings.detector == "cnn"
+    rekognition_mock.configure(detector="hog")
+    assert settings.detector == "hog"
     with mock_rekognition():
         client = boto3.client("rekognition", region_name="us-east-1")
         response = client.detect_faces(Image={"Bytes": HOPPER})
-    assert "cnn" in weights.loaded_models()
+    assert "hog" in weights.loaded_models()
     assert_output_shape("DetectFaces", response)
     faces = response["FaceDetails"]
     assert len(faces) == 1
@@ -218,13 +220,13 @@ def test_cnn_detector_finds_the_face(reset_detector: None, monkeypatch: pytest.M
 def test_detector_from_environment(monkeypatch: pytest.MonkeyPatch, reset_detector: None) -> None:
     rekognition_mock.configure(detector=None)
     monkeypatch.delenv("REKOGNITION_MOCK_DETECTOR", raising=False)
-    assert settings.detector == "hog"
-    monkeypatch.setenv("REKOGNITION_MOCK_DETECTOR", " CNN ")
     assert settings.detector == "cnn"
-    assert settings.engine_config().detector == "cnn"
+    monkeypatch.setenv("REKOGNITION_MOCK_DETECTOR", " HOG ")
+    assert settings.detector == "hog"
+    assert settings.engine_config().detector == "hog"
     # configure() wins over the environment.
-    rekognition_mock.configure(detector="hog")
-    assert settings.engine_config() == EngineConfig(detector="hog")
+    rekognition_mock.configure(detector="cnn")
+    assert settings.engine_config() == EngineConfig(detector="cnn")
 
 
 @pytest.mark.parametrize("name", ["fast", "HOG ", "", "mmod"])
@@ -254,8 +256,8 @@ def test_confidence_from_score_is_monotonic() -> None:
         assert all(a <= b for a, b in zip(values, values[1:]))
         assert values[0] < 1 and values[-1] > 99.9
     for score in (0.7, 0.8, 1.0, 1.27, 2.0, 5.0):
-        assert confidence_from_score(score) >= 99
-    assert confidence_from_score(0.1) == pytest.approx(50)
+        assert confidence_from_score(score, "hog") >= 99
+    assert confidence_from_score(0.1, "hog") == pytest.approx(50)
     assert confidence_from_score(0.0, "cnn") == pytest.approx(50)  # the CNN's curve is centred at 0
     assert confidence_from_score(0.6, "cnn") >= 99
 
@@ -304,13 +306,35 @@ def test_min_face_ratio_comes_from_the_environment(monkeypatch: pytest.MonkeyPat
 
     monkeypatch.delenv("REKOGNITION_MOCK_MIN_FACE_RATIO", raising=False)
     default = settings.engine_config()
-    assert default.min_face_ratio == pytest.approx(1 / 16)
-    monkeypatch.setenv("REKOGNITION_MOCK_MIN_FACE_RATIO", "0.021")
-    finer = settings.engine_config()
-    assert finer.min_face_ratio == pytest.approx(0.021)
-    # A 1920×1080 photo is searched at a larger scale, for faces down to about 40 px.
-    assert analysis_scale(1920, 1080, finer) > 2.5 * analysis_scale(1920, 1080, default)
-    for bad in ("zero", "0", "1.5"):
+    assert default.min_face_ratio == 0  # by default only AWS's 40 px limit applies
+    assert analysis_scale(1920, 1080, default) == pytest.approx(2.0)  # 40 px faces fill the 80 px window
+    monkeypatch.setenv("REKOGNITION_MOCK_MIN_FACE_RATIO", "0.0625")
+    coarser = settings.engine_config()
+    assert coarser.min_face_ratio == pytest.approx(0.0625)
+    assert analysis_scale(1920, 1080, coarser) == pytest.approx(80 / 120)
+    for bad in ("zero", "-0.1", "1.5"):
         monkeypatch.setenv("REKOGNITION_MOCK_MIN_FACE_RATIO", bad)
         with pytest.raises(ValueError, match="REKOGNITION_MOCK_MIN_FACE_RATIO"):
             settings.engine_config()
+
+
+def test_rotations_come_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("REKOGNITION_MOCK_ROTATIONS", raising=False)
+    assert settings.engine_config().rotations == "coarse"
+    monkeypatch.setenv("REKOGNITION_MOCK_ROTATIONS", "Full")
+    assert settings.engine_config().rotations == "full"
+    monkeypatch.setenv("REKOGNITION_MOCK_ROTATIONS", "sideways")
+    with pytest.raises(ValueError, match="REKOGNITION_MOCK_ROTATIONS"):
+        settings.engine_config()
+
+
+def test_smallest_face_follows_aws() -> None:
+    """40 px up to 1920×1080; proportionally larger faces in larger images."""
+    from rekognition_mock.vision.detection import smallest_face
+
+    config = EngineConfig()
+    assert smallest_face(1920, 1080, config) == 40
+    assert smallest_face(1080, 1920, config) == 40  # orientation does not matter
+    assert smallest_face(500, 375, config) == 40
+    assert smallest_face(3840, 2160, config) == pytest.approx(80)
+    assert smallest_face(4000, 3000, config) == pytest.approx(40 * 3000 / 1080)

@@ -1,4 +1,13 @@
-"""Face detection with dlib (HOG or MMOD CNN) on a scaled copy of the image."""
+"""Face detection: dlib's MMOD CNN on onnxruntime (default) or dlib's HOG.
+
+Which faces are looked for follows Amazon Rekognition's documentation: faces down to
+40×40 pixels in a 1920×1080 image, and proportionally larger ones in larger images. The
+detectors see faces of about 80 pixels, so the image is scaled by ``80 / smallest face``
+first: a 1920×1080 photo is analysed at twice its size, a 4000×3000 one at 0.72.
+
+The CNN also looks at the image turned by 90, 180 and 270 degrees, so faces at any roll
+are found (:data:`EngineConfig.rotations` says how small a turned face may be).
+"""
 
 from __future__ import annotations
 
@@ -11,11 +20,13 @@ from PIL import Image
 from . import weights
 from .config import EngineConfig
 
-HOG_WINDOW = 80  # dlib's frontal detector scans an 80×80 window
-HOG_PAD = HOG_WINDOW // 2  # edge-replicated border so faces cut by the edge still score
-CNN_WINDOW = 40  # the coarse CNN pass looks for faces twice the smallest wanted (MMOD sees ≥ 80 px)
-HOG_PROPOSAL_FLOOR = -0.5  # in CNN mode, HOG candidates this weak are still checked by the CNN
-CROP_FACE_SIDE = 120  # a proposal is scaled to this size before the CNN verifies it
+WINDOW = 80  # both detectors look for faces about 80 pixels wide
+HOG_PAD = WINDOW // 2  # edge-replicated border so faces cut by the edge still score
+AWS_REFERENCE_SIZE = (1920, 1080)  # the image size AWS's 40-pixel minimum is stated for
+COARSE_ROTATED_FACE = 1 / 3  # "coarse": turned faces at least this share of the shorter side
+ORIENTATION_FACE = 100  # faces are scaled to this size for HOG's orientation vote
+ORIENTATION_HOG_FLOOR = -0.5  # a HOG score that confirms a face is upright
+NMS_IOU = 0.338  # dlib's face detector's overlap threshold (intersection / enclosing box)
 
 
 class BoxSize:
@@ -41,26 +52,38 @@ class BoxSize:
 
 @dataclass(frozen=True)
 class Detection(BoxSize):
-    """A face box in original-image pixels (may extend past the edges) and its score."""
+    """A face box in original-image pixels (may extend past the edges) and its score.
+
+    ``turn``: how many quarter turns counter-clockwise (``numpy.rot90``) make the face
+    upright; 0 for faces found in the image as it is.
+    """
 
     left: float
     top: float
     right: float
     bottom: float
     score: float
+    turn: int = 0
 
 
-def analysis_scale(width: int, height: int, config: EngineConfig, window: int = HOG_WINDOW) -> float:
-    """The factor applied to the image before detection.
+def smallest_face(width: int, height: int, config: EngineConfig) -> float:
+    """The smallest face side, in pixels, that is searched for in a ``width×height`` image.
 
-    The smallest face wanted (``min_face_ratio`` of the longer side, at least
-    ``min_face_px``) is brought to the detector's ``window``; the scale never exceeds 2.
+    ``config.min_face_px`` (40) up to 1920×1080, growing with the image beyond that (by
+    its longer side against 1920 or its shorter side against 1080, whichever is more);
+    ``config.min_face_ratio`` of the longer side when that is larger.
     """
-    smallest = max(config.min_face_px, config.min_face_ratio * max(width, height))
-    return min(2.0, window / smallest)
+    longer, shorter = max(width, height), min(width, height)
+    growth = max(1.0, longer / AWS_REFERENCE_SIZE[0], shorter / AWS_REFERENCE_SIZE[1])
+    return max(config.min_face_px * growth, config.min_face_ratio * longer)
 
 
-def confidence_from_score(score: float, detector: str = "hog") -> float:
+def analysis_scale(width: int, height: int, config: EngineConfig) -> float:
+    """The factor applied to the image so that the smallest face fills the window."""
+    return WINDOW / smallest_face(width, height, config)
+
+
+def confidence_from_score(score: float, detector: str = "cnn") -> float:
     """Map a dlib detector score to Rekognition's 0–100 confidence.
 
     A logistic curve ``100 / (1 + exp(-8 (score - centre)))``. For HOG the centre is 0.1:
@@ -75,80 +98,160 @@ def confidence_from_score(score: float, detector: str = "hog") -> float:
 
 def detect(rgb: np.ndarray, config: EngineConfig) -> list[Detection]:
     """All faces in an RGB image, strongest first, boxes in original pixel coordinates."""
-    if config.detector == "hog":
-        found = _detect_hog(rgb, config, config.score_floor)
-    else:
-        found = _detect_cnn(rgb, config)
+    found = _detect_hog(rgb, config) if config.detector == "hog" else _detect_cnn(rgb, config)
     found.sort(key=lambda d: d.score, reverse=True)
     return found
 
 
-def _detect_hog(rgb: np.ndarray, config: EngineConfig, floor: float) -> list[Detection]:
-    """HOG on a luminance copy scaled by :func:`analysis_scale`.
+# -- CNN ------------------------------------------------------------------------------------
+
+
+def _detect_cnn(rgb: np.ndarray, config: EngineConfig) -> list[Detection]:
+    """The MMOD network on the image scaled for the smallest face, plus turned copies."""
+    height, width = rgb.shape[:2]
+    scale = analysis_scale(width, height, config)
+    floor = config.score_floor
+    found = [Detection(*_box(w), w.score) for w in _run_mmod(rgb, scale, floor)]
+    if config.rotations != "off":
+        turned_scale = scale
+        if config.rotations == "coarse":
+            turned_scale = min(scale, WINDOW / (COARSE_ROTATED_FACE * min(width, height)))
+        for turn in (1, 2, 3):
+            turned = np.ascontiguousarray(np.rot90(rgb, turn))
+            for w in _run_mmod(turned, turned_scale, floor):
+                box = unrotate_box(_box(w), turn, width, height)
+                found.append(Detection(*box, w.score, turn))
+    return _suppress(found, rgb)
+
+
+def _run_mmod(rgb: np.ndarray, scale: float, floor: float) -> list:
+    """MMOD windows at ``scale``; a reduction is done by Pillow (area-averaging) first."""
+    detector = weights.mmod_detector().model
+    if scale >= 1.0:
+        return detector.detect(rgb, scale, floor)
+    small = _resize(rgb, scale)
+    sx, sy = rgb.shape[1] / small.shape[1], rgb.shape[0] / small.shape[0]
+    return [type(w)(w.left * sx, w.top * sy, w.right * sx, w.bottom * sy, w.score) for w in detector.detect(small, 1.0, floor)]
+
+
+def _box(w) -> tuple[float, float, float, float]:
+    return (w.left, w.top, w.right, w.bottom)
+
+
+def _suppress(found: list[Detection], rgb: np.ndarray) -> list[Detection]:
+    """Merge the detections of all passes with dlib's overlap rule, strongest first.
+
+    The network also answers to faces lying on their side (a face at 90° scores 0.6-1.0
+    in the image and 1.1 in the turned copy), so when the image and a turned copy see
+    the same face, :func:`_orientation` chooses.
+    """
+    from .mmod import overlaps
+
+    groups: list[tuple[tuple[int, int, int, int], list[Detection]]] = []
+    for d in sorted(found, key=lambda d: d.score, reverse=True):
+        box = (round(d.left), round(d.top), round(d.right) - 1, round(d.bottom) - 1)
+        for kept_box, members in groups:
+            if overlaps(kept_box, box, NMS_IOU, 1.0):
+                members.append(d)
+                break
+        else:
+            groups.append((box, [d]))
+    return [_orientation(rgb, members) for _, members in groups]
+
+
+def _orientation(rgb: np.ndarray, members: list[Detection]) -> Detection:
+    """The detection, among the passes that saw one face, whose orientation is right.
+
+    The strongest network score decides, except that an upright face is kept upright:
+    dlib's HOG detector answers only to upright faces (up to about 30° of roll), so
+    when it finds the face on a small crop of the image as it is, the image's own
+    detection wins (an upright face can score 1.14 in a turned copy against 1.06 in the
+    image; a face on its side scores at most about 1.0 in the image).
+    """
+    strongest = members[0]
+    upright = next((d for d in members if d.turn == 0), None)
+    if upright is None or strongest is upright:
+        return strongest
+    side = max(upright.width, upright.height)
+    height, width = rgb.shape[:2]
+    x0, y0 = max(0, int(upright.left - side / 2)), max(0, int(upright.top - side / 2))
+    x1, y1 = min(width, int(upright.right + side / 2)), min(height, int(upright.bottom + side / 2))
+    crop = _resize(np.ascontiguousarray(rgb[y0:y1, x0:x1]), ORIENTATION_FACE / side, grey=True)
+    model = weights.hog_detector()
+    with model.lock:
+        _, scores, _ = model.model.run(crop, 0, ORIENTATION_HOG_FLOOR)
+    return upright if len(scores) else strongest
+
+
+# -- turned copies ----------------------------------------------------------------------------
+
+
+def unrotate_box(box: tuple[float, float, float, float], turn: int, width: int, height: int) -> tuple[float, float, float, float]:
+    """A box found in ``numpy.rot90(image, turn)``, in the coordinates of ``image``
+    (``width×height``)."""
+    left, top, right, bottom = box
+    if turn == 1:
+        return width - bottom, left, width - top, right
+    if turn == 2:
+        return width - right, height - bottom, width - left, height - top
+    if turn == 3:
+        return top, height - right, bottom, height - left
+    return box
+
+
+def rotate_box(box: tuple[float, float, float, float], turn: int, width: int, height: int) -> tuple[float, float, float, float]:
+    """The inverse of :func:`unrotate_box`: a box of the image in its turned copy."""
+    left, top, right, bottom = box
+    if turn == 1:
+        return top, width - right, bottom, width - left
+    if turn == 2:
+        return width - right, height - bottom, width - left, height - top
+    if turn == 3:
+        return height - bottom, left, height - top, right
+    return box
+
+
+def unrotate_points(points: np.ndarray, turn: int, width: int, height: int) -> np.ndarray:
+    """Pixel positions in ``numpy.rot90(image, turn)`` mapped back to ``image``."""
+    x, y = points[:, 0], points[:, 1]
+    if turn == 1:
+        return np.stack([width - 1 - y, x], axis=1)
+    if turn == 2:
+        return np.stack([width - 1 - x, height - 1 - y], axis=1)
+    if turn == 3:
+        return np.stack([y, height - 1 - x], axis=1)
+    return points
+
+
+# -- HOG ------------------------------------------------------------------------------------
+
+
+def _detect_hog(rgb: np.ndarray, config: EngineConfig) -> list[Detection]:
+    """dlib's HOG on a luminance copy scaled by :func:`analysis_scale`.
 
     Luminance: dlib's colour HOG takes the strongest channel gradient per pixel, which
     costs about 1.6x more for near-identical detections. An edge-replicated border
     gives faces cut by the image's edge the context the detector's window needs.
     """
     height, width = rgb.shape[:2]
-    scale = analysis_scale(width, height, config, HOG_WINDOW)
+    scale = analysis_scale(width, height, config)
     grey = np.pad(_resize(rgb, scale, grey=True), HOG_PAD, mode="edge")
+    sy, sx = height / (grey.shape[0] - 2 * HOG_PAD), width / (grey.shape[1] - 2 * HOG_PAD)
+    floor = config.score_floor
     model = weights.hog_detector()
     with model.lock:
         rects, scores, _ = model.model.run(grey, 0, floor)
-    return [_to_detection(r, s, scale, HOG_PAD) for r, s in zip(rects, scores) if s >= floor]
-
-
-def _detect_cnn(rgb: np.ndarray, config: EngineConfig) -> list[Detection]:
-    """MMOD CNN on a downscaled copy, plus HOG proposals checked by the CNN on crops.
-
-    Running the CNN over the whole image at the scale HOG uses costs 10–100 s per photo.
-    Instead it runs where faces are at least twice the smallest wanted (cheap, finds
-    large faces in any pose), and every weaker candidate HOG proposes (score ≥ −0.5)
-    that the CNN has not already found is cropped, scaled so the face is 120 px, and
-    verified by the CNN there.
-    """
-    height, width = rgb.shape[:2]
-    scale = analysis_scale(width, height, config, CNN_WINDOW)
-    found = [_to_detection(r, s, scale) for r, s in _run_cnn(_resize(rgb, scale))]
-    for proposal in _detect_hog(rgb, config, HOG_PROPOSAL_FLOOR):
-        if not any(_contains(f, proposal) for f in found):
-            found.extend(_verify_on_crop(rgb, proposal))
-    return [d for d in found if d.score >= config.score_floor]
-
-
-def _verify_on_crop(rgb: np.ndarray, proposal: Detection) -> list[Detection]:
-    height, width = rgb.shape[:2]
-    side = max(proposal.width, proposal.height)
-    x0, y0 = max(0, int(proposal.left - side / 2)), max(0, int(proposal.top - side / 2))
-    x1, y1 = min(width, int(proposal.right + side / 2)), min(height, int(proposal.bottom + side / 2))
-    if x1 - x0 < 8 or y1 - y0 < 8:
-        return []
-    scale = min(2.0, CROP_FACE_SIDE / side)
-    hits = _run_cnn(_resize(np.ascontiguousarray(rgb[y0:y1, x0:x1]), scale))
-    out = []
-    for rect, score in hits:
-        d = _to_detection(rect, score, scale)
-        d = Detection(d.left + x0, d.top + y0, d.right + x0, d.bottom + y0, d.score)
-        if _contains(d, proposal) or _contains(proposal, d):
-            out.append(d)
-    return out[:1]
-
-
-def _contains(outer: Detection, inner: Detection) -> bool:
-    """True when the centre of ``inner`` lies inside ``outer``."""
-    cx, cy = (inner.left + inner.right) / 2, (inner.top + inner.bottom) / 2
-    return outer.left <= cx <= outer.right and outer.top <= cy <= outer.bottom
-
-
-def _to_detection(rect, score: float, scale: float, pad: int = 0) -> Detection:
-    return Detection(
-        (rect.left() - pad) / scale,
-        (rect.top() - pad) / scale,
-        (rect.right() + 1 - pad) / scale,
-        (rect.bottom() + 1 - pad) / scale,
-        float(score),
-    )
+    return [
+        Detection(
+            (r.left() - HOG_PAD) * sx,
+            (r.top() - HOG_PAD) * sy,
+            (r.right() + 1 - HOG_PAD) * sx,
+            (r.bottom() + 1 - HOG_PAD) * sy,
+            float(s),
+        )
+        for r, s in zip(rects, scores)
+        if s >= floor
+    ]
 
 
 def _resize(rgb: np.ndarray, scale: float, grey: bool = False) -> np.ndarray:
@@ -161,10 +264,3 @@ def _resize(rgb: np.ndarray, scale: float, grey: bool = False) -> np.ndarray:
         resample = Image.Resampling.BILINEAR if scale > 1 else Image.Resampling.BOX
         image = image.resize(size, resample)
     return np.asarray(image)
-
-
-def _run_cnn(rgb: np.ndarray) -> list[tuple]:
-    model = weights.cnn_detector()
-    with model.lock:
-        found = model.model(rgb, 0)
-    return [(d.rect, d.confidence) for d in found]

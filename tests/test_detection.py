@@ -1,0 +1,71 @@
+"""``rekognition_mock.vision.detection``: which faces the engine finds, by default."""
+
+from __future__ import annotations
+
+import pytest
+
+import imagefactory
+from rekognition_mock.vision import EngineConfig, FaceEngine
+from rekognition_mock.vision.detection import rotate_box, unrotate_box, unrotate_points
+
+
+def analyse(data: bytes, **config: object):
+    return FaceEngine(EngineConfig(**config)).analyze(data)  # a fresh engine: really detect
+
+
+def centre_inside(box: tuple[float, float, float, float], face) -> bool:
+    cx, cy = (box[0] + box[2]) / 2, (box[1] + box[3]) / 2
+    return face.left <= cx <= face.right and face.top <= cy <= face.bottom
+
+
+def test_small_faces_in_a_full_hd_scene_are_found() -> None:
+    """AWS finds faces down to 40 px in a 1920×1080 image; so does the default engine."""
+    data, boxes = imagefactory.small_faces_scene()
+    faces = analyse(data).faces
+    assert len(faces) == len(boxes)
+    for box in boxes:
+        assert sum(centre_inside(box, f) for f in faces) == 1, box
+    for face in faces:
+        assert 40 <= face.width <= 80  # about the pasted size, not a larger false window
+
+
+def test_hog_mode_is_the_cheapest_and_finds_the_portraits() -> None:
+    for name in ("grace_hopper.jpg", "astronaut.jpg"):
+        assert len(analyse(imagefactory.fixture_bytes(name), detector="hog").faces) == 1
+
+
+@pytest.mark.parametrize("quarter_turns", [1, 2, 3])
+def test_faces_at_any_roll(quarter_turns: int) -> None:
+    """A portrait turned by 90, 180 or 270 degrees in its pixels: one face, with Roll saying so."""
+    faces = analyse(imagefactory.turned(quarter_turns=quarter_turns)).faces
+    assert len(faces) == 1
+    expected = {1: -90, 2: 180, 3: 90}[quarter_turns]  # clockwise positive, in (-180, 180]
+    assert abs((faces[0].roll - expected + 180) % 360 - 180) < 15
+
+
+def test_upside_down_faces_need_the_turned_passes() -> None:
+    assert analyse(imagefactory.turned(quarter_turns=2), rotations="off").faces == []
+
+
+def test_a_turned_face_keeps_its_landmarks_on_the_face() -> None:
+    upright = analyse(imagefactory.fixture_bytes("grace_hopper.jpg")).faces[0]
+    turned = analyse(imagefactory.turned(quarter_turns=1)).faces[0]
+    # np.rot90 / PIL's ROTATE_90: pixel (x, y) of the 512-wide original is at (y, 511 - x).
+    expected = unrotate_points(upright.landmarks, 3, 600, 512)  # the original seen from the turned image
+    assert abs(turned.landmarks - expected).mean() < 6
+
+
+def test_upright_faces_stay_upright() -> None:
+    for name in ("grace_hopper.jpg", "astronaut.jpg"):
+        face = analyse(imagefactory.fixture_bytes(name)).faces[0]
+        assert abs(face.roll) < 20
+
+
+def test_no_face_in_the_coffee_photo() -> None:
+    assert analyse(imagefactory.fixture_bytes("coffee.jpg")).faces == []
+
+
+@pytest.mark.parametrize("turn", [0, 1, 2, 3])
+def test_box_rotation_round_trips(turn: int) -> None:
+    box = (10.0, 20.0, 60.0, 90.0)
+    assert unrotate_box(rotate_box(box, turn, 200, 100), turn, 200, 100) == pytest.approx(box)

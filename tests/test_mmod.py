@@ -1,0 +1,87 @@
+"""``rekognition_mock.vision.mmod``: dlib's CNN face detector on onnxruntime against dlib itself.
+
+Both run the same weights (``mmod_human_face_detector.dat``); on the same image at the
+same upsampling they must find the same faces: same count, box IoU >= 0.95, score
+within 0.01.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from PIL import Image
+
+import imagefactory
+from rekognition_mock.vision import decode_rgb, weights
+from rekognition_mock.vision.mmod import overlaps, pyramid_layout
+
+
+def dlib_faces(rgb: np.ndarray) -> list[tuple[tuple[float, float, float, float], float]]:
+    model = weights.dlib_cnn_detector()
+    with model.lock:
+        found = model.model(rgb, 0)
+    return [((d.rect.left(), d.rect.top(), d.rect.right() + 1, d.rect.bottom() + 1), d.confidence) for d in found]
+
+
+def our_faces(rgb: np.ndarray) -> list[tuple[tuple[float, float, float, float], float]]:
+    return [((w.left, w.top, w.right, w.bottom), w.score) for w in weights.mmod_detector().model.detect(rgb)]
+
+
+def iou(a, b) -> float:
+    inner = max(0.0, min(a[2], b[2]) - max(a[0], b[0])) * max(0.0, min(a[3], b[3]) - max(a[1], b[1]))
+    union = (a[2] - a[0]) * (a[3] - a[1]) + (b[2] - b[0]) * (b[3] - b[1]) - inner
+    return inner / union
+
+
+def small_scene_upsampled() -> np.ndarray:
+    """A 600×320 part of the 1920×1080 small-faces scene holding its 44 and 48 px faces,
+    enlarged twice as the engine does for small faces: both detectors get this image."""
+    rgb = decode_rgb(imagefactory.small_faces_scene()[0])
+    part = Image.fromarray(rgb).crop((100, 380, 700, 700))
+    return np.asarray(part.resize((1200, 640), Image.Resampling.BILINEAR))
+
+
+CASES = {
+    "grace_hopper": lambda: decode_rgb(imagefactory.fixture_bytes("grace_hopper.jpg")),
+    "astronaut": lambda: decode_rgb(imagefactory.fixture_bytes("astronaut.jpg")),
+    "coffee": lambda: decode_rgb(imagefactory.fixture_bytes("coffee.jpg")),
+    "two_people": lambda: decode_rgb(imagefactory.two_person_composite()),
+    "mirrored": lambda: decode_rgb(imagefactory.augmented(mirror=True)),
+    "small_scene_upsampled": small_scene_upsampled,
+}
+
+
+@pytest.mark.parametrize("case", sorted(CASES))
+def test_same_faces_as_dlib(case: str) -> None:
+    rgb = CASES[case]()
+    theirs, ours = dlib_faces(rgb), our_faces(rgb)
+    assert len(ours) == len(theirs), (ours, theirs)
+    for box, score in theirs:
+        match = max(ours, key=lambda o: iou(o[0], box))
+        assert iou(match[0], box) >= 0.95
+        assert abs(match[1] - score) <= 0.01
+    if case == "small_scene_upsampled":
+        assert len(theirs) == 2  # the 44 and 48 px faces: the case really tests small faces
+
+
+def test_pyramid_layout_matches_dlib_for_a_known_size() -> None:
+    """Levels shrink by 5/6, stack down the left inside an 11 px border, 10 px apart,
+    then climb back up on the right without touching the full-size level."""
+    levels, height, width = pyramid_layout(600, 512)
+    assert levels[0] == (11, 11, 512, 600)
+    assert levels[1] == (11, 11 + 600 + 10, 426, 500)
+    assert width == 512 + 22
+    for (l1, t1, w1, h1), (l2, t2, w2, h2) in zip(levels, levels[1:]):
+        assert (w2, h2) == (int(w1 * 5 / 6), int(h1 * 5 / 6))
+    for left, top, w, h in levels:
+        assert 0 <= left and left + w <= width and 0 <= top and top + h <= height
+    first = levels[0]
+    for left, top, w, h in levels[1:]:
+        assert top >= first[1] + first[3] or left >= first[0] + first[2]
+
+
+def test_overlap_rule_is_dlibs() -> None:
+    """Intersection over the box enclosing both (not over the union)."""
+    a, b = (0, 0, 9, 9), (5, 0, 14, 9)  # 50 px of 100 each; enclosing box 150
+    assert overlaps(a, b, 0.32, 1.0) and not overlaps(a, b, 0.34, 1.0)
+    assert not overlaps((0, 0, 9, 9), (20, 20, 29, 29), 0.0, 1.0)
