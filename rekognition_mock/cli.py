@@ -10,6 +10,8 @@ import time
 from pathlib import Path
 from typing import Any
 
+from .vision.config import DETECTORS
+
 PROG = "rekognition-mock"
 
 
@@ -41,8 +43,8 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog=PROG, description="Amazon Rekognition for tests, answered by a real dlib face engine.")
-    parser.add_argument("--detector", choices=("hog", "cnn"), help="face detector (default: $REKOGNITION_MOCK_DETECTOR or hog)")
+    parser = argparse.ArgumentParser(prog=PROG, description="Amazon Rekognition for tests, answered by a real face engine (dlib's networks).")
+    parser.add_argument("--detector", choices=DETECTORS, help=f"face detector (default: $REKOGNITION_MOCK_DETECTOR or {DETECTORS[0]})")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
     serve = sub.add_parser("serve", help="run a moto server with this Rekognition", description="Run moto's server (every moto service) with Rekognition answered by the face engine.")

@@ -13,13 +13,14 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
+from .vision.config import DETECTORS
+
 if TYPE_CHECKING:
     from moto.core.models import MockAWS
 
     from .models import RekognitionBackend
 
 DEFAULT_REGION = "us-east-1"
-DETECTORS = ("hog", "cnn")  # mirrors rekognition_mock.vision.config.DETECTORS
 MARKER = "rekognition_detector"
 OPTION = "--rekognition-detector"
 
@@ -35,14 +36,14 @@ _FAKE = ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
-    """Add ``--rekognition-detector {hog,cnn}``."""
+    """Add ``--rekognition-detector {cnn,hog}``."""
     group = parser.getgroup("rekognition-mock")
     group.addoption(
         OPTION,
         dest="rekognition_detector",
         choices=DETECTORS,
         default=None,
-        help="face detector for every test (default: REKOGNITION_MOCK_DETECTOR or hog); "
+        help=f"face detector for every test (default: REKOGNITION_MOCK_DETECTOR or {DETECTORS[0]}); "
         f"@pytest.mark.{MARKER}(...) overrides it per test",
     )
     group.addoption(

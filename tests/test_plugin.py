@@ -126,13 +126,13 @@ def checks(default: str) -> str:
 
 
 def test_marker_sets_detector_for_one_test(pytester: pytest.Pytester) -> None:
-    result = run(pytester, checks("hog"), "--strict-markers")
+    result = run(pytester, checks("cnn"), "--strict-markers")
     result.assert_outcomes(passed=3)
-    assert settings.detector == "hog"
+    assert settings.detector == "cnn"
 
 
 def test_option_sets_detector_and_marker_wins(pytester: pytest.Pytester) -> None:
-    result = run(pytester, checks("cnn"), "--rekognition-detector", "cnn")
+    result = run(pytester, checks("hog"), "--rekognition-detector", "hog")
     result.assert_outcomes(passed=3)
     assert settings._detector is None
 
