@@ -54,8 +54,13 @@ class RekognitionMockServer:
         Raises :class:`StateDirError` when the state directory cannot be used and
         ``OSError`` when the address cannot be bound (werkzeug would exit instead).
         """
-        from moto.moto_server.werkzeug_app import DomainDispatcherApplication, MotoRequestHandler, create_backend_app
+        from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
         from werkzeug.serving import make_server
+
+        try:  # moto up to 5.1 has its own handler; 5.2 serves with werkzeug's
+            from moto.moto_server.werkzeug_app import MotoRequestHandler
+        except ImportError:
+            from werkzeug.serving import WSGIRequestHandler as MotoRequestHandler
 
         install()
         self._open_state()
