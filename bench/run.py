@@ -25,8 +25,15 @@ os.environ.setdefault("AWS_SECRET_ACCESS_KEY", "testing")
 os.environ.setdefault("AWS_DEFAULT_REGION", "us-east-1")
 
 TARGETS = {
-    "cold_detect_speedup": (">=", 3.0),
-    "cold_detect_faces_lost": ("<=", 0),
+    "hog_time_ratio": ("<=", 3.0),
+    "faces_more_than_hog": (">=", 1),
+    "dlib_cnn_speedup": (">=", 15.0),
+    "dlib_cnn_faces_lost": ("<=", 0),
+    "descriptor_speedup": (">=", 10.0),
+    "recall_voc_faces": (">=", 41),
+    "recall_scene_faces": (">=", 8),
+    "recall_six_people_faces": (">=", 6),
+    "no_face_false_faces": ("<=", 0),
     "warm_detect_ratio": ("<=", 2.0),
     "search_1m_p50_ms": ("<=", 50.0),
     "search_1m_recall_at_10": (">=", 1.0),
@@ -37,10 +44,14 @@ TARGETS = {
 }
 
 
+SHARED = ROOT.parent / "shared" / "faces"
+
+
 def photos() -> list[Path]:
-    shared = ROOT.parent / "shared" / "faces"
-    folder = shared if shared.is_dir() else ROOT / "fixtures"
-    return sorted(p for p in folder.iterdir() if p.suffix.lower() in (".jpg", ".jpeg", ".png"))
+    """Every development photo (portraits, wild/, groups/), else the fixtures."""
+    if not SHARED.is_dir():
+        return sorted((ROOT / "fixtures").glob("*.jpg"))
+    return sorted(p for p in SHARED.rglob("*") if p.suffix.lower() in (".jpg", ".jpeg", ".png"))
 
 
 def timed(fn, repeat: int = 1) -> float:
@@ -66,13 +77,13 @@ def naive_pipeline(rgb, detector: str = "hog"):
     if detector == "hog":
         rects, scores, _ = weights.hog_detector().model.run(rgb, 1, 0.0)
     else:
-        found = weights.cnn_detector().model(rgb, 1)
+        found = weights.dlib_cnn_detector().model(rgb, 1)
         rects, scores = [d.rect for d in found], [d.confidence for d in found]
     floor = EngineConfig(detector=detector).score_floor
     out = []
     for rect, score in zip(rects, scores):
         shape = weights.shape_predictor_68().model(rgb, rect)
-        weights.face_encoder().model.compute_face_descriptor(rgb, shape)
+        weights.dlib_face_encoder().model.compute_face_descriptor(rgb, shape)
         if score >= floor:
             out.append((rect.left(), rect.top(), rect.right(), rect.bottom()))
     return out
@@ -118,27 +129,112 @@ def bench_first_call() -> dict[str, float]:
     return {"first_call_ms": float(out.stdout.strip().splitlines()[-1])}
 
 
-def bench_cold_detect(paths: list[Path], repeat: int) -> dict[str, float]:
-    from rekognition_mock.vision import EngineConfig, FaceEngine
+def bench_detect(paths: list[Path]) -> dict[str, float]:
+    """The default engine's first analysis of each photo against dlib's HOG at upsample 1
+    (``detector(img, 1)``), side by side: total time ratio and faces found."""
+    from rekognition_mock.vision import EngineConfig, FaceEngine, weights
     from rekognition_mock.vision.decode import decode_rgb
 
-    naive_t, ours_t, lost = [], [], 0
+    hog = weights.hog_detector().model
+    FaceEngine(EngineConfig()).analyze((ROOT / "fixtures" / "grace_hopper.jpg").read_bytes())  # load the models
+    hog_t = ours_t = megapixels = 0.0
+    hog_faces = our_faces = 0
     for path in paths:
         data = path.read_bytes()
         rgb = decode_rgb(data)
-        reference = naive_pipeline(rgb)
-        naive = timed(lambda: naive_pipeline(decode_rgb(data)), repeat)
+        start = time.perf_counter()
+        found_hog = hog(rgb, 1)
+        h = time.perf_counter() - start
+        start = time.perf_counter()
+        found = FaceEngine(EngineConfig()).analyze(data).faces  # a fresh engine: nothing cached
+        o = time.perf_counter() - start
+        hog_t, ours_t = hog_t + h, ours_t + o
+        hog_faces, our_faces = hog_faces + len(found_hog), our_faces + len(found)
+        megapixels += rgb.shape[0] * rgb.shape[1] / 1e6
+        print(f"  {path.name:28s} hog(up 1) {h*1000:7.1f} ms {len(found_hog):2d} faces   ours {o*1000:7.1f} ms {len(found):2d} faces   x{o/h:5.2f}", flush=True)
+    return {
+        "hog_time_ratio": ours_t / hog_t,
+        "faces_found": our_faces,
+        "hog_faces_found": hog_faces,
+        "faces_more_than_hog": our_faces - hog_faces,
+        "cnn_s_per_mp": ours_t / megapixels,
+    }
 
-        def ours():
-            return FaceEngine(EngineConfig()).analyze(data)  # a fresh engine: nothing cached
 
-        mine = timed(ours, repeat)
-        lost += lost_faces(reference, ours().faces)
-        naive_t.append(naive)
-        ours_t.append(mine)
-        print(f"  {path.name:28s} naive {naive*1000:7.1f} ms   ours {mine*1000:7.1f} ms   x{naive/mine:5.2f}", flush=True)
-    ratios = [n / o for n, o in zip(naive_t, ours_t)]
-    return {"cold_detect_speedup": statistics.median(ratios), "cold_detect_faces_lost": lost}
+def bench_recall() -> dict[str, float]:
+    """Annotated faces found on ../shared/faces/groups, and none on the no-face photos."""
+    from rekognition_mock.vision import EngineConfig, FaceEngine
+
+    if not SHARED.is_dir():
+        return {}
+    groups = SHARED / "groups"
+    annotated = json.loads((groups / "voc_boxes.json").read_text())
+    annotated.update(json.loads((groups / "scene_boxes.json").read_text()))
+
+    def found_of(name: str, boxes: list) -> int:
+        faces = FaceEngine(EngineConfig()).analyze((groups / name).read_bytes()).faces
+        hits = 0
+        for b in boxes:
+            l, t, w, h = (b["left"], b["top"], b["width"], b["height"]) if isinstance(b, dict) else b
+            cx, cy = l + w / 2, t + h / 2
+            hits += any(f.left <= cx <= f.right and f.top <= cy <= f.bottom for f in faces)
+        return hits
+
+    voc = sum(found_of(n, b) for n, b in annotated.items() if n.startswith("voc_"))
+    scene = found_of("scene_small_faces.jpg", annotated["scene_small_faces.jpg"])
+    six = len(FaceEngine(EngineConfig()).analyze((groups / "six_people.jpg").read_bytes()).faces)
+    false = sum(len(FaceEngine(EngineConfig()).analyze(p.read_bytes()).faces) for p in (SHARED / "wild").glob("no_face_*"))
+    print(f"  VOC {voc}/43   scene {scene}/8   six_people {six}/6   faces on no-face photos {false}", flush=True)
+    return {"recall_voc_faces": voc, "recall_scene_faces": scene, "recall_six_people_faces": six, "no_face_false_faces": false}
+
+
+def bench_dlib_cnn(paths: list[Path]) -> dict[str, float]:
+    """The onnxruntime detector against dlib's own CNN at the same upsampling (1, i.e. 2x),
+    end to end (upsampling, pyramid, network, non-max suppression), on the same photos."""
+    from rekognition_mock.vision import weights
+    from rekognition_mock.vision.decode import decode_rgb
+
+    ours_model = weights.mmod_detector().model
+    theirs_model = weights.dlib_cnn_detector().model
+    theirs_t = ours_t = 0.0
+    lost = 0
+    for path in paths:
+        rgb = decode_rgb(path.read_bytes())
+        start = time.perf_counter()
+        theirs = theirs_model(rgb, 1)
+        t = time.perf_counter() - start
+        start = time.perf_counter()
+        ours = ours_model.detect(rgb, 2.0)
+        o = time.perf_counter() - start
+        theirs_t, ours_t = theirs_t + t, ours_t + o
+        boxes = [(d.rect.left(), d.rect.top(), d.rect.right(), d.rect.bottom()) for d in theirs]
+        lost += lost_faces(boxes, ours)
+        print(f"  {path.name:28s} dlib cnn {t:6.2f} s {len(theirs)} faces   ours {o:6.2f} s {len(ours)} faces   x{t/o:5.1f}", flush=True)
+    return {"dlib_cnn_speedup": theirs_t / ours_t, "dlib_cnn_faces_lost": lost}
+
+
+def bench_descriptor(repeat: int) -> dict[str, float]:
+    """Time per face of the 128-d descriptor: dlib's ResNet against the onnxruntime one."""
+    import dlib
+    import numpy as np
+
+    from rekognition_mock.vision import EngineConfig, FaceEngine, weights
+    from rekognition_mock.vision.decode import decode_rgb
+    from rekognition_mock.vision.descriptors import face_chip
+
+    data = (ROOT / "fixtures" / "grace_hopper.jpg").read_bytes()
+    rgb = decode_rgb(data)
+    face = FaceEngine(EngineConfig()).analyze(data).faces[0]
+    rect = dlib.rectangle(round(face.left), round(face.top), round(face.right) - 1, round(face.bottom) - 1)
+    shape = dlib.full_object_detection(rect, [dlib.point(round(x), round(y)) for x, y in face.landmarks])
+    theirs = weights.dlib_face_encoder().model
+    ours = weights.resnet_encoder().model
+    ours.encode([face_chip(rgb, (face.left, face.top, face.right, face.bottom), face.landmarks)])
+    count = max(5, 5 * repeat)
+    t = timed(lambda: [theirs.compute_face_descriptor(rgb, shape) for _ in range(count)]) / count
+    o = timed(lambda: [ours.encode([face_chip(rgb, (face.left, face.top, face.right, face.bottom), face.landmarks)]) for _ in range(count)]) / count
+    del np
+    return {"descriptor_ms_dlib": t * 1000, "descriptor_ms_ours": o * 1000, "descriptor_speedup": t / o}
 
 
 def bench_warm_detect(repeat: int) -> dict[str, float]:
@@ -225,44 +321,6 @@ def _rss() -> int:
         return int(f.read().split()[1]) * resource.getpagesize()
 
 
-CNN_REFERENCE = Path(__file__).with_name("cnn_reference.json")
-
-
-def cnn_reference(path: Path, rgb) -> list[tuple[int, int, int, int]]:
-    """Faces the plain MMOD CNN (upsample 1, full resolution) finds, cached by content hash.
-
-    The plain CNN takes a minute or more per photo here, so its answers are kept in
-    bench/cnn_reference.json (boxes only) and recomputed when a photo changes.
-    """
-    import hashlib
-
-    known = json.loads(CNN_REFERENCE.read_text()) if CNN_REFERENCE.exists() else {}
-    digest = hashlib.sha256(path.read_bytes()).hexdigest()
-    if digest not in known:
-        print(f"  (computing the plain-CNN reference for {path.name}; slow, cached afterwards)", flush=True)
-        known[digest] = {"name": path.name, "faces": naive_pipeline(rgb, detector="cnn")}
-        CNN_REFERENCE.write_text(json.dumps(known, indent=1, sort_keys=True))
-    return [tuple(box) for box in known[digest]["faces"]]
-
-
-def bench_cnn(paths: list[Path]) -> dict[str, float]:
-    from rekognition_mock.vision import EngineConfig, FaceEngine
-    from rekognition_mock.vision.decode import decode_rgb
-
-    seconds, megapixels, lost = 0.0, 0.0, 0
-    for path in paths:
-        data = path.read_bytes()
-        rgb = decode_rgb(data)
-        reference = cnn_reference(path, rgb)
-        start = time.perf_counter()
-        found = FaceEngine(EngineConfig(detector="cnn")).analyze(data).faces
-        seconds += time.perf_counter() - start
-        megapixels += rgb.shape[0] * rgb.shape[1] / 1e6
-        lost += lost_faces(reference, found)
-        print(f"  {path.name:28s} cnn {time.perf_counter() - start:6.2f} s  faces {len(found)} (plain cnn {len(reference)})", flush=True)
-    return {"cnn_s_per_mp": seconds / megapixels, "cnn_faces_lost": lost}
-
-
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--quick", action="store_true", help="a reduced run, under 2 minutes")
@@ -271,14 +329,17 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     paths = photos()
     repeat = 1 if args.quick else 3
+    small = [p for p in paths if p.name in ("obama_small.jpg", "voc_2008_002470.jpg", "rot_90.png")] or paths[:1]
     groups = {
         "import": bench_import,
         "first_call": bench_first_call,
-        "cold_detect": lambda: bench_cold_detect(paths, repeat),
+        "detect": lambda: bench_detect(paths),
+        "recall": bench_recall,
+        "dlib_cnn": lambda: bench_dlib_cnn(small[:1] if args.quick else small),
+        "descriptor": lambda: bench_descriptor(repeat),
         "warm_detect": lambda: bench_warm_detect(100 if args.quick else 300),
         "index": lambda: bench_index(repeat),
         "search": lambda: bench_search(1_000_000, 20 if args.quick else 100),
-        "cnn": lambda: bench_cnn(paths[:2] if args.quick else paths),
     }
     figures: dict[str, float] = {}
     for name, fn in groups.items():
