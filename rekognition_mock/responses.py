@@ -32,6 +32,11 @@ class RekognitionResponse(MotoRekognitionResponse):
 
     use_raw_body = True  # keep bytes: a body that is not UTF-8 gets a 400, not a crash
 
+    def setup_class(self, request: Any, full_url: str, headers: Any, use_raw_body: bool = False) -> None:
+        # moto 5.2 takes use_raw_body as an argument of setup_class and no longer reads
+        # the class attribute: keep the bytes either way.
+        super().setup_class(request, full_url, headers, use_raw_body=True)
+
     @property
     def rekognition_backend(self) -> RekognitionBackend:
         return rekognition_backends[self.current_account][self.region]

@@ -50,7 +50,7 @@ def probe(cache_dir: Path) -> dict:
 
 def test_a_second_process_reuses_the_analysis_without_loading_models(tmp_path: Path) -> None:
     first = probe(tmp_path)
-    assert "hog" in first["models"] and "resnet" in first["models"]
+    assert "mmod" in first["models"] and "resnet" in first["models"]
     assert list(tmp_path.rglob("*.pickle")), "the analysis was written to the cache"
     second = probe(tmp_path)
     assert second["models"] == []  # dlib never ran
@@ -118,7 +118,7 @@ def run_pytest(folder: Path, *args: str) -> str:
 def test_the_pytest_plugin_keeps_analyses_in_pytest_cache(tmp_path: Path) -> None:
     (tmp_path / "test_user.py").write_text(PLUGIN_TEST)
     first = run_pytest(tmp_path)
-    assert "MODELS ['hog', 'sp68']" in first
+    assert "MODELS ['mmod', 'sp68']" in first
     assert list((tmp_path / ".pytest_cache" / "d" / "rekognition-mock").rglob("*.pickle"))
     second = run_pytest(tmp_path)
     assert "MODELS []" in second  # the re-run did not run dlib
