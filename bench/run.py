@@ -216,7 +216,6 @@ def bench_dlib_cnn(paths: list[Path]) -> dict[str, float]:
 def bench_descriptor(repeat: int) -> dict[str, float]:
     """Time per face of the 128-d descriptor: dlib's ResNet against the onnxruntime one."""
     import dlib
-    import numpy as np
 
     from rekognition_mock.vision import EngineConfig, FaceEngine, weights
     from rekognition_mock.vision.decode import decode_rgb
@@ -233,7 +232,6 @@ def bench_descriptor(repeat: int) -> dict[str, float]:
     count = max(5, 5 * repeat)
     t = timed(lambda: [theirs.compute_face_descriptor(rgb, shape) for _ in range(count)]) / count
     o = timed(lambda: [ours.encode([face_chip(rgb, (face.left, face.top, face.right, face.bottom), face.landmarks)]) for _ in range(count)]) / count
-    del np
     return {"descriptor_ms_dlib": t * 1000, "descriptor_ms_ours": o * 1000, "descriptor_speedup": t / o}
 
 

@@ -26,7 +26,6 @@ AWS_REFERENCE_SIZE = (1920, 1080)  # the image size AWS's 40-pixel minimum is st
 COARSE_ROTATED_FACE = 1 / 3  # "coarse": turned faces at least this share of the shorter side
 ORIENTATION_FACE = 100  # faces are scaled to this size for HOG's orientation vote
 ORIENTATION_HOG_FLOOR = -0.5  # a HOG score that confirms a face is upright
-NMS_IOU = 0.338  # dlib's face detector's overlap threshold (intersection / enclosing box)
 
 
 class BoxSize:
@@ -145,13 +144,14 @@ def _suppress(found: list[Detection], rgb: np.ndarray) -> list[Detection]:
     in the image and 1.1 in the turned copy), so when the image and a turned copy see
     the same face, :func:`_orientation` chooses.
     """
-    from .mmod import overlaps
+    from .mmod import overlaps, rounded
 
+    nms = weights.mmod_detector().model.nms  # the overlap rule stored with the network
     groups: list[tuple[tuple[int, int, int, int], list[Detection]]] = []
     for d in sorted(found, key=lambda d: d.score, reverse=True):
-        box = (round(d.left), round(d.top), round(d.right) - 1, round(d.bottom) - 1)
+        box = rounded(d)
         for kept_box, members in groups:
-            if overlaps(kept_box, box, NMS_IOU, 1.0):
+            if overlaps(kept_box, box, nms["iou"], nms["covered"]):
                 members.append(d)
                 break
         else:

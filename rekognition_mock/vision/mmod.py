@@ -138,7 +138,7 @@ def windows_from_scores(scores: np.ndarray, levels, window: tuple[int, int], thr
     return found
 
 
-def _rounded(w: Window) -> tuple[int, int, int, int]:
+def rounded(w) -> tuple[int, int, int, int]:
     """dlib's ``rectangle(drectangle)``: corners rounded, right/bottom inclusive."""
     return round(w.left), round(w.top), round(w.right - 1), round(w.bottom - 1)
 
@@ -160,7 +160,7 @@ def suppress(windows: list[Window], iou: float, covered: float) -> list[Window]:
     """Greedy non-max suppression over windows sorted strongest first."""
     kept: list[tuple[Window, tuple[int, int, int, int]]] = []
     for w in windows:
-        box = _rounded(w)
+        box = rounded(w)
         if not any(overlaps(k, box, iou, covered) for _, k in kept):
             kept.append((w, box))
     return [w for w, _ in kept]
