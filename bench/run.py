@@ -281,7 +281,7 @@ def bench_index(repeat: int) -> dict[str, float]:
 def bench_search(size: int, queries: int) -> dict[str, float]:
     import numpy as np
 
-    from rekognition_mock.facestore import FaceStore
+    from rekognition_mock.store.facestore import FaceStore
 
     rng = np.random.default_rng(7)
     before = _rss()

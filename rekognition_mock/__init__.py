@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from .core import install, mock_rekognition
+from ._hook import install, mock_rekognition
 from .settings import configure, settings
 
 __version__ = "0.1.0"

@@ -18,7 +18,7 @@ from .vision.config import DETECTORS
 if TYPE_CHECKING:
     from moto.core.models import MockAWS
 
-    from .models import RekognitionBackend
+    from .service.models import RekognitionBackend
 
 DEFAULT_REGION = "us-east-1"
 MARKER = "rekognition_detector"
@@ -173,7 +173,7 @@ def rekognition_backend(rekognition_mock_session: MockAWS) -> RekognitionBackend
     """
     from moto.core import DEFAULT_ACCOUNT_ID
 
-    from .models import rekognition_backends
+    from .service.models import rekognition_backends
 
     account = os.environ.get("MOTO_ACCOUNT_ID") or DEFAULT_ACCOUNT_ID
     return rekognition_backends[account][_region()]

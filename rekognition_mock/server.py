@@ -18,7 +18,7 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
-from .core import install
+from ._hook import install
 
 log = logging.getLogger("rekognition_mock.server")
 
@@ -85,8 +85,8 @@ class RekognitionMockServer:
     def _open_state(self) -> None:
         if self.state_dir is None:
             return
-        from . import persistence
-        from .models import load_state
+        from .store import persistence
+        from .service.models import load_state
 
         try:
             self._store = persistence.StateStore(self.state_dir)
@@ -138,7 +138,7 @@ class RekognitionMockServer:
         self._close()
 
     def _close(self) -> None:
-        from . import persistence
+        from .store import persistence
 
         if self._gate is not None:
             self._gate.close()  # refuse new requests, wait for those running to answer

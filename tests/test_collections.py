@@ -689,7 +689,7 @@ def test_collections_are_per_account(rekognition: Any) -> None:
 
 
 def test_moto_reset_clears_collections(rekognition: Any) -> None:
-    from rekognition_mock.models import rekognition_backends
+    from rekognition_mock.service.models import rekognition_backends
 
     rekognition.create_collection(CollectionId="people")
     index(rekognition, "people", HOPPER, "hopper")

@@ -171,7 +171,7 @@ def test_import_loads_no_model_and_no_dlib() -> None:
         "assert 'dlib' not in sys.modules\n"
         "import moto.rekognition\n"
         "assert type(moto.rekognition.rekognition_backends).__module__.startswith('moto')\n"
-        "from rekognition_mock.models import rekognition_backends\n"
+        "from rekognition_mock.service.models import rekognition_backends\n"
         "assert moto.rekognition.rekognition_backends is rekognition_backends\n"
         "assert weights.loaded_models() == [] and 'dlib' not in sys.modules\n"
         "print('ok')\n"

@@ -1,4 +1,4 @@
-"""FaceStore (rekognition_mock.facestore) on synthetic descriptors: no images, no engine."""
+"""FaceStore (rekognition_mock.store.facestore) on synthetic descriptors: no images, no engine."""
 
 from __future__ import annotations
 
@@ -7,8 +7,8 @@ import uuid
 import numpy as np
 import pytest
 
-from rekognition_mock import persistence
-from rekognition_mock.facestore import DIM, FaceStore
+from rekognition_mock.store import persistence
+from rekognition_mock.store.facestore import DIM, FaceStore
 
 IMAGE_ID = "0b7e3b0c-3f38-5d7c-9a3e-2b1c0d4e5f60"
 

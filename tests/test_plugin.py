@@ -17,7 +17,7 @@ import moto  # noqa: F401
 import pytest
 
 import rekognition_mock
-import rekognition_mock.models  # noqa: F401
+import rekognition_mock.service.models  # noqa: F401
 from rekognition_mock import fixtures
 from rekognition_mock.settings import settings
 

@@ -214,7 +214,7 @@ IMAGES = [
 
 
 def test_concurrent_index_delete_search(rekognition: Any) -> None:
-    from rekognition_mock.models import rekognition_backends
+    from rekognition_mock.service.models import rekognition_backends
 
     rekognition.create_collection(CollectionId="busy")
     backend = rekognition_backends[DEFAULT_ACCOUNT_ID][REGION]

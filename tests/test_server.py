@@ -560,7 +560,7 @@ def test_in_process_stop_never_acknowledges_an_unsaved_face(tmp_path: Path, monk
 
     from moto.moto_api._internal.models import moto_api_backend
 
-    from rekognition_mock.models import RekognitionBackend
+    from rekognition_mock.service.models import RekognitionBackend
     from rekognition_mock.server import RekognitionMockServer
 
     entered, release = threading.Event(), threading.Event()

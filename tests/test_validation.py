@@ -1,4 +1,4 @@
-"""Tests for rekognition_mock.validation: botocore-model-driven request validation."""
+"""Tests for rekognition_mock.service.validation: botocore-model-driven request validation."""
 
 from __future__ import annotations
 
@@ -6,8 +6,8 @@ import base64
 
 import pytest
 
-from rekognition_mock.exceptions import SerializationException, ValidationException
-from rekognition_mock.validation import validate_input
+from rekognition_mock.service.exceptions import SerializationException, ValidationException
+from rekognition_mock.service.validation import validate_input
 
 IMAGE = {"Bytes": base64.b64encode(b"\xff\xd8\xff\xe0 not really a jpeg").decode()}
 S3_IMAGE = {"S3Object": {"Bucket": "my-bucket", "Name": "faces/a.jpg"}}

@@ -14,16 +14,19 @@ import numpy as np
 from moto.core.base_backend import BackendDict
 from moto.rekognition.models import RekognitionBackend as MotoRekognitionBackend
 
-from . import image_source, persistence, quality_filter, shapes
-from .collections import (
-    FACE_MODEL_VERSION,
-    Collection,
-    collection_arn,
-    decode_token,
-    encode_token,
-    face_id_for,
-    image_id_for,
+from ..settings import engine
+from ..store import persistence
+from ..store.collections import Collection, face_id_for, image_id_for
+from ..store.facestore import StoredFace
+from ..vision import (
+    Analysis,
+    Face,
+    ImageDecodeError,
+    distance_for_similarity,
+    read_size,
+    similarity_from_distance,
 )
+from . import images, quality_filter, shapes
 from .exceptions import (
     ImageTooLargeException,
     InvalidImageFormatException,
@@ -32,21 +35,8 @@ from .exceptions import (
     ResourceAlreadyExistsException,
     ResourceNotFoundException,
 )
-from .facestore import StoredFace
-from .settings import engine
-from .vision import (
-    Analysis,
-    Face,
-    ImageDecodeError,
-    distance_for_similarity,
-    read_size,
-    similarity_from_distance,
-)
-
-MIN_IMAGE_SIDE = 80  # Rekognition refuses images smaller than 80 px on a side
-MAX_FACES = 100  # DetectFaces reports the 100 largest faces; CompareFaces compares 100
-DEFAULT_PAGE = 1000
-MAX_SEARCH_RESULTS = 4096
+from .limits import DEFAULT_PAGE, FACE_MODEL_VERSION, MAX_FACES, MAX_SEARCH_RESULTS, MIN_IMAGE_SIDE
+from .pagination import decode_token, encode_token
 
 
 class RekognitionBackend(MotoRekognitionBackend):
@@ -61,7 +51,7 @@ class RekognitionBackend(MotoRekognitionBackend):
 
     def analyze_image(self, image: Any, descriptors: bool = False) -> Analysis:
         """Resolve an ``Image`` parameter and run the face engine on it."""
-        data = image_source.image_bytes(image, self.account_id, self.partition)
+        data = images.image_bytes(image, self.account_id, self.partition)
         face_engine = engine()
         try:
             content_sha256, known = face_engine.peek(data)
@@ -158,7 +148,7 @@ class RekognitionBackend(MotoRekognitionBackend):
         with self._lock:
             if collection_id in self.collections:
                 raise ResourceAlreadyExistsException(f"The collection id: {collection_id} already exists")
-            arn = collection_arn(self.partition, self.region_name, self.account_id, collection_id)
+            arn = f"arn:{self.partition}:rekognition:{self.region_name}:{self.account_id}:collection/{collection_id}"
             collection = Collection(collection_id, arn)
             self._save_collection(collection, dict(tags or {}))
             self.collections[collection_id] = collection

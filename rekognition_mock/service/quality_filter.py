@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .vision import Face
+from ..vision import Face
 
 
 @dataclass(frozen=True)

@@ -24,7 +24,7 @@ from typing import Any
 import botocore.session
 from botocore.model import OperationNotFoundError, ServiceModel, Shape
 
-from rekognition_mock.exceptions import SerializationException, ValidationException
+from .exceptions import SerializationException, ValidationException
 
 __all__ = ["validate_input"]
 

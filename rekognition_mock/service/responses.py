@@ -10,8 +10,8 @@ from moto.core.exceptions import HTTPException
 from moto.rekognition.responses import RekognitionResponse as MotoRekognitionResponse
 
 from . import shapes
-from .collections import FACE_MODEL_VERSION
 from .exceptions import InternalServerError, SerializationException
+from .limits import FACE_MODEL_VERSION
 from .models import RekognitionBackend, rekognition_backends
 from .validation import validate_input
 

@@ -17,7 +17,7 @@ F = TypeVar("F", bound=Callable[..., Any])
 
 
 def _our_backends() -> Any:
-    from .models import rekognition_backends
+    from .service.models import rekognition_backends
 
     return rekognition_backends
 

@@ -161,7 +161,7 @@ class FaceStore:
             self._live_count += count
 
     def load(self, rows: list[tuple]) -> None:
-        """Restore faces saved by :mod:`rekognition_mock.persistence` (ids and order kept)."""
+        """Restore faces saved by :mod:`rekognition_mock.store.persistence` (ids and order kept)."""
         with self._lock:
             self._grow(self._n + len(rows))
             for face_id, image_id, external, user, box, confidence, seq, descriptor in rows:

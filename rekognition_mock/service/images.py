@@ -13,8 +13,8 @@ from .exceptions import (
     SerializationException,
 )
 
-MAX_BYTES = 5 * 1024 * 1024  # Image.Bytes, raw
-MAX_S3_BYTES = 15 * 1024 * 1024  # an image stored in S3
+from .limits import MAX_IMAGE_BYTES as MAX_BYTES
+from .limits import MAX_S3_IMAGE_BYTES as MAX_S3_BYTES
 
 
 def image_bytes(image: Any, account_id: str, partition: str = "aws") -> bytes:

@@ -6,7 +6,7 @@ from typing import Any
 
 import numpy as np
 
-from .vision import Face
+from ..vision import Face
 
 # The 30 Rekognition landmark types and the iBUG-68 indices each one averages.
 # "left"/"right" are as seen in the image (eyeLeft is the eye on the image's left).

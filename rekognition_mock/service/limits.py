@@ -1,0 +1,19 @@
+"""Every AWS limit and fixed value of the Rekognition API that this mock enforces or reports.
+
+Constraints that botocore's service model states (lengths, patterns, ranges, enums) are
+read from the model by ``validation``; this module holds the ones the model does not carry,
+each from AWS's documentation.
+"""
+
+FACE_MODEL_VERSION = "7.0"  # FaceModelVersion / IndexFacesModelVersion of new collections
+
+MAX_IMAGE_BYTES = 5 * 1024 * 1024  # Image.Bytes, raw (after base64 decoding)
+MAX_S3_IMAGE_BYTES = 15 * 1024 * 1024  # an image stored in S3
+MIN_IMAGE_SIDE = 80  # images smaller than 80 px on a side are refused
+MAX_IMAGE_SIDE = 10000  # images larger than 10,000 px on a side are refused
+
+MAX_FACES = 100  # DetectFaces reports the 100 largest faces; CompareFaces compares 100; IndexFaces indexes 100
+DEFAULT_PAGE = 1000  # ListCollections / ListFaces page size without MaxResults
+MAX_SEARCH_RESULTS = 4096  # SearchFaces / SearchFacesByImage without MaxFaces
+
+DEFAULT_SIMILARITY_THRESHOLD = 80.0  # CompareFaces SimilarityThreshold, search FaceMatchThreshold
