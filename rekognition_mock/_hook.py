@@ -11,6 +11,27 @@ from types import ModuleType
 from typing import Any, TypeVar, overload
 
 MOTO_MODULE = "moto.rekognition"
+
+# Environment variables that could send a boto3 client somewhere other than the mock
+# (profiles, endpoint overrides, config files that name either), and fake credentials.
+REDIRECTING_VARIABLES = (
+    "AWS_PROFILE",
+    "AWS_DEFAULT_PROFILE",
+    "AWS_ENDPOINT_URL",
+    "AWS_ENDPOINT_URL_REKOGNITION",
+    "AWS_ENDPOINT_URL_S3",
+)
+FAKE_CREDENTIALS = ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_SECURITY_TOKEN")
+CONFIG_FILES = ("AWS_CONFIG_FILE", "AWS_SHARED_CREDENTIALS_FILE")
+
+
+def fake_aws_environment() -> tuple[tuple[str, ...], dict[str, str]]:
+    """The variables to unset and the ones to set so that nothing can reach AWS."""
+    import os
+
+    values = {name: "testing" for name in FAKE_CREDENTIALS}
+    values.update({name: os.devnull for name in CONFIG_FILES})
+    return REDIRECTING_VARIABLES, values
 _LOCK = threading.Lock()
 
 F = TypeVar("F", bound=Callable[..., Any])

@@ -90,8 +90,10 @@ def _call(operation: str, **params: Any) -> dict[str, Any]:
     """Run one Rekognition call through the mock, exactly as a test would."""
     import os
 
-    os.environ.setdefault("AWS_ACCESS_KEY_ID", "testing")
-    os.environ.setdefault("AWS_SECRET_ACCESS_KEY", "testing")
+    from ._hook import FAKE_CREDENTIALS
+
+    for name in FAKE_CREDENTIALS[:2]:  # a key pair, unless the user has one
+        os.environ.setdefault(name, "testing")
     import boto3
     from botocore.exceptions import ClientError
 

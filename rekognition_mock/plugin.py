@@ -24,15 +24,6 @@ DEFAULT_REGION = "us-east-1"
 MARKER = "rekognition_detector"
 OPTION = "--rekognition-detector"
 
-# Variables that could send a boto3 client somewhere other than the mock.
-_UNSET = (
-    "AWS_PROFILE",
-    "AWS_DEFAULT_PROFILE",
-    "AWS_ENDPOINT_URL",
-    "AWS_ENDPOINT_URL_REKOGNITION",
-    "AWS_ENDPOINT_URL_S3",
-)
-_FAKE = ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_SECURITY_TOKEN")
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -64,8 +55,8 @@ def pytest_configure(config: pytest.Config) -> None:
     """
     config.addinivalue_line(
         "markers",
-        f'{MARKER}(name): run this test with the "hog" or "cnn" face detector '
-        f"(overrides {OPTION})",
+        f"{MARKER}(name): run this test with the face detector name ({' or '.join(DETECTORS)}; "
+        f"overrides {OPTION})",
     )
     cache = getattr(config, "cache", None)
     if cache is None or config.getoption("rekognition_no_disk_cache", default=False):
@@ -95,7 +86,7 @@ def _requested_detector(request: pytest.FixtureRequest) -> str | None:
         return request.config.getoption("rekognition_detector", default=None)
     well_formed = len(marker.args) + len(marker.kwargs) == 1 and set(marker.kwargs) <= {"detector"}
     if not well_formed:
-        pytest.fail(f'use @pytest.mark.{MARKER}("hog") or ("cnn"), not {marker!r}', pytrace=False)
+        pytest.fail(f"use @pytest.mark.{MARKER}(name) with one of {DETECTORS}, not {marker!r}", pytrace=False)
     value = marker.args[0] if marker.args else marker.kwargs["detector"]
     if value not in DETECTORS:
         message = f"@pytest.mark.{MARKER}: detector must be one of {DETECTORS}, not {value!r}"
@@ -125,13 +116,17 @@ def aws_credentials(monkeypatch: pytest.MonkeyPatch) -> None:
     """Fake AWS credentials and a region in the environment, so nothing can reach AWS.
 
     Sets ``AWS_ACCESS_KEY_ID``, ``AWS_SECRET_ACCESS_KEY``, ``AWS_SESSION_TOKEN`` and
-    ``AWS_SECURITY_TOKEN`` to ``testing``; keeps ``AWS_DEFAULT_REGION`` or sets
-    ``us-east-1``; unsets profiles and endpoint overrides. Undone after the test.
+    ``AWS_SECURITY_TOKEN`` to ``testing`` and the AWS config and credentials files to
+    the null device; keeps ``AWS_DEFAULT_REGION`` or sets ``us-east-1``; unsets
+    profiles and endpoint overrides. Undone after the test.
     """
-    for name in _UNSET:
+    from ._hook import fake_aws_environment
+
+    unset, values = fake_aws_environment()
+    for name in unset:
         monkeypatch.delenv(name, raising=False)
-    for name in _FAKE:
-        monkeypatch.setenv(name, "testing")
+    for name, value in values.items():
+        monkeypatch.setenv(name, value)
     monkeypatch.setenv("AWS_DEFAULT_REGION", _region())
 
 

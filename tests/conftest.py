@@ -7,9 +7,6 @@ Nothing in the suite may reach AWS: every test gets fake credentials and
 
 from __future__ import annotations
 
-import sys
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import boto3
@@ -17,12 +14,6 @@ import botocore.loaders
 import botocore.session
 import pytest
 from botocore.config import Config
-
-TESTS_DIR = Path(__file__).resolve().parent
-if str(TESTS_DIR) not in sys.path:  # tests/ has no __init__.py: make the helpers importable
-    sys.path.insert(0, str(TESTS_DIR))
-
-from rekognition_mock import mock_rekognition  # noqa: E402
 
 REGION = "us-east-1"
 
@@ -40,30 +31,14 @@ def make_client(service: str, config: Config | None = None) -> Any:
 
 
 @pytest.fixture(autouse=True)
-def fake_aws_environment(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Fake credentials and a fixed region, so no test can ever talk to real AWS."""
-    for name in (
-        "AWS_PROFILE",
-        "AWS_DEFAULT_PROFILE",
-        "AWS_SESSION_TOKEN",
-        "AWS_SECURITY_TOKEN",
-        "AWS_ENDPOINT_URL",
-        "AWS_ENDPOINT_URL_REKOGNITION",
-        "AWS_ENDPOINT_URL_S3",
-    ):
-        monkeypatch.delenv(name, raising=False)
-    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
-    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
+def fake_aws_environment(aws_credentials: None, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The plugin's fake credentials in every test, and a fixed region."""
     monkeypatch.setenv("AWS_DEFAULT_REGION", REGION)
-    monkeypatch.setenv("AWS_CONFIG_FILE", "/dev/null")
-    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", "/dev/null")
 
 
 @pytest.fixture
-def mocked_aws(fake_aws_environment: None) -> Iterator[None]:
-    """One ``mock_rekognition()`` context shared by all client fixtures of a test."""
-    with mock_rekognition():
-        yield
+def mocked_aws(rekognition_mock_session: Any) -> None:
+    """The plugin's ``mock_rekognition()`` context, shared by all client fixtures of a test."""
 
 
 @pytest.fixture

@@ -9,20 +9,20 @@ from typing import Any
 import pytest
 from botocore.exceptions import ClientError
 
+from rekognition_mock._hook import fake_aws_environment
+
 
 def child_env(**extra: str) -> dict[str, str]:
     """The environment for a subprocess: fake credentials, nothing pointing at AWS."""
+    _, fake = fake_aws_environment()
     env = {
         k: v
         for k, v in os.environ.items()
         if not (k.startswith("AWS_") or k.startswith("REKOGNITION_MOCK_") or k.lower().endswith("_proxy"))
     }
+    env.update(fake)
     env.update(
-        AWS_ACCESS_KEY_ID="testing",
-        AWS_SECRET_ACCESS_KEY="testing",
         AWS_DEFAULT_REGION="us-east-1",
-        AWS_CONFIG_FILE=os.devnull,
-        AWS_SHARED_CREDENTIALS_FILE=os.devnull,
         NO_PROXY="127.0.0.1,localhost",
         no_proxy="127.0.0.1,localhost",
         PYTHONUNBUFFERED="1",

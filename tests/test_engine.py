@@ -113,8 +113,8 @@ def test_same_bytes_are_analysed_once(monkeypatch: pytest.MonkeyPatch) -> None:
 
 def test_engines_are_shared_per_configuration() -> None:
     assert get_engine(EngineConfig()) is get_engine(EngineConfig(detector="cnn"))
-    assert get_engine(EngineConfig()) is not get_engine(EngineConfig(detector="cnn", min_score=0.5))
-    assert EngineConfig().cache_key != EngineConfig(min_score=0.5).cache_key
+    assert get_engine(EngineConfig()) is not get_engine(EngineConfig(detector="cnn", min_face_ratio=0.5))
+    assert EngineConfig().cache_key != EngineConfig(min_face_ratio=0.5).cache_key
     assert EngineConfig().cache_key != EngineConfig(detector="hog").cache_key
     assert EngineConfig().cache_key != EngineConfig(rotations="off").cache_key
 

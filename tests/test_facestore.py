@@ -7,7 +7,7 @@ import uuid
 import numpy as np
 import pytest
 
-from rekognition_mock.store import persistence
+from rekognition_mock.store import kernels, persistence
 from rekognition_mock.store.facestore import DIM, FaceStore
 
 IMAGE_ID = "0b7e3b0c-3f38-5d7c-9a3e-2b1c0d4e5f60"
@@ -254,6 +254,7 @@ def test_add_bulk_memory_per_face() -> None:
     store.add_bulk(vectors)
     assert len(store) == count
     assert store.nbytes() / len(store) <= 1000
+    unsearched = store.nbytes()
 
     # Searching a collection this large still returns the exact nearest faces.
     query = vectors[1234] + 0.05 * unit_vectors(1, seed=14)[0]
@@ -261,6 +262,25 @@ def test_add_bulk_memory_per_face() -> None:
     hits = store.search(query, max_distance=10.0, limit=5)
     assert [f.seq for f, _ in hits] == [int(i) + 1 for i in order[:5]]
     assert [d for _, d in hits] == pytest.approx(distances[order[:5]], abs=1e-3)
+    # With numba (the fast-search extra, part of the test extra) the first search built
+    # the int8 copy: one byte per dimension and a scale per row.
+    assert kernels.available()
+    assert store.nbytes() - unsearched >= count * (DIM + 4)
+
+    # Faces added later are encoded too, and found by the int8 scan.
+    extra = face_ids(1, seed=15)
+    planted = unit_vectors(1, seed=15)
+    store.add(extra, IMAGE_ID, None, planted, boxes(1), np.ones(1, np.float32))
+    hits = store.search(planted[0], max_distance=0.1, limit=1)
+    assert [f.face_id for f, _ in hits] == extra
+
+
+def test_small_collections_keep_no_int8_copy() -> None:
+    store = FaceStore()
+    store.add_bulk(unit_vectors(1000, seed=16))
+    before = store.nbytes()
+    store.search(unit_vectors(1, seed=17)[0], max_distance=10.0, limit=5)
+    assert store.nbytes() == before
 
 
 # --- export / load ---------------------------------------------------------------------

@@ -35,7 +35,14 @@ from .exceptions import (
     ResourceAlreadyExistsException,
     ResourceNotFoundException,
 )
-from .limits import DEFAULT_PAGE, FACE_MODEL_VERSION, MAX_FACES, MAX_SEARCH_RESULTS, MIN_IMAGE_SIDE
+from .limits import (
+    DEFAULT_PAGE,
+    DEFAULT_SIMILARITY_THRESHOLD,
+    FACE_MODEL_VERSION,
+    MAX_FACES,
+    MAX_SEARCH_RESULTS,
+    MIN_IMAGE_SIDE,
+)
 from .pagination import decode_token, encode_token
 
 
@@ -70,20 +77,18 @@ class RekognitionBackend(MotoRekognitionBackend):
 
     def detect_faces(self, image: Any, attributes: list[str] | None) -> dict[str, Any]:
         analysis = self.analyze_image(image)
-        key = ("DetectFaces", tuple(sorted(set(attributes or ["DEFAULT"]))))
-        details = analysis.memo.get(key)
-        if details is None:
-            details = analysis.memo[key] = [
+        return {
+            "FaceDetails": [
                 shapes.face_detail(face, analysis.width, analysis.height, attributes)
                 for face in analysis.faces[:MAX_FACES]
             ]
-        return {"FaceDetails": details}
+        }
 
     def compare_faces(  # type: ignore[override]
         self,
         source_image: Any,
         target_image: Any,
-        similarity_threshold: float = 80.0,
+        similarity_threshold: float = DEFAULT_SIMILARITY_THRESHOLD,
         quality_filter_level: str = "NONE",
     ) -> dict[str, Any]:
         source = self.analyze_image(source_image, descriptors=True)

@@ -11,7 +11,7 @@ from moto.rekognition.responses import RekognitionResponse as MotoRekognitionRes
 
 from . import shapes
 from .exceptions import InternalServerError, SerializationException
-from .limits import FACE_MODEL_VERSION
+from .limits import DEFAULT_SIMILARITY_THRESHOLD, FACE_MODEL_VERSION
 from .models import RekognitionBackend, rekognition_backends
 from .validation import validate_input
 
@@ -73,7 +73,7 @@ class RekognitionResponse(MotoRekognitionResponse):
         result = self.rekognition_backend.compare_faces(
             params["SourceImage"],
             params["TargetImage"],
-            similarity_threshold=float(params.get("SimilarityThreshold", 80.0)),
+            similarity_threshold=float(params.get("SimilarityThreshold", DEFAULT_SIMILARITY_THRESHOLD)),
             quality_filter_level=params.get("QualityFilter", "NONE"),
         )
         return json.dumps(result)
@@ -169,7 +169,7 @@ class RekognitionResponse(MotoRekognitionResponse):
             params["CollectionId"],
             params["FaceId"],
             params.get("MaxFaces"),
-            float(params.get("FaceMatchThreshold", 80.0)),
+            float(params.get("FaceMatchThreshold", DEFAULT_SIMILARITY_THRESHOLD)),
         )
         return json.dumps(
             {
@@ -185,7 +185,7 @@ class RekognitionResponse(MotoRekognitionResponse):
             params["CollectionId"],
             params["Image"],
             params.get("MaxFaces"),
-            float(params.get("FaceMatchThreshold", 80.0)),
+            float(params.get("FaceMatchThreshold", DEFAULT_SIMILARITY_THRESHOLD)),
             params.get("QualityFilter", "NONE"),
         )
         return json.dumps(

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
 import numpy as np
 
 from ..vision import Face
+from .validation import service_model
 
 # The 30 Rekognition landmark types and the iBUG-68 indices each one averages.
 # "left"/"right" are as seen in the image (eyeLeft is the eye on the image's left).
@@ -44,22 +46,20 @@ LANDMARK_POINTS: dict[str, tuple[int, ...]] = {
 }
 DEFAULT_LANDMARKS = ("eyeLeft", "eyeRight", "mouthLeft", "mouthRight", "nose")
 
-# FaceDetail keys each DetectFaces/IndexFaces attribute name adds to the default set.
-ATTRIBUTE_KEYS: dict[str, str] = {
-    "AGE_RANGE": "AgeRange",
-    "BEARD": "Beard",
-    "EMOTIONS": "Emotions",
-    "EYE_DIRECTION": "EyeDirection",
-    "EYEGLASSES": "Eyeglasses",
-    "EYES_OPEN": "EyesOpen",
-    "GENDER": "Gender",
-    "MOUTH_OPEN": "MouthOpen",
-    "MUSTACHE": "Mustache",
-    "FACE_OCCLUDED": "FaceOccluded",
-    "SMILE": "Smile",
-    "SUNGLASSES": "Sunglasses",
-}
 DEFAULT_KEYS = ("BoundingBox", "Landmarks", "Pose", "Quality", "Confidence")
+
+
+@functools.cache
+def attribute_keys() -> dict[str, str]:
+    """The FaceDetail key each DetectFaces/IndexFaces attribute name adds to the default set.
+
+    Read from botocore's model: every ``Attribute`` value but DEFAULT and ALL names a
+    FaceDetail member (``AGE_RANGE`` → ``AgeRange``, ``EYEGLASSES`` → ``Eyeglasses``).
+    """
+    model = service_model()
+    members = {name.upper(): name for name in model.shape_for("FaceDetail").members}
+    names = [n for n in model.shape_for("Attribute").enum if n not in ("DEFAULT", "ALL")]
+    return {name: members[name.replace("_", "")] for name in names}
 
 
 def requested_keys(attributes: list[str] | None) -> tuple[set[str], bool]:
@@ -68,10 +68,11 @@ def requested_keys(attributes: list[str] | None) -> tuple[set[str], bool]:
     ``None``/``[]``/``["DEFAULT"]`` → the default set; ``"ALL"`` anywhere → everything;
     single names add their key to the default set.
     """
+    keys = attribute_keys()
     names = set(attributes or ["DEFAULT"])
     if "ALL" in names:
-        return set(ATTRIBUTE_KEYS.values()), True
-    return {ATTRIBUTE_KEYS[n] for n in names if n in ATTRIBUTE_KEYS}, False
+        return set(keys.values()), True
+    return {keys[n] for n in names if n in keys}, False
 
 
 def bounding_box(face: Face, width: int, height: int) -> dict[str, float]:

@@ -26,7 +26,7 @@ from botocore.model import OperationNotFoundError, ServiceModel, Shape
 
 from .exceptions import SerializationException, ValidationException
 
-__all__ = ["validate_input"]
+__all__ = ["service_model", "validate_input"]
 
 MAX_LISTED_ERRORS = 10  # AWS lists at most this many violations but counts all
 
@@ -50,7 +50,7 @@ _model: ServiceModel | None = None
 _model_lock = threading.Lock()
 
 
-def _service_model() -> ServiceModel:
+def service_model() -> ServiceModel:
     """Botocore's Rekognition model, loaded on first use and then shared."""
     global _model
     if _model is None:
@@ -91,7 +91,7 @@ def validate_input(operation_name: str, params: Mapping[str, Any]) -> None:
     violations. Unknown members are ignored, as AWS does.
     """
     try:
-        shape = _service_model().operation_model(operation_name).input_shape
+        shape = service_model().operation_model(operation_name).input_shape
     except OperationNotFoundError:
         raise ValueError(f"Unknown Rekognition operation: {operation_name!r}") from None
     if not isinstance(params, Mapping):

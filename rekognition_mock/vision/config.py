@@ -21,16 +21,12 @@ class EngineConfig:
     ``rotations``: faces turned by 90, 180 or 270 degrees in the image are looked for
     (CNN only) when at least a third of the image's shorter side (``"coarse"``), at every
     size (``"full"``, about twice the cost), or not at all (``"off"``).
-    ``min_score``: detector scores below this are not reported as faces (default 0.3
-    for HOG, 0.1 for the CNN: dlib's own threshold is 0, the weakest real faces on the
-    development photos score 0.12–0.16, the one false detection in the fixtures 0.095).
     """
 
     detector: str = DETECTORS[0]
     min_face_px: int = 40
     min_face_ratio: float = 0.0
     rotations: str = ROTATIONS[0]
-    min_score: float | None = None
 
     def __post_init__(self) -> None:
         if self.detector not in DETECTORS:
@@ -40,9 +36,11 @@ class EngineConfig:
 
     @property
     def score_floor(self) -> float:
-        """The detector score below which a candidate is dropped."""
-        if self.min_score is not None:
-            return self.min_score
+        """The detector score below which a candidate is not reported as a face.
+
+        0.3 for HOG, 0.1 for the CNN: dlib's own threshold is 0, the weakest real faces on
+        the development photos score 0.12–0.16, the one false detection in the fixtures 0.095.
+        """
         return 0.3 if self.detector == "hog" else 0.1
 
     @property

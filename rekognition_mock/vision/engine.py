@@ -50,7 +50,6 @@ class Analysis:
     width: int
     height: int
     faces: list[Face]  # largest first
-    memo: dict = field(default_factory=dict, repr=False)  # derived results, e.g. response shapes
     _descriptors_done: bool = field(default=False, repr=False)
 
     @property
@@ -221,11 +220,6 @@ def set_disk_cache(directory: str | None) -> None:
     """Keep analyses on disk under ``directory`` (``None`` turns the disk cache off)."""
     global _DISK_CACHE
     _DISK_CACHE = DiskCache(directory) if directory else None
-
-
-def disk_cache() -> DiskCache | None:
-    """The disk cache in use, if any."""
-    return _DISK_CACHE
 
 
 _ENGINES: dict[EngineConfig, FaceEngine] = {}

@@ -51,9 +51,7 @@ def head_pose(points: np.ndarray) -> tuple[float, float, float]:
     rot = np.vstack([r1, r2, r3])
     pitch = math.degrees(math.atan2(rot[1, 2], rot[2, 2]))  # positive: looking up
     yaw = math.degrees(math.asin(max(-1.0, min(1.0, rot[0, 2]))))
-    roll_fit = math.degrees(math.atan2(-rot[0, 1], rot[0, 0]))
-    del roll_fit  # the eye line gives a steadier roll than the fit
-    return eye_line_roll(points), yaw, pitch
+    return eye_line_roll(points), yaw, pitch  # the eye line gives a steadier roll than the fit
 
 
 def face_box(detected: tuple[float, float, float, float]) -> tuple[float, float, float, float]:
