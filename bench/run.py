@@ -50,7 +50,7 @@ SHARED = ROOT.parent / "shared" / "faces"
 def photos() -> list[Path]:
     """Every development photo (portraits, wild/, groups/), else the fixtures."""
     if not SHARED.is_dir():
-        return sorted((ROOT / "fixtures").glob("*.jpg"))
+        return sorted((ROOT / "rekognition_mock" / "photos").glob("*.jpg"))
     return sorted(p for p in SHARED.rglob("*") if p.suffix.lower() in (".jpg", ".jpeg", ".png"))
 
 
@@ -122,7 +122,7 @@ def bench_first_call() -> dict[str, float]:
         "from rekognition_mock import mock_rekognition;"
         "m=mock_rekognition(); m.start();"
         "c=boto3.client('rekognition', region_name='us-east-1');"
-        f"c.detect_faces(Image={{'Bytes': open({str(ROOT / 'fixtures' / 'grace_hopper.jpg')!r},'rb').read()}});"
+        f"c.detect_faces(Image={{'Bytes': open({str(ROOT / 'rekognition_mock' / 'photos' / 'grace_hopper.jpg')!r},'rb').read()}});"
         "print((time.perf_counter()-t)*1000)"
     )
     out = subprocess.run([sys.executable, "-c", code], check=True, cwd=ROOT, capture_output=True, text=True)
@@ -136,7 +136,7 @@ def bench_detect(paths: list[Path]) -> dict[str, float]:
     from rekognition_mock.vision.decode import decode_rgb
 
     hog = weights.hog_detector().model
-    FaceEngine(EngineConfig()).analyze((ROOT / "fixtures" / "grace_hopper.jpg").read_bytes())  # load the models
+    FaceEngine(EngineConfig()).analyze((ROOT / "rekognition_mock" / "photos" / "grace_hopper.jpg").read_bytes())  # load the models
     hog_t = ours_t = megapixels = 0.0
     hog_faces = our_faces = 0
     for path in paths:
@@ -221,7 +221,7 @@ def bench_descriptor(repeat: int) -> dict[str, float]:
     from rekognition_mock.vision.decode import decode_rgb
     from rekognition_mock.vision.descriptors import face_chip
 
-    data = (ROOT / "fixtures" / "grace_hopper.jpg").read_bytes()
+    data = (ROOT / "rekognition_mock" / "photos" / "grace_hopper.jpg").read_bytes()
     rgb = decode_rgb(data)
     face = FaceEngine(EngineConfig()).analyze(data).faces[0]
     rect = dlib.rectangle(round(face.left), round(face.top), round(face.right) - 1, round(face.bottom) - 1)
@@ -245,7 +245,7 @@ def bench_warm_detect(repeat: int) -> dict[str, float]:
 
     from rekognition_mock import mock_rekognition
 
-    data = (ROOT / "fixtures" / "grace_hopper.jpg").read_bytes()
+    data = (ROOT / "rekognition_mock" / "photos" / "grace_hopper.jpg").read_bytes()
     with mock_rekognition():
         rek = boto3.client("rekognition", region_name="us-east-1")
         sts = boto3.client("sts", region_name="us-east-1")
@@ -265,7 +265,7 @@ def bench_index(repeat: int) -> dict[str, float]:
 
     from rekognition_mock import mock_rekognition
 
-    data = (ROOT / "fixtures" / "grace_hopper.jpg").read_bytes()
+    data = (ROOT / "rekognition_mock" / "photos" / "grace_hopper.jpg").read_bytes()
     with mock_rekognition():
         rek = boto3.client("rekognition", region_name="us-east-1")
         rek.create_collection(CollectionId="bench")

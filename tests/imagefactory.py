@@ -1,4 +1,4 @@
-"""Build test images from the photos in ``<repo>/fixtures/`` at run time.
+"""Build test images from the photos in ``rekognition_mock/photos/`` at run time.
 
 Plain functions only (no pytest fixtures here), numpy + Pillow only.  Every
 builder returns ``bytes`` and is memoised with :func:`functools.lru_cache`,
@@ -6,7 +6,7 @@ so tests may call them as often as they like.  All output is deterministic:
 any randomness comes from a seeded ``numpy.random.default_rng``.
 
 Nothing here touches the network; everything is derived from the three
-photos in ``fixtures/`` (see ``fixtures/README.md`` for their provenance).
+photos in ``rekognition_mock/photos/`` (see ``rekognition_mock/photos/README.md`` for their provenance).
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ from pathlib import Path
 import numpy as np
 from PIL import Image, ImageEnhance, ImageFilter, ImageOps
 
-FIXTURES_DIR = Path(__file__).resolve().parents[1] / "fixtures"
+FIXTURES_DIR = Path(__file__).resolve().parents[1] / "rekognition_mock" / "photos"
 
 #: Default portrait used by the single-face builders.
 DEFAULT_FACE = "grace_hopper.jpg"
@@ -35,7 +35,7 @@ _EXIF_ORIENTATION = 0x0112
 
 
 def fixture_path(name: str) -> Path:
-    """Path of a file in ``<repo>/fixtures/``; raises if it does not exist."""
+    """Path of a file in ``rekognition_mock/photos/``; raises if it does not exist."""
     path = FIXTURES_DIR / name
     if not path.is_file():
         raise FileNotFoundError(f"no fixture named {name!r} in {FIXTURES_DIR}")
@@ -44,7 +44,7 @@ def fixture_path(name: str) -> Path:
 
 @lru_cache(maxsize=None)
 def fixture_bytes(name: str) -> bytes:
-    """Raw bytes of a file in ``<repo>/fixtures/``."""
+    """Raw bytes of a file in ``rekognition_mock/photos/``."""
     return fixture_path(name).read_bytes()
 
 
@@ -330,7 +330,7 @@ def blurred(name: str = DEFAULT_FACE, radius: float = 8) -> bytes:
 # --------------------------------------------------------------------------
 
 #: Where dlib finds the face in grace_hopper.jpg (left, top, right, bottom), see
-#: fixtures/README.md.
+#: rekognition_mock/photos/README.md.
 GRACE_HOPPER_FACE = (180, 139, 366, 325)
 
 

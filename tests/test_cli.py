@@ -1,6 +1,6 @@
 """The ``rekognition-mock`` command, run as a user runs it: ``python -m rekognition_mock.cli``.
 
-Every test is a subprocess on the real models and the photos in ``fixtures/``. Results go
+Every test is a subprocess on the real models and the photos in ``rekognition_mock/photos/``. Results go
 to stdout; progress lines and errors go to stderr, each starting with ``rekognition-mock:``,
 and an error is a single line with a non-zero exit status, never a traceback.
 """
@@ -22,11 +22,11 @@ import imagefactory
 from helpers import child_env
 
 REPO = Path(__file__).resolve().parents[1]
-FIXTURES = REPO / "fixtures"
+FIXTURES = REPO / "rekognition_mock" / "photos"
 PREFIX = "rekognition-mock:"
 TIMEOUT = 300  # seconds; a hang guard, not a timing assertion
 
-#: Where dlib finds the face in astronaut.jpg (left, top, right, bottom), fixtures/README.md.
+#: Where dlib finds the face in astronaut.jpg (left, top, right, bottom), rekognition_mock/photos/README.md.
 ASTRONAUT_FACE = (175, 76, 265, 166)
 
 
@@ -66,7 +66,7 @@ def one_line_error(result: subprocess.CompletedProcess[str]) -> str:
 
 
 def test_detect_prints_one_face() -> None:
-    out = ok_json(cli("detect", "fixtures/grace_hopper.jpg"))
+    out = ok_json(cli("detect", "rekognition_mock/photos/grace_hopper.jpg"))
     assert list(out) == ["FaceDetails"]
     (face,) = out["FaceDetails"]
     assert face["Confidence"] >= 99
@@ -82,11 +82,11 @@ def test_detect_all_attributes() -> None:
 
 
 def test_detect_no_face() -> None:
-    assert ok_json(cli("detect", "fixtures/coffee.jpg")) == {"FaceDetails": []}
+    assert ok_json(cli("detect", "rekognition_mock/photos/coffee.jpg")) == {"FaceDetails": []}
 
 
 def test_detect_with_cnn_detector() -> None:
-    out = ok_json(cli("--detector", "cnn", "detect", "fixtures/astronaut.jpg"))
+    out = ok_json(cli("--detector", "cnn", "detect", "rekognition_mock/photos/astronaut.jpg"))
     (face,) = out["FaceDetails"]
     box = face["BoundingBox"]
     left, top, right, bottom = ASTRONAUT_FACE
@@ -98,7 +98,7 @@ def test_detect_with_cnn_detector() -> None:
 
 
 def test_compare_different_people() -> None:
-    out = ok_json(cli("compare", "fixtures/grace_hopper.jpg", "fixtures/astronaut.jpg"))
+    out = ok_json(cli("compare", "rekognition_mock/photos/grace_hopper.jpg", "rekognition_mock/photos/astronaut.jpg"))
     assert out["SourceImageFace"]["Confidence"] >= 99
     assert set(out["SourceImageFace"]["BoundingBox"]) == {"Width", "Height", "Left", "Top"}
     assert out["FaceMatches"] == []
@@ -108,7 +108,7 @@ def test_compare_different_people() -> None:
 def test_compare_same_person(tmp_path: Path) -> None:
     copy = tmp_path / "hopper_augmented.jpg"
     copy.write_bytes(imagefactory.augmented())
-    out = ok_json(cli("compare", "fixtures/grace_hopper.jpg", copy))
+    out = ok_json(cli("compare", "rekognition_mock/photos/grace_hopper.jpg", copy))
     assert len(out["FaceMatches"]) == 1
     assert out["FaceMatches"][0]["Similarity"] >= 90
     assert out["UnmatchedFaces"] == []
@@ -119,7 +119,7 @@ def test_compare_same_person(tmp_path: Path) -> None:
 
 def test_draw_writes_a_png_with_the_face_marked(tmp_path: Path) -> None:
     target = tmp_path / "out.png"
-    result = cli("draw", "fixtures/astronaut.jpg", "-o", target)
+    result = cli("draw", "rekognition_mock/photos/astronaut.jpg", "-o", target)
     assert result.returncode == 0, result.stderr
     assert f"wrote {target}" in result.stderr
     assert "1 face(s)" in result.stderr
@@ -151,7 +151,7 @@ def test_draw_writes_a_png_with_the_face_marked(tmp_path: Path) -> None:
 
 def test_draw_to_an_unwritable_path(tmp_path: Path) -> None:
     target = tmp_path / "no-such-dir" / "out.png"
-    error = one_line_error(cli("draw", "fixtures/astronaut.jpg", "-o", target))
+    error = one_line_error(cli("draw", "rekognition_mock/photos/astronaut.jpg", "-o", target))
     assert f"cannot write {target}" in error
     assert not target.exists()
 
@@ -167,7 +167,7 @@ def test_not_an_image() -> None:
 def test_not_an_image_in_compare(tmp_path: Path) -> None:
     fake = tmp_path / "fake.jpg"
     fake.write_bytes(imagefactory.text_named_jpeg())
-    error = one_line_error(cli("compare", "fixtures/grace_hopper.jpg", fake))
+    error = one_line_error(cli("compare", "rekognition_mock/photos/grace_hopper.jpg", fake))
     assert "InvalidImageFormatException" in error
 
 
@@ -179,7 +179,7 @@ def test_missing_file(tmp_path: Path) -> None:
 
 
 def test_unknown_detector_is_a_usage_error() -> None:
-    result = cli("--detector", "sift", "detect", "fixtures/coffee.jpg")
+    result = cli("--detector", "sift", "detect", "rekognition_mock/photos/coffee.jpg")
     assert result.returncode == 2
     assert "invalid choice: 'sift'" in result.stderr
     assert "Traceback" not in result.stderr
@@ -208,7 +208,7 @@ def test_bad_detector_variable_is_a_one_line_error() -> None:
     It used to surface inside the request: three logged tracebacks (boto3 retried the 500
     twice) and an error line that only said "InternalServerError: Internal server error".
     """
-    result = cli("detect", "fixtures/coffee.jpg", env=child_env(REKOGNITION_MOCK_DETECTOR="bogus"))
+    result = cli("detect", "rekognition_mock/photos/coffee.jpg", env=child_env(REKOGNITION_MOCK_DETECTOR="bogus"))
     error = one_line_error(result)
     assert "REKOGNITION_MOCK_DETECTOR" in error
     assert "bogus" in error
@@ -218,7 +218,7 @@ def test_detector_flag_overrides_a_bad_detector_variable() -> None:
     """``--detector`` takes precedence over REKOGNITION_MOCK_DETECTOR (configure() beats
     the variable), so a bad value in the variable must not matter when the flag is given.
     main() validates settings.detector before _configure() applies the flag, and exits 2."""
-    result = cli("--detector", "hog", "detect", "fixtures/coffee.jpg", env=child_env(REKOGNITION_MOCK_DETECTOR="bogus"))
+    result = cli("--detector", "hog", "detect", "rekognition_mock/photos/coffee.jpg", env=child_env(REKOGNITION_MOCK_DETECTOR="bogus"))
     assert ok_json(result) == {"FaceDetails": []}
 
 

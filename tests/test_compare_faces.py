@@ -14,7 +14,7 @@ import rekognition_mock
 from rekognition_mock import mock_rekognition
 from shapecheck import assert_output_shape
 
-FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
+FIXTURES = Path(__file__).resolve().parents[1] / "rekognition_mock" / "photos"
 HOPPER = imagefactory.fixture_bytes("grace_hopper.jpg")
 ASTRONAUT = imagefactory.fixture_bytes("astronaut.jpg")
 COMPOSITE = imagefactory.two_person_composite()

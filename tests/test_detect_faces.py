@@ -15,14 +15,14 @@ import rekognition_mock  # noqa: F401  (plugs the engine into moto's mock_aws)
 from rekognition_mock import mock_rekognition
 from shapecheck import assert_output_shape
 
-FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
+FIXTURES = Path(__file__).resolve().parents[1] / "rekognition_mock" / "photos"
 HOPPER = imagefactory.fixture_bytes("grace_hopper.jpg")
 ASTRONAUT = imagefactory.fixture_bytes("astronaut.jpg")
 COFFEE = imagefactory.face_free()
 
 HOPPER_WIDTH, HOPPER_HEIGHT = 512, 600
 HOPPER_FACE = imagefactory.GRACE_HOPPER_FACE  # (180, 139, 366, 325) in pixels
-ASTRONAUT_FACE = (175, 76, 265, 166)  # fixtures/README.md, in a 512×512 image
+ASTRONAUT_FACE = (175, 76, 265, 166)  # rekognition_mock/photos/README.md, in a 512×512 image
 
 _MODEL = botocore.session.get_session().get_service_model("rekognition")
 ALL_FACE_DETAIL_KEYS = set(_MODEL.shape_for("FaceDetail").members)
@@ -64,7 +64,7 @@ def assert_near_box(
 ) -> None:
     """Centres within ``tol`` pixels; sides between 0.75x and 1.4x the reference.
 
-    The reference boxes are dlib's detector boxes (fixtures/README.md), a tight square
+    The reference boxes are dlib's detector boxes (rekognition_mock/photos/README.md), a tight square
     from brows to lips; Rekognition's box is a little larger (forehead, jaw, chin).
     """
     (gx, gy), (wx, wy) = centre(got), centre(want)

@@ -38,7 +38,7 @@ PROBE = textwrap.dedent(
 
 def probe(cache_dir: Path) -> dict:
     result = subprocess.run(
-        [sys.executable, "-c", PROBE, str(REPO / "fixtures" / "grace_hopper.jpg")],
+        [sys.executable, "-c", PROBE, str(REPO / "rekognition_mock" / "photos" / "grace_hopper.jpg")],
         env=child_env(REKOGNITION_MOCK_CACHE_DIR=str(cache_dir)),
         capture_output=True,
         text=True,

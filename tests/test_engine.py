@@ -264,7 +264,7 @@ def test_confidence_from_score_is_monotonic() -> None:
 
 def test_hopper_face_measurements() -> None:
     face = the_face(HOPPER)
-    # Near the box dlib's detector reports for this photo (fixtures/README.md); the
+    # Near the box dlib's detector reports for this photo (rekognition_mock/photos/README.md); the
     # engine's box may be a little larger (forehead, jaw, chin).
     cx, cy = (face.left + face.right) / 2, (face.top + face.bottom) / 2
     assert abs(cx - (HOPPER_FACE[0] + HOPPER_FACE[2]) / 2) < 20

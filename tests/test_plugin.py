@@ -189,21 +189,14 @@ def test_unknown_photo_lists_names() -> None:
         fixtures.face_image("nope")
 
 
-def test_photos_found_under_prefix_share(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """A wheel install: no fixtures/ beside the package, the data-files under sys.prefix."""
-    elsewhere = tmp_path / "site" / "rekognition_mock" / "__init__.py"
-    monkeypatch.setattr(rekognition_mock, "__file__", str(elsewhere))
-    share = tmp_path / "prefix" / "share" / "rekognition-mock" / "fixtures"
-    share.mkdir(parents=True)
-    (share / "astronaut.jpg").write_bytes(b"\xff\xd8photo")
-    monkeypatch.setattr(sys, "prefix", str(tmp_path / "prefix"))
-    assert fixtures.fixture_dir() == share
-    assert fixtures.face_image("astronaut") == b"\xff\xd8photo"
+def test_photos_are_package_data() -> None:
+    """The photos are read from the package itself, and the wheel's package-data lists them."""
+    import tomllib
 
-
-def test_no_photos_anywhere(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    elsewhere = tmp_path / "site" / "rekognition_mock" / "__init__.py"
-    monkeypatch.setattr(rekognition_mock, "__file__", str(elsewhere))
-    monkeypatch.setattr(sys, "prefix", str(tmp_path / "prefix"))
-    with pytest.raises(FileNotFoundError, match="share/rekognition-mock/fixtures"):
-        fixtures.fixture_dir()
+    package = Path(rekognition_mock.__file__).resolve().parent
+    assert Path(str(fixtures.fixture_dir())) == package / "photos"
+    pyproject = tomllib.loads((package.parent / "pyproject.toml").read_text())
+    patterns = pyproject["tool"]["setuptools"]["package-data"]["rekognition_mock"]
+    shipped = {p for pattern in patterns for p in package.glob(pattern)}
+    assert {package / "photos" / name for name in fixtures.fixture_names()} <= shipped
+    assert package / "photos" / "README.md" in shipped  # provenance and licences

@@ -326,7 +326,7 @@ def aws(url: str, *args: str) -> Any:
 
 
 def test_aws_cli_detect_faces(server: ServerProcess) -> None:
-    out = aws(server.url, "rekognition", "detect-faces", "--image-bytes", "fileb://fixtures/grace_hopper.jpg")
+    out = aws(server.url, "rekognition", "detect-faces", "--image-bytes", "fileb://rekognition_mock/photos/grace_hopper.jpg")
     assert len(out["FaceDetails"]) == 1
     assert out["FaceDetails"][0]["Confidence"] >= 99
 
@@ -335,8 +335,8 @@ def test_aws_cli_collection_from_s3(server: ServerProcess, tmp_path: Path) -> No
     """The issue's "done when": create a collection, index a photo uploaded to S3 and find
     that person by image, all with the AWS CLI."""
     assert "make_bucket: cli-photos" in aws_text(server.url, "s3", "mb", "s3://cli-photos")
-    copied = aws_text(server.url, "s3", "cp", "fixtures/grace_hopper.jpg", "s3://cli-photos/people/grace_hopper.jpg")
-    assert "upload: fixtures/grace_hopper.jpg to s3://cli-photos/people/grace_hopper.jpg" in copied
+    copied = aws_text(server.url, "s3", "cp", "rekognition_mock/photos/grace_hopper.jpg", "s3://cli-photos/people/grace_hopper.jpg")
+    assert "upload: rekognition_mock/photos/grace_hopper.jpg to s3://cli-photos/people/grace_hopper.jpg" in copied
     created = aws(server.url, "rekognition", "create-collection", "--collection-id", "cli-staff")
     assert created["StatusCode"] == 200
     assert created["CollectionArn"].endswith(":collection/cli-staff")
@@ -351,7 +351,7 @@ def test_aws_cli_collection_from_s3(server: ServerProcess, tmp_path: Path) -> No
 
     same = aws(
         server.url, "rekognition", "search-faces-by-image", "--collection-id", "cli-staff",
-        "--image-bytes", "fileb://fixtures/grace_hopper.jpg",
+        "--image-bytes", "fileb://rekognition_mock/photos/grace_hopper.jpg",
     )
     assert [m["Face"]["FaceId"] for m in same["FaceMatches"]] == [face_id]
     assert same["FaceMatches"][0]["Similarity"] >= 99
@@ -367,7 +367,7 @@ def test_aws_cli_collection_from_s3(server: ServerProcess, tmp_path: Path) -> No
 
     stranger = aws(
         server.url, "rekognition", "search-faces-by-image", "--collection-id", "cli-staff",
-        "--image-bytes", "fileb://fixtures/astronaut.jpg",
+        "--image-bytes", "fileb://rekognition_mock/photos/astronaut.jpg",
     )
     assert stranger["FaceMatches"] == []
 

@@ -1,13 +1,7 @@
 """Rekognition's ``QualityFilter`` levels mapped onto the engine's measurements.
 
-A face passes a level when every measurement clears that level's bar:
-
-| level  | confidence | sharpness | brightness | box side (px) | abs(yaw), abs(pitch) |
-|--------|-----------:|----------:|-----------:|--------------:|--------------------:|
-| LOW    | ≥ 80       | ≥ 10      | 8 – 98     | ≥ 30          | ≤ 70                |
-| MEDIUM | ≥ 90       | ≥ 25      | 15 – 95    | ≥ 50          | ≤ 55                |
-| HIGH   | ≥ 98       | ≥ 45      | 25 – 90    | ≥ 80          | ≤ 40                |
-
+A face passes a level when every measurement clears that level's bar in :data:`BARS`
+(docs/how-it-works.md shows them as a table, checked against :data:`BARS` by the tests).
 ``NONE`` keeps every face; ``AUTO`` is ``LOW``.
 """
 

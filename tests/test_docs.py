@@ -1,0 +1,114 @@
+"""The tables in docs/ that restate the code are recomputed from the code here, so they cannot drift."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from rekognition_mock.service import quality_filter, shapes
+from rekognition_mock.settings import ENV_CACHE_DIR, ENV_DETECTOR, ENV_MIN_FACE_RATIO, ENV_ROTATIONS
+from rekognition_mock.vision import EngineConfig, detection, quality
+from rekognition_mock.vision.similarity import similarity_from_distance
+
+DOCS = Path(__file__).resolve().parents[1] / "docs"
+HOW = (DOCS / "how-it-works.md").read_text()
+
+
+def table_after(text: str, header_start: str) -> list[list[str]]:
+    """The rows (header included, separator left out) of the Markdown table whose header
+    row starts with ``header_start``."""
+    lines = text.splitlines()
+    start = next(i for i, line in enumerate(lines) if line.startswith(header_start))
+    rows = []
+    for line in lines[start:]:
+        if not line.startswith("|"):
+            break
+        cells = [c.strip() for c in re.split(r"(?<!\\)\|", line.strip())[1:-1]]
+        if all(set(c) <= set("-: ") for c in cells):
+            continue
+        rows.append(cells)
+    return rows
+
+
+def number(cell: str) -> float:
+    return float(cell.replace("−", "-").replace("≥", "").replace("≤", "").replace("×", "").strip())
+
+
+def decimals(cell: str) -> int:
+    return len(cell.split(".")[1]) if "." in cell else 0
+
+
+def test_confidence_table() -> None:
+    rows = table_after(HOW, "| score | HOG confidence | CNN confidence |")[1:]
+    assert len(rows) >= 8
+    for score, hog, cnn in rows:
+        assert number(hog) == pytest.approx(detection.confidence_from_score(number(score), "hog"), abs=0.006)
+        assert number(cnn) == pytest.approx(detection.confidence_from_score(number(score), "cnn"), abs=0.006)
+
+
+def test_landmark_table() -> None:
+    rows = table_after(HOW, "| Type | iBUG points averaged | default |")[1:]
+    documented = {name.strip("`"): tuple(int(p) for p in points.split(",")) for name, points, _ in rows}
+    assert documented == shapes.LANDMARK_POINTS
+    assert {name.strip("`") for name, _, default in rows if default == "yes"} == set(shapes.DEFAULT_LANDMARKS)
+
+
+def test_similarity_table() -> None:
+    distances, similarities = table_after(HOW, "| distance d |")
+    for d, s in zip(distances[1:], similarities[1:]):
+        expected = float(similarity_from_distance(np.float64(number(d))))
+        assert number(s) == pytest.approx(expected, abs=0.6 * 10 ** -decimals(s))
+
+
+def test_sharpness_table() -> None:
+    variances, scores = table_after(HOW, "| Laplacian variance v |")
+    for v, s in zip(variances[1:], scores[1:]):
+        v = number(v)
+        assert number(s) == pytest.approx(100 * v / (v + quality.SHARPNESS_MIDPOINT), abs=0.06)
+
+
+def test_quality_filter_table() -> None:
+    rows = table_after(HOW, "| Level | Confidence | Sharpness | Brightness |")[1:]
+    assert [row[0] for row in rows] == list(quality_filter.BARS)
+    for level, confidence, sharpness, brightness, side, angle in rows:
+        bar = quality_filter.BARS[level]
+        low, high = (number(x) for x in brightness.split("–"))
+        assert (number(confidence), number(sharpness), low, high, number(side), number(angle)) == (
+            bar.confidence, bar.sharpness, bar.brightness_low, bar.brightness_high, bar.side_px, bar.max_angle,
+        )
+
+
+def test_analysis_size_table() -> None:
+    rows = table_after(HOW, "| image | smallest face | analysed at |")[1:]
+    assert rows
+    for image, face, scale in rows:
+        width, height = (int(v) for v in re.match(r"(\d+)×(\d+)", image).groups())
+        assert number(face.replace("px", "")) == pytest.approx(detection.smallest_face(width, height, EngineConfig()), abs=0.5)
+        factor = number(scale.split("(")[0])
+        assert factor == pytest.approx(detection.analysis_scale(width, height, EngineConfig()), abs=0.006)
+
+
+def test_settings_documented() -> None:
+    """Every environment variable the settings read is named in the docs and the README."""
+    readme = (DOCS.parent / "README.md").read_text()
+    for name in (ENV_DETECTOR, ENV_CACHE_DIR, ENV_MIN_FACE_RATIO, ENV_ROTATIONS):
+        assert name in HOW
+    for name in (ENV_DETECTOR, ENV_ROTATIONS):
+        assert name in readme
+
+
+def test_module_map_names_real_files() -> None:
+    """Every module path in how-it-works' map exists, and every module of the package is in it."""
+    package = DOCS.parent / "rekognition_mock"
+    named = set(re.findall(r"`((?:service/|store/|vision/)?[a-z_]+\.py)`", HOW))
+    for path in named:
+        assert (package / path).is_file(), path
+    modules = {
+        str(p.relative_to(package))
+        for p in package.rglob("*.py")
+        if p.name != "__init__.py" and p.parent.name in ("service", "store", "vision")
+    }
+    assert modules <= named, sorted(modules - named)
