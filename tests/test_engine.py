@@ -200,6 +200,7 @@ def reset_detector() -> Any:
 def test_hog_detector_finds_the_face(reset_detector: None, monkeypatch: pytest.MonkeyPatch) -> None:
     """The cheapest mode, dlib's HOG, still answers through the API."""
     monkeypatch.setattr(engine_module, "_DISK_CACHE", None)  # really run it
+    monkeypatch.setattr(settings, "_applied_cache_dir", settings.cache_dir)  # and keep it off
     rekognition_mock.configure(detector="hog")
     assert settings.detector == "hog"
     with mock_rekognition():

@@ -16,7 +16,6 @@ from __future__ import annotations
 import functools
 import math
 import re
-import threading
 from collections.abc import Mapping
 from decimal import Decimal
 from typing import Any
@@ -46,18 +45,10 @@ _EXPECTED = {  # type_name -> the JSON type named in a SerializationException
 }
 _BASE64 = re.compile(r"[A-Za-z0-9+/]*={0,2}")
 
-_model: ServiceModel | None = None
-_model_lock = threading.Lock()
-
-
+@functools.cache
 def service_model() -> ServiceModel:
     """Botocore's Rekognition model, loaded on first use and then shared."""
-    global _model
-    if _model is None:
-        with _model_lock:
-            if _model is None:
-                _model = botocore.session.get_session().get_service_model("rekognition")
-    return _model
+    return botocore.session.get_session().get_service_model("rekognition")
 
 
 @functools.cache

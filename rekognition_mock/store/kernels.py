@@ -7,13 +7,8 @@ scan on every core. The kernel is compiled once per machine (cached on disk).
 from __future__ import annotations
 
 import functools
-import threading
 
 import numpy as np
-
-_LOCK = threading.Lock()
-_KERNEL = None
-
 
 def int8_scores(codes: np.ndarray, query: np.ndarray) -> np.ndarray:
     """``codes @ query`` for int8 ``codes`` (n×d) and an int8 ``query``, accumulated in int32."""
@@ -30,16 +25,9 @@ def available() -> bool:
     return True
 
 
+@functools.cache
 def _kernel():
-    global _KERNEL
-    if _KERNEL is None:
-        with _LOCK:
-            if _KERNEL is None:
-                _KERNEL = _compile()
-    return _KERNEL
-
-
-def _compile():
+    """The compiled kernel, built on first use (numba caches the machine code on disk)."""
     import numba
 
     @numba.njit(parallel=True, fastmath=True, cache=True, nogil=True)

@@ -7,6 +7,7 @@ computed only when asked for, once per image.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import threading
 from collections import OrderedDict
@@ -206,14 +207,11 @@ def landmarks_68(rgb: np.ndarray, box: tuple[float, float, float, float]) -> np.
 
 
 _DISK_CACHE: DiskCache | None = None
-_VERSIONS: str | None = None
 
 
+@functools.cache
 def _versions() -> str:
-    global _VERSIONS
-    if _VERSIONS is None:
-        _VERSIONS = model_versions()
-    return _VERSIONS
+    return model_versions()
 
 
 def set_disk_cache(directory: str | None) -> None:
