@@ -31,39 +31,45 @@ class RekognitionError(JsonRESTError):
         return {"__type": self.error_type, "Code": self.error_type, "Logref": str(uuid.uuid4()), "Message": message}
 
 
-def _error(name: str, message: str, status: int = 400) -> type[RekognitionError]:
-    return type(
-        name,
-        (RekognitionError,),
-        {"error_type": name, "default_message": message, "code": status, "__doc__": message},
-    )
+class ImageTooLargeException(RekognitionError):
+    error_type = "ImageTooLargeException"
+    default_message = "Image size is too large."
 
 
-AccessDeniedException = _error("AccessDeniedException", "You are not authorized to perform the action.")
-ConflictException = _error("ConflictException", "The request conflicts with the current state.")
-ImageTooLargeException = _error("ImageTooLargeException", "Image size is too large.")
-InternalServerError = _error("InternalServerError", "Internal server error.", 500)
-InvalidImageFormatException = _error(
-    "InvalidImageFormatException", "Request has invalid image format"
-)
-InvalidPaginationTokenException = _error(
-    "InvalidPaginationTokenException", "Invalid pagination token"
-)
-InvalidParameterException = _error("InvalidParameterException", "Request has invalid parameters")
-InvalidS3ObjectException = _error(
-    "InvalidS3ObjectException", "Unable to get object metadata from S3. Check object key, region and/or access permissions."
-)
-ProvisionedThroughputExceededException = _error(
-    "ProvisionedThroughputExceededException", "Provisioned rate exceeded."
-)
-ResourceAlreadyExistsException = _error(
-    "ResourceAlreadyExistsException", "The resource already exists."
-)
-ResourceNotFoundException = _error("ResourceNotFoundException", "The resource does not exist.")
-ServiceQuotaExceededException = _error(
-    "ServiceQuotaExceededException", "The service quota has been exceeded."
-)
-ThrottlingException = _error("ThrottlingException", "Slow down.", 500)
+class InternalServerError(RekognitionError):
+    code = 500
+    error_type = "InternalServerError"
+    default_message = "Internal server error."
+
+
+class InvalidImageFormatException(RekognitionError):
+    error_type = "InvalidImageFormatException"
+    default_message = "Request has invalid image format"
+
+
+class InvalidPaginationTokenException(RekognitionError):
+    error_type = "InvalidPaginationTokenException"
+    default_message = "Invalid pagination token"
+
+
+class InvalidParameterException(RekognitionError):
+    error_type = "InvalidParameterException"
+    default_message = "Request has invalid parameters"
+
+
+class InvalidS3ObjectException(RekognitionError):
+    error_type = "InvalidS3ObjectException"
+    default_message = "Unable to get object metadata from S3. Check object key, region and/or access permissions."
+
+
+class ResourceAlreadyExistsException(RekognitionError):
+    error_type = "ResourceAlreadyExistsException"
+    default_message = "The resource already exists."
+
+
+class ResourceNotFoundException(RekognitionError):
+    error_type = "ResourceNotFoundException"
+    default_message = "The resource does not exist."
 
 
 class ValidationException(RekognitionError):

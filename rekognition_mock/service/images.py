@@ -44,9 +44,7 @@ def _decode_bytes(value: Any) -> bytes:
 def _read_s3(s3_object: Any, account_id: str, partition: str) -> bytes:
     from moto.s3.models import s3_backends
 
-    unreachable = InvalidS3ObjectException(
-        "Unable to get object metadata from S3. Check object key, region and/or access permissions."
-    )
+    unreachable = InvalidS3ObjectException()
     if not isinstance(s3_object, dict) or not s3_object.get("Bucket") or not s3_object.get("Name"):
         raise unreachable
     backend = s3_backends[account_id][partition]

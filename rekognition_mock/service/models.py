@@ -64,14 +64,14 @@ class RekognitionBackend(MotoRekognitionBackend):
             content_sha256, known = face_engine.peek(data)
             size = (known.width, known.height) if known is not None else read_size(data)  # header only
             if min(size) < MIN_IMAGE_SIDE:
-                raise InvalidParameterException("Request has invalid parameters")
+                raise InvalidParameterException()
             if known is not None and (known.has_descriptors or not descriptors):
                 return known
             return face_engine.analyze(data, descriptors=descriptors, content_sha256=content_sha256)
         except ImageDecodeError as exc:
             if exc.reason == "too_large":
-                raise ImageTooLargeException("Image size is too large.") from None
-            raise InvalidImageFormatException("Request has invalid image format") from None
+                raise ImageTooLargeException() from None
+            raise InvalidImageFormatException() from None
 
     # -- operations ---------------------------------------------------------------
 
@@ -94,7 +94,7 @@ class RekognitionBackend(MotoRekognitionBackend):
         source = self.analyze_image(source_image, descriptors=True)
         source_faces = [f for f in source.faces if quality_filter.passes(f, quality_filter_level)]
         if not source_faces:
-            raise InvalidParameterException("Request has invalid parameters")
+            raise InvalidParameterException()
         probe = source_faces[0]  # faces are largest first
         target = self.analyze_image(target_image, descriptors=True)
         candidates = [f for f in target.faces[:MAX_FACES] if quality_filter.passes(f, quality_filter_level)]
@@ -291,7 +291,7 @@ class RekognitionBackend(MotoRekognitionBackend):
         if next_token:
             position = decode_token(next_token, "faces", collection.arn)
             if not isinstance(position, int) or isinstance(position, bool):
-                raise InvalidPaginationTokenException("Invalid pagination token")
+                raise InvalidPaginationTokenException()
             after = position
         faces, last = collection.faces.page(after, max_results or DEFAULT_PAGE, face_ids, user_id)
         token = encode_token("faces", collection.arn, last) if last is not None else None

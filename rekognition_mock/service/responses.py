@@ -48,7 +48,7 @@ class RekognitionResponse(MotoRekognitionResponse):
             raise
         except Exception:  # a bug of ours must not leak a traceback into the response
             log.exception("rekognition-mock failed on %s", self._get_action())
-            error = InternalServerError("Internal server error")
+            error = InternalServerError()
             return error.code, {"Content-Type": "application/x-amz-json-1.1"}, error.get_body()
 
     def _request(self) -> dict[str, Any]:
