@@ -104,7 +104,9 @@ def test_create_collection_returns_arn_status_and_model_version(rekognition: Any
     response = rekognition.create_collection(CollectionId="people", Tags={"team": "vision", "env": "test"})
     assert_output_shape("CreateCollection", response)
     assert response["StatusCode"] == 200
-    assert response["CollectionArn"] == arn_of("people")
+    # AWS's CreateCollection answers the ARN without its "arn:" prefix (its API reference
+    # example, the AWS CLI example); DescribeCollection's CollectionARN has it.
+    assert response["CollectionArn"] == arn_of("people").removeprefix("arn:")
     assert response["FaceModelVersion"] == MODEL_VERSION
 
     tags = rekognition.list_tags_for_resource(ResourceArn=response["CollectionArn"])
@@ -122,7 +124,7 @@ def test_describe_collection(rekognition: Any) -> None:
     assert response["FaceCount"] == 0
     assert response["UserCount"] == 0
     assert response["FaceModelVersion"] == MODEL_VERSION
-    assert response["CollectionARN"] == arn
+    assert response["CollectionARN"] == "arn:" + arn == arn_of("people")
     created = response["CreationTimestamp"]
     assert isinstance(created, datetime.datetime) and created.tzinfo is not None
     assert before - datetime.timedelta(seconds=1) <= created <= after + datetime.timedelta(seconds=1)
@@ -285,6 +287,7 @@ def test_index_faces_keeps_external_image_id(rekognition: Any) -> None:
     uuid.UUID(face["ImageId"])
     assert face["Confidence"] > 99
     assert face["BoundingBox"] == record["FaceDetail"]["BoundingBox"]
+    assert face["IndexFacesModelVersion"] == MODEL_VERSION  # as ListFaces and the searches carry it
 
     [listed] = rekognition.list_faces(CollectionId="people")["Faces"]
     assert listed["FaceId"] == face["FaceId"]
@@ -651,7 +654,7 @@ def test_collections_are_per_region(rekognition: Any) -> None:
     expect(elsewhere, "ResourceNotFoundException", lambda: elsewhere.list_faces(CollectionId="people"))
 
     created = elsewhere.create_collection(CollectionId="people")
-    assert created["CollectionArn"] == arn_of("people", region=OTHER_REGION)
+    assert created["CollectionArn"] == arn_of("people", region=OTHER_REGION).removeprefix("arn:")
     assert face_count(elsewhere, "people") == 0
     assert face_count(rekognition, "people") == 1
     expect(elsewhere, "ResourceNotFoundException",
@@ -677,7 +680,7 @@ def test_collections_are_per_account(rekognition: Any) -> None:
     expect(other, "ResourceNotFoundException", lambda: other.list_tags_for_resource(ResourceArn=arn_of("people")))
 
     created = other.create_collection(CollectionId="people")
-    assert created["CollectionArn"] == arn_of("people", account=OTHER_ACCOUNT)
+    assert created["CollectionArn"] == arn_of("people", account=OTHER_ACCOUNT).removeprefix("arn:")
     assert face_count(other, "people") == 0
     assert face_count(rekognition, "people") == 1
     # Same image, same external id, same collection id: the ImageId is shared (content),

@@ -278,11 +278,25 @@ def test_no_face_in_source(rekognition: Any) -> None:
     assert_still_works(rekognition)
 
 
-def test_no_face_in_target_is_not_an_error(rekognition: Any) -> None:
-    response = rekognition.compare_faces(SourceImage={"Bytes": HOPPER}, TargetImage={"Bytes": COFFEE})
-    assert_output_shape("CompareFaces", response)
-    assert response["FaceMatches"] == [] and response["UnmatchedFaces"] == []
-    assert response["SourceImageFace"]["Confidence"] >= 99
+def test_no_face_in_target_is_invalid_parameter(rekognition: Any) -> None:
+    """API reference: "If no faces are detected in the source or target images,
+    CompareFaces returns an InvalidParameterException error." """
+    expect(rekognition, "InvalidParameterException",
+           lambda: rekognition.compare_faces(SourceImage={"Bytes": HOPPER}, TargetImage={"Bytes": COFFEE}))
+    expect(rekognition, "InvalidParameterException",
+           lambda: rekognition.compare_faces(SourceImage={"Bytes": COFFEE}, TargetImage={"Bytes": HOPPER}))
+
+
+def test_bucket_in_another_region_is_not_read(rekognition: Any, s3: Any) -> None:
+    """Rekognition reads only buckets in its own region (InvalidS3ObjectException)."""
+    s3.create_bucket(Bucket="eu-photos", CreateBucketConfiguration={"LocationConstraint": "eu-west-1"})
+    s3.put_object(Bucket="eu-photos", Key="hopper.jpg", Body=HOPPER)
+    expect(rekognition, "InvalidS3ObjectException",
+           lambda: rekognition.detect_faces(Image={"S3Object": {"Bucket": "eu-photos", "Name": "hopper.jpg"}}))
+    s3.create_bucket(Bucket="us-photos")
+    s3.put_object(Bucket="us-photos", Key="hopper.jpg", Body=HOPPER)
+    found = rekognition.detect_faces(Image={"S3Object": {"Bucket": "us-photos", "Name": "hopper.jpg"}})
+    assert len(found["FaceDetails"]) == 1
 
 
 # --- request validation ---------------------------------------------------------------

@@ -425,7 +425,7 @@ def test_state_dir_survives_restarts(start_server: Callable[..., ServerProcess],
     assert {f["FaceId"]: f["ExternalImageId"] for f in faces} == ids
     described = rek.describe_collection(CollectionId="durable")
     assert described["FaceCount"] == 2
-    assert described["CollectionARN"] == arn
+    assert described["CollectionARN"] == "arn:" + arn
     assert rek.list_tags_for_resource(ResourceArn=arn)["Tags"] == {"team": "qa", "env": "test"}
     search_after = rek.search_faces(CollectionId="durable", FaceId=hopper_id, FaceMatchThreshold=1)["FaceMatches"]
     assert [(m["Face"]["FaceId"], m["Similarity"]) for m in search_after] == [

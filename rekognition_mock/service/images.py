@@ -17,13 +17,13 @@ from .limits import MAX_IMAGE_BYTES as MAX_BYTES
 from .limits import MAX_S3_IMAGE_BYTES as MAX_S3_BYTES
 
 
-def image_bytes(image: Any, account_id: str, partition: str = "aws") -> bytes:
+def image_bytes(image: Any, account_id: str, region: str, partition: str = "aws") -> bytes:
     """The raw bytes of an ``Image`` structure (``Bytes`` or ``S3Object``)."""
     if not isinstance(image, dict) or ("Bytes" in image) == ("S3Object" in image):
         raise InvalidParameterException("Requested image should either contain bytes or s3 object.")
     if "Bytes" in image:
         return _decode_bytes(image["Bytes"])
-    return _read_s3(image["S3Object"], account_id, partition)
+    return _read_s3(image["S3Object"], account_id, region, partition)
 
 
 def _decode_bytes(value: Any) -> bytes:
@@ -41,13 +41,17 @@ def _decode_bytes(value: Any) -> bytes:
     return data
 
 
-def _read_s3(s3_object: Any, account_id: str, partition: str) -> bytes:
+def _read_s3(s3_object: Any, account_id: str, region: str, partition: str) -> bytes:
+    """The object's bytes. Rekognition reads only buckets in its own region."""
     from moto.s3.models import s3_backends
 
     unreachable = InvalidS3ObjectException()
     if not isinstance(s3_object, dict) or not s3_object.get("Bucket") or not s3_object.get("Name"):
         raise unreachable
     backend = s3_backends[account_id][partition]
+    bucket = backend.buckets.get(s3_object["Bucket"])
+    if bucket is None or getattr(bucket, "region_name", region) != region:
+        raise unreachable
     try:
         key = backend.get_object(s3_object["Bucket"], s3_object["Name"], version_id=s3_object.get("Version"))
     except Exception:  # moto raises MissingBucket, MissingKey, InvalidVersion...

@@ -58,7 +58,7 @@ class RekognitionBackend(MotoRekognitionBackend):
 
     def analyze_image(self, image: Any, descriptors: bool = False) -> Analysis:
         """Resolve an ``Image`` parameter and run the face engine on it."""
-        data = images.image_bytes(image, self.account_id, self.partition)
+        data = images.image_bytes(image, self.account_id, self.region_name, self.partition)
         face_engine = engine()
         try:
             content_sha256, known = face_engine.peek(data)
@@ -97,6 +97,8 @@ class RekognitionBackend(MotoRekognitionBackend):
             raise InvalidParameterException()
         probe = source_faces[0]  # faces are largest first
         target = self.analyze_image(target_image, descriptors=True)
+        if not target.faces:  # "If no faces are detected in the source or target images" (API reference)
+            raise InvalidParameterException()
         candidates = [f for f in target.faces[:MAX_FACES] if quality_filter.passes(f, quality_filter_level)]
         matches, unmatched = [], []
         if candidates:
@@ -129,6 +131,8 @@ class RekognitionBackend(MotoRekognitionBackend):
         return collection
 
     def _collection_by_arn(self, arn: str) -> Collection:
+        if arn.startswith("aws:rekognition:"):  # CreateCollection's CollectionArn has no "arn:" prefix
+            arn = "arn:" + arn
         for collection in list(self.collections.values()):
             if collection.arn == arn:
                 return collection
@@ -251,6 +255,7 @@ class RekognitionBackend(MotoRekognitionBackend):
                 "ImageId": image_id,
                 "ExternalImageId": external_image_id,
                 "Confidence": shapes.number(face.confidence),
+                "IndexFacesModelVersion": FACE_MODEL_VERSION,
             }
             if external_image_id is None:
                 del record_face["ExternalImageId"]

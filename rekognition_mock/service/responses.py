@@ -84,7 +84,8 @@ class RekognitionResponse(MotoRekognitionResponse):
         params = self._request()
         collection = self.rekognition_backend.create_collection(params["CollectionId"], params.get("Tags"))
         return json.dumps(
-            {"StatusCode": 200, "CollectionArn": collection.arn, "FaceModelVersion": FACE_MODEL_VERSION}
+            # AWS answers CreateCollection with the ARN minus its "arn:" prefix (DescribeCollection keeps it).
+            {"StatusCode": 200, "CollectionArn": collection.arn.removeprefix("arn:"), "FaceModelVersion": FACE_MODEL_VERSION}
         )
 
     def describe_collection(self) -> str:
