@@ -373,8 +373,15 @@ def test_wrong_type_is_a_serialization_error(unvalidated_rekognition: Any) -> No
         (b'"CompareFaces"', "SerializationException"),
         (b"{}", "ValidationException"),
         (b'{"SourceImage": {"Bytes": "not base64!"}, "TargetImage": {}}', "SerializationException"),
+        (b'{"SourceImage": ' + b"[" * 485 + b"]" * 485 + b"}", "SerializationException"),
+        (b"[" * 5000 + b"]" * 5000, "SerializationException"),
+        (b'{"SourceImage": {"Bytes": "QUJD"}, "TargetImage": {"Bytes": "QUJD"}, "SimilarityThreshold": NaN}',
+         "SerializationException"),
+        (b'{"SourceImage": {"Bytes": "QUJD"}, "TargetImage": {"Bytes": "QUJD"}, "SimilarityThreshold": -Infinity}',
+         "SerializationException"),
     ],
-    ids=["broken", "cut-short", "binary", "array", "null", "string", "empty-object", "bad-base64"],
+    ids=["broken", "cut-short", "binary", "array", "null", "string", "empty-object", "bad-base64",
+         "nested-485", "nested-5000", "nan", "minus-infinity"],
 )
 def test_malformed_json_body_is_a_client_error(unvalidated_rekognition: Any, body: bytes, code: str) -> None:
     client = unvalidated_rekognition

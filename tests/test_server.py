@@ -24,6 +24,7 @@ from typing import Any
 
 import boto3
 import pytest
+from botocore.exceptions import ClientError
 import requests
 from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
@@ -262,6 +263,31 @@ def test_invalid_image_is_a_400(rekognition: Any, builder: Callable[[], bytes]) 
         rekognition.detect_faces(Image={"Bytes": builder()})
     assert info.value.response["ResponseMetadata"]["HTTPStatusCode"] == 400
     assert info.value.response["Error"]["Code"] == "InvalidImageFormatException"
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        pytest.param(b'{"Image": ' + b"[" * 485 + b"]" * 485 + b"}", id="nested-485"),
+        pytest.param(b'{"SourceImage": {"Bytes": "QUJD"}, "TargetImage": {"Bytes": "QUJD"}, "SimilarityThreshold": NaN}',
+                     id="nan"),
+    ],
+)
+def test_unparseable_json_is_a_400(rekognition: Any, body: bytes) -> None:
+    """Bodies Python's json would choke on or accept wrongly get AWS's SerializationException."""
+    event = "request-created.rekognition.CompareFaces"
+
+    def replace(request: Any, **_: Any) -> None:
+        request.data = body
+
+    rekognition.meta.events.register(event, replace, unique_id="raw-body")
+    try:
+        with pytest.raises(ClientError) as info:
+            rekognition.compare_faces(SourceImage={"Bytes": HOPPER}, TargetImage={"Bytes": HOPPER})
+    finally:
+        rekognition.meta.events.unregister(event, unique_id="raw-body")
+    assert info.value.response["ResponseMetadata"]["HTTPStatusCode"] == 400
+    assert info.value.response["Error"]["Code"] == "SerializationException"
 
 
 def test_missing_s3_object_is_a_400(rekognition: Any, s3: Any) -> None:

@@ -17,3 +17,5 @@ DEFAULT_PAGE = 1000  # ListCollections / ListFaces page size without MaxResults
 MAX_SEARCH_RESULTS = 4096  # SearchFaces / SearchFacesByImage without MaxFaces
 
 DEFAULT_SIMILARITY_THRESHOLD = 80.0  # CompareFaces SimilarityThreshold, search FaceMatchThreshold
+
+MAX_JSON_DEPTH = 32  # deeper request bodies are refused as unparseable (Rekognition's inputs nest 5 deep)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 from typing import Any
 
 from moto.core.exceptions import HTTPException
@@ -11,7 +12,7 @@ from moto.rekognition.responses import RekognitionResponse as MotoRekognitionRes
 
 from . import shapes
 from .exceptions import InternalServerError, SerializationException
-from .limits import DEFAULT_SIMILARITY_THRESHOLD, FACE_MODEL_VERSION
+from .limits import DEFAULT_SIMILARITY_THRESHOLD, FACE_MODEL_VERSION, MAX_JSON_DEPTH
 from .models import RekognitionBackend, rekognition_backends
 from .validation import validate_input
 
@@ -25,6 +26,24 @@ def _without_nulls(value: Any) -> Any:
     if isinstance(value, list):
         return [_without_nulls(v) for v in value]
     return value
+
+
+def _not_json(token: str) -> Any:
+    """``NaN``, ``Infinity`` and ``-Infinity`` are not JSON (RFC 8259); Python accepts them."""
+    raise ValueError(f"{token} is not a JSON number")
+
+
+_JSON_STRING = re.compile(rb'"[^"\\]*(?:\\.[^"\\]*)*"', re.DOTALL)
+_BRACKETS = re.compile(rb"[\[\]{}]")
+
+
+def _nesting(body: bytes) -> int:
+    """How deeply arrays and objects nest in ``body`` (brackets inside strings ignored)."""
+    depth = deepest = 0
+    for bracket in _BRACKETS.findall(_JSON_STRING.sub(b"", body)):
+        depth += 1 if bracket in (b"[", b"{") else -1
+        deepest = max(deepest, depth)
+    return deepest
 
 
 class RekognitionResponse(MotoRekognitionResponse):
@@ -53,9 +72,14 @@ class RekognitionResponse(MotoRekognitionResponse):
 
     def _request(self) -> dict[str, Any]:
         """The JSON body as a dict, validated against botocore's model for this action."""
+        body = self.body or b"{}"
+        if isinstance(body, str):
+            body = body.encode("utf-8", "surrogatepass")
+        if _nesting(body) > MAX_JSON_DEPTH:
+            raise SerializationException("Unable to parse request body as JSON: nested too deeply")
         try:
-            params = json.loads(self.body) if self.body else {}
-        except (TypeError, ValueError):  # UnicodeDecodeError is a ValueError
+            params = json.loads(body, parse_constant=_not_json)
+        except (TypeError, ValueError, RecursionError):  # UnicodeDecodeError is a ValueError
             raise SerializationException("Unable to parse request body as JSON") from None
         if not isinstance(params, dict):
             raise SerializationException("Request body must be a JSON object")
