@@ -708,3 +708,40 @@ def test_moto_reset_clears_collections(rekognition: Any) -> None:
     # And the mock keeps working.
     rekognition.create_collection(CollectionId="people")
     assert face_count(rekognition, "people") == 0
+
+
+def test_index_faces_commits_only_to_the_collection_it_started_with(
+    rekognition: Any, monkeypatch: pytest.MonkeyPatch, tmp_path: Any
+) -> None:
+    """A collection deleted and created again while IndexFaces analyses the image gets no
+    ghost faces, in memory or in the state store: the request fails as for a missing collection."""
+    from rekognition_mock.service.models import rekognition_backends
+    from rekognition_mock.store import persistence
+
+    store = persistence.StateStore(tmp_path)
+    persistence.activate(store)
+    try:
+        backend = rekognition_backends[DEFAULT_ACCOUNT_ID][REGION]
+        rekognition.create_collection(CollectionId="race")
+        analyse = backend.analyze_image
+
+        def analyse_while_the_collection_is_replaced(image: Any, descriptors: bool = False) -> Any:
+            analysis = analyse(image, descriptors)
+            backend.delete_collection("race")
+            backend.create_collection("race")
+            return analysis
+
+        monkeypatch.setattr(backend, "analyze_image", analyse_while_the_collection_is_replaced)
+        expect(rekognition, "ResourceNotFoundException",
+               lambda: rekognition.index_faces(CollectionId="race", Image={"Bytes": HOPPER}))
+        monkeypatch.setattr(backend, "analyze_image", analyse)
+
+        assert rekognition.list_faces(CollectionId="race")["Faces"] == []
+        assert rekognition.describe_collection(CollectionId="race")["FaceCount"] == 0
+        assert store.faces(DEFAULT_ACCOUNT_ID, REGION, "race") == []
+        # The new collection works as usual afterwards.
+        assert len(index(rekognition, "race", HOPPER)["FaceRecords"]) == 1
+        assert len(store.faces(DEFAULT_ACCOUNT_ID, REGION, "race")) == 1
+    finally:
+        persistence.activate(None)
+        store.close()

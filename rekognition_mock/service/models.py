@@ -269,9 +269,16 @@ class RekognitionBackend(MotoRekognitionBackend):
 
     def _store_faces(self, collection: Collection, face_ids: list[str], image_id: str, external_image_id: str | None,
                      descriptors: np.ndarray, boxes: np.ndarray, confidences: np.ndarray) -> None:
-        """Add faces in memory and, in server mode, commit them before returning."""
+        """Add faces in memory and, in server mode, commit them before returning.
+
+        The faces go to the collection the request started with, or nowhere: if it was
+        deleted (and perhaps created again) while the image was analysed, the request
+        fails as AWS's does for a missing collection.
+        """
         store = persistence.active()
-        with collection.faces.lock:
+        with self._lock, collection.faces.lock:
+            if self.collections.get(collection.collection_id) is not collection:
+                raise ResourceNotFoundException(f"The collection id: {collection.collection_id} does not exist")
             fresh = collection.faces.add(face_ids, image_id, external_image_id, descriptors, boxes, confidences)
             new_ids = [fid for fid, is_new in zip(face_ids, fresh) if is_new]
             if store is None or not new_ids:
