@@ -105,6 +105,19 @@ BAD_IMAGES = [
 ]
 
 
+@pytest.mark.parametrize(("width", "height"), [(10001, 200), (200, 10001), (12000, 9000)])
+def test_image_above_10000_px_on_a_side(rekognition: Any, width: int, height: int) -> None:
+    """AWS's message names the dimensions; the pixels are never decoded (a small PNG)."""
+    data = imagefactory.decompression_bomb_png(width, height)
+    message = expect(rekognition, "ImageTooLargeException", lambda: rekognition.detect_faces(Image={"Bytes": data}))
+    assert message == f"Input image dimensions {width} x {height} exceed maximum dimension size of 10000 pixels"
+
+
+def test_image_of_10000_px_on_a_side_is_accepted(rekognition: Any) -> None:
+    data = imagefactory.decompression_bomb_png(10000, 100)
+    assert rekognition.detect_faces(Image={"Bytes": data})["FaceDetails"] == []
+
+
 @pytest.mark.parametrize(("builder", "code", "message"), BAD_IMAGES)
 def test_detect_faces_bad_image(rekognition: Any, builder: Callable[[], bytes], code: str, message: str) -> None:
     got = expect(rekognition, code, lambda: rekognition.detect_faces(Image={"Bytes": builder()}))

@@ -40,6 +40,7 @@ from .limits import (
     DEFAULT_SIMILARITY_THRESHOLD,
     FACE_MODEL_VERSION,
     MAX_FACES,
+    MAX_IMAGE_SIDE,
     MAX_SEARCH_RESULTS,
     MIN_IMAGE_SIDE,
 )
@@ -65,6 +66,10 @@ class RekognitionBackend(MotoRekognitionBackend):
             size = (known.width, known.height) if known is not None else read_size(data)  # header only
             if min(size) < MIN_IMAGE_SIDE:
                 raise InvalidParameterException()
+            if max(size) > MAX_IMAGE_SIDE:
+                raise ImageTooLargeException(
+                    f"Input image dimensions {size[0]} x {size[1]} exceed maximum dimension size of {MAX_IMAGE_SIDE} pixels"
+                )
             if known is not None and (known.has_descriptors or not descriptors):
                 return known
             return face_engine.analyze(data, descriptors=descriptors, content_sha256=content_sha256)
