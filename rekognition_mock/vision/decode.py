@@ -54,23 +54,25 @@ def decode_rgb(data: bytes, max_side: int = 10000) -> np.ndarray:
 
     EXIF orientation is applied; RGBA, palette, greyscale and 16-bit images become
     8-bit RGB (alpha is composited over white). Images with a side above ``max_side``
-    are refused before their pixels are decoded.
+    are refused from their header, before their pixels are decoded.
     """
     fmt = sniff_format(data)
     if fmt is None:
         raise ImageDecodeError("format", "Image is neither JPEG nor PNG")
-    width, height = read_size(data)
-    if max(width, height) > max_side:
-        raise ImageDecodeError("too_large", f"Image is {width}x{height}, above {max_side} px")
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", Image.DecompressionBombWarning)
             with Image.open(io.BytesIO(data), formats=[fmt]) as im:
+                width, height = im.size  # the header only: no pixel decoded yet
+                if max(width, height) > max_side:
+                    raise ImageDecodeError("too_large", f"Image is {width}x{height}, above {max_side} px")
                 im.load()
                 im = ImageOps.exif_transpose(im)
                 rgb = _to_rgb(im)
     except ImageDecodeError:
         raise
+    except Image.DecompressionBombError:
+        raise ImageDecodeError("too_large", "Image has too many pixels") from None
     except Exception as exc:  # Pillow raises many types for damaged files
         raise ImageDecodeError("corrupt", f"Unreadable {fmt}: {exc}") from None
     return rgb
