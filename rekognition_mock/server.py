@@ -90,10 +90,17 @@ class RekognitionMockServer:
 
         try:
             self._store = persistence.StateStore(self.state_dir)
+        except persistence.StateError as exc:
+            raise StateDirError(str(exc)) from None
         except (OSError, sqlite3.Error) as exc:
             raise StateDirError(f"cannot use state directory {self.state_dir}: {exc}") from None
+        try:
+            restored = load_state(self._store)
+        except Exception as exc:  # a value the checks let through but the backend cannot take
+            self._store.close()
+            self._store = None
+            raise StateDirError(f"cannot restore the state in {self.state_dir}: {exc}") from None
         persistence.activate(self._store)
-        restored = load_state(self._store)
         log.info("restored %d collection(s) from %s", restored, self._store.path)
 
     @staticmethod

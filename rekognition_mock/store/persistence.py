@@ -9,6 +9,7 @@ nothing here is used and state lives in memory, as in moto.
 from __future__ import annotations
 
 import json
+import os
 import sqlite3
 import threading
 from collections.abc import Iterator
@@ -32,23 +33,44 @@ CREATE TABLE IF NOT EXISTS faces (
 """
 
 FaceRow = tuple[str, str, str | None, str | None, bytes, float, int, bytes]
+DATABASE = "rekognition-mock.sqlite3"
+LOCK_FILE = ".rekognition-mock.lock"
+_COLUMNS = {
+    "collections": ["account", "region", "collection_id", "arn", "created", "tags"],
+    "faces": ["account", "region", "collection_id", "face_id", "image_id", "external_image_id", "user_id",
+              "box", "confidence", "seq", "descriptor"],
+}
+DESCRIPTOR_BYTES = 128 * 4
+BOX_BYTES = 4 * 4
+
+
+class StateError(Exception):
+    """The state directory cannot be used; the message is one line naming the file and the fix."""
 
 
 class StateStore:
-    """A SQLite database holding every account's and region's collections."""
+    """A SQLite database holding every account's and region's collections.
+
+    The directory belongs to one store at a time (an exclusive lock on a file in it, held
+    until :meth:`close`), must be writable, and its database is checked when opened:
+    any problem is a :class:`StateError` with a one-line explanation.
+    """
 
     def __init__(self, directory: str | Path) -> None:
-        self.path = Path(directory) / "rekognition-mock.sqlite3"
-        self.path.parent.mkdir(parents=True, exist_ok=True)
+        directory = Path(directory)
+        self.path = directory / DATABASE
         self._lock = threading.Lock()
-        self._db = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None)
-        self._db.execute("PRAGMA journal_mode=WAL")
-        self._db.execute("PRAGMA synchronous=NORMAL")
-        self._db.executescript(SCHEMA)
+        self._lock_file = _lock_directory(directory)
+        try:
+            self._db = _open(self.path)
+        except BaseException:
+            _release(self._lock_file)
+            raise
 
     def close(self) -> None:
         with self._lock:
             self._db.close()
+            _release(self._lock_file)
 
     def _write(self, statements: list[tuple[str, Any]]) -> None:
         """Run statements in one transaction, committed before returning."""
@@ -132,6 +154,100 @@ class StateStore:
                 "FROM faces WHERE account=? AND region=? AND collection_id=? ORDER BY seq",
                 (account, region, collection_id),
             ).fetchall()
+
+
+def _lock_directory(directory: Path) -> Any:
+    """Create ``directory`` if needed and take its exclusive lock (StateError if held)."""
+    import fcntl
+
+    try:
+        directory.mkdir(parents=True, exist_ok=True)
+        handle = open(directory / LOCK_FILE, "a+")  # noqa: SIM115 - held until close()
+    except OSError as exc:
+        raise StateError(f"cannot use state directory {directory}: {exc.strerror or exc}") from None
+    try:
+        fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError:
+        handle.close()
+        raise StateError(
+            f"state directory {directory} is in use by another rekognition-mock server "
+            f"(lock {directory / LOCK_FILE}); stop that server or choose another --state-dir"
+        ) from None
+    handle.seek(0)
+    handle.truncate()
+    handle.write(f"{os.getpid()}\n")
+    handle.flush()
+    return handle
+
+
+def _release(handle: Any) -> None:
+    import fcntl
+
+    try:
+        fcntl.flock(handle.fileno(), fcntl.LOCK_UN)
+    finally:
+        handle.close()
+
+
+def _open(path: Path) -> sqlite3.Connection:
+    """Open, create or check the database at ``path``; StateError names the problem and the fix."""
+    fix = f"move {path} away to start with empty state (or restore a backup of it)"
+    try:
+        db = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
+    except sqlite3.Error as exc:
+        raise StateError(f"cannot open {path}: {exc}") from None
+    try:
+        db.execute("PRAGMA journal_mode=WAL")
+        db.execute("PRAGMA synchronous=NORMAL")
+        db.executescript(SCHEMA)
+        _check_schema(db, path, fix)
+        problem = db.execute("PRAGMA quick_check").fetchone()[0]
+        if problem != "ok":
+            raise StateError(f"{path} is damaged ({problem}); {fix}")
+        db.execute("BEGIN IMMEDIATE")  # can we write? (a read-only file or directory fails here)
+        db.execute("CREATE TABLE IF NOT EXISTS _writable (x)")
+        db.execute("ROLLBACK")
+        _check_rows(db, path, fix)
+    except StateError:
+        db.close()
+        raise
+    except sqlite3.OperationalError as exc:
+        db.close()
+        if "readonly" in str(exc) or "read-only" in str(exc):
+            raise StateError(f"{path} is read-only; make it and its directory writable, or choose another --state-dir") from None
+        raise StateError(f"{path} cannot be used ({exc}); {fix}") from None
+    except sqlite3.DatabaseError as exc:
+        db.close()
+        raise StateError(f"{path} is not a rekognition-mock database or is damaged ({exc}); {fix}") from None
+    return db
+
+
+def _check_schema(db: sqlite3.Connection, path: Path, fix: str) -> None:
+    for table, columns in _COLUMNS.items():
+        found = [row[1] for row in db.execute(f"PRAGMA table_info({table})")]
+        if found != columns:
+            raise StateError(f"{path} has an unexpected {table} table (columns {found}); {fix}")
+
+
+def _check_rows(db: sqlite3.Connection, path: Path, fix: str) -> None:
+    """Every stored value can be restored: tags are a JSON object of strings, blobs have their sizes."""
+    for collection_id, tags in db.execute("SELECT collection_id, tags FROM collections"):
+        try:
+            value = json.loads(tags)
+        except (TypeError, ValueError):
+            value = None
+        if not isinstance(value, dict) or not all(isinstance(k, str) and isinstance(v, str) for k, v in value.items()):
+            raise StateError(f"{path}: the tags of collection {collection_id!r} are not a JSON object of strings; {fix}")
+    bad = db.execute(
+        "SELECT collection_id, face_id FROM faces WHERE typeof(descriptor) != 'blob' OR length(descriptor) != ? "
+        "OR typeof(box) != 'blob' OR length(box) != ? LIMIT 1",
+        (DESCRIPTOR_BYTES, BOX_BYTES),
+    ).fetchone()
+    if bad is not None:
+        raise StateError(f"{path}: face {bad[1]!r} of collection {bad[0]!r} has a damaged descriptor or box; {fix}")
+    for (descriptor,) in db.execute("SELECT descriptor FROM faces"):
+        if not np.isfinite(np.frombuffer(descriptor, dtype=np.float32)).all():
+            raise StateError(f"{path}: a stored descriptor holds NaN or infinity; {fix}")
 
 
 def face_row(face: Any, descriptor: np.ndarray) -> FaceRow:

@@ -1,0 +1,167 @@
+"""store/persistence.py: the state directory is locked, checked for writability and validated at start.
+
+Each problem is one line naming the file and the fix, from the store itself and from
+``rekognition-mock serve`` (no traceback, no server that starts and then fails every write).
+"""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from helpers import child_env
+from rekognition_mock.store import persistence
+from rekognition_mock.store.persistence import DATABASE, StateError, StateStore
+
+REPO = Path(__file__).resolve().parents[1]
+ACCOUNT, REGION = "123456789012", "us-east-1"
+
+
+def filled(directory: Path) -> Path:
+    """A state directory with one collection and one face, closed again."""
+    store = StateStore(directory)
+    store.put_collection(ACCOUNT, REGION, "people", "arn:aws:rekognition:us-east-1:123456789012:collection/people",
+                         1.0, {"team": "qa"})
+    row = ("6b0d5f3e-5a4c-4e0e-9d8f-2f1c7a9b3e10", "0b7e3b0c-3f38-5d7c-9a3e-2b1c0d4e5f60", None, None,
+           np.zeros(4, np.float32).tobytes(), 99.5, 1, np.ones(128, np.float32).tobytes())
+    store.add_faces(ACCOUNT, REGION, "people", [row])
+    store.close()
+    return directory / DATABASE
+
+
+def serve(state: Path) -> subprocess.CompletedProcess[str]:
+    """``rekognition-mock serve --state-dir`` on a free port; it must refuse to start."""
+    return subprocess.run(
+        [sys.executable, "-m", "rekognition_mock.cli", "serve", "--port", "0", "--state-dir", str(state)],
+        cwd=REPO, env=child_env(), stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=120,
+    )
+
+
+def one_line(result: subprocess.CompletedProcess[str]) -> str:
+    assert result.returncode != 0, (result.stdout, result.stderr)
+    assert "Traceback" not in result.stderr, result.stderr
+    [line] = [line for line in result.stderr.splitlines() if "error:" in line]
+    return line
+
+
+def test_a_second_store_on_the_same_directory_is_refused(tmp_path: Path) -> None:
+    first = StateStore(tmp_path)
+    try:
+        with pytest.raises(StateError, match="in use by another rekognition-mock server"):
+            StateStore(tmp_path)
+    finally:
+        first.close()
+    StateStore(tmp_path).close()  # free again once the first is closed
+
+
+def test_a_second_server_on_the_same_directory_does_not_start(tmp_path: Path) -> None:
+    store = StateStore(tmp_path)
+    try:
+        line = one_line(serve(tmp_path))
+    finally:
+        store.close()
+    assert "in use by another rekognition-mock server" in line and "--state-dir" in line
+
+
+def damage_tags(db: Path) -> None:
+    with sqlite3.connect(db) as con:
+        con.execute("UPDATE collections SET tags = 'not json'")
+
+
+def damage_blob(db: Path) -> None:
+    with sqlite3.connect(db) as con:
+        con.execute("UPDATE faces SET descriptor = x'0102'")
+
+
+def damage_schema(db: Path) -> None:
+    with sqlite3.connect(db) as con:
+        con.execute("DROP TABLE faces")
+        con.execute("CREATE TABLE faces (face_id TEXT)")
+
+
+def damage_pages(db: Path) -> None:
+    data = bytearray(db.read_bytes())
+    data[100:] = b"\xa5" * (len(data) - 100)  # the header survives, every page is garbage
+    db.write_bytes(bytes(data))
+
+
+def not_a_database(db: Path) -> None:
+    db.write_bytes(b"this is a text file, not SQLite\n" * 200)
+
+
+@pytest.mark.parametrize(
+    ("damage", "words"),
+    [
+        (damage_tags, "tags"),
+        (damage_blob, "damaged descriptor"),
+        (damage_schema, "unexpected faces table"),
+        (damage_pages, "damaged"),
+        (not_a_database, "not a rekognition-mock database"),
+    ],
+    ids=["tags-json", "blob", "schema", "pages", "not-sqlite"],
+)
+def test_a_damaged_database_is_one_line_naming_the_file(tmp_path: Path, damage, words: str) -> None:
+    db = filled(tmp_path)
+    for suffix in ("-wal", "-shm"):
+        Path(str(db) + suffix).unlink(missing_ok=True)
+    damage(db)
+    with pytest.raises(StateError) as info:
+        StateStore(tmp_path)
+    message = str(info.value)
+    assert "\n" not in message and str(db) in message and words in message
+    assert "move" in message or "restore" in message
+    line = one_line(serve(tmp_path))
+    assert str(db) in line
+    StateStore(tmp_path / "fresh").close()  # the lock was released: nothing else is held
+
+
+def test_a_read_only_database_does_not_start(tmp_path: Path) -> None:
+    """Checked at start: without this, the server started and failed every write with a 500."""
+    db = filled(tmp_path)
+    probe = textwrap.dedent(
+        f"""
+        import fcntl, os, sqlite3
+        from rekognition_mock.store.persistence import StateError, StateStore  # imported while allowed
+        if os.geteuid() == 0:  # root writes anywhere: look at it as an unprivileged user
+            os.setgid(65534); os.setuid(65534)
+        try:
+            StateStore({str(tmp_path)!r})
+        except StateError as exc:
+            print(exc)
+        else:
+            print("opened")
+        """
+    )
+    os.chmod(tmp_path, 0o755)
+    os.chmod(db, 0o644)
+    if os.geteuid() != 0:
+        os.chmod(db, 0o444)
+        os.chmod(tmp_path, 0o555)
+    try:
+        out = subprocess.run([sys.executable, "-c", probe], cwd=REPO, env=child_env(), capture_output=True,
+                             text=True, timeout=120)
+    finally:
+        os.chmod(tmp_path, 0o755)
+    assert out.returncode == 0, out.stderr
+    message = out.stdout.strip()
+    assert message != "opened"
+    assert "\n" not in message and str(tmp_path) in message
+
+
+def test_a_healthy_directory_reopens_with_its_rows(tmp_path: Path) -> None:
+    filled(tmp_path)
+    store = StateStore(tmp_path)
+    try:
+        [(account, region, collection_id, _, _, tags)] = list(store.collections())
+        assert (account, region, collection_id, tags) == (ACCOUNT, REGION, "people", {"team": "qa"})
+        assert len(store.faces(ACCOUNT, REGION, "people")) == 1
+    finally:
+        store.close()
+    assert persistence.active() is None
