@@ -52,6 +52,11 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument("--port", type=int, default=5000, help="port (default: 5000; 0 picks a free one)")
     serve.add_argument("--state-dir", metavar="DIR", help="keep collections, faces and tags in SQLite under DIR across restarts")
     serve.add_argument("--quiet", action="store_true", help="do not log one line per request")
+    serve.add_argument("--cors-origin", metavar="ORIGIN", action="append", default=[],
+                       help="let a web page from ORIGIN (e.g. http://localhost:3000) call the server; repeatable "
+                            "(default: requests sent by browsers from any origin are refused)")
+    serve.add_argument("--moto-api", action="store_true",
+                       help="also serve moto's own /moto-api/ routes (reset, dashboard, recorder); off by default")
     serve.set_defaults(run=_serve)
 
     detect = sub.add_parser("detect", help="print the DetectFaces JSON for an image", description="Print the DetectFaces response the mock returns for IMAGE.")
@@ -151,11 +156,28 @@ def _draw(args: argparse.Namespace) -> int:
     return 0
 
 
+def _is_loopback(host: str) -> bool:
+    import ipaddress
+
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
 def _serve(args: argparse.Namespace) -> int:
     _configure(args)
     from .server import RekognitionMockServer, StateDirError
 
-    server = RekognitionMockServer(args.host, args.port, state_dir=args.state_dir, verbose=not args.quiet)
+    server = RekognitionMockServer(
+        args.host, args.port, state_dir=args.state_dir, verbose=not args.quiet,
+        cors_origins=args.cors_origin, moto_api=args.moto_api,
+    )
+    if not _is_loopback(args.host):
+        _status(f"warning: {args.host} is not a loopback address: other machines can reach the mock "
+                "and its state (there is no authentication)")
     try:
         server._build()
     except StateDirError as exc:

@@ -36,8 +36,12 @@ class RekognitionMockServer:
         port: int = 5000,
         state_dir: str | Path | None = None,
         verbose: bool = False,
+        cors_origins: Iterable[str] = (),
+        moto_api: bool = False,
     ) -> None:
         self.host = host
+        self.cors_origins = tuple(cors_origins)
+        self.moto_api = moto_api
         self.requested_port = port
         self.state_dir = Path(state_dir) if state_dir else None
         self.verbose = verbose
@@ -72,9 +76,10 @@ class RekognitionMockServer:
                 if verbose:
                     target = self.headers.get("X-Amz-Target", "")
                     action = target.split(".")[-1] if target else self.path
-                    print(f'{self.address_string()} "{self.command} {action}" {code}', flush=True)
+                    print(_printable(f'{self.address_string()} "{self.command} {action}" {code}'), flush=True)
 
-        self._gate = _RequestGate(DomainDispatcherApplication(create_backend_app))
+        app = _Guard(DomainDispatcherApplication(create_backend_app), self.cors_origins, self.moto_api)
+        self._gate = _RequestGate(app)
         try:
             self._server = make_server(
                 self.host, self.port_of(sock), self._gate, threaded=True, request_handler=Handler, fd=sock.fileno()
@@ -102,6 +107,12 @@ class RekognitionMockServer:
             raise StateDirError(f"cannot restore the state in {self.state_dir}: {exc}") from None
         persistence.activate(self._store)
         log.info("restored %d collection(s) from %s", restored, self._store.path)
+
+    def reset(self) -> None:
+        """Empty every backend (collections and faces, the saved state too), as moto's reset does."""
+        from moto.moto_api._internal.models import moto_api_backend
+
+        moto_api_backend.reset()
 
     @staticmethod
     def port_of(sock: socket.socket) -> int:
@@ -180,6 +191,72 @@ def _bind(host: str, port: int) -> socket.socket:
         sock.close()
         raise
     return sock
+
+
+def _printable(text: str) -> str:
+    """``text`` with control characters escaped, so a request cannot forge log lines."""
+    return "".join(c if c.isprintable() else c.encode("unicode_escape").decode("ascii") for c in text)
+
+
+def _json_error(start_response: Callable[..., Any], status: str, error_type: str, message: str) -> list[bytes]:
+    body = json.dumps({"__type": error_type, "message": message}).encode()
+    start_response(status, [("Content-Type", "application/x-amz-json-1.1"), ("Content-Length", str(len(body)))])
+    return [body]
+
+
+class _Guard:
+    """Safe defaults in front of moto's app.
+
+    - Requests a browser sends from a web page (they carry ``Origin``) are refused unless
+      that origin was allowed: moto's app would answer any origin, so any page open in
+      the developer's browser could read or wipe the mock's state.
+    - moto's own ``/moto-api/`` routes (reset, dashboard, recorder, which writes files)
+      answer only when asked for.
+    - A Rekognition operation the service does not have, or this mock does not implement,
+      gets AWS's JSON error (400, not retried) instead of an HTML 500 that SDKs retry.
+    """
+
+    def __init__(self, app: Callable[..., Iterable[bytes]], cors_origins: Iterable[str], moto_api: bool) -> None:
+        self.app = app
+        self.origins = {o.rstrip("/") for o in cors_origins}
+        self.moto_api = moto_api
+
+    def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
+        origin = environ.get("HTTP_ORIGIN")
+        if origin is not None and origin.rstrip("/") not in self.origins:
+            return _json_error(start_response, "403 Forbidden", "AccessDeniedException",
+                               f"requests from the web origin {origin} are refused; start the server with "
+                               f"--cors-origin {origin} to allow them")
+        if environ.get("PATH_INFO", "").startswith("/moto-api") and not self.moto_api:
+            return _json_error(start_response, "404 Not Found", "ResourceNotFoundException",
+                               "moto's /moto-api/ routes are off; start the server with --moto-api to use them")
+        target = environ.get("HTTP_X_AMZ_TARGET", "")
+        if target.startswith("RekognitionService."):
+            problem = _unanswerable(target.split(".", 1)[1])
+            if problem:
+                return _json_error(start_response, "400 Bad Request", "UnknownOperationException", problem)
+        if origin is None:
+            return self.app(environ, start_response)
+
+        def allow_origin(status: str, headers: list[tuple[str, str]], *rest: Any) -> Any:
+            kept = [(k, v) for k, v in headers if not k.lower().startswith("access-control-allow-origin")]
+            return start_response(status, kept + [("Access-Control-Allow-Origin", origin), ("Vary", "Origin")], *rest)
+
+        return self.app(environ, allow_origin)
+
+
+def _unanswerable(operation: str) -> str | None:
+    """Why ``operation`` cannot be answered (unknown to the service or not implemented), or None."""
+    from botocore import xform_name
+
+    from .service.responses import RekognitionResponse
+    from .service.validation import service_model
+
+    if operation not in service_model().operation_names:
+        return f"Unknown operation {operation}"
+    if not callable(getattr(RekognitionResponse, xform_name(operation), None)):
+        return f"rekognition-mock does not implement {operation} (see docs/operations.md)"
+    return None
 
 
 class _RequestGate:

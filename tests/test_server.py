@@ -24,7 +24,6 @@ from typing import Any
 
 import boto3
 import pytest
-from botocore.exceptions import ClientError
 import requests
 from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
@@ -321,6 +320,99 @@ def test_logs_one_line_per_request(server: ServerProcess, rekognition: Any, s3: 
     assert "Traceback" not in server.output()
 
 
+# -- safe defaults -------------------------------------------------------------------------
+
+
+def raw_post(url: str, target: str, body: bytes = b"{}", **headers: str) -> tuple[int, dict[str, str], bytes]:
+    """A POST as a browser or a hand-written client would send it (no SDK, no signature)."""
+    import http.client
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(url)
+    conn = http.client.HTTPConnection(parts.hostname, parts.port, timeout=CALL_TIMEOUT)
+    try:
+        conn.putrequest("POST", "/", skip_accept_encoding=True)
+        conn.putheader("Content-Type", "application/x-amz-json-1.1")
+        conn.putheader("X-Amz-Target", target)
+        conn.putheader("Authorization", "AWS4-HMAC-SHA256 Credential=testing/20260101/us-east-1/rekognition/aws4_request")
+        for name, value in headers.items():
+            conn.putheader(name.replace("_", "-"), value)
+        conn.putheader("Content-Length", str(len(body)))
+        conn.endheaders(body)
+        response = conn.getresponse()
+        return response.status, {k.lower(): v for k, v in response.getheaders()}, response.read()
+    finally:
+        conn.close()
+
+
+def test_a_web_page_cannot_reach_the_mock(server: ServerProcess, rekognition: Any) -> None:
+    """moto's app reflects any Origin; a page open in the developer's browser must get nothing."""
+    rekognition.create_collection(CollectionId="kept-from-pages")
+    status, headers, body = raw_post(server.url, "RekognitionService.DeleteCollection",
+                                     b'{"CollectionId": "kept-from-pages"}', Origin="https://evil.example")
+    assert status == 403
+    assert "access-control-allow-origin" not in headers
+    assert json.loads(body)["__type"] == "AccessDeniedException"
+    assert "kept-from-pages" in rekognition.list_collections()["CollectionIds"]
+    preflight = requests.options(server.url + "/moto-api/reset", timeout=CALL_TIMEOUT,
+                                 headers={"Origin": "https://evil.example", "Access-Control-Request-Method": "POST"})
+    assert "access-control-allow-origin" not in {k.lower() for k in preflight.headers}
+    rekognition.delete_collection(CollectionId="kept-from-pages")
+
+
+def test_moto_api_is_off_unless_asked_for(server: ServerProcess, start_server: Callable[..., ServerProcess]) -> None:
+    assert requests.post(server.url + "/moto-api/reset", timeout=CALL_TIMEOUT).status_code == 404
+    upload = requests.post(server.url + "/moto-api/recorder/upload-recording", data=b"x", timeout=CALL_TIMEOUT)
+    assert upload.status_code == 404
+    opened = start_server("--port", "0", "--moto-api")
+    assert requests.post(opened.url + "/moto-api/reset", timeout=CALL_TIMEOUT).status_code == 200
+
+
+def test_an_allowed_origin_is_answered_with_cors(start_server: Callable[..., ServerProcess]) -> None:
+    allowed = start_server("--port", "0", "--quiet", "--cors-origin", "http://localhost:3000")
+    status, headers, body = raw_post(allowed.url, "RekognitionService.ListCollections", Origin="http://localhost:3000")
+    assert status == 200, body
+    assert headers["access-control-allow-origin"] == "http://localhost:3000"
+    status, headers, _ = raw_post(allowed.url, "RekognitionService.ListCollections", Origin="http://localhost:4000")
+    assert status == 403 and "access-control-allow-origin" not in headers
+
+
+@pytest.mark.parametrize(
+    ("operation", "words"),
+    [("NoSuchThing", "Unknown operation NoSuchThing"), ("DetectProtectiveEquipment", "does not implement")],
+)
+def test_unknown_operations_get_a_json_400(server: ServerProcess, operation: str, words: str) -> None:
+    status, headers, body = raw_post(server.url, f"RekognitionService.{operation}")
+    assert status == 400
+    error = json.loads(body)
+    assert error["__type"] == "UnknownOperationException" and words in error["message"]
+
+
+def test_an_unimplemented_operation_is_not_retried(rekognition: Any) -> None:
+    retrying = boto3.client(
+        "rekognition", endpoint_url=rekognition.meta.endpoint_url, region_name=REGION, aws_access_key_id="testing",
+        aws_secret_access_key="testing", config=Config(retries={"max_attempts": 5, "mode": "standard"}),
+    )
+    with pytest.raises(ClientError) as info:
+        retrying.detect_protective_equipment(Image={"Bytes": HOPPER})
+    assert info.value.response["Error"]["Code"] == "UnknownOperationException"
+    assert info.value.response["ResponseMetadata"]["HTTPStatusCode"] == 400
+    assert info.value.response["ResponseMetadata"]["RetryAttempts"] == 0
+
+
+def test_control_characters_are_escaped_in_the_log(server: ServerProcess) -> None:
+    raw_post(server.url, "RekognitionService.Forged\x1b[2J\x07\x08")
+    line = server.wait_for_line(lambda line: "Forged" in line)
+    assert "Forged\\x1b[2J\\x07\\x08" in line
+    assert not any(ch in line for ch in "\x1b\x07\x08")
+
+
+def test_a_non_loopback_host_is_warned_about(start_server: Callable[..., ServerProcess]) -> None:
+    exposed = start_server("--host", "0.0.0.0", "--port", "0", "--quiet")
+    warning = exposed.wait_for_line(lambda line: "warning:" in line)
+    assert "0.0.0.0" in warning and "not a loopback address" in warning
+
+
 def test_serve_help() -> None:
     result = subprocess.run(
         [sys.executable, "-m", "rekognition_mock.cli", "serve", "--help"],
@@ -541,7 +633,7 @@ def test_in_process_server() -> None:
             assert rek.list_collections()["CollectionIds"] == ["in-process"]
         finally:
             # The backends are process-wide, shared with in-process mocks: leave them empty.
-            assert requests.post(server.url + "/moto-api/reset", timeout=CALL_TIMEOUT).status_code == 200
+            server.reset()
         assert rek.list_collections()["CollectionIds"] == []
         url = server.url
     with pytest.raises(requests.ConnectionError):
