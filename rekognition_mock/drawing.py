@@ -1,28 +1,74 @@
-"""Draw what the mock sees: boxes, landmarks and confidence over the upright image."""
+"""Draw what the mock sees: boxes, landmarks and captions over the upright image.
+
+Used by ``rekognition-mock draw``, by the pytest report's annotated images and by the
+inspector page's "annotated PNG" links.
+"""
 
 from __future__ import annotations
 
 import io
+from collections.abc import Sequence
 from typing import Any
 
-from PIL import Image, ImageDraw, ImageOps
+from PIL import Image, ImageDraw, ImageFont, ImageOps
+
+# RGB colour of each kind of mark (see service.findings); faces are green.
+COLOURS = {
+    "face": (0, 255, 0),
+    "indexed": (0, 255, 0),
+    "source": (0, 255, 0),
+    "searched": (0, 255, 0),
+    "match": (0, 200, 255),
+    "unindexed": (255, 160, 0),
+    "unmatched": (255, 160, 0),
+    "instance": (255, 0, 255),
+}
+LANDMARK_COLOUR = (255, 64, 64)
+
+
+def upright(data: bytes) -> Image.Image:
+    """The image with its EXIF orientation applied, as RGB (boxes are relative to this)."""
+    with Image.open(io.BytesIO(data)) as im:
+        return ImageOps.exif_transpose(im).convert("RGB")
 
 
 def draw_faces(data: bytes, face_details: list[dict[str, Any]]) -> Image.Image:
     """The image (EXIF orientation applied, RGB) with each FaceDetail drawn on it."""
-    with Image.open(io.BytesIO(data)) as im:
-        picture = ImageOps.exif_transpose(im).convert("RGB")
+    picture = upright(data)
+    for detail in face_details:
+        _draw_box(picture, detail["BoundingBox"], detail.get("Landmarks", []), f"{detail['Confidence']:.1f}%", COLOURS["face"])
+    return picture
+
+
+def draw_marks(data: bytes, marks: Sequence[Any]) -> Image.Image:
+    """The image with each :class:`~rekognition_mock.service.findings.Mark` drawn and captioned."""
+    picture = upright(data)
+    for mark in marks:
+        _draw_box(picture, mark.box, mark.landmarks, mark.caption(), COLOURS.get(mark.kind, COLOURS["face"]))
+    return picture
+
+
+def _draw_box(picture: Image.Image, box: dict[str, float], landmarks: list[dict[str, Any]], caption: str, colour: tuple[int, int, int]) -> None:
     pen = ImageDraw.Draw(picture)
     w, h = picture.size
     line = max(2, round(min(w, h) / 250))
-    for detail in face_details:
-        box = detail["BoundingBox"]
-        left, top = box["Left"] * w, box["Top"] * h
-        right, bottom = left + box["Width"] * w, top + box["Height"] * h
-        pen.rectangle([left, top, right, bottom], outline=(0, 255, 0), width=line)
-        for mark in detail.get("Landmarks", []):
-            x, y = mark["X"] * w, mark["Y"] * h
-            pen.ellipse([x - line, y - line, x + line, y + line], fill=(255, 64, 64))
-        label = f"{detail['Confidence']:.1f}%"
-        pen.text((left + line, max(0, top - 12 - line)), label, fill=(0, 255, 0))
-    return picture
+    left, top = box.get("Left", 0) * w, box.get("Top", 0) * h
+    right, bottom = left + box.get("Width", 0) * w, top + box.get("Height", 0) * h
+    pen.rectangle([left, top, right, bottom], outline=colour, width=line)
+    for mark in landmarks:
+        x, y = mark["X"] * w, mark["Y"] * h
+        pen.ellipse([x - line, y - line, x + line, y + line], fill=LANDMARK_COLOUR)
+    if caption:
+        font = _font(max(11, round(min(w, h) / 40)))
+        x0, y0, x1, y1 = pen.textbbox((0, 0), caption, font=font)
+        text_h = y1 - y0
+        y = top - text_h - 2 * line if top - text_h - 2 * line >= 0 else bottom + line
+        pen.rectangle([left, y, left + (x1 - x0) + 2 * line, y + text_h + 2 * line], fill=(0, 0, 0))
+        pen.text((left + line - x0, y + line - y0), caption, fill=colour, font=font)
+
+
+def _font(size: int) -> Any:
+    try:
+        return ImageFont.load_default(size=size)  # Pillow 10.1+: a scalable font
+    except TypeError:
+        return ImageFont.load_default()

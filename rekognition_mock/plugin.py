@@ -8,7 +8,8 @@ engine are imported inside the fixtures that need them. See ``docs/pytest.md``.
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Generator, Iterator
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pytest
@@ -23,7 +24,9 @@ if TYPE_CHECKING:
 DEFAULT_REGION = "us-east-1"
 MARKER = "rekognition_detector"
 OPTION = "--rekognition-detector"
-
+ARTIFACTS_OPTION = "--rekognition-artifacts"
+_CALLS = pytest.StashKey[Any]()  # the recorder.Ring of the running test
+_REPORTED = pytest.StashKey[bool]()
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -43,6 +46,14 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         action="store_true",
         default=False,
         help="do not keep face-engine analyses in pytest's cache directory across runs",
+    )
+    group.addoption(
+        ARTIFACTS_OPTION,
+        dest="rekognition_artifacts",
+        metavar="DIR",
+        default=None,
+        help="where a failed test's images go, annotated with the faces the mock found "
+        "(default: rekognition-artifacts in pytest's cache directory)",
     )
 
 
@@ -74,6 +85,50 @@ def pytest_unconfigure(config: pytest.Config) -> None:
         from .settings import settings
 
         settings.reset_cache_dir()
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_protocol(item: pytest.Item, nextitem: pytest.Item | None) -> Generator[None, None, None]:
+    """Record the test's Rekognition calls (references only) while it runs."""
+    from .service import recorder
+
+    calls = recorder.Ring()
+    item.stash[_CALLS] = calls
+    recorder.subscribe(calls)
+    try:
+        yield
+    finally:
+        recorder.unsubscribe(calls)
+        del item.stash[_CALLS]
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Generator[None, Any, None]:
+    """When the test fails, add what the mock saw to its report (and the annotated images)."""
+    outcome = yield
+    report = outcome.get_result()
+    if not report.failed or report.when == "teardown" or item.stash.get(_REPORTED, False):
+        return
+    calls = item.stash.get(_CALLS, None)
+    if calls is None or not len(calls):
+        return
+    from . import report as mock_report
+
+    item.stash[_REPORTED] = True
+    folder = mock_report.folder_for(_artifacts_root(item.config), item.nodeid)
+    report.sections.append((mock_report.SECTION, mock_report.section(calls.entries(), folder)))
+
+
+def _artifacts_root(config: pytest.Config) -> Path:
+    chosen = config.getoption("rekognition_artifacts", default=None)
+    if chosen:
+        return Path(chosen).resolve()
+    cache = getattr(config, "cache", None)
+    if cache is not None:
+        return Path(cache.mkdir("rekognition-artifacts"))
+    import tempfile
+
+    return Path(tempfile.gettempdir()) / "rekognition-artifacts"
 
 
 def _region() -> str:

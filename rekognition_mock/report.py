@@ -1,0 +1,104 @@
+"""The pytest report section of a failed test: each image it sent and what the mock found.
+
+The plugin records every Rekognition call a test makes (references only: nothing is
+decoded or drawn while the test runs). Only when the test fails does :func:`section`
+decode its images, write them annotated as PNGs (``rekognition-mock draw`` style, see
+``drawing``) into a folder of its own, and return the text pytest shows under the
+failure. Passing tests never reach this module.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import re
+import shutil
+from collections.abc import Sequence
+from pathlib import Path
+
+from PIL import Image, UnidentifiedImageError
+
+from .service.findings import marks, matches
+from .service.recorder import Entry, RecordedImage
+
+SECTION = "rekognition-mock"
+MAX_MATCHES_LISTED = 10
+
+
+def folder_for(root: Path, nodeid: str) -> Path:
+    """A folder name for one test: its node id made safe for a file system, kept short."""
+    safe = re.sub(r"[^A-Za-z0-9._-]+", "_", nodeid).strip("_.") or "test"
+    if len(safe) > 100:
+        safe = f"{safe[:90]}-{hashlib.sha1(nodeid.encode()).hexdigest()[:8]}"
+    return root / safe
+
+
+def section(entries: Sequence[Entry], folder: Path) -> str:
+    """Write the annotated images under ``folder`` (emptied first) and describe each call."""
+    shutil.rmtree(folder, ignore_errors=True)
+    lines = [f"{len(entries)} Rekognition call(s); annotated images in {folder}"]
+    written = 0
+    for number, entry in enumerate(entries, 1):
+        head = f"{number}. {entry.operation} -> {entry.status}"
+        if entry.error_code:
+            head += f" {entry.error_code}: {entry.error_message or ''}".rstrip()
+        lines.append(head)
+        response = entry.response() if entry.status < 400 else {}
+        found = marks(entry.operation, response)
+        for image in entry.images():
+            image_marks = found.get(image.role, [])
+            lines.append(f"   {image.role}: {_describe_image(image)}")
+            if entry.status < 400:
+                noun = "face" if all(m.kind != "instance" for m in image_marks) else "box"
+                lines.append(f"      {len(image_marks)} {noun}{'' if len(image_marks) == 1 else 's'} found")
+            for mark in image_marks:
+                lines.append(f"      - {mark.describe()}")
+            if image.data is not None:
+                path = folder / f"{number:02d}-{entry.operation}-{image.role}.png"
+                problem = _write(image.data, image_marks, path)
+                if problem:
+                    lines.append(f"      (not drawn: {problem})")
+                else:
+                    lines.append(f"      annotated: {path}")
+                    written += 1
+        hits = matches(entry.operation, response)
+        if hits or entry.operation in ("SearchFaces", "SearchFacesByImage"):
+            lines.append(f"   {len(hits)} collection face(s) matched")
+            for hit in hits[:MAX_MATCHES_LISTED]:
+                external = f" ExternalImageId {hit.external_image_id}" if hit.external_image_id else ""
+                lines.append(f"      - FaceId {hit.face_id} similarity {hit.similarity:.1f}%{external}")
+            if len(hits) > MAX_MATCHES_LISTED:
+                lines.append(f"      ... and {len(hits) - MAX_MATCHES_LISTED} more")
+    if not written:
+        lines[0] = f"{len(entries)} Rekognition call(s); no image to draw"
+    return "\n".join(lines)
+
+
+def _describe_image(image: RecordedImage) -> str:
+    if image.data is None:
+        return f"{image.source} ({image.problem})"
+    digest = hashlib.sha256(image.data).hexdigest()[:12]
+    return f"{image.source}, {len(image.data)} bytes, {_size(image.data)} (sha256 {digest}...)"
+
+
+def _size(data: bytes) -> str:
+    try:
+        with Image.open(io.BytesIO(data)) as im:
+            return f"{im.format} {im.width}x{im.height}"
+    except (UnidentifiedImageError, OSError, ValueError):
+        return "not an image the mock can read"
+
+
+def _write(data: bytes, image_marks: list, path: Path) -> str | None:
+    from .drawing import draw_marks
+
+    try:
+        picture = draw_marks(data, image_marks)
+    except (UnidentifiedImageError, Image.DecompressionBombError, OSError, ValueError) as exc:
+        return type(exc).__name__
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        picture.save(path, format="PNG")
+    except OSError as exc:
+        return f"cannot write {path}: {exc.strerror or exc}"
+    return None
