@@ -274,18 +274,18 @@ def _png_chunk(kind: bytes, payload: bytes) -> bytes:
 
 
 @lru_cache(maxsize=None)
-def decompression_bomb_png(width: int = 20000, height: int = 20000) -> bytes:
+def decompression_bomb_png(width: int = 20000, height: int = 20000, bit_depth: int = 1, colour_type: int = 0) -> bytes:
     """A small, valid PNG whose header declares ``width`` x ``height`` pixels.
 
-    1-bit greyscale, all black.  The IDAT is produced by streaming the
+    1-bit greyscale by default (``bit_depth``, ``colour_type`` as in PNG), all zero.  The IDAT is produced by streaming the
     all-zero scanlines through :func:`zlib.compressobj`, so the ~50 MB of raw
     scanlines (for 20000x20000) are never held in memory at once.  For the
     default size the file is ~50 KB and ``PIL.Image.open`` raises
     ``PIL.Image.DecompressionBombError`` (400 Mpx > 2 x MAX_IMAGE_PIXELS).
     """
-    bit_depth, colour_type = 1, 0
+    channels = {0: 1, 2: 3, 4: 2, 6: 4}[colour_type]
     ihdr = struct.pack(">IIBBBBB", width, height, bit_depth, colour_type, 0, 0, 0)
-    row = b"\x00" * (1 + (width * bit_depth + 7) // 8)  # filter byte 0 + zero pixels
+    row = b"\x00" * (1 + (width * bit_depth * channels + 7) // 8)  # filter byte 0 + zero pixels
     rows_per_batch = max(1, (1 << 20) // len(row))  # feed ~1 MB at a time
     batch = row * rows_per_batch
     comp = zlib.compressobj(9)

@@ -18,6 +18,7 @@ from rekognition_mock import mock_rekognition, settings
 from rekognition_mock.vision import EngineConfig, FaceEngine, decode_rgb, detection, get_engine, weights
 from rekognition_mock.vision import engine as engine_module
 from rekognition_mock.vision.detection import confidence_from_score
+from rekognition_mock.vision.similarity import similarity_from_distance
 from shapecheck import assert_output_shape
 
 HOPPER = imagefactory.fixture_bytes("grace_hopper.jpg")
@@ -182,9 +183,10 @@ def test_import_loads_no_model_and_no_dlib() -> None:
 
 def test_models_load_on_first_use(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(engine_module, "_DISK_CACHE", None)
+    before = set(weights.loaded_models())  # the parity tests may have loaded dlib's CNN already
     FaceEngine(EngineConfig()).analyze(HOPPER, descriptors=True)
     assert {"mmod", "sp68", "resnet"} <= set(weights.loaded_models())
-    assert "dlib-cnn" not in weights.loaded_models()  # dlib's own CNN is only a reference
+    assert "dlib-cnn" not in set(weights.loaded_models()) - before  # dlib's own CNN is only a reference
     assert weights.mmod_detector() is weights.mmod_detector()  # loaded once, then shared
 
 
@@ -339,3 +341,80 @@ def test_smallest_face_follows_aws() -> None:
     assert smallest_face(500, 375, config) == 40
     assert smallest_face(3840, 2160, config) == pytest.approx(80)
     assert smallest_face(4000, 3000, config) == pytest.approx(40 * 3000 / 1080)
+
+
+# --- large images: reduced decoding, bounded memory -------------------------------------------
+
+
+def large_scene() -> tuple[bytes, tuple[int, int, int, int]]:
+    """An 8000×6000 JPEG (the coffee photo enlarged) with Grace Hopper's portrait pasted in
+    at 900×1055 px; returns the bytes and where the portrait is (left, top, right, bottom)."""
+    import io
+
+    from PIL import Image
+
+    scene = Image.open(io.BytesIO(imagefactory.fixture_bytes("coffee.jpg"))).convert("RGB").resize((8000, 6000))
+    portrait = Image.open(io.BytesIO(HOPPER)).convert("RGB").resize((900, 1055))
+    scene.paste(portrait, (5200, 1400))
+    out = io.BytesIO()
+    scene.save(out, "JPEG", quality=80)
+    return out.getvalue(), (5200, 1400, 6100, 2455)
+
+
+def test_a_large_image_is_decoded_smaller_and_answered_in_its_own_pixels() -> None:
+    """AWS's smallest face grows with the image beyond 1920×1080, so an 8000×6000 photo is
+    decoded at half size (JPEG draft mode); boxes, landmarks and descriptors still refer to
+    the photo itself."""
+    data, (left, top, right, bottom) = large_scene()
+    assert len(data) < 5 * 1024 * 1024
+    analysis = FaceEngine(EngineConfig()).analyze(data, descriptors=True)
+    assert (analysis.width, analysis.height) == (8000, 6000)
+    assert analysis._pixel_scale == (2.0, 2.0)
+    [face] = analysis.faces
+    assert left < face.left < face.right < right and top < face.top < face.bottom < bottom
+    assert left < face.landmarks[:, 0].min() and face.landmarks[:, 0].max() < right
+    reference = FaceEngine(EngineConfig()).analyze(HOPPER, descriptors=True).faces[0].descriptor
+    distance = float(np.linalg.norm(face.descriptor - reference))
+    assert similarity_from_distance(distance) >= 99
+
+
+MEMORY_PROBE = """
+import os, resource, sys
+sys.path.insert(0, {tests!r})
+import imagefactory
+from rekognition_mock.vision import EngineConfig, FaceEngine
+
+def rss():
+    return int(open("/proc/self/statm").read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 2**20
+
+def peak():
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+data = {builder}
+engine = FaceEngine(EngineConfig())
+engine.analyze(imagefactory.fixture_bytes("grace_hopper.jpg"), descriptors=True)  # models loaded: idle
+idle = max(rss(), peak())
+engine.analyze(data, descriptors=True)
+print(peak() - idle, rss() - idle)
+"""
+
+
+@pytest.mark.parametrize(
+    "builder",
+    [
+        pytest.param("imagefactory.small_faces_scene()[0]", id="1920x1080-jpeg"),
+        pytest.param("imagefactory.decompression_bomb_png(10000, 10000)", id="10000x10000-1bit-png"),
+    ],
+)
+def test_memory_follows_the_work_not_the_image(builder: str) -> None:
+    """Peak RSS of one analysis stays under 400 MB above the idle process, and the process
+    comes back within 100 MB of its idle size (measured in a child process)."""
+    from helpers import child_env
+
+    code = MEMORY_PROBE.format(tests=str(Path(__file__).parent), builder=builder)
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=child_env(), timeout=600,
+                         cwd=Path(__file__).resolve().parents[1])
+    assert out.returncode == 0, out.stderr
+    peak, after = (float(v) for v in out.stdout.split())
+    assert peak < 400, f"peak {peak:.0f} MB above idle"
+    assert after < 100, f"{after:.0f} MB still held after the request"

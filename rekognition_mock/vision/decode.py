@@ -49,12 +49,16 @@ def read_size(data: bytes) -> tuple[int, int]:
         raise ImageDecodeError("corrupt", f"Unreadable {fmt}: {exc}") from None
 
 
-def decode_rgb(data: bytes, max_side: int = 10000) -> np.ndarray:
+def decode_rgb(data: bytes, max_side: int = 10000, reduce: int = 1) -> np.ndarray:
     """Decode JPEG/PNG bytes into an upright ``H×W×3`` uint8 array.
 
     EXIF orientation is applied; RGBA, palette, greyscale and 16-bit images become
     8-bit RGB (alpha is composited over white). Images with a side above ``max_side``
     are refused from their header, before their pixels are decoded.
+
+    ``reduce`` > 1 returns the image about that many times smaller on each side, never
+    holding it larger than it must: a JPEG is decoded at reduced size (Pillow's draft
+    mode), a PNG is reduced (box filter) straight after loading, before any conversion.
     """
     fmt = sniff_format(data)
     if fmt is None:
@@ -66,7 +70,13 @@ def decode_rgb(data: bytes, max_side: int = 10000) -> np.ndarray:
                 width, height = im.size  # the header only: no pixel decoded yet
                 if max(width, height) > max_side:
                     raise ImageDecodeError("too_large", f"Image is {width}x{height}, above {max_side} px")
+                if reduce > 1 and fmt == "JPEG":
+                    im.draft(im.mode, (max(1, width // reduce), max(1, height // reduce)))
                 im.load()
+                step = max(1, im.width // max(1, width // reduce))  # never smaller than asked
+                if step > 1:
+                    im = im.convert("L") if im.mode == "1" else im  # Pillow reduces 8-bit modes
+                    im = im.reduce(step)
                 im = ImageOps.exif_transpose(im)
                 rgb = _to_rgb(im)
     except ImageDecodeError:

@@ -82,6 +82,12 @@ def analysis_scale(width: int, height: int, config: EngineConfig) -> float:
     return WINDOW / smallest_face(width, height, config)
 
 
+def reduction(width: int, height: int, config: EngineConfig) -> int:
+    """How many times smaller an image may be decoded and still show every face searched
+    for at the detector's window size (1 up to twice AWS's reference size)."""
+    return max(1, int(smallest_face(width, height, config) // WINDOW))
+
+
 def confidence_from_score(score: float, detector: str = "cnn") -> float:
     """Map a dlib detector score to Rekognition's 0–100 confidence.
 

@@ -12,13 +12,14 @@ import hashlib
 import threading
 from collections import OrderedDict
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 
 from . import attributes as attrs
 from . import descriptors, detection, geometry, quality, weights
 from .config import EngineConfig
-from .decode import decode_rgb
+from .decode import decode_rgb, read_size
 from .diskcache import FORMAT, DiskCache, model_versions
 
 
@@ -52,6 +53,7 @@ class Analysis:
     height: int
     faces: list[Face]  # largest first
     _descriptors_done: bool = field(default=False, repr=False)
+    _pixel_scale: tuple[float, float] = field(default=(1.0, 1.0), repr=False)  # image px per decoded px
 
     @property
     def has_descriptors(self) -> bool:
@@ -99,9 +101,13 @@ class FaceEngine:
                 if analysis is not None:
                     self._remember(key, analysis, None)
             if analysis is None:
-                rgb = decode_rgb(data)
+                rgb, scale = self._decode(data)
                 analysis = self._analyze_pixels(key, content_sha256, rgb)
+                if scale != (1.0, 1.0):
+                    _enlarge(analysis, scale)
                 self._remember(key, analysis, rgb)
+                if analysis.width * analysis.height > TRIM_PIXELS:
+                    _give_back_memory()
                 if disk is not None and not descriptors:
                     disk.put(key, analysis)
             if descriptors and not analysis._descriptors_done:
@@ -140,7 +146,20 @@ class FaceEngine:
     def _pixels_for(self, key: str, data: bytes) -> np.ndarray:
         with self._lock:
             rgb = self._pixels.get(key)
-        return rgb if rgb is not None else decode_rgb(data)
+        return rgb if rgb is not None else self._decode(data)[0]
+
+    def _decode(self, data: bytes) -> tuple[np.ndarray, tuple[float, float]]:
+        """The upright pixels, decoded smaller when the image is so large that its smallest
+        face searched for still fills the detector's window (memory follows the work, not
+        the image's size), and the image pixels per decoded pixel along x and y."""
+        width, height = read_size(data)
+        step = detection.reduction(width, height, self.config)
+        rgb = decode_rgb(data, reduce=step)
+        if step == 1:
+            return rgb, (1.0, 1.0)
+        rows, cols = rgb.shape[:2]
+        upright = (width, height) if (cols >= rows) == (width >= height) else (height, width)  # EXIF may turn it
+        return rgb, (upright[0] / cols, upright[1] / rows)
 
     def _analyze_pixels(self, key: str, content_sha256: str, rgb: np.ndarray) -> Analysis:
         height, width = rgb.shape[:2]
@@ -187,11 +206,46 @@ class FaceEngine:
 
     def _describe(self, analysis: Analysis, rgb: np.ndarray) -> None:
         """Every face's 128-d descriptor, in one batch through the ResNet."""
-        chips = [descriptors.face_chip(rgb, (f.left, f.top, f.right, f.bottom), f.landmarks) for f in analysis.faces]
+        sx, sy = analysis._pixel_scale
+        chips = [
+            descriptors.face_chip(rgb, (f.left / sx, f.top / sy, f.right / sx, f.bottom / sy), f.landmarks / (sx, sy))
+            for f in analysis.faces
+        ]
         vectors = weights.resnet_encoder().model.encode(chips)
         for face, vector in zip(analysis.faces, vectors):
             face.descriptor = vector
         analysis._descriptors_done = True
+
+
+TRIM_PIXELS = 4_000_000  # after a larger image, freed memory goes back to the system
+
+
+@functools.cache
+def _malloc_trim() -> Any:
+    import ctypes
+    import ctypes.util
+
+    try:
+        return ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6").malloc_trim
+    except (OSError, AttributeError):  # not glibc: nothing to do
+        return None
+
+
+def _give_back_memory() -> None:
+    """Return the heap freed by a large decode to the system (glibc keeps it otherwise)."""
+    trim = _malloc_trim()
+    if trim is not None:
+        trim(0)
+
+
+def _enlarge(analysis: Analysis, scale: tuple[float, float]) -> None:
+    """Faces measured on a reduced image, in the coordinates of the image itself."""
+    sx, sy = scale
+    for face in analysis.faces:
+        face.left, face.right, face.top, face.bottom = face.left * sx, face.right * sx, face.top * sy, face.bottom * sy
+        face.landmarks = face.landmarks * (sx, sy)
+    analysis.width, analysis.height = round(analysis.width * sx), round(analysis.height * sy)
+    analysis._pixel_scale = scale
 
 
 def landmarks_68(rgb: np.ndarray, box: tuple[float, float, float, float]) -> np.ndarray:

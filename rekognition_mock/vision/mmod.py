@@ -28,6 +28,11 @@ import numpy as np
 
 PYRAMID_RATE = 5.0 / 6.0  # pyramid_down<6>
 MIN_LEVEL_HEIGHT = 5
+STRIDE = 8  # input pixels per output cell (three 5×5 convolutions of stride 2, unpadded)
+SUPPORT = 29  # input rows under one output row of those three convolutions
+CONTEXT = 11  # output rows a band edge disturbs: three padded 5×5 convolutions and the 9×9 one, plus one
+BAND_ROWS = 64  # output rows per network run on large inputs (bounds the activations' memory)
+WHOLE_TENSOR_BYTES = 16 * 2**20  # below this the tiled image is one network run, as dlib runs it
 
 
 @dataclass(frozen=True)
@@ -91,13 +96,40 @@ def tiled_pyramid(image: np.ndarray, resize, padding: int, outer: int):
     corner-aligned bilinear resize."""
     rows, cols = image.shape[1:]
     levels, height, width = pyramid_layout(rows, cols, padding, outer)
-    tensor = np.zeros((1, 3, height, width), dtype=np.float32)
+    pixels = pyramid_levels(image, levels, resize)
+    return tiled_rows(pixels, levels, width, 0, height), levels
+
+
+def pyramid_levels(image: np.ndarray, levels, resize, dtype=np.float32) -> list[np.ndarray]:
+    """``image`` and its successive reductions, sized as ``levels`` says, stored as ``dtype``.
+
+    Each level is resized from the previous one in float32 (dlib's chain); only two levels
+    are ever held in float32 at once, so storing them as float16 halves the peak memory.
+    """
+    stored = []
     level = image
-    for index, (left, top, w, h) in enumerate(levels):
+    for index, (_, _, w, h) in enumerate(levels):
         if index:
             level = resize(level, h, w)
-        tensor[0, :, top : top + h, left : left + w] = level
-    return tensor, levels
+        stored.append(level if level.dtype == dtype else level.astype(dtype))
+    return stored
+
+
+def tiled_rows(pixels: list[np.ndarray], levels, width: int, y0: int, y1: int) -> np.ndarray:
+    """Rows ``y0..y1`` of the tiled image (``1×3×(y1-y0)×width`` float32), from the levels."""
+    out = np.zeros((1, 3, y1 - y0, width), dtype=np.float32)
+    for level, (left, top, w, h) in zip(pixels, levels):
+        a, b = max(top, y0), min(top + h, y1)
+        if a < b:
+            out[0, :, a - y0 : b - y0, left : left + w] = level[:, a - top : b - top]
+    return out
+
+
+def output_rows(height: int) -> int:
+    """Rows of the score map for an input ``height`` rows tall (0 if too short)."""
+    for _ in range(3):
+        height = (height - 5) // 2 + 1
+    return max(0, height)
 
 
 # -- from scores to boxes ----------------------------------------------------------------
@@ -190,6 +222,34 @@ class MMODDetector:
         sizes = np.array([1, image.shape[0], rows, cols], dtype=np.int64)
         return session.run(None, {"image": image[None], "sizes": sizes})[0][0]
 
+    def _pyramid(self, image: np.ndarray, rows: int, cols: int) -> np.ndarray:
+        return self._resize(self._pyramid_resize, image, rows, cols)
+
+    def _scores(self, pixels: list[np.ndarray], levels, height: int, width: int, whole: bool) -> np.ndarray:
+        """The score map of the tiled image: in one run when it is small, else in bands of
+        :data:`BAND_ROWS` output rows, each run on the input rows it depends on plus
+        :data:`CONTEXT` rows of margin, so every kept row is the one a single run gives."""
+        if whole:
+            return self._run(tiled_rows(pixels, levels, width, 0, height))
+        total = output_rows(height)
+        bands = []
+        for first in range(0, total, BAND_ROWS):
+            last = min(first + BAND_ROWS, total)
+            start = max(0, first - CONTEXT)
+            y0, y1 = STRIDE * start, min(height, STRIDE * (last - 1 + CONTEXT) + SUPPORT)
+            band = self._run(tiled_rows(pixels, levels, width, y0, y1), shrink=last == total)
+            bands.append(band[first - start : last - start])
+        return np.concatenate(bands)
+
+    def _run(self, tensor: np.ndarray, shrink: bool = False) -> np.ndarray:
+        options = None
+        if shrink:  # give the memory of a large run back once the image is done
+            import onnxruntime as ort
+
+            options = ort.RunOptions()
+            options.add_run_config_entry("memory.enable_memory_arena_shrinkage", "cpu:0")
+        return self.session.run(None, {"image": tensor}, options)[0][0, 0]
+
     def normalise(self, rgb: np.ndarray) -> np.ndarray:
         """``(pixel - mean) / 256`` per channel, as a ``3×H×W`` float32 array."""
         return (rgb.transpose(2, 0, 1).astype(np.float32) - self.mean) * np.float32(1 / 256)
@@ -209,8 +269,12 @@ class MMODDetector:
             image = self._resize(self._upscale, image, rows, cols)
         if min(rows, cols) < MIN_LEVEL_HEIGHT:
             return []
-        tensor, levels = tiled_pyramid(image, lambda im, r, c: self._resize(self._pyramid_resize, im, r, c), self.padding, self.outer)
-        scores = self.session.run(None, {"image": tensor})[0][0, 0]
+        levels, height, width = pyramid_layout(rows, cols, self.padding, self.outer)
+        whole = 3 * 4 * height * width <= WHOLE_TENSOR_BYTES
+        pixels = pyramid_levels(image, levels, self._pyramid, np.float32 if whole else np.float16)
+        del image  # the levels hold it now
+        scores = self._scores(pixels, levels, height, width, whole)
+        del pixels
         found = suppress(windows_from_scores(scores, levels, self.window, threshold), self.nms["iou"], self.nms["covered"])
         sx, sy = rgb.shape[1] / cols, rgb.shape[0] / rows
         return [Window(w.left * sx, w.top * sy, w.right * sx, w.bottom * sy, w.score) for w in found]

@@ -161,11 +161,16 @@ def resize_model(coordinates: str):
     return helper.make_model(graph, opset_imports=[helper.make_opsetid("", OPSET)], ir_version=8)
 
 
-def session(model, threads: int | None = None):
-    """An onnxruntime session for ``model`` using every core (or ``threads``)."""
+def session(model, threads: int | None = None, arena: bool = True):
+    """An onnxruntime session for ``model`` using every core (or ``threads``).
+
+    ``arena=False`` gives each run's memory back when its outputs are released (for
+    graphs such as resizes whose outputs are large and short-lived).
+    """
     import onnxruntime as ort
 
     options = ort.SessionOptions()
+    options.enable_cpu_mem_arena = arena
     options.intra_op_num_threads = threads or os.cpu_count() or 1
     options.inter_op_num_threads = 1
     options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL

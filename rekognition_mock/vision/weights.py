@@ -60,8 +60,8 @@ def mmod_detector() -> LoadedModel:
         return mmod.MMODDetector(
             network,
             onnx_nets.session(onnx_nets.build_model(network)),
-            onnx_nets.session(onnx_nets.resize_model("align_corners")),
-            onnx_nets.session(onnx_nets.resize_model("half_pixel")),
+            onnx_nets.session(onnx_nets.resize_model("align_corners"), arena=False),
+            onnx_nets.session(onnx_nets.resize_model("half_pixel"), arena=False),
         )
 
     return _load("mmod", build)
