@@ -235,6 +235,9 @@ class _Guard:
             problem = _unanswerable(target.split(".", 1)[1])
             if problem:
                 return _json_error(start_response, "400 Bad Request", "UnknownOperationException", problem)
+            too_large = _oversized(environ)
+            if too_large:
+                return _json_error(start_response, "400 Bad Request", "ImageTooLargeException", too_large)
         if origin is None:
             return self.app(environ, start_response)
 
@@ -243,6 +246,19 @@ class _Guard:
             return start_response(status, kept + [("Access-Control-Allow-Origin", origin), ("Vary", "Origin")], *rest)
 
         return self.app(environ, allow_origin)
+
+
+def _oversized(environ: dict[str, Any]) -> str | None:
+    """Why a Rekognition request body is refused from its Content-Length before it is read."""
+    from .service.limits import MAX_REQUEST_BYTES
+
+    try:
+        length = int(environ.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        return None
+    if length > MAX_REQUEST_BYTES:
+        return f"Image size is too large. The request body is {length} bytes; the maximum is {MAX_REQUEST_BYTES}."
+    return None
 
 
 def _unanswerable(operation: str) -> str | None:

@@ -406,6 +406,16 @@ def test_malformed_json_body_is_a_client_error(unvalidated_rekognition: Any, bod
     assert_still_works(client)
 
 
+def test_oversized_base64_is_refused_before_it_is_decoded(unvalidated_rekognition: Any) -> None:
+    """A base64 text longer than any 5 MB image can have is refused from its length."""
+    client = unvalidated_rekognition
+    body = b'{"Image": {"Bytes": "' + b"A" * (7 * 1024 * 1024) + b'"}}'
+    with raw_body(client, "DetectFaces", body):
+        message = expect(client, "ImageTooLargeException", lambda: client.detect_faces(Image={"Bytes": HOPPER}))
+    assert "at least" in message and "5242880" in message
+    assert_still_works(client)
+
+
 def test_null_optional_members_are_treated_as_absent(unvalidated_rekognition: Any) -> None:
     # JSON null is "not set" for AWS: the defaults (SimilarityThreshold 80, QualityFilter
     # NONE, default attributes) apply; it is not a server error.

@@ -388,6 +388,27 @@ def test_unknown_operations_get_a_json_400(server: ServerProcess, operation: str
     assert error["__type"] == "UnknownOperationException" and words in error["message"]
 
 
+def test_an_oversized_body_is_refused_from_its_content_length(server: ServerProcess) -> None:
+    """A client announcing 300 MB gets AWS's error at once: the server does not read the body."""
+    import http.client
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(server.url)
+    conn = http.client.HTTPConnection(parts.hostname, parts.port, timeout=CALL_TIMEOUT)
+    try:
+        conn.putrequest("POST", "/")
+        conn.putheader("Content-Type", "application/x-amz-json-1.1")
+        conn.putheader("X-Amz-Target", "RekognitionService.DetectFaces")
+        conn.putheader("Authorization", "AWS4-HMAC-SHA256 Credential=testing/20260101/us-east-1/rekognition/aws4_request")
+        conn.putheader("Content-Length", str(300 * 1024 * 1024))
+        conn.endheaders(b'{"Image": {"Bytes": "')  # and nothing more
+        response = conn.getresponse()
+        assert response.status == 400
+        assert json.loads(response.read())["__type"] == "ImageTooLargeException"
+    finally:
+        conn.close()
+
+
 def test_an_unimplemented_operation_is_not_retried(rekognition: Any) -> None:
     retrying = boto3.client(
         "rekognition", endpoint_url=rekognition.meta.endpoint_url, region_name=REGION, aws_access_key_id="testing",

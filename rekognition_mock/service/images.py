@@ -12,9 +12,10 @@ from .exceptions import (
     InvalidS3ObjectException,
     SerializationException,
 )
-
 from .limits import MAX_IMAGE_BYTES as MAX_BYTES
 from .limits import MAX_S3_IMAGE_BYTES as MAX_S3_BYTES
+
+MAX_BASE64_CHARS = 4 * (-(-MAX_BYTES // 3))  # the longest base64 text of an image of MAX_BYTES
 
 
 def image_bytes(image: Any, account_id: str, region: str, partition: str = "aws") -> bytes:
@@ -30,6 +31,11 @@ def _decode_bytes(value: Any) -> bytes:
     if isinstance(value, (bytes, bytearray)):
         data = bytes(value)
     else:
+        if isinstance(value, str) and len(value) > MAX_BASE64_CHARS:  # refused before it is decoded
+            raise ImageTooLargeException(
+                f"Image size is too large. The image bytes are at least {len(value) // 4 * 3 - 2} bytes; "
+                f"the maximum is {MAX_BYTES}."
+            )
         try:
             data = base64.b64decode(value, validate=True)
         except (binascii.Error, TypeError, ValueError):

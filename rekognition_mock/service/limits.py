@@ -19,3 +19,4 @@ MAX_SEARCH_RESULTS = 4096  # SearchFaces / SearchFacesByImage without MaxFaces
 DEFAULT_SIMILARITY_THRESHOLD = 80.0  # CompareFaces SimilarityThreshold, search FaceMatchThreshold
 
 MAX_JSON_DEPTH = 32  # deeper request bodies are refused as unparseable (Rekognition's inputs nest 5 deep)
+MAX_REQUEST_BYTES = 16 * 1024 * 1024  # a Rekognition request body: two base64 images of 5 MB and their JSON
