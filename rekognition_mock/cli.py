@@ -57,6 +57,12 @@ def _parser() -> argparse.ArgumentParser:
                             "(default: requests sent by browsers from any origin are refused)")
     serve.add_argument("--moto-api", action="store_true",
                        help="also serve moto's own /moto-api/ routes (reset, dashboard, recorder); off by default")
+    serve.add_argument("--no-inspector", dest="inspector", action="store_false",
+                       help="do not serve the inspector page at /_rekognition_mock/ (and record no requests for it)")
+    serve.add_argument("--no-face-crops", dest="face_crops", action="store_false",
+                       help="do not keep a small crop of each indexed face for the inspector (for many faces)")
+    serve.add_argument("--inspector-requests", type=_positive, default=None, metavar="N",
+                       help="how many recent requests the inspector keeps (default: 200; at most 64 MB of images)")
     serve.set_defaults(run=_serve)
 
     detect = sub.add_parser("detect", help="print the DetectFaces JSON for an image", description="Print the DetectFaces response the mock returns for IMAGE.")
@@ -75,6 +81,16 @@ def _parser() -> argparse.ArgumentParser:
     draw.add_argument("-o", "--output", required=True, metavar="OUT.png", help="PNG file to write")
     draw.set_defaults(run=_draw)
     return parser
+
+
+def _positive(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, not {value}")
+    return value
 
 
 def _configure(args: argparse.Namespace) -> None:
@@ -174,6 +190,7 @@ def _serve(args: argparse.Namespace) -> int:
     server = RekognitionMockServer(
         args.host, args.port, state_dir=args.state_dir, verbose=not args.quiet,
         cors_origins=args.cors_origin, moto_api=args.moto_api,
+        inspector=args.inspector, face_crops=args.face_crops, inspector_requests=args.inspector_requests,
     )
     if not _is_loopback(args.host):
         _status(f"warning: {args.host} is not a loopback address: other machines can reach the mock "
@@ -192,6 +209,8 @@ def _serve(args: argparse.Namespace) -> int:
     signal.signal(signal.SIGINT, _stop)  # also when started in the background, where SIGINT is ignored
     state = f"state in {server.state_dir}" if server.state_dir else "state in memory"
     print(f"{PROG} listening on {server.url} ({state}); Ctrl-C to stop", flush=True)
+    if server.inspector:
+        print(f"{PROG} inspector: {server.url}/_rekognition_mock/", flush=True)
     try:
         server.serve_forever()
     except KeyboardInterrupt:

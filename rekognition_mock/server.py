@@ -38,6 +38,9 @@ class RekognitionMockServer:
         verbose: bool = False,
         cors_origins: Iterable[str] = (),
         moto_api: bool = False,
+        inspector: bool = True,
+        face_crops: bool = True,
+        inspector_requests: int | None = None,
     ) -> None:
         self.host = host
         self.cors_origins = tuple(cors_origins)
@@ -49,6 +52,10 @@ class RekognitionMockServer:
         self._thread: threading.Thread | None = None
         self._store: Any = None
         self._gate: _RequestGate | None = None
+        self.inspector = inspector  # the page at /_rekognition_mock/ (rekognition_mock.inspector)
+        self.face_crops = face_crops
+        self.inspector_requests = inspector_requests
+        self._inspector: Any = None
 
     # -- life cycle -------------------------------------------------------------------
 
@@ -73,12 +80,17 @@ class RekognitionMockServer:
 
         class Handler(MotoRequestHandler):
             def log_request(self, code: Any = "-", size: Any = "-") -> None:
-                if verbose:
+                if verbose and not self.path.startswith("/_rekognition_mock/inspector/"):  # the page polls
                     target = self.headers.get("X-Amz-Target", "")
                     action = target.split(".")[-1] if target else self.path
                     print(_printable(f'{self.address_string()} "{self.command} {action}" {code}'), flush=True)
 
         app = _Guard(DomainDispatcherApplication(create_backend_app), self.cors_origins, self.moto_api)
+        if self.inspector:  # in front of the guard: it keeps its own same-origin rules
+            from .inspector import Inspector
+
+            bounds = {"max_requests": self.inspector_requests} if self.inspector_requests else {}
+            app = self._inspector = Inspector(app, self.host, self.state_dir, self.face_crops, **bounds)
         self._gate = _RequestGate(app)
         try:
             self._server = make_server(
@@ -162,6 +174,9 @@ class RekognitionMockServer:
             self._gate.close()  # refuse new requests, wait for those running to answer
         if self._server is not None:
             self._server.server_close()
+        if self._inspector is not None:
+            self._inspector.close()
+            self._inspector = None
         if self._store is not None:
             if persistence.active() is self._store:
                 persistence.activate(None)

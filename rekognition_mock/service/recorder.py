@@ -75,7 +75,7 @@ class RecordedImage:
         return "image/jpeg"
 
 
-@dataclass
+@dataclass(eq=False)  # compared and hashed by identity
 class Entry:
     """One Rekognition call as it was answered."""
 
