@@ -10,6 +10,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+from .service.recorder import DEFAULT_MAX_BYTES, DEFAULT_MAX_ENTRIES
 from .vision.config import DETECTORS
 
 PROG = "rekognition-mock"
@@ -62,7 +63,8 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument("--no-face-crops", dest="face_crops", action="store_false",
                        help="do not keep a small crop of each indexed face for the inspector (for many faces)")
     serve.add_argument("--inspector-requests", type=_positive, default=None, metavar="N",
-                       help="how many recent requests the inspector keeps (default: 200; at most 64 MB of images)")
+                       help=f"how many recent requests the inspector keeps (default: {DEFAULT_MAX_ENTRIES}; "
+                            f"at most {DEFAULT_MAX_BYTES // 2**20} MB of images)")
     serve.set_defaults(run=_serve)
 
     detect = sub.add_parser("detect", help="print the DetectFaces JSON for an image", description="Print the DetectFaces response the mock returns for IMAGE.")

@@ -112,3 +112,28 @@ def test_module_map_names_real_files() -> None:
         if p.name != "__init__.py" and p.parent.name in ("service", "store", "vision")
     }
     assert modules <= named, sorted(modules - named)
+
+
+def test_inspector_figures_in_server_md() -> None:
+    from rekognition_mock.inspector import crops
+    from rekognition_mock.service import recorder
+
+    server = (DOCS / "server.md").read_text()
+    section = server[server.index("## The inspector page") :]
+    section = section[: section.index("\n## ")]
+    assert f"`--inspector-requests N` | `{recorder.DEFAULT_MAX_ENTRIES}` |" in server
+    assert f"last {recorder.DEFAULT_MAX_ENTRIES} requests" in section
+    assert f"at most {recorder.DEFAULT_MAX_BYTES // 2**20} MB of their images" in section
+    assert f"at most {crops.CROP_SIDE} px" in section
+    assert f"at most {crops.DEFAULT_MAX_BYTES // 2**20} MB in memory" in section
+    assert f"`{crops.FILE_NAME}`" in section
+    script = (DOCS.parent / "rekognition_mock" / "inspector" / "static" / "inspector.js").read_text()
+    poll_ms = int(re.search(r"const POLL_MS = (\d+);", script).group(1))
+    assert f"every {poll_ms / 1000:g} s" in section
+
+
+def test_every_image_the_docs_show_exists() -> None:
+    shown = {(page.name, ref) for page in DOCS.glob("*.md") for ref in re.findall(r"!\[[^\]]*\]\(([^)]+)\)", page.read_text())}
+    assert shown, "no images in docs/"
+    for page, ref in shown:
+        assert (DOCS / ref).is_file(), f"{page} shows {ref}, which does not exist"

@@ -194,7 +194,7 @@ function requestDetail(d) {
   ];
   if (failed) nodes.push(el("p", { class: "errmsg" }, el("b", { text: d.error_code }), `: ${d.error_message || ""}`));
   if (d.images.length) {
-    const images = el("div", { class: "images" });
+    const images = el("div", { class: d.images.length > 1 ? "images multi" : "images" });
     for (const image of d.images) {
       const base = `${API}requests/${d.seq}/images/${image.index}`;
       const caption = el("figcaption", {},
