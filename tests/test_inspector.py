@@ -13,6 +13,10 @@ from __future__ import annotations
 import io
 import os
 import shutil
+import signal
+import socket
+import subprocess
+import sys
 import threading
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -26,6 +30,7 @@ from botocore.config import Config
 from PIL import Image
 
 import imagefactory
+from helpers import child_env
 from rekognition_mock.inspector.app import InspectorRing
 from rekognition_mock.server import RekognitionMockServer
 from rekognition_mock.service import recorder
@@ -52,7 +57,7 @@ class Running:
     """An in-process server with its clients; reset and stopped when done."""
 
     def __init__(self, **options: Any) -> None:
-        self.server = RekognitionMockServer(port=0, **options).start()
+        self.server = RekognitionMockServer(**{"port": 0, **options}).start()
         self.url = self.server.url
         self.rekognition = client("rekognition", self.url)
         self.s3 = client("s3", self.url)
@@ -351,6 +356,19 @@ def test_the_page_shows_a_new_request_and_its_face_boxes(running: Running, page:
     assert page.locator(".detail .landmark").count() == sum(len(f["Landmarks"]) for f in faces)
     assert page.locator(".detail .landmark").first.is_visible()
 
+    with pytest.raises(running.rekognition.exceptions.ResourceNotFoundException):
+        running.rekognition.describe_collection(CollectionId="nobody")
+    failed = page.locator(".request[data-operation=DescribeCollection]")
+    failed.wait_for(timeout=30_000)
+    assert "400" in failed.locator(".status").inner_text()
+    assert "ResourceNotFoundException: The collection id: nobody does not exist" in failed.inner_text()
+    assert page.locator(".request").count() == 2
+    page.click("#clear-requests")
+    from playwright.sync_api import expect
+
+    expect(page.locator(".request")).to_have_count(0)
+    assert running.api("requests")["kept"] == 0
+
 
 def test_the_page_lists_collections_with_their_faces(running: Running, page: Any) -> None:
     running.rekognition.create_collection(CollectionId="staff")
@@ -410,3 +428,46 @@ def test_a_page_from_another_origin_cannot_read_it(running: Running, page: Any) 
     finally:
         other.shutdown()
         other.server_close()
+
+
+def serve(port: int) -> tuple[subprocess.Popen[str], str]:
+    """``rekognition-mock serve`` in its own process (so its request numbers start at 1)."""
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "rekognition_mock.cli", "serve", "--port", str(port), "--quiet"],
+        cwd=Path(__file__).resolve().parents[1], env=child_env(), stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+    )
+    assert proc.stdout is not None
+    for line in proc.stdout:
+        if "listening on" in line:
+            return proc, line.split("listening on ")[1].split()[0]
+    proc.wait()
+    raise AssertionError(f"the server did not start (status {proc.returncode})")
+
+
+def stop(proc: subprocess.Popen[str]) -> None:
+    proc.send_signal(signal.SIGTERM)
+    proc.communicate(timeout=TIMEOUT)
+
+
+def test_the_page_starts_over_when_the_server_restarts(page: Any) -> None:
+    from playwright.sync_api import expect
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    first, url = serve(port)
+    try:
+        for name in ("a", "b"):
+            client("rekognition", url).create_collection(CollectionId=name)
+        page.goto(url + PAGE)
+        expect(page.locator(".request")).to_have_count(2)
+    finally:
+        stop(first)
+    second, url = serve(port)
+    try:
+        client("rekognition", url).create_collection(CollectionId="c")
+        expect(page.locator(".request")).to_have_count(1, timeout=30_000)
+        expect(page.locator(".request .found")).to_have_text("collection c", timeout=30_000)
+    finally:
+        stop(second)

@@ -228,6 +228,7 @@ class Inspector:
     def requests(self, after: int) -> dict[str, Any]:
         entries = self.ring.entries(after)
         return {
+            "server": self.started,  # a page polling a restarted server starts over
             "requests": [summary(e) for e in reversed(entries)],
             "kept": len(self.ring),
             "bytes": self.ring.nbytes,

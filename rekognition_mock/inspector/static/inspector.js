@@ -134,14 +134,29 @@ function requestRow(summary) {
   summary.collection_id ? el("div", { class: "found", text: `collection ${summary.collection_id}` }) : null);
 }
 
-function renderRequests() {
+// Rows are added and removed one by one, so the thumbnails already shown are not fetched again.
+function renderRequests(added) {
   const list = document.getElementById("request-list");
-  list.replaceChildren(...state.requests.map(requestRow));
+  list.prepend(...added.map(requestRow));
+  const kept = new Set(state.requests.map((r) => r.seq));
+  for (const row of [...list.children]) {
+    if (!kept.has(Number(row.dataset.seq))) row.remove();
+  }
   document.getElementById("requests-count").textContent = state.requests.length;
 }
 
 async function pollRequests() {
-  const data = await getJSON(`requests?after=${state.latest}`);
+  let data = await getJSON(`requests?after=${state.latest}`);
+  if (state.server !== data.server) {  // first poll, or a restarted server: start over
+    if (state.server !== undefined && state.latest) {
+      state.latest = 0;
+      data = await getJSON("requests?after=0");
+    }
+    state.server = data.server;
+    state.requests = [];
+    state.selected = null;
+    document.getElementById("request-list").replaceChildren();
+  }
   let changed = false;
   if (data.requests.length) {
     state.requests = data.requests.concat(state.requests);
@@ -156,7 +171,7 @@ async function pollRequests() {
   document.getElementById("ring-info").textContent =
     `${data.kept} of at most ${data.max_requests} requests kept (${mb} of ${(data.max_bytes / 1048576).toFixed(0)} MB)` +
     (data.dropped ? `, ${data.dropped} older ones dropped` : "");
-  if (changed) renderRequests();
+  if (changed) renderRequests(data.requests);
   if (state.selected !== null && !state.requests.some((r) => r.seq === state.selected)) {
     state.selected = null;
     document.getElementById("request-detail").replaceChildren(el("p", { class: "hint", text: "That request is no longer kept." }));
