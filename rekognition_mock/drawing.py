@@ -26,10 +26,16 @@ COLOURS = {
 LANDMARK_COLOUR = (255, 64, 64)
 
 
-def upright(data: bytes) -> Image.Image:
-    """The image with its EXIF orientation applied, as RGB (boxes are relative to this)."""
+def upright(data: bytes, max_side: int | None = None) -> Image.Image:
+    """The image with its EXIF orientation applied, as RGB (boxes are relative to this),
+    scaled down to ``max_side`` pixels on its longer side if given."""
     with Image.open(io.BytesIO(data)) as im:
-        return ImageOps.exif_transpose(im).convert("RGB")
+        if max_side:
+            im.draft("RGB", (max_side, max_side))  # a JPEG decodes at a reduced scale
+        picture = ImageOps.exif_transpose(im).convert("RGB")
+    if max_side and max(picture.size) > max_side:
+        picture.thumbnail((max_side, max_side))
+    return picture
 
 
 def draw_faces(data: bytes, face_details: list[dict[str, Any]]) -> Image.Image:
@@ -40,9 +46,10 @@ def draw_faces(data: bytes, face_details: list[dict[str, Any]]) -> Image.Image:
     return picture
 
 
-def draw_marks(data: bytes, marks: Sequence[Any]) -> Image.Image:
-    """The image with each :class:`~rekognition_mock.service.findings.Mark` drawn and captioned."""
-    picture = upright(data)
+def draw_marks(data: bytes, marks: Sequence[Any], max_side: int | None = None) -> Image.Image:
+    """The image with each :class:`~rekognition_mock.service.findings.Mark` drawn and captioned
+    (scaled down to ``max_side`` pixels first, if given: boxes are ratios)."""
+    picture = upright(data, max_side)
     for mark in marks:
         _draw_box(picture, mark.box, mark.landmarks, mark.caption(), COLOURS.get(mark.kind, COLOURS["face"]))
     return picture

@@ -23,6 +23,7 @@ from .service.recorder import Entry, RecordedImage
 
 SECTION = "rekognition-mock"
 MAX_MATCHES_LISTED = 10
+MAX_SIDE = 2048  # annotated images larger than this are scaled down (pixels, longer side)
 
 
 def folder_for(root: Path, nodeid: str) -> Path:
@@ -93,7 +94,7 @@ def _write(data: bytes, image_marks: list, path: Path) -> str | None:
     from .drawing import draw_marks
 
     try:
-        picture = draw_marks(data, image_marks)
+        picture = draw_marks(data, image_marks, MAX_SIDE)
     except (UnidentifiedImageError, Image.DecompressionBombError, OSError, ValueError) as exc:
         return type(exc).__name__
     try:

@@ -137,3 +137,10 @@ def test_every_image_the_docs_show_exists() -> None:
     assert shown, "no images in docs/"
     for page, ref in shown:
         assert (DOCS / ref).is_file(), f"{page} shows {ref}, which does not exist"
+
+
+def test_report_figures_in_pytest_md() -> None:
+    from rekognition_mock import report
+
+    text = (DOCS / "pytest.md").read_text()
+    assert f"larger\n  than {report.MAX_SIDE} pixels on its longer side" in text

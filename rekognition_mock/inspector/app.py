@@ -40,6 +40,7 @@ STATIC = {
     "icon.svg": "image/svg+xml",
 }
 THUMB_SIDE = 240
+ANNOTATED_SIDE = 2048  # pixels, the longer side of an annotated PNG
 FACES_PAGE = 500
 
 SECURITY_HEADERS = [
@@ -256,7 +257,7 @@ class Inspector:
 
             marks = findings.marks(entry.operation, entry.response() if entry.status < 400 else {}).get(image.role, [])
             out = io.BytesIO()
-            draw_marks(data, marks).save(out, format="PNG")
+            draw_marks(data, marks, ANNOTATED_SIDE).save(out, format="PNG")
             return _ok("image/png", out.getvalue())
         raise HTTPError("404 Not Found", "no such image variant")
 
