@@ -16,7 +16,56 @@ __version__ = "0.1.0"
 
 install()
 
-__all__ = ["configure", "install", "mock_rekognition", "settings", "similarity_from_distance"]
+__all__ = [
+    "configure",
+    "inject_error",
+    "inject_latency",
+    "install",
+    "mock_rekognition",
+    "reset_controls",
+    "set_labels",
+    "set_moderation_labels",
+    "settings",
+    "similarity_from_distance",
+]
+
+
+def set_labels(image: Any, labels: list[Any]) -> None:
+    """DetectLabels finds ``labels`` in ``image`` (its bytes, or an S3 ``(bucket, key)``),
+    besides what it measures. A label is a name or a dict in AWS's ``Label`` shape; a name
+    alone gets Confidence 99. MinConfidence, MaxLabels and the filters apply as usual."""
+    from .service import controls
+
+    controls.set_labels(image, labels)
+
+
+def set_moderation_labels(image: Any, labels: list[Any]) -> None:
+    """DetectModerationLabels finds ``labels`` (names or ``ModerationLabel`` dicts) in ``image``."""
+    from .service import controls
+
+    controls.set_labels(image, labels, moderation=True)
+
+
+def inject_error(operation: str, error_code: str, *, times: int = 1, message: str | None = None) -> None:
+    """The next ``times`` calls of ``operation`` (``"DetectFaces"``, ``"detect_faces"`` or
+    ``"*"`` for any) fail with AWS's ``error_code`` and the HTTP status AWS uses for it."""
+    from .service import controls
+
+    controls.inject_error(operation, error_code, times, message)
+
+
+def inject_latency(operation: str, seconds: float) -> None:
+    """Every call of ``operation`` (or ``"*"``) waits ``seconds`` before it is answered (0 ends it)."""
+    from .service import controls
+
+    controls.inject_latency(operation, seconds)
+
+
+def reset_controls() -> None:
+    """Forget scripted labels, injected errors and latencies (moto's reset does it too)."""
+    from .service import controls
+
+    controls.reset()
 
 
 def __getattr__(name: str) -> Any:

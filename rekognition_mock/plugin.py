@@ -192,10 +192,14 @@ def rekognition_mock_session(aws_credentials: None) -> Iterator[MockAWS]:
     Every moto service is mocked, Rekognition by the face engine. State starts empty
     and is thrown away after the test. Yields moto's ``MockAWS`` object.
     """
-    from . import mock_rekognition
+    from . import mock_rekognition, reset_controls
 
-    with mock_rekognition() as mock:
-        yield mock
+    reset_controls()  # scripted labels and injected faults belong to one test
+    try:
+        with mock_rekognition() as mock:
+            yield mock
+    finally:
+        reset_controls()
 
 
 @pytest.fixture

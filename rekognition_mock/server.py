@@ -208,6 +208,58 @@ def _bind(host: str, port: int) -> socket.socket:
     return sock
 
 
+CONTROLS_PREFIX = "/_rekognition_mock/"
+
+
+def _control(environ: dict[str, Any], start_response: Callable[..., Any]) -> list[bytes]:
+    """The test-author controls over HTTP (docs/scripting.md): POST a JSON body to
+    ``labels``, ``moderation-labels``, ``errors``, ``latency`` or ``reset``; GET ``controls``."""
+    import base64
+
+    from .service import controls
+
+    name = environ["PATH_INFO"][len(CONTROLS_PREFIX):].strip("/")
+
+    def answer(status: str, value: Any) -> list[bytes]:
+        body = json.dumps(value).encode()
+        start_response(status, [("Content-Type", "application/json"), ("Content-Length", str(len(body)))])
+        return [body]
+
+    if environ.get("REQUEST_METHOD") != "POST":
+        return answer("200 OK", controls.listing())
+    try:
+        length = int(environ.get("CONTENT_LENGTH") or 0)
+        if length > 16 * 2**20:
+            raise ValueError("body too large")
+        raw = environ["wsgi.input"].read(length) if length else b"{}"
+        body = json.loads(raw or b"{}", parse_constant=_refuse_constant)
+        if not isinstance(body, dict):
+            raise ValueError("the body must be a JSON object")
+        if name in ("labels", "moderation-labels"):
+            image = body.get("image") or {}
+            if "bytes" in image:
+                key: Any = base64.b64decode(image["bytes"], validate=True)
+            else:
+                key = (image.get("bucket"), image.get("key"))
+            controls.set_labels(key, body.get("labels"), moderation=name == "moderation-labels")
+        elif name == "errors":
+            controls.inject_error(body.get("operation", "*"), body.get("error_code"), int(body.get("times", 1)),
+                                  body.get("message"))
+        elif name == "latency":
+            controls.inject_latency(body.get("operation", "*"), body.get("seconds", 0))
+        elif name == "reset":
+            controls.reset()
+        else:
+            return answer("404 Not Found", {"error": f"no control {name!r}"})
+    except (ValueError, TypeError, KeyError, AttributeError) as exc:
+        return answer("400 Bad Request", {"error": str(exc)})
+    return answer("200 OK", controls.listing())
+
+
+def _refuse_constant(token: str) -> Any:
+    raise ValueError(f"{token} is not JSON")
+
+
 def _printable(text: str) -> str:
     """``text`` with control characters escaped, so a request cannot forge log lines."""
     return "".join(c if c.isprintable() else c.encode("unicode_escape").decode("ascii") for c in text)
@@ -242,7 +294,10 @@ class _Guard:
             return _json_error(start_response, "403 Forbidden", "AccessDeniedException",
                                f"requests from the web origin {origin} are refused; start the server with "
                                f"--cors-origin {origin} to allow them")
-        if environ.get("PATH_INFO", "").startswith("/moto-api") and not self.moto_api:
+        path = environ.get("PATH_INFO", "")
+        if path.startswith(CONTROLS_PREFIX) and environ.get("REQUEST_METHOD") == "POST" or path == CONTROLS_PREFIX + "controls":
+            return _control(environ, start_response)
+        if path.startswith("/moto-api") and not self.moto_api:
             return _json_error(start_response, "404 Not Found", "ResourceNotFoundException",
                                "moto's /moto-api/ routes are off; start the server with --moto-api to use them")
         target = environ.get("HTTP_X_AMZ_TARGET", "")

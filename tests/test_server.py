@@ -434,6 +434,37 @@ def test_a_non_loopback_host_is_warned_about(start_server: Callable[..., ServerP
     assert "0.0.0.0" in warning and "not a loopback address" in warning
 
 
+def test_controls_over_http(server: ServerProcess, rekognition: Any) -> None:
+    """Scripted labels and injected faults for suites in any language (docs/scripting.md)."""
+    import base64
+
+    control = server.url + "/_rekognition_mock/"
+    answer = requests.post(control + "labels", json={"image": {"bytes": base64.b64encode(COFFEE).decode()},
+                                                      "labels": ["Cup", {"Name": "Saucer", "Confidence": 80}]},
+                           timeout=CALL_TIMEOUT)
+    assert answer.status_code == 200, answer.text
+    found = rekognition.detect_labels(Image={"Bytes": COFFEE})["Labels"]
+    assert [label["Name"] for label in found] == ["Cup", "Saucer"]
+
+    assert requests.post(control + "errors", json={"operation": "DetectLabels", "error_code": "ThrottlingException"},
+                         timeout=CALL_TIMEOUT).status_code == 200
+    listed = requests.get(control + "controls", timeout=CALL_TIMEOUT).json()
+    assert listed["errors"] == [{"operation": "DetectLabels", "error_code": "ThrottlingException", "times": 1,
+                                 "message": None}]
+    with pytest.raises(ClientError) as info:
+        rekognition.detect_labels(Image={"Bytes": COFFEE})
+    assert info.value.response["Error"]["Code"] == "ThrottlingException"
+    assert info.value.response["ResponseMetadata"]["HTTPStatusCode"] == 500
+
+    bad = requests.post(control + "errors", json={"operation": "NoSuchOperation", "error_code": "X"},
+                        timeout=CALL_TIMEOUT)
+    assert bad.status_code == 400 and "no operation" in bad.json()["error"]
+    assert requests.post(control + "reset", json={}, timeout=CALL_TIMEOUT).json()["labels"] == []
+    assert rekognition.detect_labels(Image={"Bytes": COFFEE})["Labels"] == []
+    refused = requests.post(control + "reset", json={}, headers={"Origin": "https://evil.example"}, timeout=CALL_TIMEOUT)
+    assert refused.status_code == 403
+
+
 def test_serve_help() -> None:
     result = subprocess.run(
         [sys.executable, "-m", "rekognition_mock.cli", "serve", "--help"],

@@ -90,3 +90,13 @@ class SerializationException(RekognitionError):
 
     def body(self, message: str) -> dict[str, str]:
         return {"__type": self.error_type, "Message": message}
+
+
+def injected(error_type: str, status: int, message: str | None = None) -> RekognitionError:
+    """The error a test author asked for with ``inject_error``: any AWS error code, with
+    the HTTP status AWS answers it with (see ``controls.ERROR_STATUS``)."""
+    error = RekognitionError.__new__(RekognitionError)
+    error.error_type = error_type
+    error.code = status
+    RekognitionError.__init__(error, message or f"{error_type} injected by rekognition-mock")
+    return error

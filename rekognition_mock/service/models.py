@@ -26,7 +26,7 @@ from ..vision import (
     read_size,
     similarity_from_distance,
 )
-from . import images, quality_filter, shapes
+from . import controls, images, labels, quality_filter, shapes
 from .exceptions import (
     ImageTooLargeException,
     InvalidImageFormatException,
@@ -60,6 +60,9 @@ class RekognitionBackend(MotoRekognitionBackend):
     def analyze_image(self, image: Any, descriptors: bool = False) -> Analysis:
         """Resolve an ``Image`` parameter and run the face engine on it."""
         data = images.image_bytes(image, self.account_id, self.region_name, self.partition)
+        return self._analyze_bytes(data, descriptors)
+
+    def _analyze_bytes(self, data: bytes, descriptors: bool = False) -> Analysis:
         face_engine = engine()
         try:
             content_sha256, known = face_engine.peek(data)
@@ -127,6 +130,40 @@ class RekognitionBackend(MotoRekognitionBackend):
             "UnmatchedFaces": unmatched,
         }
 
+    def detect_labels(  # type: ignore[override]
+        self, image: Any, max_labels: int | None, min_confidence: float | None, features: list[str] | None,
+        settings: dict[str, Any] | None,
+    ) -> dict[str, Any]:
+        """Labels the faces imply plus the scripted ones; ``IMAGE_PROPERTIES`` from the pixels."""
+        general, properties = labels.check_features(features)
+        data = images.image_bytes(image, self.account_id, self.region_name, self.partition)
+        analysis = self._analyze_bytes(data)
+        result: dict[str, Any] = {}
+        if general:
+            found = labels.merge(labels.face_labels(analysis), controls.scripted(_image_keys(image, data)))
+            result["Labels"] = labels.select(
+                found,
+                labels.DEFAULT_MIN_CONFIDENCE if min_confidence is None else min_confidence,
+                labels.DEFAULT_MAX_LABELS if max_labels is None else max_labels,
+                settings,
+            )
+        result["LabelModelVersion"] = labels.LABEL_MODEL_VERSION
+        if properties:
+            most = ((settings or {}).get("ImageProperties") or {}).get("MaxDominantColors", labels.DEFAULT_MAX_DOMINANT_COLORS)
+            result["ImageProperties"] = labels.image_properties_of(engine().pixels(analysis, data), analysis, most)
+        return result
+
+    def detect_moderation_labels(self, image: Any, min_confidence: float | None) -> dict[str, Any]:
+        """Nothing is measured (there is no such model here): only scripted labels."""
+        data = images.image_bytes(image, self.account_id, self.region_name, self.partition)
+        self._analyze_bytes(data)  # the same image checks and errors as every image operation
+        found = controls.scripted(_image_keys(image, data), moderation=True)
+        threshold = labels.DEFAULT_MIN_CONFIDENCE if min_confidence is None else min_confidence
+        return {
+            "ModerationLabels": labels.moderation_labels(found, threshold),
+            "ModerationModelVersion": labels.MODERATION_MODEL_VERSION,
+        }
+
     # -- collections ----------------------------------------------------------------
 
     def _collection(self, collection_id: str) -> Collection:
@@ -144,6 +181,7 @@ class RekognitionBackend(MotoRekognitionBackend):
         raise ResourceNotFoundException(f"The resource {arn} does not exist")
 
     def reset(self) -> None:
+        controls.reset()
         store = persistence.active()
         if store is not None:
             store.delete_region(self.account_id, self.region_name)
@@ -361,6 +399,16 @@ class RekognitionBackend(MotoRekognitionBackend):
         hits = collection.faces.search(query, reach, max_faces or MAX_SEARCH_RESULTS, exclude=exclude)
         scored = [(face, shapes.number(similarity_from_distance(d))) for face, d in hits]
         return [(face, similarity) for face, similarity in scored if similarity >= threshold]
+
+
+def _image_keys(image: dict[str, Any], data: bytes) -> list[tuple]:
+    """The control keys an image answers to: its S3 object, if named so, and its bytes."""
+    keys = []
+    s3_object = image.get("S3Object") if isinstance(image, dict) else None
+    if isinstance(s3_object, dict):
+        keys.append(("s3", s3_object.get("Bucket"), s3_object.get("Name")))
+    keys.append(controls.image_key(data))
+    return keys
 
 
 def _box_tuple(face: Face, width: int, height: int) -> tuple[float, float, float, float]:

@@ -11,7 +11,7 @@ from typing import Any
 from moto.core.exceptions import HTTPException
 from moto.rekognition.responses import RekognitionResponse as MotoRekognitionResponse
 
-from . import recorder, shapes
+from . import controls, recorder, shapes
 from .exceptions import InternalServerError, SerializationException
 from .limits import DEFAULT_SIMILARITY_THRESHOLD, FACE_MODEL_VERSION, MAX_JSON_DEPTH
 from .models import RekognitionBackend, rekognition_backends
@@ -76,6 +76,10 @@ class RekognitionResponse(MotoRekognitionResponse):
 
     def _answer(self) -> Any:
         try:
+            controls.before(self._get_action())  # injected latency and faults first
+        except HTTPException as fault:
+            return fault.code, {"Content-Type": "application/x-amz-json-1.1"}, fault.get_body()
+        try:
             return super().call_action()
         except (HTTPException, NotImplementedError):
             raise
@@ -115,6 +119,18 @@ class RekognitionResponse(MotoRekognitionResponse):
             quality_filter_level=params.get("QualityFilter", "NONE"),
         )
         return json.dumps(result)
+
+    def detect_labels(self) -> str:
+        params = self._request()
+        result = self.rekognition_backend.detect_labels(
+            params["Image"], params.get("MaxLabels"), params.get("MinConfidence"), params.get("Features"),
+            params.get("Settings"),
+        )
+        return json.dumps(result)
+
+    def detect_moderation_labels(self) -> str:
+        params = self._request()
+        return json.dumps(self.rekognition_backend.detect_moderation_labels(params["Image"], params.get("MinConfidence")))
 
     # -- collections ----------------------------------------------------------------
 

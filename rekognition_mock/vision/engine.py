@@ -143,6 +143,11 @@ class FaceEngine:
                 while len(self._pixels) > self._pixel_cache_size:
                     self._pixels.popitem(last=False)
 
+    def pixels(self, analysis: Analysis, data: bytes) -> np.ndarray:
+        """The upright pixels ``analysis`` was measured on (decoded smaller for very large
+        images: ``analysis.width / pixels.shape[1]`` is the factor)."""
+        return self._pixels_for(analysis.key, data)
+
     def _pixels_for(self, key: str, data: bytes) -> np.ndarray:
         with self._lock:
             rgb = self._pixels.get(key)

@@ -1,0 +1,84 @@
+"""service/controls.py: injected faults and latency, seen by botocore as production's."""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+import pytest
+from botocore.config import Config
+from botocore.exceptions import ClientError
+
+import imagefactory
+import rekognition_mock
+from conftest import make_client
+
+HOPPER = imagefactory.fixture_bytes("grace_hopper.jpg")
+
+
+def client(attempts: int) -> Any:
+    """A client making at most ``attempts`` attempts per call (1: no retries)."""
+    return make_client("rekognition", Config(retries={"total_max_attempts": attempts, "mode": "standard"}))
+
+
+def test_throttling_seen_without_retries_and_absorbed_with_them(mocked_aws: None) -> None:
+    no_retries = client(1)
+    rekognition_mock.inject_error("DetectFaces", "ThrottlingException")
+    with pytest.raises(ClientError) as info:
+        no_retries.detect_faces(Image={"Bytes": HOPPER})
+    error = info.value.response
+    assert error["Error"]["Code"] == "ThrottlingException"
+    assert error["ResponseMetadata"]["HTTPStatusCode"] == 500  # as AWS answers it
+    assert len(no_retries.detect_faces(Image={"Bytes": HOPPER})["FaceDetails"]) == 1  # only once
+
+    retrying = client(4)
+    rekognition_mock.inject_error("detect_faces", "ThrottlingException", times=2)
+    response = retrying.detect_faces(Image={"Bytes": HOPPER})
+    assert len(response["FaceDetails"]) == 1
+    assert response["ResponseMetadata"]["RetryAttempts"] == 2
+
+
+@pytest.mark.parametrize(
+    ("code", "status"),
+    [("ProvisionedThroughputExceededException", 400), ("InternalServerError", 500), ("AccessDeniedException", 400)],
+)
+def test_any_operation_any_error(mocked_aws: None, code: str, status: int) -> None:
+    no_retries = client(1)
+    rekognition_mock.inject_error("*", code, message="scripted by the test")
+    with pytest.raises(getattr(no_retries.exceptions, code)) as info:
+        no_retries.list_collections()
+    assert info.value.response["ResponseMetadata"]["HTTPStatusCode"] == status
+    assert info.value.response["Error"]["Message"] == "scripted by the test"
+    assert no_retries.list_collections()["CollectionIds"] == []
+
+
+def test_latency_and_reset(mocked_aws: None) -> None:
+    rekognition = client(1)
+    rekognition_mock.inject_latency("ListCollections", 0.3)
+    started = time.monotonic()
+    rekognition.list_collections()
+    assert time.monotonic() - started >= 0.3
+    rekognition_mock.inject_error("ListCollections", "ThrottlingException", times=5)
+    rekognition_mock.reset_controls()
+    started = time.monotonic()
+    rekognition.list_collections()  # neither fault nor delay remains
+    assert time.monotonic() - started < 0.3
+
+
+def test_bad_controls_are_refused() -> None:
+    with pytest.raises(ValueError, match="no operation"):
+        rekognition_mock.inject_error("DetectFacez", "ThrottlingException")
+    with pytest.raises(ValueError):
+        rekognition_mock.inject_error("DetectFaces", "ThrottlingException", times=0)
+    with pytest.raises(ValueError):
+        rekognition_mock.inject_latency("DetectFaces", -1)
+
+
+def test_moto_reset_clears_the_controls(mocked_aws: None) -> None:
+    import requests
+
+    rekognition = client(1)
+    rekognition.list_collections()  # the backend exists
+    rekognition_mock.inject_error("*", "ThrottlingException", times=3)
+    requests.post("http://motoapi.amazonaws.com/moto-api/reset")
+    assert rekognition.list_collections()["CollectionIds"] == []
