@@ -225,6 +225,21 @@ def test_the_request_ring_is_bounded_and_clearable() -> None:
         running.close()
 
 
+def test_the_controls_in_force_are_listed_and_cleared(running: Running) -> None:
+    import rekognition_mock
+
+    rekognition_mock.set_labels(("photos", "dog.jpg"), ["Dog"])
+    rekognition_mock.inject_error("DetectFaces", "ThrottlingException", times=2)
+    listing = running.api("controls")
+    assert listing["available"] is True
+    assert [(c["kind"], c["target"], c["remaining"]) for c in listing["controls"]] == [
+        ("labels", "s3://photos/dog.jpg", None),
+        ("error", "DetectFaces", 2),
+    ]
+    assert running.post(API + "controls/clear").json()["cleared"] is True
+    assert running.api("controls")["controls"] == []
+
+
 def test_without_the_inspector_nothing_is_served_or_recorded() -> None:
     running = Running(inspector=False)
     try:

@@ -392,12 +392,30 @@ def _backends_by_key() -> list[tuple[tuple[str, str], Any]]:
 
 
 def controls_listing() -> dict[str, Any]:
-    """The test-author controls in force (scripted answers, injected faults), if this version has them."""
-    return {"available": False, "controls": []}
+    """The test-author controls in force (scripted answers, injected faults, latency)."""
+    from ..service import controls
+
+    listed = controls.listing()
+    rows: list[dict[str, Any]] = []
+    for kind, key in (("labels", "labels"), ("moderation labels", "moderation_labels")):
+        for item in listed[key]:
+            image = item["image"]
+            target = f"s3://{image[1]}/{image[2]}" if image[0] == "s3" else f"image sha256 {image[1][:12]}..."
+            names = ", ".join(f"{label['Name']} ({label['Confidence']:g})" for label in item["labels"])
+            rows.append({"kind": kind, "target": target, "detail": names, "remaining": None})
+    for fault in listed["errors"]:
+        detail = fault["error_code"] + (f": {fault['message']}" if fault["message"] else "")
+        rows.append({"kind": "error", "target": fault["operation"], "detail": detail, "remaining": fault["times"]})
+    for delay in listed["latency"]:
+        rows.append({"kind": "latency", "target": delay["operation"], "detail": f"{delay['seconds']:g} s", "remaining": None})
+    return {"available": True, "controls": rows}
 
 
 def clear_controls() -> dict[str, Any]:
-    return {"available": False, "cleared": False}
+    from ..service import controls
+
+    controls.reset()
+    return {"available": True, "cleared": True}
 
 
 def _static(name: str) -> bytes:
