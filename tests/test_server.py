@@ -612,6 +612,28 @@ def test_state_dir_survives_restarts(start_server: Callable[..., ServerProcess],
     assert third.terminate() == 0, third.output()
 
 
+def test_users_survive_a_restart(start_server: Callable[..., ServerProcess], tmp_path: Path) -> None:
+    state = str(tmp_path / "state")
+    first = start_server("--port", "0", "--quiet", "--state-dir", state)
+    rek = client("rekognition", first.url)
+    rek.create_collection(CollectionId="people")
+    face = rek.index_faces(CollectionId="people", Image={"Bytes": HOPPER})["FaceRecords"][0]["Face"]["FaceId"]
+    rek.create_user(CollectionId="people", UserId="grace", ClientRequestToken="t-1")
+    rek.create_user(CollectionId="people", UserId="nobody")
+    rek.associate_faces(CollectionId="people", UserId="grace", FaceIds=[face])
+    rek.delete_user(CollectionId="people", UserId="nobody")
+    first.terminate()
+
+    second = start_server("--port", "0", "--quiet", "--state-dir", state)
+    rek = client("rekognition", second.url)
+    assert rek.list_users(CollectionId="people")["Users"] == [{"UserId": "grace", "UserStatus": "ACTIVE"}]
+    assert [f["UserId"] for f in rek.list_faces(CollectionId="people")["Faces"]] == ["grace"]
+    assert rek.describe_collection(CollectionId="people")["UserCount"] == 1
+    rek.create_user(CollectionId="people", UserId="grace", ClientRequestToken="t-1")  # still idempotent
+    found = rek.search_users_by_image(CollectionId="people", Image={"Bytes": HOPPER})["UserMatches"]
+    assert [m["User"]["UserId"] for m in found] == ["grace"]
+
+
 def test_acknowledged_faces_survive_sigkill(start_server: Callable[..., ServerProcess], tmp_path: Path) -> None:
     state = str(tmp_path / "state")
     first = start_server("--port", "0", "--state-dir", state)

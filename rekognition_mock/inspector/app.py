@@ -291,7 +291,7 @@ class Inspector:
                         "arn": collection.arn,
                         "created": collection.created,
                         "face_count": len(collection.faces),
-                        "user_count": collection.user_count,
+                        "user_count": len(collection.users),
                         "tags": dict(collection.tags),
                     }
                 )

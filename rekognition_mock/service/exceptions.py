@@ -31,6 +31,16 @@ class RekognitionError(JsonRESTError):
         return {"__type": self.error_type, "Code": self.error_type, "Logref": str(uuid.uuid4()), "Message": message}
 
 
+class ConflictException(RekognitionError):
+    error_type = "ConflictException"
+    default_message = "A User with the same Id already exists within the collection, or the update or deletion of the User caused an inconsistent state."
+
+
+class IdempotentParameterMismatchException(RekognitionError):
+    error_type = "IdempotentParameterMismatchException"
+    default_message = "A ClientRequestToken input parameter was reused with an operation, but at least one of the other input parameters is different from the previous call to the operation."
+
+
 class ImageTooLargeException(RekognitionError):
     error_type = "ImageTooLargeException"
     default_message = "Image size is too large."
@@ -70,6 +80,11 @@ class ResourceAlreadyExistsException(RekognitionError):
 class ResourceNotFoundException(RekognitionError):
     error_type = "ResourceNotFoundException"
     default_message = "The resource does not exist."
+
+
+class ServiceQuotaExceededException(RekognitionError):
+    error_type = "ServiceQuotaExceededException"
+    default_message = "The size of the resource exceeds the allowed limit."
 
 
 class ValidationException(RekognitionError):

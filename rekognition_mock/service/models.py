@@ -16,7 +16,7 @@ from moto.rekognition.models import RekognitionBackend as MotoRekognitionBackend
 
 from ..settings import engine
 from ..store import persistence
-from ..store.collections import Collection, face_id_for, image_id_for
+from ..store.collections import Collection, User, face_id_for, image_id_for
 from ..store.facestore import StoredFace
 from ..vision import (
     Analysis,
@@ -28,6 +28,9 @@ from ..vision import (
 )
 from . import controls, images, labels, quality_filter, shapes
 from .exceptions import (
+    ConflictException,
+    IdempotentParameterMismatchException,
+    ServiceQuotaExceededException,
     ImageTooLargeException,
     InvalidImageFormatException,
     InvalidPaginationTokenException,
@@ -40,7 +43,9 @@ from .limits import (
     DEFAULT_SIMILARITY_THRESHOLD,
     FACE_MODEL_VERSION,
     MAX_FACES,
+    MAX_FACES_PER_USER,
     MAX_IMAGE_SIDE,
+    MAX_USERS,
     MAX_SEARCH_RESULTS,
     MIN_IMAGE_SIDE,
 )
@@ -206,10 +211,13 @@ class RekognitionBackend(MotoRekognitionBackend):
             self.collections[collection_id] = collection
             return collection
 
-    def restore_collection(self, collection_id: str, arn: str, created: float, tags: dict[str, str], rows: list[tuple]) -> None:
+    def restore_collection(self, collection_id: str, arn: str, created: float, tags: dict[str, str], rows: list[tuple],
+                           users: list[tuple] = ()) -> None:
         """Put back a collection saved by the state store (server start-up)."""
         collection = Collection(collection_id, arn, created=created, tags=dict(tags))
         collection.faces.load(rows)
+        for user_id, user_created, token in users:
+            collection.users[user_id] = User(user_id, user_created, token)
         with self._lock:
             self.collections[collection_id] = collection
 
@@ -356,7 +364,7 @@ class RekognitionBackend(MotoRekognitionBackend):
         collection = self._collection(collection_id)
         unique = list(dict.fromkeys(face_ids))
         store = persistence.active()
-        with collection.faces.lock:
+        with collection.faces.lock:  # a deleted face leaves its user with it
             present = collection.faces.existing(unique)
             if store is not None:
                 store.delete_faces(self.account_id, self.region_name, collection_id, present)
@@ -389,6 +397,181 @@ class RekognitionBackend(MotoRekognitionBackend):
             raise InvalidParameterException("There are no faces in the image. Should be at least 1.")
         probe = faces[0]
         return probe, analysis, self._matches(collection, probe.descriptor, max_faces, threshold)
+
+    # -- users ------------------------------------------------------------------------
+
+    def _user(self, collection: Collection, user_id: str) -> User:
+        user = collection.users.get(user_id)
+        if user is None:
+            raise ResourceNotFoundException(f"The user id: {user_id} does not exist in the collection.")
+        return user
+
+    def create_user(self, collection_id: str, user_id: str, token: str | None) -> None:
+        with self._lock:
+            collection = self._collection(collection_id)
+            existing = collection.users.get(user_id)
+            if existing is not None:
+                if token is not None and existing.create_token == token:
+                    return  # the same request again: idempotent
+                raise ConflictException(f"A User with the Id {user_id} already exists within the collection.")
+            if token is not None and any(u.create_token == token for u in collection.users.values()):
+                raise IdempotentParameterMismatchException()
+            user = User(user_id, create_token=token)
+            store = persistence.active()
+            if store is not None:
+                store.put_user(self.account_id, self.region_name, collection_id, user_id, user.created, token)
+            collection.users[user_id] = user
+
+    def delete_user(self, collection_id: str, user_id: str) -> None:
+        with self._lock:
+            collection = self._collection(collection_id)
+            self._user(collection, user_id)
+            store = persistence.active()
+            with collection.faces.lock:
+                if store is not None:
+                    store.delete_user(self.account_id, self.region_name, collection_id, user_id)
+                collection.faces.assign(collection.faces.user_face_ids(user_id), None)
+                del collection.users[user_id]
+
+    def user_status(self, collection: Collection, user_id: str) -> str:
+        return "ACTIVE" if len(collection.faces.user_rows(user_id)) else "CREATED"
+
+    def list_users(self, collection_id: str, next_token: str | None, max_results: int | None) -> tuple[list[tuple[str, str]], str | None]:
+        collection = self._collection(collection_id)
+        ids = sorted(collection.users)
+        if next_token:
+            after = decode_token(next_token, "users", collection.arn)
+            ids = [u for u in ids if u > str(after)]
+        limit = max_results or MAX_USERS
+        page = ids[:limit]
+        token = encode_token("users", collection.arn, page[-1]) if len(ids) > limit else None
+        return [(u, self.user_status(collection, u)) for u in page], token
+
+    def associate_faces(self, collection_id: str, user_id: str, face_ids: list[str], threshold: float) -> dict[str, Any]:
+        with self._lock:
+            collection = self._collection(collection_id)
+            self._user(collection, user_id)
+            faces = collection.faces
+            with faces.lock:
+                unique = list(dict.fromkeys(face_ids))
+                current = set(faces.user_face_ids(user_id))
+                vector = faces.user_vector(user_id)
+                associated, failed = [], []
+                for face_id, owner in zip(unique, faces.users_of(unique)):
+                    if owner is False:
+                        failed.append({"FaceId": face_id, "UserId": user_id, "Reasons": ["FACE_NOT_FOUND"]})
+                    elif owner is not None and owner != user_id:
+                        failed.append({"FaceId": face_id, "UserId": owner, "Reasons": ["ASSOCIATED_TO_A_DIFFERENT_USER"]})
+                    elif owner == user_id:
+                        associated.append(face_id)  # already there: nothing to change
+                    else:
+                        if vector is not None:
+                            distance = float(np.linalg.norm(faces.descriptor(face_id) - vector))
+                            confidence = shapes.number(similarity_from_distance(distance))
+                            if confidence < threshold:
+                                failed.append({"FaceId": face_id, "UserId": user_id, "Confidence": confidence,
+                                               "Reasons": ["LOW_MATCH_CONFIDENCE"]})
+                                continue
+                        associated.append(face_id)
+                new = [f for f in associated if f not in current]
+                if len(current) + len(new) > MAX_FACES_PER_USER:
+                    raise ServiceQuotaExceededException(
+                        f"A user can have at most {MAX_FACES_PER_USER} faces associated with it."
+                    )
+                store = persistence.active()
+                if store is not None:
+                    store.set_face_users(self.account_id, self.region_name, collection_id, new, user_id)
+                faces.assign(new, user_id)
+        return {
+            "AssociatedFaces": [{"FaceId": f} for f in associated],
+            "UnsuccessfulFaceAssociations": failed,
+            "UserStatus": self.user_status(collection, user_id),
+        }
+
+    def disassociate_faces(self, collection_id: str, user_id: str, face_ids: list[str]) -> dict[str, Any]:
+        with self._lock:
+            collection = self._collection(collection_id)
+            self._user(collection, user_id)
+            faces = collection.faces
+            with faces.lock:
+                unique = list(dict.fromkeys(face_ids))
+                done, failed = [], []
+                for face_id, owner in zip(unique, faces.users_of(unique)):
+                    if owner is False:
+                        failed.append({"FaceId": face_id, "UserId": user_id, "Reasons": ["FACE_NOT_FOUND"]})
+                    elif owner != user_id:
+                        failed.append({"FaceId": face_id, "UserId": owner or user_id,
+                                       "Reasons": ["ASSOCIATED_TO_A_DIFFERENT_USER"]})
+                    else:
+                        done.append(face_id)
+                store = persistence.active()
+                if store is not None:
+                    store.set_face_users(self.account_id, self.region_name, collection_id, done, None)
+                faces.assign(done, None)
+        return {
+            "DisassociatedFaces": [{"FaceId": f} for f in done],
+            "UnsuccessfulFaceDisassociations": failed,
+            "UserStatus": self.user_status(collection, user_id),
+        }
+
+    def _user_matches(self, collection: Collection, query: np.ndarray, threshold: float, max_users: int | None,
+                      exclude: str | None = None) -> list[dict[str, Any]]:
+        """Users whose vector (the mean of their faces) is within reach of ``query``, best first."""
+        matches = []
+        for user_id in collection.users:
+            if user_id == exclude:
+                continue
+            vector = collection.faces.user_vector(user_id)
+            if vector is None:
+                continue
+            similarity = shapes.number(similarity_from_distance(float(np.linalg.norm(query - vector))))
+            if similarity >= threshold:
+                matches.append({"Similarity": similarity,
+                                "User": {"UserId": user_id, "UserStatus": self.user_status(collection, user_id)}})
+        matches.sort(key=lambda m: m["Similarity"], reverse=True)
+        return matches[: max_users or MAX_USERS]
+
+    def search_users(self, collection_id: str, user_id: str | None, face_id: str | None, threshold: float,
+                     max_users: int | None) -> dict[str, Any]:
+        collection = self._collection(collection_id)
+        if (user_id is None) == (face_id is None):
+            raise InvalidParameterException("Exactly one of UserId and FaceId must be given.")
+        if face_id is not None:
+            query = collection.faces.descriptor(face_id)
+            if query is None:
+                raise InvalidParameterException("faceId was not found in the collection.")
+            matches = self._user_matches(collection, query, threshold, max_users)
+            searched: dict[str, Any] = {"SearchedFace": {"FaceId": face_id}}
+        else:
+            self._user(collection, user_id)
+            query = collection.faces.user_vector(user_id)
+            if query is None:
+                raise InvalidParameterException(f"The user id: {user_id} has no faces associated with it.")
+            matches = self._user_matches(collection, query, threshold, max_users, exclude=user_id)
+            searched = {"SearchedUser": {"UserId": user_id}}
+        return {"UserMatches": matches, "FaceModelVersion": FACE_MODEL_VERSION, **searched}
+
+    def search_users_by_image(self, collection_id: str, image: Any, threshold: float, max_users: int | None,
+                              quality_filter_level: str, attributes: list[str] | None = None) -> dict[str, Any]:
+        collection = self._collection(collection_id)
+        analysis = self.analyze_image(image, descriptors=True)
+        w, h = analysis.width, analysis.height
+        passing = [f for f in analysis.faces if quality_filter.passes(f, quality_filter_level)]
+        if not passing:
+            raise InvalidParameterException("There are no faces in the image. Should be at least 1.")
+        probe = passing[0]  # the largest face that passes the filter
+        unsearched = []
+        for face in analysis.faces:
+            if face is probe:
+                continue
+            reasons = quality_filter.rejection_reasons(face, quality_filter_level) or ["FACE_NOT_LARGEST"]
+            unsearched.append({"FaceDetails": shapes.face_detail(face, w, h), "Reasons": reasons})
+        return {
+            "UserMatches": self._user_matches(collection, probe.descriptor, threshold, max_users),
+            "FaceModelVersion": FACE_MODEL_VERSION,
+            "SearchedFace": {"FaceDetail": shapes.face_detail(probe, w, h)},
+            "UnsearchedFaces": unsearched,
+        }
 
     @staticmethod
     def _matches(
@@ -424,6 +607,7 @@ def load_state(store: "persistence.StateStore") -> int:
     count = 0
     for account, region, collection_id, arn, created, tags in store.collections():
         backend = rekognition_backends[account][region]
-        backend.restore_collection(collection_id, arn, created, tags, store.faces(account, region, collection_id))
+        backend.restore_collection(collection_id, arn, created, tags, store.faces(account, region, collection_id),
+                                   store.users(account, region, collection_id))
         count += 1
     return count

@@ -13,7 +13,13 @@ from moto.rekognition.responses import RekognitionResponse as MotoRekognitionRes
 
 from . import controls, recorder, shapes
 from .exceptions import InternalServerError, SerializationException
-from .limits import DEFAULT_SIMILARITY_THRESHOLD, FACE_MODEL_VERSION, MAX_JSON_DEPTH
+from .limits import (
+    DEFAULT_ASSOCIATE_THRESHOLD,
+    DEFAULT_SIMILARITY_THRESHOLD,
+    DEFAULT_USER_SEARCH_THRESHOLD,
+    FACE_MODEL_VERSION,
+    MAX_JSON_DEPTH,
+)
 from .models import RekognitionBackend, rekognition_backends
 from .validation import validate_input
 
@@ -151,7 +157,7 @@ class RekognitionResponse(MotoRekognitionResponse):
                 "FaceModelVersion": FACE_MODEL_VERSION,
                 "CollectionARN": collection.arn,
                 "CreationTimestamp": collection.created,
-                "UserCount": collection.user_count,
+                "UserCount": len(collection.users),
             }
         )
 
@@ -181,6 +187,53 @@ class RekognitionResponse(MotoRekognitionResponse):
     def list_tags_for_resource(self) -> str:
         params = self._request()
         return json.dumps({"Tags": self.rekognition_backend.list_tags_for_resource(params["ResourceArn"])})
+
+    # -- users ------------------------------------------------------------------------
+
+    def create_user(self) -> str:
+        params = self._request()
+        self.rekognition_backend.create_user(params["CollectionId"], params["UserId"], params.get("ClientRequestToken"))
+        return "{}"
+
+    def delete_user(self) -> str:
+        params = self._request()
+        self.rekognition_backend.delete_user(params["CollectionId"], params["UserId"])
+        return "{}"
+
+    def list_users(self) -> str:
+        params = self._request()
+        users, token = self.rekognition_backend.list_users(params["CollectionId"], params.get("NextToken"),
+                                                           params.get("MaxResults"))
+        body: dict[str, Any] = {"Users": [{"UserId": u, "UserStatus": s} for u, s in users]}
+        if token:
+            body["NextToken"] = token
+        return json.dumps(body)
+
+    def associate_faces(self) -> str:
+        params = self._request()
+        return json.dumps(self.rekognition_backend.associate_faces(
+            params["CollectionId"], params["UserId"], params["FaceIds"],
+            float(params.get("UserMatchThreshold", DEFAULT_ASSOCIATE_THRESHOLD)),
+        ))
+
+    def disassociate_faces(self) -> str:
+        params = self._request()
+        return json.dumps(self.rekognition_backend.disassociate_faces(params["CollectionId"], params["UserId"],
+                                                                      params["FaceIds"]))
+
+    def search_users(self) -> str:
+        params = self._request()
+        return json.dumps(self.rekognition_backend.search_users(
+            params["CollectionId"], params.get("UserId"), params.get("FaceId"),
+            float(params.get("UserMatchThreshold", DEFAULT_USER_SEARCH_THRESHOLD)), params.get("MaxUsers"),
+        ))
+
+    def search_users_by_image(self) -> str:
+        params = self._request()
+        return json.dumps(self.rekognition_backend.search_users_by_image(
+            params["CollectionId"], params["Image"], float(params.get("UserMatchThreshold", DEFAULT_USER_SEARCH_THRESHOLD)),
+            params.get("MaxUsers"), params.get("QualityFilter", "NONE"),
+        ))
 
     # -- faces in collections --------------------------------------------------------
 

@@ -20,7 +20,16 @@ class Collection:
     created: float = field(default_factory=time.time)
     tags: dict[str, str] = field(default_factory=dict)
     faces: FaceStore = field(default_factory=FaceStore)
-    user_count: int = 0
+    users: dict[str, "User"] = field(default_factory=dict)  # by UserId, in creation order
+
+
+@dataclass
+class User:
+    """A user of a collection: its faces are the rows of ``Collection.faces`` naming it."""
+
+    user_id: str
+    created: float = field(default_factory=time.time)
+    create_token: str | None = None  # ClientRequestToken of the CreateUser that made it
 
 
 def image_id_for(content_sha256: str) -> str:

@@ -358,6 +358,42 @@ class FaceStore:
         pool = np.argpartition(approx, k - 1)[:k] if k < n else np.arange(n)
         return pool[np.isfinite(approx[pool])]
 
+    # -- users --------------------------------------------------------------------
+
+    def users_of(self, face_ids: list[str]) -> list[str | None | bool]:
+        """For each id: the UserId its face is associated with, None if none, False if no such face."""
+        with self._lock:
+            out: list[str | None | bool] = []
+            for row in self._rows(list(face_ids)):
+                out.append(False if row is None else self._strings[int(self.users[row])])
+            return out
+
+    def assign(self, face_ids: list[str], user_id: str | None) -> None:
+        """Associate the faces with ``user_id`` (None: with no user)."""
+        with self._lock:
+            index = self._intern(user_id)
+            for row in self._rows(list(face_ids)):
+                if row is not None:
+                    self.users[row] = index
+
+    def user_rows(self, user_id: str) -> np.ndarray:
+        with self._lock:
+            index = self._string_index.get(user_id)
+            if index is None:
+                return np.zeros(0, dtype=np.int64)
+            n = self._n
+            return np.flatnonzero(self.live[:n] & (self.users[:n] == index))
+
+    def user_face_ids(self, user_id: str) -> list[str]:
+        with self._lock:
+            return [_uuid(self.ids[row]) for row in self.user_rows(user_id)]
+
+    def user_vector(self, user_id: str) -> np.ndarray | None:
+        """The mean descriptor of the user's faces (None without faces)."""
+        with self._lock:
+            rows = self.user_rows(user_id)
+            return self.descriptors[rows].mean(axis=0) if len(rows) else None
+
     def nbytes(self) -> int:
         """Bytes held by the columns (capacity included) and the int8 copy if built."""
         codes = 0 if self._codes is None else self._codes.nbytes + self._code_scale.nbytes

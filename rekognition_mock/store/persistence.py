@@ -24,6 +24,11 @@ CREATE TABLE IF NOT EXISTS collections (
     arn TEXT NOT NULL, created REAL NOT NULL, tags TEXT NOT NULL,
     PRIMARY KEY (account, region, collection_id)
 );
+CREATE TABLE IF NOT EXISTS users (
+    account TEXT NOT NULL, region TEXT NOT NULL, collection_id TEXT NOT NULL,
+    user_id TEXT NOT NULL, created REAL NOT NULL, create_token TEXT,
+    PRIMARY KEY (account, region, collection_id, user_id)
+);
 CREATE TABLE IF NOT EXISTS faces (
     account TEXT NOT NULL, region TEXT NOT NULL, collection_id TEXT NOT NULL,
     face_id TEXT NOT NULL, image_id TEXT NOT NULL, external_image_id TEXT, user_id TEXT,
@@ -37,6 +42,7 @@ DATABASE = "rekognition-mock.sqlite3"
 LOCK_FILE = ".rekognition-mock.lock"
 _COLUMNS = {
     "collections": ["account", "region", "collection_id", "arn", "created", "tags"],
+    "users": ["account", "region", "collection_id", "user_id", "created", "create_token"],
     "faces": ["account", "region", "collection_id", "face_id", "image_id", "external_image_id", "user_id",
               "box", "confidence", "seq", "descriptor"],
 }
@@ -103,15 +109,49 @@ class StateStore:
         key = (account, region, collection_id)
         self._write(
             [
+                ("DELETE FROM users WHERE account=? AND region=? AND collection_id=?", key),
                 ("DELETE FROM faces WHERE account=? AND region=? AND collection_id=?", key),
                 ("DELETE FROM collections WHERE account=? AND region=? AND collection_id=?", key),
             ]
         )
 
+    def put_user(self, account: str, region: str, collection_id: str, user_id: str, created: float, token: str | None) -> None:
+        self._write([("INSERT OR REPLACE INTO users VALUES (?, ?, ?, ?, ?, ?)",
+                      (account, region, collection_id, user_id, created, token))])
+
+    def delete_user(self, account: str, region: str, collection_id: str, user_id: str) -> None:
+        key = (account, region, collection_id, user_id)
+        self._write(
+            [
+                ("UPDATE faces SET user_id=NULL WHERE account=? AND region=? AND collection_id=? AND user_id=?", key),
+                ("DELETE FROM users WHERE account=? AND region=? AND collection_id=? AND user_id=?", key),
+            ]
+        )
+
+    def set_face_users(self, account: str, region: str, collection_id: str, face_ids: list[str], user_id: str | None) -> None:
+        if face_ids:
+            self._write(
+                [
+                    (
+                        "UPDATE faces SET user_id=? WHERE account=? AND region=? AND collection_id=? AND face_id=?",
+                        [(user_id, account, region, collection_id, fid) for fid in face_ids],
+                    )
+                ]
+            )
+
+    def users(self, account: str, region: str, collection_id: str) -> list[tuple[str, float, str | None]]:
+        with self._lock:
+            return self._db.execute(
+                "SELECT user_id, created, create_token FROM users WHERE account=? AND region=? AND collection_id=? "
+                "ORDER BY created, user_id",
+                (account, region, collection_id),
+            ).fetchall()
+
     def delete_region(self, account: str, region: str) -> None:
         key = (account, region)
         self._write(
             [
+                ("DELETE FROM users WHERE account=? AND region=?", key),
                 ("DELETE FROM faces WHERE account=? AND region=?", key),
                 ("DELETE FROM collections WHERE account=? AND region=?", key),
             ]
