@@ -21,6 +21,7 @@ COLOURS = {
     "match": (0, 200, 255),
     "unindexed": (255, 160, 0),
     "unmatched": (255, 160, 0),
+    "unsearched": (255, 160, 0),
     "instance": (255, 0, 255),
 }
 LANDMARK_COLOUR = (255, 64, 64)

@@ -18,7 +18,7 @@ from pathlib import Path
 
 from PIL import Image, UnidentifiedImageError
 
-from .service.findings import marks, matches
+from .service.findings import SEARCHES, marks, matches
 from .service.recorder import Entry, RecordedImage
 
 SECTION = "rekognition-mock"
@@ -63,11 +63,11 @@ def section(entries: Sequence[Entry], folder: Path) -> str:
                     lines.append(f"      annotated: {path}")
                     written += 1
         hits = matches(entry.operation, response)
-        if hits or entry.operation in ("SearchFaces", "SearchFacesByImage"):
-            lines.append(f"   {len(hits)} collection face(s) matched")
+        if entry.operation in SEARCHES and entry.status < 400:
+            what = "user(s)" if "Users" in entry.operation else "collection face(s)"
+            lines.append(f"   {len(hits)} {what} matched")
             for hit in hits[:MAX_MATCHES_LISTED]:
-                external = f" ExternalImageId {hit.external_image_id}" if hit.external_image_id else ""
-                lines.append(f"      - FaceId {hit.face_id} similarity {hit.similarity:.1f}%{external}")
+                lines.append(f"      - {hit.describe()}")
             if len(hits) > MAX_MATCHES_LISTED:
                 lines.append(f"      ... and {len(hits) - MAX_MATCHES_LISTED} more")
     if not written:

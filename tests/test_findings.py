@@ -44,3 +44,16 @@ def test_odd_or_empty_responses_give_no_marks() -> None:
     assert findings.marks("DetectFaces", {"FaceDetails": "not a list"}) == {}
     assert findings.marks("DetectFaces", {"FaceDetails": [{"BoundingBox": BOX}]})["Image"][0].confidence is None
     assert findings.marks("ListCollections", {"CollectionIds": ["a"]}) == {}
+
+
+def test_user_searches_by_image_mark_the_searched_and_unsearched_faces() -> None:
+    response = {
+        "UserMatches": [{"Similarity": 99.2, "User": {"UserId": "grace", "UserStatus": "ACTIVE"}}],
+        "SearchedFace": {"FaceDetail": {"BoundingBox": BOX, "Confidence": 99.9}},
+        "UnsearchedFaces": [{"FaceDetails": {"BoundingBox": BOX, "Confidence": 98.0}, "Reasons": ["FACE_NOT_LARGEST"]}],
+    }
+    searched, other = findings.marks("SearchUsersByImage", response)["Image"]
+    assert (searched.kind, other.kind, other.reasons) == ("searched", "unsearched", ["FACE_NOT_LARGEST"])
+    (match,) = findings.matches("SearchUsersByImage", response)
+    assert (match.user_id, match.similarity, match.face_id) == ("grace", 99.2, None)
+    assert match.describe() == "UserId grace similarity 99.2%"

@@ -155,6 +155,25 @@ def test_searches_list_the_faces_they_matched(running: Running) -> None:
     assert match["external_image_id"] == "grace" and match["similarity"] == 100.0
 
 
+def test_user_searches_list_the_users_they_matched(running: Running) -> None:
+    running.rekognition.create_collection(CollectionId="staff")
+    face_id = running.rekognition.index_faces(CollectionId="staff", Image={"Bytes": HOPPER})["FaceRecords"][0]["Face"]["FaceId"]
+    running.rekognition.create_user(CollectionId="staff", UserId="grace")
+    running.rekognition.associate_faces(CollectionId="staff", UserId="grace", FaceIds=[face_id])
+    found = running.rekognition.search_users_by_image(CollectionId="staff", Image={"Bytes": imagefactory.two_person_composite()})
+    search = running.api("requests")["requests"][0]
+    assert search["operation"] == "SearchUsersByImage"
+    assert [(m["user_id"], m["similarity"]) for m in search["matches"]] == [
+        (m["User"]["UserId"], m["Similarity"]) for m in found["UserMatches"]
+    ]
+    assert search["matches"][0]["user_id"] == "grace"
+    kinds = [m["kind"] for m in search["images"][0]["marks"]]
+    assert kinds == ["searched"] + ["unsearched"] * len(found["UnsearchedFaces"]) and len(kinds) == 2
+    listed = running.api("collections/123456789012/us-east-1/staff/faces")["faces"]
+    assert [f["user_id"] for f in listed] == ["grace"]
+    assert running.api("collections")["collections"][0]["user_count"] == 1
+
+
 def test_collections_show_their_faces_with_crops(running: Running) -> None:
     running.rekognition.create_collection(CollectionId="staff", Tags={"team": "qa"})
     for image, name in ((HOPPER, "grace"), (ASTRONAUT, "eileen")):
@@ -398,6 +417,27 @@ def test_the_page_lists_collections_with_their_faces(running: Running, page: Any
     assert "grace" in page.locator(".collection table").inner_text()
     running.rekognition.index_faces(CollectionId="staff", Image={"Bytes": ASTRONAUT}, ExternalImageId="eileen")
     page.locator(".collection tr:has-text('eileen')").wait_for(timeout=30_000)  # refreshed by itself
+
+
+def test_the_page_lists_the_controls_in_force_and_clears_them(running: Running, page: Any) -> None:
+    import rekognition_mock
+    from playwright.sync_api import expect
+
+    rekognition_mock.inject_error("DetectFaces", "ThrottlingException", times=3)
+    rekognition_mock.set_labels(("photos", "dog.jpg"), ["Dog"])
+    try:
+        page.goto(running.url + PAGE)
+        page.click(".tab[data-view=controls]")
+        rows = page.locator("#control-list tr:not(:first-child)")
+        expect(rows).to_have_count(2)
+        assert "ThrottlingException" in rows.filter(has_text="DetectFaces").inner_text()
+        assert "s3://photos/dog.jpg" in rows.filter(has_text="Dog").inner_text()
+        page.click("#clear-controls")
+        expect(rows).to_have_count(0)
+        assert running.api("controls")["controls"] == []
+        assert len(running.rekognition.detect_faces(Image={"Bytes": HOPPER})["FaceDetails"]) == 1  # no fault left
+    finally:
+        rekognition_mock.reset_controls()
 
 
 class _OtherOrigin(BaseHTTPRequestHandler):

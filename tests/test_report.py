@@ -140,3 +140,20 @@ def test_a_failing_test_without_rekognition_calls_gets_no_section(pytester: pyte
     result.assert_outcomes(failed=1)
     assert not re.search(r"-+ rekognition-mock -+", result.stdout.str())
     assert not any(tmp_path.iterdir())
+
+
+def test_user_searches_name_the_users_matched(pytester: pytest.Pytester, tmp_path: Path) -> None:
+    source = """
+    def test_users(rekognition_client, face_image):
+        rekognition_client.create_collection(CollectionId="staff")
+        face = rekognition_client.index_faces(CollectionId="staff", Image={"Bytes": face_image("grace_hopper")})
+        rekognition_client.create_user(CollectionId="staff", UserId="grace")
+        rekognition_client.associate_faces(CollectionId="staff", UserId="grace", FaceIds=[face["FaceRecords"][0]["Face"]["FaceId"]])
+        rekognition_client.search_users_by_image(CollectionId="staff", Image={"Bytes": face_image("grace_hopper")})
+        assert False
+    """
+    result = run(pytester, source, "-p", "no:cacheprovider", f"--rekognition-artifacts={tmp_path}")
+    result.assert_outcomes(failed=1)
+    text = section_of(result)
+    assert re.search(r"5\. SearchUsersByImage -> 200\n.*\n +1 face found\n +- searched box\(", text)
+    assert re.search(r"1 user\(s\) matched\n +- UserId grace similarity 100\.0%", text)

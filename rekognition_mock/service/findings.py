@@ -16,12 +16,13 @@ from typing import Any
 FACE = "face"  # DetectFaces
 INDEXED = "indexed"  # IndexFaces: stored in the collection
 UNINDEXED = "unindexed"  # IndexFaces: found but not stored (Reasons say why)
-SEARCHED = "searched"  # SearchFacesByImage: the face that was searched for
+SEARCHED = "searched"  # SearchFacesByImage, SearchUsersByImage: the face that was searched for
+UNSEARCHED = "unsearched"  # SearchUsersByImage: the other faces (Reasons say why)
 SOURCE = "source"  # CompareFaces: the source image's face
 MATCH = "match"  # CompareFaces: a target face at or above the threshold
 UNMATCHED = "unmatched"  # CompareFaces: a target face below it
 INSTANCE = "instance"  # DetectLabels: a label's instance box
-KINDS = (FACE, INDEXED, UNINDEXED, SEARCHED, SOURCE, MATCH, UNMATCHED, INSTANCE)
+KINDS = (FACE, INDEXED, UNINDEXED, SEARCHED, UNSEARCHED, SOURCE, MATCH, UNMATCHED, INSTANCE)
 
 
 @dataclass
@@ -80,15 +81,26 @@ class Mark:
 
 @dataclass
 class Match:
-    """A collection face that a search matched."""
+    """A collection face (SearchFaces...) or user (SearchUsers...) that a search matched."""
 
-    face_id: str
     similarity: float
+    face_id: str | None = None
     external_image_id: str | None = None
     image_id: str | None = None
+    user_id: str | None = None
+
+    def describe(self) -> str:
+        text = f"UserId {self.user_id}" if self.user_id else f"FaceId {self.face_id}"
+        text += f" similarity {self.similarity:.1f}%"
+        if self.external_image_id:
+            text += f" ExternalImageId {self.external_image_id}"
+        return text
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
+
+
+SEARCHES = ("SearchFaces", "SearchFacesByImage", "SearchUsers", "SearchUsersByImage")
 
 
 def marks(operation: str, response: dict[str, Any]) -> dict[str, list[Mark]]:
@@ -103,14 +115,18 @@ def marks(operation: str, response: dict[str, Any]) -> dict[str, list[Mark]]:
 
 
 def matches(operation: str, response: dict[str, Any]) -> list[Match]:
-    """The collection faces a SearchFaces or SearchFacesByImage call matched, best first."""
-    if operation not in ("SearchFaces", "SearchFacesByImage", "SearchUsersByImage"):
+    """The collection faces or users a search matched, best first (as answered)."""
+    if operation not in SEARCHES:
         return []
     found = []
     for match in response.get("FaceMatches") or []:
         face = match.get("Face") or {}
         if face.get("FaceId"):
-            found.append(Match(face["FaceId"], float(match.get("Similarity", 0)), face.get("ExternalImageId"), face.get("ImageId")))
+            found.append(Match(float(match.get("Similarity", 0)), face["FaceId"], face.get("ExternalImageId"), face.get("ImageId")))
+    for match in response.get("UserMatches") or []:
+        user = match.get("User") or {}
+        if user.get("UserId"):
+            found.append(Match(float(match.get("Similarity", 0)), user_id=user["UserId"]))
     return found
 
 
@@ -151,6 +167,14 @@ def _search_faces_by_image(response: dict[str, Any]) -> dict[str, list[Mark]]:
     return {"Image": [Mark(SEARCHED, dict(box), _number(response.get("SearchedFaceConfidence")))]}
 
 
+def _search_users_by_image(response: dict[str, Any]) -> dict[str, list[Mark]]:
+    searched = (response.get("SearchedFace") or {}).get("FaceDetail")
+    found = [_face_mark(SEARCHED, searched)] if searched else []
+    for face in response.get("UnsearchedFaces") or []:
+        found.append(_face_mark(UNSEARCHED, face.get("FaceDetails") or {}, reasons=list(face.get("Reasons") or [])))
+    return {"Image": found}
+
+
 def _compare_faces(response: dict[str, Any]) -> dict[str, list[Mark]]:
     source = response.get("SourceImageFace")
     target = [
@@ -173,6 +197,7 @@ _READERS = {
     "DetectFaces": _detect_faces,
     "IndexFaces": _index_faces,
     "SearchFacesByImage": _search_faces_by_image,
+    "SearchUsersByImage": _search_users_by_image,
     "CompareFaces": _compare_faces,
     "DetectLabels": _detect_labels,
 }

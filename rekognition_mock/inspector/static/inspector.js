@@ -92,6 +92,10 @@ function stage(src, marks, alt) {
   return el("div", { class: "stage" }, el("img", { src, alt, loading: "lazy" }), overlay);
 }
 
+function isSearch(operation) {
+  return /^Search(Faces|Users)/.test(operation);
+}
+
 function foundText(summary) {
   if (summary.error_code) return null;
   const parts = [];
@@ -102,7 +106,7 @@ function foundText(summary) {
   }
   if (summary.matches.length) {
     parts.push(`${plural(summary.matches.length, "match")} (best ${number(summary.matches[0].similarity)}%)`);
-  } else if (summary.operation.startsWith("SearchFaces")) {
+  } else if (isSearch(summary.operation)) {
     parts.push("no match");
   }
   return parts.length ? parts.join(" · ") : null;
@@ -233,16 +237,20 @@ function requestDetail(d) {
         ...rows));
     }
   }
-  if (d.matches.length || d.operation.startsWith("SearchFaces")) {
-    nodes.push(el("h3", { text: `Matched collection faces (${d.matches.length})` }));
+  if (d.matches.length || (isSearch(d.operation) && !failed)) {
+    const users = d.operation.includes("Users");
+    nodes.push(el("h3", { text: `Matched ${users ? "users" : "collection faces"} (${d.matches.length})` }));
     if (d.matches.length) {
+      const headings = users ? ["similarity", "UserId"] : ["similarity", "FaceId", "ExternalImageId", "ImageId"];
       nodes.push(el("table", { class: "matches" },
-        el("tr", {}, ...["similarity", "FaceId", "ExternalImageId", "ImageId"].map((h) => el("th", { text: h }))),
+        el("tr", {}, ...headings.map((h) => el("th", { text: h }))),
         ...d.matches.map((m) => el("tr", {},
-          el("td", { text: `${number(m.similarity)}%` }), el("td", { class: "mono", text: m.face_id }),
-          el("td", { text: m.external_image_id || "" }), el("td", { class: "mono", text: m.image_id || "" })))));
+          el("td", { text: `${number(m.similarity)}%` }),
+          el("td", { class: "mono", text: (users ? m.user_id : m.face_id) || "" }),
+          users ? null : el("td", { text: m.external_image_id || "" }),
+          users ? null : el("td", { class: "mono", text: m.image_id || "" })))));
     } else {
-      nodes.push(el("p", { class: "empty", text: "No collection face reached the threshold." }));
+      nodes.push(el("p", { class: "empty", text: `No ${users ? "user" : "collection face"} reached the threshold.` }));
     }
   }
   nodes.push(
