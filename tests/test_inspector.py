@@ -174,6 +174,14 @@ def test_user_searches_list_the_users_they_matched(running: Running) -> None:
     assert running.api("collections")["collections"][0]["user_count"] == 1
 
 
+def test_detect_labels_instances_are_drawn(running: Running) -> None:
+    labels = running.rekognition.detect_labels(Image={"Bytes": imagefactory.two_person_composite()})["Labels"]
+    instances = [(label["Name"], i["BoundingBox"]) for label in labels for i in label.get("Instances", []) if i.get("BoundingBox")]
+    assert len(instances) == 2  # a Person box per face
+    (image,) = running.api("requests")["requests"][0]["images"]
+    assert [(m["kind"], m["label"], m["box"]) for m in image["marks"]] == [("instance", n, b) for n, b in instances]
+
+
 def test_collections_show_their_faces_with_crops(running: Running) -> None:
     running.rekognition.create_collection(CollectionId="staff", Tags={"team": "qa"})
     for image, name in ((HOPPER, "grace"), (ASTRONAUT, "eileen")):

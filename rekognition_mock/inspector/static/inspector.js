@@ -60,7 +60,7 @@ function number(value, digits = 1) {
 }
 
 function plural(n, word) {
-  return `${n} ${word}${n === 1 ? "" : "s"}`;
+  return `${n} ${word}${n === 1 ? "" : /(x|ch)$/.test(word) ? "es" : "s"}`;
 }
 
 function setStatus(text) {
