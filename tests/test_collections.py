@@ -725,8 +725,8 @@ def test_index_faces_commits_only_to_the_collection_it_started_with(
         rekognition.create_collection(CollectionId="race")
         analyse = backend.analyze_image
 
-        def analyse_while_the_collection_is_replaced(image: Any, descriptors: bool = False) -> Any:
-            analysis = analyse(image, descriptors)
+        def analyse_while_the_collection_is_replaced(image: Any, descriptors: bool = False, **options: Any) -> Any:
+            analysis = analyse(image, descriptors, **options)
             backend.delete_collection("race")
             backend.create_collection("race")
             return analysis

@@ -62,10 +62,14 @@ class RekognitionBackend(MotoRekognitionBackend):
 
     # -- images -----------------------------------------------------------------
 
-    def analyze_image(self, image: Any, descriptors: bool = False) -> Analysis:
-        """Resolve an ``Image`` parameter and run the face engine on it."""
+    def analyze_image(self, image: Any, descriptors: bool = False, attributes: list[str] | None = None) -> Analysis:
+        """Resolve an ``Image`` parameter and run the face engine on it, with the trained
+        attribute networks when ``attributes`` asks for what they answer."""
         data = images.image_bytes(image, self.account_id, self.region_name, self.partition)
-        return self._analyze_bytes(data, descriptors)
+        analysis = self._analyze_bytes(data, descriptors)
+        if shapes.requested_keys(attributes)[0] & {"AgeRange", "Gender"}:
+            engine().add_age_gender(analysis, data)
+        return analysis
 
     def _analyze_bytes(self, data: bytes, descriptors: bool = False) -> Analysis:
         face_engine = engine()
@@ -89,7 +93,7 @@ class RekognitionBackend(MotoRekognitionBackend):
     # -- operations ---------------------------------------------------------------
 
     def detect_faces(self, image: Any, attributes: list[str] | None) -> dict[str, Any]:
-        analysis = self.analyze_image(image)
+        analysis = self.analyze_image(image, attributes=attributes)
         return {
             "FaceDetails": [
                 shapes.face_detail(face, analysis.width, analysis.height, attributes)
@@ -270,7 +274,7 @@ class RekognitionBackend(MotoRekognitionBackend):
     ) -> dict[str, Any]:
         """Detect faces and store the ones that pass the quality bar, largest first."""
         collection = self._collection(collection_id)
-        analysis = self.analyze_image(image, descriptors=True)
+        analysis = self.analyze_image(image, descriptors=True, attributes=detection_attributes)
         image_id = image_id_for(analysis.content_sha256)
         limit = min(max_faces or MAX_FACES, MAX_FACES)
         reasons = {i: quality_filter.rejection_reasons(f, quality_filter_level) for i, f in enumerate(analysis.faces)}

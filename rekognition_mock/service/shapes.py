@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -107,21 +108,21 @@ def face_detail(face: Face, width: int, height: int, attributes: list[str] | Non
     extra, all_landmarks = requested_keys(attributes)
     a = face.attributes
     detail: dict[str, Any] = {"BoundingBox": bounding_box(face, width, height)}
-    optional: dict[str, Any] = {
-        "AgeRange": {"Low": a.age_low, "High": a.age_high},
-        "Smile": _flag(a.smile),
-        "Eyeglasses": _flag(a.eyeglasses),
-        "Sunglasses": _flag(a.sunglasses),
-        "Gender": {"Value": "Male" if a.gender_male.value else "Female", "Confidence": number(a.gender_male.confidence)},
-        "Beard": _flag(a.beard),
-        "Mustache": _flag(a.mustache),
-        "EyesOpen": _flag(a.eyes_open),
-        "MouthOpen": _flag(a.mouth_open),
-        "Emotions": emotions(face),
+    optional: dict[str, Callable[[], Any]] = {  # built only when asked for
+        "AgeRange": lambda: age_range(face),
+        "Smile": lambda: _flag(a.smile),
+        "Eyeglasses": lambda: _flag(a.eyeglasses),
+        "Sunglasses": lambda: _flag(a.sunglasses),
+        "Gender": lambda: gender(face),
+        "Beard": lambda: _flag(a.beard),
+        "Mustache": lambda: _flag(a.mustache),
+        "EyesOpen": lambda: _flag(a.eyes_open),
+        "MouthOpen": lambda: _flag(a.mouth_open),
+        "Emotions": lambda: emotions(face),
     }
-    for key, value in optional.items():
+    for key, build in optional.items():
         if key in extra:
-            detail[key] = value
+            detail[key] = build()
     detail["Landmarks"] = landmarks(face, width, height, None if all_landmarks else DEFAULT_LANDMARKS)
     detail["Pose"] = pose(face)
     detail["Quality"] = quality(face)
@@ -131,6 +132,20 @@ def face_detail(face: Face, width: int, height: int, attributes: list[str] | Non
     if "EyeDirection" in extra:
         detail["EyeDirection"] = {"Yaw": number(a.eye_yaw), "Pitch": number(a.eye_pitch), "Confidence": number(a.eye_confidence)}
     return detail
+
+
+def age_range(face: Face) -> dict[str, int]:
+    """From the age network (the backend runs it whenever AGE_RANGE is asked for)."""
+    assert face.age_gender is not None, "the age and gender networks did not run"
+    low, high = face.age_gender.age_range()
+    return {"Low": low, "High": high}
+
+
+def gender(face: Face) -> dict[str, Any]:
+    """From the gender network: the more probable label and its probability."""
+    assert face.age_gender is not None, "the age and gender networks did not run"
+    male = face.age_gender.male
+    return {"Value": "Male" if male >= 0.5 else "Female", "Confidence": number(100 * max(male, 1 - male))}
 
 
 def emotions(face: Face) -> list[dict[str, Any]]:

@@ -1,8 +1,8 @@
 """Facial attributes estimated from landmark geometry and pixels.
 
 These are measurements, not a trained classifier: eye and mouth opening from the
-landmarks, a smile from the mouth's shape, emotions from those. Age and gender get
-rough geometric guesses with low confidence until trained models replace them.
+landmarks, a smile from the mouth's shape, emotions from those. Age and gender come from
+trained networks instead (:mod:`.age_gender`), run only when asked for.
 """
 
 from __future__ import annotations
@@ -27,12 +27,9 @@ class Flag:
 class FaceAttributes:
     """Every attribute Rekognition's FaceDetail can carry, estimated for one face."""
 
-    age_low: int
-    age_high: int
     smile: Flag
     eyeglasses: Flag
     sunglasses: Flag
-    gender_male: Flag
     beard: Flag
     mustache: Flag
     eyes_open: Flag
@@ -65,19 +62,13 @@ def estimate(points: np.ndarray, rgb: np.ndarray, pose: tuple[float, float, floa
     eye_region = _eye_region_darkness(points, rgb)
     sunglasses = _flag((eye_region - 0.80) * 12.0)
     eyeglasses = _flag((eye_region - 0.75) * 6.0)
-    jaw_ratio = float(np.linalg.norm(points[4] - points[12]) / max(1e-6, np.linalg.norm(points[0] - points[16])))
-    gender_male = _flag((jaw_ratio - 0.80) * 10.0)
     face_occluded = _flag(-2.0 - abs(pose[1]) / 30.0)
     emotions = _emotions(points, smile, mouth_open, ear, lift)
     eye_yaw, eye_pitch = _gaze(points)
-    low = int(round(22 + 40 * min(1.0, lower)))  # rough: facial hair and shadows read as older
     return FaceAttributes(
-        age_low=low,
-        age_high=low + 12,
         smile=smile,
         eyeglasses=eyeglasses,
         sunglasses=sunglasses,
-        gender_male=gender_male,
         beard=beard,
         mustache=mustache,
         eyes_open=eyes_open,

@@ -15,15 +15,16 @@ CHIP_SIZE = 150
 CHIP_PADDING = 0.25
 
 
-def face_chip(rgb: np.ndarray, box: tuple[float, float, float, float], landmarks: np.ndarray) -> np.ndarray:
-    """The aligned ``150×150×3`` uint8 chip of one face (``landmarks``: 68×2, pixels)."""
+def face_chip(rgb: np.ndarray, box: tuple[float, float, float, float], landmarks: np.ndarray,
+              size: int = CHIP_SIZE, padding: float = CHIP_PADDING) -> np.ndarray:
+    """The aligned ``size×size×3`` uint8 chip of one face (``landmarks``: 68×2, pixels)."""
     import dlib
 
     left, top, right, bottom = (round(v) for v in box)
     rect = dlib.rectangle(left, top, right - 1, bottom - 1)
     points = dlib.points([dlib.point(round(x), round(y)) for x, y in landmarks])
     shape = dlib.full_object_detection(rect, points)
-    return np.asarray(dlib.get_face_chip(rgb, shape, size=CHIP_SIZE, padding=CHIP_PADDING))
+    return np.asarray(dlib.get_face_chip(rgb, shape, size=size, padding=padding))
 
 
 class ResNetEncoder:

