@@ -23,6 +23,7 @@ __all__ = [
     "install",
     "mock_rekognition",
     "reset_controls",
+    "set_face_attributes",
     "set_labels",
     "set_moderation_labels",
     "settings",
@@ -37,6 +38,15 @@ def set_labels(image: Any, labels: list[Any]) -> None:
     from .service import controls
 
     controls.set_labels(image, labels)
+
+
+def set_face_attributes(image: Any, face_index: int, attributes: dict[str, Any]) -> None:
+    """Replace FaceDetail members (``AgeRange``, ``EyesOpen``, ``Emotions``, ...) of the face at
+    ``face_index`` (largest first) of ``image`` in DetectFaces and IndexFaces, e.g.
+    ``set_face_attributes(photo, 0, {"AgeRange": {"Low": 15, "High": 17}})``."""
+    from .service import controls
+
+    controls.set_face_attributes(image, face_index, attributes)
 
 
 def set_moderation_labels(image: Any, labels: list[Any]) -> None:

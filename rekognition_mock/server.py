@@ -242,6 +242,13 @@ def _control(environ: dict[str, Any], start_response: Callable[..., Any]) -> lis
             else:
                 key = (image.get("bucket"), image.get("key"))
             controls.set_labels(key, body.get("labels"), moderation=name == "moderation-labels")
+        elif name == "face-attributes":
+            image = body.get("image") or {}
+            if "bytes" in image:
+                key = base64.b64decode(image["bytes"], validate=True)
+            else:
+                key = (image.get("bucket"), image.get("key"))
+            controls.set_face_attributes(key, body.get("face_index", 0), body.get("attributes"))
         elif name == "errors":
             controls.inject_error(body.get("operation", "*"), body.get("error_code"), int(body.get("times", 1)),
                                   body.get("message"))

@@ -82,3 +82,33 @@ def test_moto_reset_clears_the_controls(mocked_aws: None) -> None:
     rekognition_mock.inject_error("*", "ThrottlingException", times=3)
     requests.post("http://motoapi.amazonaws.com/moto-api/reset")
     assert rekognition.list_collections()["CollectionIds"] == []
+
+
+def test_face_attributes_can_be_forced(mocked_aws: None, s3: Any) -> None:
+    """A test author can say "in this photo the person is 15" (and any other FaceDetail member)."""
+    rekognition = client(1)
+    rekognition_mock.set_face_attributes(HOPPER, 0, {"AgeRange": {"Low": 15, "High": 17},
+                                                     "EyesOpen": {"Value": False, "Confidence": 97.0}})
+    [face] = rekognition.detect_faces(Image={"Bytes": HOPPER}, Attributes=["ALL"])["FaceDetails"]
+    assert face["AgeRange"] == {"Low": 15, "High": 17}
+    assert face["EyesOpen"] == {"Value": False, "Confidence": 97.0}
+    [default] = rekognition.detect_faces(Image={"Bytes": HOPPER})["FaceDetails"]
+    assert "AgeRange" not in default  # the response still follows Attributes
+
+    rekognition.create_collection(CollectionId="kids")
+    indexed = rekognition.index_faces(CollectionId="kids", Image={"Bytes": HOPPER}, DetectionAttributes=["AGE_RANGE"])
+    assert indexed["FaceRecords"][0]["FaceDetail"]["AgeRange"] == {"Low": 15, "High": 17}
+
+    s3.create_bucket(Bucket="photos")
+    s3.put_object(Bucket="photos", Key="kid.jpg", Body=imagefactory.fixture_bytes("astronaut.jpg"))
+    rekognition_mock.set_face_attributes(("photos", "kid.jpg"), 0, {"Gender": {"Value": "Male", "Confidence": 99.0}})
+    [kid] = rekognition.detect_faces(Image={"S3Object": {"Bucket": "photos", "Name": "kid.jpg"}},
+                                     Attributes=["GENDER"])["FaceDetails"]
+    assert kid["Gender"] == {"Value": "Male", "Confidence": 99.0}
+
+
+def test_face_attribute_overrides_are_checked() -> None:
+    with pytest.raises(ValueError, match="not FaceDetail members: Age"):
+        rekognition_mock.set_face_attributes(HOPPER, 0, {"Age": 15})
+    with pytest.raises(ValueError):
+        rekognition_mock.set_face_attributes(HOPPER, -1, {"AgeRange": {"Low": 1, "High": 2}})

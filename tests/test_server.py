@@ -456,6 +456,13 @@ def test_controls_over_http(server: ServerProcess, rekognition: Any) -> None:
     assert info.value.response["Error"]["Code"] == "ThrottlingException"
     assert info.value.response["ResponseMetadata"]["HTTPStatusCode"] == 500
 
+    forced = requests.post(control + "face-attributes", json={"image": {"bytes": base64.b64encode(HOPPER).decode()},
+                                                                "face_index": 0, "attributes": {"AgeRange": {"Low": 15, "High": 17}}},
+                           timeout=CALL_TIMEOUT)
+    assert forced.status_code == 200, forced.text
+    [face] = rekognition.detect_faces(Image={"Bytes": HOPPER}, Attributes=["AGE_RANGE"])["FaceDetails"]
+    assert face["AgeRange"] == {"Low": 15, "High": 17}
+
     bad = requests.post(control + "errors", json={"operation": "NoSuchOperation", "error_code": "X"},
                         timeout=CALL_TIMEOUT)
     assert bad.status_code == 400 and "no operation" in bad.json()["error"]

@@ -406,6 +406,11 @@ def controls_listing() -> dict[str, Any]:
     for fault in listed["errors"]:
         detail = fault["error_code"] + (f": {fault['message']}" if fault["message"] else "")
         rows.append({"kind": "error", "target": fault["operation"], "detail": detail, "remaining": fault["times"]})
+    for item in listed.get("face_attributes", []):
+        image = item["image"]
+        target = f"s3://{image[1]}/{image[2]}" if image[0] == "s3" else f"image sha256 {image[1][:12]}..."
+        detail = f"face {item['face_index']}: " + ", ".join(sorted(item["attributes"]))
+        rows.append({"kind": "face attributes", "target": target, "detail": detail, "remaining": None})
     for delay in listed["latency"]:
         rows.append({"kind": "latency", "target": delay["operation"], "detail": f"{delay['seconds']:g} s", "remaining": None})
     return {"available": True, "controls": rows}

@@ -37,6 +37,7 @@ _labels: dict[tuple, list[dict[str, Any]]] = {}
 _moderation: dict[tuple, list[dict[str, Any]]] = {}
 _faults: dict[str, list[_Fault]] = {}
 _latency: dict[str, float] = {}
+_face_attributes: dict[tuple, dict[int, dict[str, Any]]] = {}
 
 
 def image_key(image: Any) -> tuple:
@@ -82,6 +83,42 @@ def scripted(keys: list[tuple], moderation: bool = False) -> list[dict[str, Any]
             if key in table:
                 return [dict(label) for label in table[key]]
     return None
+
+
+def set_face_attributes(image: Any, face_index: int, attributes: dict[str, Any]) -> None:
+    """Replace FaceDetail members of one face (``face_index`` in the response's order,
+    largest face first) of ``image``, in every DetectFaces and IndexFaces that reports them."""
+    from .validation import service_model
+
+    if not isinstance(face_index, int) or isinstance(face_index, bool) or face_index < 0:
+        raise ValueError("face_index must be a non-negative integer")
+    if not isinstance(attributes, dict) or not attributes:
+        raise ValueError("attributes must be a non-empty dict of FaceDetail members")
+    members = service_model().shape_for("FaceDetail").members
+    unknown = sorted(set(attributes) - set(members))
+    if unknown:
+        raise ValueError(f"not FaceDetail members: {', '.join(unknown)} (members: {', '.join(members)})")
+    key = image_key(image)
+    with _lock:
+        _face_attributes.setdefault(key, {}).setdefault(face_index, {}).update(attributes)
+
+
+def face_attributes(keys: list[tuple]) -> dict[int, dict[str, Any]]:
+    """The face attribute overrides of the first of ``keys`` that has some."""
+    with _lock:
+        for key in keys:
+            if key in _face_attributes:
+                return {i: dict(a) for i, a in _face_attributes[key].items()}
+    return {}
+
+
+def override(details: list[dict[str, Any]], overrides: dict[int, dict[str, Any]]) -> None:
+    """Apply ``overrides`` to the FaceDetails of a response, for the members it reports."""
+    for index, attributes in overrides.items():
+        if index < len(details):
+            for name, value in attributes.items():
+                if name in details[index]:
+                    details[index][name] = value
 
 
 def inject_error(operation: str, error_code: str, times: int = 1, message: str | None = None) -> None:
@@ -139,6 +176,7 @@ def reset() -> None:
         _moderation.clear()
         _faults.clear()
         _latency.clear()
+        _face_attributes.clear()
 
 
 def listing() -> dict[str, Any]:
@@ -153,4 +191,9 @@ def listing() -> dict[str, Any]:
                 for f in queue
             ],
             "latency": [{"operation": op, "seconds": s} for op, s in _latency.items()],
+            "face_attributes": [
+                {"image": list(key), "face_index": index, "attributes": attributes}
+                for key, faces in _face_attributes.items()
+                for index, attributes in sorted(faces.items())
+            ],
         }

@@ -94,12 +94,16 @@ class RekognitionBackend(MotoRekognitionBackend):
 
     def detect_faces(self, image: Any, attributes: list[str] | None) -> dict[str, Any]:
         analysis = self.analyze_image(image, attributes=attributes)
-        return {
-            "FaceDetails": [
-                shapes.face_detail(face, analysis.width, analysis.height, attributes)
-                for face in analysis.faces[:MAX_FACES]
-            ]
-        }
+        details = [shapes.face_detail(face, analysis.width, analysis.height, attributes) for face in analysis.faces[:MAX_FACES]]
+        controls.override(details, self._face_overrides(image, analysis))
+        return {"FaceDetails": details}
+
+    def _face_overrides(self, image: Any, analysis: Analysis) -> dict[int, dict[str, Any]]:
+        keys = [("sha256", analysis.content_sha256)]
+        s3_object = image.get("S3Object") if isinstance(image, dict) else None
+        if isinstance(s3_object, dict):
+            keys.insert(0, ("s3", s3_object.get("Bucket"), s3_object.get("Name")))
+        return controls.face_attributes(keys)
 
     def compare_faces(  # type: ignore[override]
         self,
@@ -315,11 +319,15 @@ class RekognitionBackend(MotoRekognitionBackend):
             if external_image_id is None:
                 del record_face["ExternalImageId"]
             records.append({"Face": record_face, "FaceDetail": shapes.face_detail(face, w, h, detection_attributes)})
-        unindexed = [
-            {"Reasons": reasons[i], "FaceDetail": shapes.face_detail(analysis.faces[i], w, h, detection_attributes)}
-            for i in range(len(analysis.faces))
-            if reasons[i]
-        ]
+        overrides = self._face_overrides(image, analysis)
+        for i, record in zip(chosen, records):
+            controls.override([record["FaceDetail"]], {0: overrides[i]} if i in overrides else {})
+        unindexed = []
+        for i in range(len(analysis.faces)):
+            if reasons[i]:
+                face_detail = shapes.face_detail(analysis.faces[i], w, h, detection_attributes)
+                controls.override([face_detail], {0: overrides[i]} if i in overrides else {})
+                unindexed.append({"Reasons": reasons[i], "FaceDetail": face_detail})
         return {"FaceRecords": records, "FaceModelVersion": FACE_MODEL_VERSION, "UnindexedFaces": unindexed}
 
     def _store_faces(self, collection: Collection, face_ids: list[str], image_id: str, external_image_id: str | None,
