@@ -27,6 +27,8 @@ DEFAULT_FACE = "grace_hopper.jpg"
 
 _PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 _EXIF_ORIENTATION = 0x0112
+_PNG_CHANNELS = {0: 1, 2: 3, 3: 1, 4: 2, 6: 4}  # PNG colour type -> samples per pixel
+_ADAM7 = ((0, 0, 8, 8), (4, 0, 8, 8), (0, 4, 4, 8), (2, 0, 4, 4), (0, 2, 2, 4), (1, 0, 2, 2), (0, 1, 1, 2))
 
 
 # --------------------------------------------------------------------------
@@ -274,27 +276,32 @@ def _png_chunk(kind: bytes, payload: bytes) -> bytes:
 
 
 @lru_cache(maxsize=None)
-def decompression_bomb_png(width: int = 20000, height: int = 20000, bit_depth: int = 1, colour_type: int = 0) -> bytes:
+def decompression_bomb_png(width: int = 20000, height: int = 20000, bit_depth: int = 1, colour_type: int = 0,
+                           interlaced: bool = False) -> bytes:
     """A small, valid PNG whose header declares ``width`` x ``height`` pixels.
 
-    1-bit greyscale by default (``bit_depth``, ``colour_type`` as in PNG), all zero.  The IDAT is produced by streaming the
+    1-bit greyscale by default (``bit_depth``, ``colour_type`` as in PNG), all zero,
+    optionally Adam7-interlaced.  The IDAT is produced by streaming the
     all-zero scanlines through :func:`zlib.compressobj`, so the ~50 MB of raw
     scanlines (for 20000x20000) are never held in memory at once.  For the
     default size the file is ~50 KB and ``PIL.Image.open`` raises
     ``PIL.Image.DecompressionBombError`` (400 Mpx > 2 x MAX_IMAGE_PIXELS).
     """
-    channels = {0: 1, 2: 3, 4: 2, 6: 4}[colour_type]
-    ihdr = struct.pack(">IIBBBBB", width, height, bit_depth, colour_type, 0, 0, 0)
-    row = b"\x00" * (1 + (width * bit_depth * channels + 7) // 8)  # filter byte 0 + zero pixels
-    rows_per_batch = max(1, (1 << 20) // len(row))  # feed ~1 MB at a time
-    batch = row * rows_per_batch
+    channels = _PNG_CHANNELS[colour_type]
+    ihdr = struct.pack(">IIBBBBB", width, height, bit_depth, colour_type, 0, 0, 1 if interlaced else 0)
     comp = zlib.compressobj(9)
     parts = []
-    remaining = height
-    while remaining:
-        n = min(rows_per_batch, remaining)
-        parts.append(comp.compress(batch if n == rows_per_batch else row * n))
-        remaining -= n
+    for x0, y0, dx, dy in _ADAM7 if interlaced else ((0, 0, 1, 1),):
+        cols, remaining = -(-(width - x0) // dx), -(-(height - y0) // dy)
+        if cols <= 0 or remaining <= 0:
+            continue  # an empty pass has no scanlines
+        row = b"\x00" * (1 + (cols * bit_depth * channels + 7) // 8)  # filter byte 0 + zero pixels
+        rows_per_batch = max(1, (1 << 20) // len(row))  # feed ~1 MB at a time
+        batch = row * rows_per_batch
+        while remaining:
+            n = min(rows_per_batch, remaining)
+            parts.append(comp.compress(batch if n == rows_per_batch else row * n))
+            remaining -= n
     parts.append(comp.flush())
     return (_PNG_SIGNATURE + _png_chunk(b"IHDR", ihdr)
             + _png_chunk(b"IDAT", b"".join(parts)) + _png_chunk(b"IEND", b""))
@@ -443,3 +450,83 @@ def turned(name: str = DEFAULT_FACE, quarter_turns: int = 1) -> bytes:
     for _ in range(quarter_turns % 4):
         im = im.transpose(Image.Transpose.ROTATE_90)
     return _encode(im, "PNG")
+
+
+# --------------------------------------------------------------------------
+# PNGs of every kind, written here (Pillow writes neither Adam7 nor 16-bit colour)
+# --------------------------------------------------------------------------
+
+def _paeth(a: int, b: int, c: int) -> int:
+    p = a + b - c
+    pa, pb, pc = abs(p - a), abs(p - b), abs(p - c)
+    return a if pa <= pb and pa <= pc else (b if pb <= pc else c)
+
+
+def _filter_row(kind: int, row: bytes, prior: bytes, bpp: int) -> bytes:
+    """One scanline filtered with PNG filter ``kind`` (0 None, 1 Sub, 2 Up, 3 Average, 4 Paeth)."""
+    out = bytearray(len(row))
+    for i, x in enumerate(row):
+        a = row[i - bpp] if i >= bpp else 0
+        b = prior[i]
+        c = prior[i - bpp] if i >= bpp else 0
+        predictor = (0, a, b, (a + b) // 2, _paeth(a, b, c))[kind]
+        out[i] = (x - predictor) & 0xFF
+    return bytes([kind]) + bytes(out)
+
+
+def _pack_row(row: np.ndarray, depth: int) -> bytes:
+    """Samples of one scanline (``width×channels`` ints) as PNG packs them."""
+    flat = row.reshape(-1)
+    if depth == 16:
+        return flat.astype(">u2").tobytes()
+    if depth == 8:
+        return flat.astype(np.uint8).tobytes()
+    per_byte = 8 // depth
+    padded = np.zeros(-(-len(flat) // per_byte) * per_byte, dtype=np.uint8)
+    padded[: len(flat)] = flat
+    groups = padded.reshape(-1, per_byte)
+    shifts = np.arange(8 - depth, -1, -depth, dtype=np.uint8)
+    return (groups << shifts).sum(axis=1, dtype=np.uint16).astype(np.uint8).tobytes()
+
+
+def png_from_samples(samples: np.ndarray, depth: int, colour: int, interlaced: bool = False,
+                     palette: bytes | None = None, transparency: bytes | None = None,
+                     exif: bytes | None = None, seed: int = 0) -> bytes:
+    """A PNG of ``samples`` (``H×W×channels`` ints below ``2**depth``) with colour type
+    ``colour``, every row filtered with a filter chosen at random (seeded), optionally
+    Adam7-interlaced, with PLTE / tRNS / eXIf chunks when given. Small images only: the
+    filters are computed in Python."""
+    rng = np.random.default_rng(seed)
+    height, width = samples.shape[:2]
+    channels = _PNG_CHANNELS[colour]
+    samples = samples.reshape(height, width, channels)
+    bpp = max(1, channels * depth // 8)
+    raw = bytearray()
+    for x0, y0, dx, dy in _ADAM7 if interlaced else ((0, 0, 1, 1),):
+        sub = samples[y0::dy, x0::dx]
+        if sub.shape[0] == 0 or sub.shape[1] == 0:
+            continue
+        prior = bytes(len(_pack_row(sub[0], depth)))
+        for row in sub:
+            packed = _pack_row(row, depth)
+            raw += _filter_row(int(rng.integers(0, 5)), packed, prior, bpp)
+            prior = packed
+    ihdr = struct.pack(">IIBBBBB", width, height, depth, colour, 0, 0, 1 if interlaced else 0)
+    chunks = [_png_chunk(b"IHDR", ihdr)]
+    if exif is not None:
+        chunks.append(_png_chunk(b"eXIf", exif))
+    if palette is not None:
+        chunks.append(_png_chunk(b"PLTE", palette))
+    if transparency is not None:
+        chunks.append(_png_chunk(b"tRNS", transparency))
+    compressed = zlib.compress(bytes(raw), 9)
+    half = len(compressed) // 2  # two IDAT chunks: the stream crosses a chunk boundary
+    chunks += [_png_chunk(b"IDAT", compressed[:half]), _png_chunk(b"IDAT", compressed[half:]), _png_chunk(b"IEND", b"")]
+    return _PNG_SIGNATURE + b"".join(chunks)
+
+
+def exif_orientation(orientation: int) -> bytes:
+    """A minimal EXIF block (TIFF header and one IFD) holding only ``orientation``."""
+    exif = Image.Exif()
+    exif[_EXIF_ORIENTATION] = orientation
+    return exif.tobytes()[len(b"Exif\x00\x00"):]  # a PNG eXIf chunk holds the TIFF data itself

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import concurrent.futures
+import contextlib
 import os
 import subprocess
+import threading
 import sys
 from pathlib import Path
 from typing import Any
@@ -110,6 +113,104 @@ def test_same_bytes_are_analysed_once(monkeypatch: pytest.MonkeyPatch) -> None:
     # Other bytes are analysed on their own.
     other = fresh.analyze(imagefactory.fixture_bytes("astronaut.jpg"))
     assert other is not first and len(calls) == 2
+
+
+def test_caches_are_bounded_in_bytes(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Decoded pixels and analyses are kept up to a number of bytes, least recently used
+    first out; an image larger than the whole pixel cache is not kept at all."""
+    monkeypatch.setattr(engine_module, "_DISK_CACHE", None)
+    images = [HOPPER, imagefactory.exif_rotated(orientation=6), imagefactory.exif_rotated(orientation=8)]
+    sizes = [decode_rgb(data).nbytes for data in images]
+    assert len(set(sizes)) == 1  # three different images of one size
+    fresh = FaceEngine(EngineConfig(), cache_bytes=3 * engine_module._FACE_BYTES, pixel_cache_bytes=2 * sizes[0])
+    analyses = [fresh.analyze(data) for data in images]
+    assert all(len(a.faces) == 1 for a in analyses)
+    keys = [a.key for a in analyses]
+    assert fresh._pixels.nbytes == 2 * sizes[0]  # the two most recent images' pixels
+    assert fresh._pixels.get(keys[0]) is None and fresh._pixels.get(keys[2]) is not None
+    assert fresh._cache.nbytes <= 3 * engine_module._FACE_BYTES  # two analyses of one face each
+    assert fresh.peek(images[0])[1] is None  # the oldest analysis went first
+    assert fresh.peek(images[2])[1] is analyses[2]
+    large = imagefactory.two_person_composite(height=1400)
+    assert decode_rgb(large).nbytes > 2 * sizes[0]
+    fresh.analyze(large)
+    assert fresh._pixels.get(fresh.analyze(large).key) is None  # larger than the whole cache: not kept
+    assert fresh._pixels.get(keys[2]) is not None and fresh._pixels.nbytes == 2 * sizes[0]
+
+
+def test_defaults_bound_both_caches() -> None:
+    fresh = FaceEngine(EngineConfig())
+    assert fresh._cache.budget == engine_module.ANALYSIS_CACHE_BYTES <= 64 * 2**20
+    assert fresh._pixels.budget == engine_module.PIXEL_CACHE_BYTES <= 64 * 2**20
+
+
+class RecordingBudget(engine_module._Budget):
+    """The analysis budget, recording what was reserved and the most ever in use at once."""
+
+    def __init__(self, capacity: int) -> None:
+        super().__init__(capacity)
+        self.reserved: list[int] = []
+        self.in_use = self.most = 0
+
+    @contextlib.contextmanager
+    def reserve(self, amount: int) -> Any:
+        with super().reserve(amount):
+            with self._cond:
+                self.reserved.append(min(amount, self.capacity))
+                self.in_use += self.reserved[-1]
+                self.most = max(self.most, self.in_use)
+            try:
+                yield
+            finally:
+                with self._cond:
+                    self.in_use -= min(amount, self.capacity)
+
+
+def test_concurrent_analyses_share_one_budget(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Three images analysed at once: what the analyses hold together never passes the
+    budget, and an image at AWS's reference size takes the whole of it."""
+    monkeypatch.setattr(engine_module, "_DISK_CACHE", None)
+    budget = RecordingBudget(engine_module.ANALYSIS_BUDGET_PIXELS)
+    monkeypatch.setattr(engine_module, "_BUDGET", budget)
+    fresh = FaceEngine(EngineConfig())
+    images = [imagefactory.small_faces_scene()[0], HOPPER, imagefactory.fixture_bytes("astronaut.jpg")]
+    with concurrent.futures.ThreadPoolExecutor(3) as pool:
+        found = list(pool.map(lambda data: len(fresh.analyze(data, descriptors=True).faces), images))
+    assert found[0] >= 1 and found[1:] == [1, 1]
+    assert sorted(budget.reserved)[-1] == budget.capacity  # 1920×1080: the detector sees 3840×2160
+    assert sum(budget.reserved) > budget.capacity and budget.most <= budget.capacity
+    assert budget.in_use == 0 and budget._free == budget.capacity
+
+
+def test_the_budget_serves_in_order_and_lets_small_ones_share() -> None:
+    budget = engine_module._Budget(10)
+    events: list[str] = []
+    entered = threading.Event()
+    release = threading.Event()
+
+    def hold(name: str, amount: int, wait: bool) -> None:
+        with budget.reserve(amount):
+            events.append(name)
+            entered.set()
+            if wait:
+                release.wait()
+
+    first = threading.Thread(target=hold, args=("big", 10, True))
+    first.start()
+    entered.wait()
+    waiting = [threading.Thread(target=hold, args=(name, amount, False)) for name, amount in (("small-1", 3), ("small-2", 3))]
+    for queued, thread in enumerate(waiting, start=1):
+        thread.start()
+        while True:  # until it is queued behind the big one (in this order)
+            with budget._cond:
+                if len(budget._queue) == queued:
+                    break
+            release.wait(0.01)
+    assert events == ["big"]  # nothing passes a full budget
+    release.set()
+    for thread in [first, *waiting]:
+        thread.join()
+    assert events == ["big", "small-1", "small-2"] and budget._free == 10
 
 
 def test_engines_are_shared_per_configuration() -> None:

@@ -6,10 +6,15 @@ import io
 import warnings
 
 import numpy as np
-from PIL import Image, ImageOps, UnidentifiedImageError
+from PIL import Image, UnidentifiedImageError
+
+from . import png_bands
 
 JPEG_MAGIC = b"\xff\xd8\xff"
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
+BANDED_PIXELS = 4_000_000  # larger PNGs are decoded a band of rows at a time (Pillow holds 4+ bytes a pixel)
+BAND_PIXELS = 2**20  # pixels converted to RGB at a time
+EXIF_ORIENTATION = 0x0112
 
 
 class ImageDecodeError(ValueError):
@@ -58,7 +63,8 @@ def decode_rgb(data: bytes, max_side: int = 10000, reduce: int = 1) -> np.ndarra
 
     ``reduce`` > 1 returns the image about that many times smaller on each side, never
     holding it larger than it must: a JPEG is decoded at reduced size (Pillow's draft
-    mode), a PNG is reduced (box filter) straight after loading, before any conversion.
+    mode), a large PNG is decoded a band of rows at a time straight into the reduced
+    array (:mod:`png_bands`), whatever its bit depth or colour type.
     """
     fmt = sniff_format(data)
     if fmt is None:
@@ -70,28 +76,61 @@ def decode_rgb(data: bytes, max_side: int = 10000, reduce: int = 1) -> np.ndarra
                 width, height = im.size  # the header only: no pixel decoded yet
                 if max(width, height) > max_side:
                     raise ImageDecodeError("too_large", f"Image is {width}x{height}, above {max_side} px")
-                if reduce > 1 and fmt == "JPEG":
+                if fmt == "PNG" and (reduce > 1 or width * height > BANDED_PIXELS):
+                    rgb, orientation = png_bands.decode(data, reduce)
+                    if orientation is None:  # no eXIf chunk; Pillow also reads XMP's orientation
+                        orientation = Image.Image.getexif(im).get(EXIF_ORIENTATION, 1)  # without decoding
+                    return upright(rgb, orientation)
+                if reduce > 1:
                     im.draft(im.mode, (max(1, width // reduce), max(1, height // reduce)))
                 im.load()
                 step = max(1, im.width // max(1, width // reduce))  # never smaller than asked
-                if step > 1:
-                    im = im.convert("L") if im.mode == "1" else im  # Pillow reduces 8-bit modes
-                    im = im.reduce(step)
-                im = ImageOps.exif_transpose(im)
-                rgb = _to_rgb(im)
+                orientation = im.getexif().get(EXIF_ORIENTATION, 1)
+                rgb = _to_rgb(im.reduce(step) if step > 1 else im)
+                im.close()  # frees Pillow's pixels before the array is turned upright
     except ImageDecodeError:
         raise
     except Image.DecompressionBombError:
         raise ImageDecodeError("too_large", "Image has too many pixels") from None
     except Exception as exc:  # Pillow raises many types for damaged files
         raise ImageDecodeError("corrupt", f"Unreadable {fmt}: {exc}") from None
-    return rgb
+    return upright(rgb, orientation)
+
+
+_UPRIGHT = {  # EXIF orientation -> the stored pixels made upright (as ImageOps.exif_transpose)
+    2: lambda a: a[:, ::-1],
+    3: lambda a: a[::-1, ::-1],
+    4: lambda a: a[::-1],
+    5: lambda a: a.transpose(1, 0, 2),
+    6: lambda a: np.rot90(a, -1),
+    7: lambda a: a[::-1, ::-1].transpose(1, 0, 2),
+    8: lambda a: np.rot90(a, 1),
+}
+
+
+def upright(rgb: np.ndarray, orientation: object) -> np.ndarray:
+    """``rgb`` turned and flipped as its EXIF ``orientation`` (1 to 8) says."""
+    turn = _UPRIGHT.get(orientation)  # type: ignore[call-overload]
+    return np.ascontiguousarray(turn(rgb)) if turn else rgb
 
 
 def _to_rgb(im: Image.Image) -> np.ndarray:
+    """The pixels of a decoded image as 8-bit RGB, converted a band of rows at a time
+    (Pillow holds 4 bytes a pixel: converting whole images would hold several copies)."""
+    width, height = im.size
+    rgb = np.empty((height, width, 3), dtype=np.uint8)
+    top = None
     if im.mode in ("I;16", "I;16B", "I;16L", "I"):
+        top = 65535.0 if im.getextrema()[1] > 255 else 255.0
+    rows = max(1, BAND_PIXELS // max(1, width))
+    for y in range(0, height, rows):
+        rgb[y : y + rows] = _band_rgb(im.crop((0, y, width, min(height, y + rows))), top)
+    return rgb
+
+
+def _band_rgb(im: Image.Image, top: float | None) -> np.ndarray:
+    if top is not None:
         arr = np.asarray(im, dtype=np.float64)
-        top = 65535.0 if arr.max() > 255 else 255.0
         grey = np.clip(arr * (255.0 / top), 0, 255).astype(np.uint8)
         return np.ascontiguousarray(np.repeat(grey[:, :, None], 3, axis=2))
     if im.mode == "F":

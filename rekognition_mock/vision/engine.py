@@ -3,16 +3,24 @@
 Knows nothing about AWS. Results are cached by the SHA-256 of the image bytes and the
 engine settings, so the same bytes are analysed once per process; descriptors are
 computed only when asked for, once per image.
+
+Memory: both caches are bounded in bytes (:data:`ANALYSIS_CACHE_BYTES`,
+:data:`PIXEL_CACHE_BYTES`), and analyses share a process-wide budget
+(:data:`ANALYSIS_BUDGET_PIXELS` of network input), so concurrent requests for large
+images run one after another instead of each holding a few hundred megabytes at once.
 """
 
 from __future__ import annotations
 
 import functools
 import hashlib
+import math
 import threading
-from collections import OrderedDict
+from collections import OrderedDict, deque
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 import numpy as np
 
@@ -66,12 +74,15 @@ class Analysis:
 class FaceEngine:
     """Detects and describes faces, caching by image content."""
 
-    def __init__(self, config: EngineConfig | None = None, cache_size: int = 256, pixel_cache_size: int = 4):
+    def __init__(
+        self,
+        config: EngineConfig | None = None,
+        cache_bytes: int | None = None,
+        pixel_cache_bytes: int | None = None,
+    ) -> None:
         self.config = config or EngineConfig()
-        self._cache: OrderedDict[str, Analysis] = OrderedDict()
-        self._pixels: OrderedDict[str, np.ndarray] = OrderedDict()
-        self._cache_size = cache_size
-        self._pixel_cache_size = pixel_cache_size
+        self._cache: _BytesLRU[Analysis] = _BytesLRU(ANALYSIS_CACHE_BYTES if cache_bytes is None else cache_bytes)
+        self._pixels: _BytesLRU[np.ndarray] = _BytesLRU(PIXEL_CACHE_BYTES if pixel_cache_bytes is None else pixel_cache_bytes)
         self._lock = threading.RLock()
         self._key_locks: dict[str, threading.Lock] = {}
 
@@ -103,18 +114,22 @@ class FaceEngine:
                 if analysis is not None:
                     self._remember(key, analysis, None)
             if analysis is None:
-                rgb, scale = self._decode(data)
-                analysis = self._analyze_pixels(key, content_sha256, rgb)
-                if scale != (1.0, 1.0):
-                    _enlarge(analysis, scale)
-                self._remember(key, analysis, rgb)
-                if analysis.width * analysis.height > TRIM_PIXELS:
-                    _give_back_memory()
-                if disk is not None and not descriptors:
+                width, height = read_size(data)
+                with _BUDGET.reserve(network_pixels(width, height, self.config)):
+                    rgb, scale = self._decode(data, width, height)
+                    analysis = self._analyze_pixels(key, content_sha256, rgb)
+                    if scale != (1.0, 1.0):
+                        _enlarge(analysis, scale)
+                    if descriptors:
+                        self._describe(analysis, rgb)
+                    self._remember(key, analysis, rgb)
+                    del rgb
+                    if analysis.width * analysis.height > TRIM_PIXELS:
+                        _give_back_memory()
+                if disk is not None:
                     disk.put(key, analysis)
-            if descriptors and not analysis._descriptors_done:
-                rgb = self._pixels_for(key, data)
-                self._describe(analysis, rgb)
+            elif descriptors and not analysis._descriptors_done:
+                self._describe(analysis, self._pixels_for(key, data))
                 if disk is not None:
                     disk.put(key, analysis)
         return analysis
@@ -123,27 +138,18 @@ class FaceEngine:
         with self._lock:
             lock = self._key_locks.get(key)
             if lock is None:
-                if len(self._key_locks) > 4 * self._cache_size:
+                if len(self._key_locks) > KEY_LOCKS:
                     self._key_locks = {k: v for k, v in self._key_locks.items() if v.locked()}
                 lock = self._key_locks[key] = threading.Lock()
             return lock
 
     def _cached(self, key: str) -> Analysis | None:
-        with self._lock:
-            analysis = self._cache.get(key)
-            if analysis is not None:
-                self._cache.move_to_end(key)
-            return analysis
+        return self._cache.get(key)
 
     def _remember(self, key: str, analysis: Analysis, rgb: np.ndarray | None) -> None:
-        with self._lock:
-            self._cache[key] = analysis
-            while len(self._cache) > self._cache_size:
-                self._cache.popitem(last=False)
-            if rgb is not None:
-                self._pixels[key] = rgb
-                while len(self._pixels) > self._pixel_cache_size:
-                    self._pixels.popitem(last=False)
+        self._cache.put(key, analysis, analysis_bytes(analysis))
+        if rgb is not None:
+            self._pixels.put(key, rgb, rgb.nbytes)
 
     def add_age_gender(self, analysis: Analysis, data: bytes) -> None:
         """Age and gender of every face that lacks them (the networks run only when asked)."""
@@ -168,15 +174,19 @@ class FaceEngine:
         return self._pixels_for(analysis.key, data)
 
     def _pixels_for(self, key: str, data: bytes) -> np.ndarray:
-        with self._lock:
-            rgb = self._pixels.get(key)
-        return rgb if rgb is not None else self._decode(data)[0]
+        """The decoded pixels of ``data``, from the cache or decoded again (within the budget)."""
+        rgb = self._pixels.get(key)
+        if rgb is not None:
+            return rgb
+        width, height = read_size(data)
+        with _BUDGET.reserve(width * height // detection.reduction(width, height, self.config) ** 2):
+            return self._decode(data, width, height)[0]
 
-    def _decode(self, data: bytes) -> tuple[np.ndarray, tuple[float, float]]:
+    def _decode(self, data: bytes, width: int, height: int) -> tuple[np.ndarray, tuple[float, float]]:
         """The upright pixels, decoded smaller when the image is so large that its smallest
         face searched for still fills the detector's window (memory follows the work, not
-        the image's size), and the image pixels per decoded pixel along x and y."""
-        width, height = read_size(data)
+        the image's size), and the image pixels per decoded pixel along x and y.
+        ``width`` and ``height`` are the image's, from its header."""
         step = detection.reduction(width, height, self.config)
         rgb = decode_rgb(data, reduce=step)
         if step == 1:
@@ -188,28 +198,34 @@ class FaceEngine:
     def _analyze_pixels(self, key: str, content_sha256: str, rgb: np.ndarray) -> Analysis:
         height, width = rgb.shape[:2]
         found = detection.detect(rgb, self.config)
-        turned: dict[int, np.ndarray] = {0: rgb}
         faces = []
         for det in found:
-            if det.turn not in turned:
-                turned[det.turn] = np.ascontiguousarray(np.rot90(rgb, det.turn))
-            faces.append(self._measure(turned[det.turn], det, width, height))
+            if det.turn:
+                upright, offset = _turned_around(rgb, det)
+                faces.append(self._measure(upright, det, width, height, offset))
+            else:
+                faces.append(self._measure(rgb, det, width, height))
         faces.sort(key=lambda f: f.area, reverse=True)
         return Analysis(key=key, content_sha256=content_sha256, width=width, height=height, faces=faces)
 
-    def _measure(self, upright: np.ndarray, det: detection.Detection, width: int, height: int) -> Face:
+    def _measure(
+        self, upright: np.ndarray, det: detection.Detection, width: int, height: int, offset: tuple[int, int] = (0, 0)
+    ) -> Face:
         """Landmarks, pose, quality and attributes of one face.
 
         ``upright`` is the image turned so that this face is upright (the image itself
-        for most faces); everything is measured there, then boxes and landmarks are
+        for most faces), or the part of it around the face whose corner is at ``offset``
+        in the turned image; everything is measured there, then boxes and landmarks are
         turned back into the image's own coordinates.
         """
         turn = det.turn
+        ox, oy = offset
         box = detection.rotate_box((det.left, det.top, det.right, det.bottom), turn, width, height)
-        upright_points = landmarks_68(upright, box)
+        local = landmarks_68(upright, (box[0] - ox, box[1] - oy, box[2] - ox, box[3] - oy))
+        upright_points = local + (ox, oy)
         upright_roll, yaw, pitch = geometry.head_pose(upright_points)
         face_box = geometry.face_box(box)
-        grey = quality.face_crop_grey(upright, face_box)
+        grey = quality.face_crop_grey(upright, (face_box[0] - ox, face_box[1] - oy, face_box[2] - ox, face_box[3] - oy))
         points = detection.unrotate_points(upright_points, turn, width, height)
         left, top, right, bottom = detection.unrotate_box(face_box, turn, width, height)
         return Face(
@@ -225,7 +241,7 @@ class FaceEngine:
             pitch=pitch,
             brightness=quality.brightness(grey),
             sharpness=quality.sharpness(grey),
-            attributes=attrs.estimate(upright_points, upright, (upright_roll, yaw, pitch)),
+            attributes=attrs.estimate(local, upright, (upright_roll, yaw, pitch)),
         )
 
     def _describe(self, analysis: Analysis, rgb: np.ndarray) -> None:
@@ -242,6 +258,113 @@ class FaceEngine:
 
 
 TRIM_PIXELS = 4_000_000  # after a larger image, freed memory goes back to the system
+ANALYSIS_CACHE_BYTES = 32 * 2**20  # analyses kept in memory (about 6 KB a face)
+PIXEL_CACHE_BYTES = 48 * 2**20  # decoded images kept for a descriptor pass that follows (seven 1080p images)
+KEY_LOCKS = 1024  # per-image locks kept before the idle ones are dropped
+ANALYSIS_BUDGET_PIXELS = 3840 * 2160  # network input analysed at once: one 1080p image (AWS's reference size)
+_ANALYSIS_BYTES, _FACE_BYTES = 1024, 6 * 1024
+
+
+def analysis_bytes(analysis: Analysis) -> int:
+    """About how much memory an analysis holds."""
+    return _ANALYSIS_BYTES + _FACE_BYTES * len(analysis.faces)
+
+
+def network_pixels(width: int, height: int, config: EngineConfig) -> int:
+    """The pixels the detector looks at for a ``width×height`` image: the image scaled
+    for its smallest face (what an analysis's memory follows)."""
+    scale = detection.analysis_scale(width, height, config)
+    return math.ceil(width * scale) * math.ceil(height * scale)
+
+
+def _turned_around(rgb: np.ndarray, det: detection.Detection) -> tuple[np.ndarray, tuple[int, int]]:
+    """The part of ``rgb`` around a turned face (a face's side of margin), turned upright,
+    and where its corner is in the whole turned image (even, so rounding is unchanged)."""
+    height, width = rgb.shape[:2]
+    turn = det.turn
+    left, top, right, bottom = detection.rotate_box((det.left, det.top, det.right, det.bottom), turn, width, height)
+    side = max(right - left, bottom - top)
+    turned_w, turned_h = (height, width) if turn % 2 else (width, height)
+    x0 = max(0, int(math.floor(left - side)) // 2 * 2)
+    y0 = max(0, int(math.floor(top - side)) // 2 * 2)
+    x1 = min(turned_w, int(math.ceil(right + side)))
+    y1 = min(turned_h, int(math.ceil(bottom + side)))
+    a0, b0, a1, b1 = (int(round(v)) for v in detection.unrotate_box((x0, y0, x1, y1), turn, width, height))
+    return np.ascontiguousarray(np.rot90(rgb[b0:b1, a0:a1], turn)), (x0, y0)
+
+
+T = TypeVar("T")
+
+
+class _BytesLRU(Generic[T]):
+    """A thread-safe least-recently-used cache bounded by the bytes of what it holds."""
+
+    def __init__(self, budget: int) -> None:
+        self.budget = budget
+        self._items: OrderedDict[str, tuple[T, int]] = OrderedDict()
+        self._bytes = 0
+        self._lock = threading.Lock()
+
+    def get(self, key: str) -> T | None:
+        with self._lock:
+            item = self._items.get(key)
+            if item is None:
+                return None
+            self._items.move_to_end(key)
+            return item[0]
+
+    def put(self, key: str, value: T, size: int) -> None:
+        with self._lock:
+            old = self._items.pop(key, None)
+            if old is not None:
+                self._bytes -= old[1]
+            if size > self.budget:
+                return  # larger than the whole cache: not kept
+            self._items[key] = (value, size)
+            self._bytes += size
+            while self._bytes > self.budget:
+                _, (_, dropped) = self._items.popitem(last=False)
+                self._bytes -= dropped
+
+    @property
+    def nbytes(self) -> int:
+        with self._lock:
+            return self._bytes
+
+    def __len__(self) -> int:
+        with self._lock:
+            return len(self._items)
+
+
+class _Budget:
+    """Analyses reserve the network input they need from a shared budget, first come first
+    served: large images one at a time, small ones side by side."""
+
+    def __init__(self, capacity: int) -> None:
+        self.capacity = capacity
+        self._free = capacity
+        self._queue: deque[object] = deque()
+        self._cond = threading.Condition()
+
+    @contextmanager
+    def reserve(self, amount: int) -> Iterator[None]:
+        amount = min(max(1, amount), self.capacity)
+        ticket = object()
+        with self._cond:
+            self._queue.append(ticket)
+            self._cond.wait_for(lambda: self._queue[0] is ticket and self._free >= amount)
+            self._queue.popleft()
+            self._free -= amount
+            self._cond.notify_all()  # the next in line may fit too
+        try:
+            yield
+        finally:
+            with self._cond:
+                self._free += amount
+                self._cond.notify_all()
+
+
+_BUDGET = _Budget(ANALYSIS_BUDGET_PIXELS)
 
 
 @functools.cache
