@@ -67,8 +67,11 @@ class RekognitionBackend(MotoRekognitionBackend):
         attribute networks when ``attributes`` asks for what they answer."""
         data = images.image_bytes(image, self.account_id, self.region_name, self.partition)
         analysis = self._analyze_bytes(data, descriptors)
-        if shapes.requested_keys(attributes)[0] & {"AgeRange", "Gender"}:
+        wanted = shapes.requested_keys(attributes)[0]
+        if wanted & {"AgeRange", "Gender"}:
             engine().add_age_gender(analysis, data)
+        if "Emotions" in wanted:
+            engine().add_expressions(analysis, data)
         return analysis
 
     def _analyze_bytes(self, data: bytes, descriptors: bool = False) -> Analysis:
@@ -117,7 +120,7 @@ class RekognitionBackend(MotoRekognitionBackend):
         if not source_faces:
             raise InvalidParameterException()
         probe = source_faces[0]  # faces are largest first
-        target = self.analyze_image(target_image, descriptors=True)
+        target = self.analyze_image(target_image, descriptors=True, attributes=["EMOTIONS"])  # ComparedFace has them
         if not target.faces:  # "If no faces are detected in the source or target images" (API reference)
             raise InvalidParameterException()
         candidates = [f for f in target.faces[:MAX_FACES] if quality_filter.passes(f, quality_filter_level)]

@@ -148,8 +148,28 @@ def gender(face: Face) -> dict[str, Any]:
     return {"Value": "Male" if male >= 0.5 else "Female", "Confidence": number(100 * max(male, 1 - male))}
 
 
+# The expression network's classes as AWS's emotion types. CONFUSED has no class in the
+# network (FER2013) and is reported at 0; UNKNOWN is not reported, as AWS does not.
+EXPRESSION_TYPES = {
+    "angry": "ANGRY", "disgust": "DISGUSTED", "fear": "FEAR", "happy": "HAPPY",
+    "sad": "SAD", "surprise": "SURPRISED", "neutral": "CALM",
+}
+
+
+@functools.cache
+def emotion_types() -> tuple[str, ...]:
+    """AWS's emotion types (botocore's EmotionName enum) that FaceDetail reports."""
+    return tuple(t for t in service_model().shape_for("EmotionName").enum if t != "UNKNOWN")
+
+
 def emotions(face: Face) -> list[dict[str, Any]]:
-    return [{"Type": name, "Confidence": number(score)} for name, score in face.attributes.emotions]
+    """Every emotion type with the network's probability (in %), most likely first."""
+    assert face.expression is not None, "the expression network did not run"
+    scores = dict.fromkeys(emotion_types(), 0.0)
+    for name, probability in face.expression.items():
+        scores[EXPRESSION_TYPES[name]] = 100.0 * probability
+    ranked = sorted(scores.items(), key=lambda item: item[1], reverse=True)
+    return [{"Type": name, "Confidence": number(score)} for name, score in ranked]
 
 
 def compared_face(face: Face, width: int, height: int) -> dict[str, Any]:

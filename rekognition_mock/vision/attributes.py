@@ -1,8 +1,8 @@
 """Facial attributes estimated from landmark geometry and pixels.
 
 These are measurements, not a trained classifier: eye and mouth opening from the
-landmarks, a smile from the mouth's shape, emotions from those. Age and gender come from
-trained networks instead (:mod:`.age_gender`), run only when asked for.
+landmarks, a smile from the mouth's shape. Age and gender (:mod:`.age_gender`) and the
+expression (:mod:`.emotions`) come from trained networks instead, run only when asked for.
 """
 
 from __future__ import annotations
@@ -35,7 +35,6 @@ class FaceAttributes:
     eyes_open: Flag
     mouth_open: Flag
     face_occluded: Flag
-    emotions: tuple[tuple[str, float], ...]
     eye_yaw: float
     eye_pitch: float
     eye_confidence: float
@@ -63,7 +62,6 @@ def estimate(points: np.ndarray, rgb: np.ndarray, pose: tuple[float, float, floa
     sunglasses = _flag((eye_region - 0.80) * 12.0)
     eyeglasses = _flag((eye_region - 0.75) * 6.0)
     face_occluded = _flag(-2.0 - abs(pose[1]) / 30.0)
-    emotions = _emotions(points, smile, mouth_open, ear, lift)
     eye_yaw, eye_pitch = _gaze(points)
     return FaceAttributes(
         smile=smile,
@@ -74,7 +72,6 @@ def estimate(points: np.ndarray, rgb: np.ndarray, pose: tuple[float, float, floa
         eyes_open=eyes_open,
         mouth_open=mouth_open,
         face_occluded=face_occluded,
-        emotions=emotions,
         eye_yaw=eye_yaw,
         eye_pitch=eye_pitch,
         eye_confidence=min(99.0, 50.0 + 200.0 * ear),
@@ -109,36 +106,6 @@ def _eye_region_darkness(points: np.ndarray, rgb: np.ndarray) -> float:
 
 def _logistic(x: float) -> float:
     return 1.0 / (1.0 + math.exp(-x))
-
-
-def _emotions(points: np.ndarray, smile: Flag, mouth_open: Flag, ear: float, lift: float) -> tuple[tuple[str, float], ...]:
-    """Eight emotions from facial geometry, as percentages summing to 100.
-
-    Cues: the smile (HAPPY); an open mouth with wide eyes (SURPRISED, and FEAR when the
-    mouth is open less); mouth corners below the lip centre (SAD); brows pulled down
-    towards the eyes (ANGRY, and CONFUSED when one brow is lower than the other); a
-    raised upper lip, close to the nose (DISGUSTED). CALM takes what no cue claims.
-    """
-    eye_width = max(1e-6, float(np.linalg.norm(points[36] - points[39]) + np.linalg.norm(points[42] - points[45])) / 2)
-    brow_left = float(points[37:39, 1].mean() - points[18:21, 1].mean()) / eye_width
-    brow_right = float(points[43:45, 1].mean() - points[23:26, 1].mean()) / eye_width
-    brow_gap = (brow_left + brow_right) / 2  # 0.5–0.85 relaxed, lower when frowning
-    lip_gap = float(points[51, 1] - points[33, 1]) / eye_width  # 0.5–0.8 relaxed
-    opened = mouth_open.confidence if mouth_open.value else 100.0 - mouth_open.confidence
-    cues = {
-        "HAPPY": smile.confidence if smile.value else 100.0 - smile.confidence,
-        "SURPRISED": opened * _logistic((ear - 0.30) * 30.0),
-        "FEAR": opened * _logistic((ear - 0.33) * 30.0) * 0.5,
-        "SAD": 100.0 * _logistic((-lift - 0.08) * 50.0),
-        "ANGRY": 100.0 * _logistic((0.40 - brow_gap) * 15.0),
-        "CONFUSED": 100.0 * _logistic((abs(brow_left - brow_right) - 0.30) * 20.0),
-        "DISGUSTED": 100.0 * _logistic((0.25 - lip_gap) * 20.0),
-    }
-    claimed = min(100.0, max(cues.values()))
-    cues["CALM"] = max(1.0, 100.0 - claimed)
-    total = sum(cues.values()) or 1.0
-    ordered = sorted(cues.items(), key=lambda kv: kv[1], reverse=True)
-    return tuple((name, 100.0 * value / total) for name, value in ordered)
 
 
 def _gaze(points: np.ndarray) -> tuple[float, float]:

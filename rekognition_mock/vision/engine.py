@@ -51,6 +51,7 @@ class Face(detection.BoxSize):
     attributes: attrs.FaceAttributes
     descriptor: np.ndarray | None = None  # 128 float32, filled on demand
     age_gender: AgeGender | None = None  # filled on demand (trained networks)
+    expression: dict[str, float] | None = None  # class probabilities of the expression network, on demand
 
 
 @dataclass
@@ -153,18 +154,25 @@ class FaceEngine:
 
     def add_age_gender(self, analysis: Analysis, data: bytes) -> None:
         """Age and gender of every face that lacks them (the networks run only when asked)."""
-        todo = [f for f in analysis.faces if f.age_gender is None]
-        if not todo:
+        self._add(analysis, data, "age_gender", lambda rgb, faces: weights.age_gender_nets().model.estimate(rgb, faces))
+
+    def add_expressions(self, analysis: Analysis, data: bytes) -> None:
+        """The expression network's class probabilities for every face that lacks them."""
+        self._add(analysis, data, "expression", lambda rgb, faces: weights.emotion_net().model.probabilities(rgb, faces))
+
+    def _add(self, analysis: Analysis, data: bytes, field_name: str, run: Any) -> None:
+        """Fill ``field_name`` of the faces that lack it with ``run(pixels, [(box, landmarks)])``."""
+        if all(getattr(f, field_name) is not None for f in analysis.faces):
             return
         with self._key_lock(analysis.key):
-            todo = [f for f in analysis.faces if f.age_gender is None]
+            todo = [f for f in analysis.faces if getattr(f, field_name) is None]
             if not todo:
                 return
             rgb = self._pixels_for(analysis.key, data)
             sx, sy = analysis._pixel_scale
             faces = [((f.left / sx, f.top / sy, f.right / sx, f.bottom / sy), f.landmarks / (sx, sy)) for f in todo]
-            for face, estimate in zip(todo, weights.age_gender_nets().model.estimate(rgb, faces)):
-                face.age_gender = estimate
+            for face, value in zip(todo, run(rgb, faces)):
+                setattr(face, field_name, value)
             if _DISK_CACHE is not None:
                 _DISK_CACHE.put(analysis.key, analysis)
 

