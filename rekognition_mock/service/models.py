@@ -70,7 +70,7 @@ class RekognitionBackend(MotoRekognitionBackend):
         wanted = shapes.requested_keys(attributes)[0]
         if wanted & {"AgeRange", "Gender"}:
             engine().add_age_gender(analysis, data)
-        if "Emotions" in wanted:
+        if wanted & {"Emotions", "Smile"}:
             engine().add_expressions(analysis, data)
         return analysis
 

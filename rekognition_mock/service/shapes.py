@@ -110,7 +110,7 @@ def face_detail(face: Face, width: int, height: int, attributes: list[str] | Non
     detail: dict[str, Any] = {"BoundingBox": bounding_box(face, width, height)}
     optional: dict[str, Callable[[], Any]] = {  # built only when asked for
         "AgeRange": lambda: age_range(face),
-        "Smile": lambda: _flag(a.smile),
+        "Smile": lambda: smile(face),
         "Eyeglasses": lambda: _flag(a.eyeglasses),
         "Sunglasses": lambda: _flag(a.sunglasses),
         "Gender": lambda: gender(face),
@@ -162,6 +162,13 @@ def emotion_types() -> tuple[str, ...]:
     return tuple(t for t in service_model().shape_for("EmotionName").enum if t != "UNKNOWN")
 
 
+def smile(face: Face) -> dict[str, Any]:
+    """A smile is the expression network's "happy": true from a probability of one half."""
+    assert face.expression is not None, "the expression network did not run"
+    happy = face.expression["happy"]
+    return {"Value": happy >= 0.5, "Confidence": number(100 * max(happy, 1 - happy))}
+
+
 def emotions(face: Face) -> list[dict[str, Any]]:
     """Every emotion type with the network's probability (in %), most likely first."""
     assert face.expression is not None, "the expression network did not run"
@@ -181,7 +188,7 @@ def compared_face(face: Face, width: int, height: int) -> dict[str, Any]:
         "Pose": pose(face),
         "Quality": quality(face),
         "Emotions": emotions(face),
-        "Smile": _flag(face.attributes.smile),
+        "Smile": smile(face),
     }
 
 

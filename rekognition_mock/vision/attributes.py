@@ -1,8 +1,8 @@
 """Facial attributes estimated from landmark geometry and pixels.
 
 These are measurements, not a trained classifier: eye and mouth opening from the
-landmarks, a smile from the mouth's shape. Age and gender (:mod:`.age_gender`) and the
-expression (:mod:`.emotions`) come from trained networks instead, run only when asked for.
+landmarks. Age and gender (:mod:`.age_gender`), the expression and the smile
+(:mod:`.emotions`) come from trained networks instead, run only when asked for.
 """
 
 from __future__ import annotations
@@ -27,7 +27,6 @@ class Flag:
 class FaceAttributes:
     """Every attribute Rekognition's FaceDetail can carry, estimated for one face."""
 
-    smile: Flag
     eyeglasses: Flag
     sunglasses: Flag
     beard: Flag
@@ -50,11 +49,8 @@ def estimate(points: np.ndarray, rgb: np.ndarray, pose: tuple[float, float, floa
     """Estimate attributes from 68 landmarks (image pixels), the image and the pose."""
     ear = geometry.eye_aspect_ratio(points)
     opening = geometry.mouth_opening(points)
-    lift = geometry.mouth_corner_lift(points)
-    width = geometry.mouth_width_ratio(points)
     eyes_open = _flag((ear - 0.18) * 40.0)
     mouth_open = _flag((opening - 0.12) * 30.0)
-    smile = _flag((lift - 0.02) * 40.0 + (width - 0.55) * 10.0)
     lower = _lower_face_darkness(points, rgb)
     beard = _flag((lower - 0.18) * 12.0)
     mustache = _flag((lower - 0.22) * 10.0)
@@ -64,7 +60,6 @@ def estimate(points: np.ndarray, rgb: np.ndarray, pose: tuple[float, float, floa
     face_occluded = _flag(-2.0 - abs(pose[1]) / 30.0)
     eye_yaw, eye_pitch = _gaze(points)
     return FaceAttributes(
-        smile=smile,
         eyeglasses=eyeglasses,
         sunglasses=sunglasses,
         beard=beard,

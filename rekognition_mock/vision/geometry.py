@@ -91,20 +91,3 @@ def mouth_opening(points: np.ndarray) -> float:
     width = np.linalg.norm(points[60] - points[64])
     gap = np.linalg.norm(points[62] - points[66])
     return float(gap / width) if width > 0 else 0.0
-
-
-def mouth_width_ratio(points: np.ndarray) -> float:
-    """Mouth width relative to the distance between the outer eye corners."""
-    eyes = np.linalg.norm(points[36] - points[45])
-    mouth = np.linalg.norm(points[48] - points[54])
-    return float(mouth / eyes) if eyes > 0 else 0.0
-
-
-def mouth_corner_lift(points: np.ndarray) -> float:
-    """How far the mouth corners sit above the lip centre, relative to mouth width."""
-    width = np.linalg.norm(points[48] - points[54])
-    if width <= 0:
-        return 0.0
-    centre_y = (points[51][1] + points[57][1]) / 2
-    corners_y = (points[48][1] + points[54][1]) / 2
-    return float((centre_y - corners_y) / width)
