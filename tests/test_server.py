@@ -765,11 +765,11 @@ def test_in_process_stop_never_acknowledges_an_unsaved_face(tmp_path: Path, monk
     entered, release = threading.Event(), threading.Event()
     analyze_image = RekognitionBackend.analyze_image
 
-    def held_analysis(self: Any, image: Any, descriptors: bool = False) -> Any:
+    def held_analysis(self: Any, image: Any, descriptors: bool = False, **options: Any) -> Any:
         if descriptors:  # IndexFaces: hold it, as a slow analysis would be
             entered.set()
             release.wait(timeout=CALL_TIMEOUT)
-        return analyze_image(self, image, descriptors)
+        return analyze_image(self, image, descriptors, **options)
 
     state = tmp_path / "state"
     outcome: dict[str, Any] = {}
