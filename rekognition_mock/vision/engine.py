@@ -125,8 +125,9 @@ class FaceEngine:
                         self._describe(analysis, rgb)
                     self._remember(key, analysis, rgb)
                     del rgb
-                    if analysis.width * analysis.height > TRIM_PIXELS:
-                        _give_back_memory()
+                    scale = detection.analysis_scale(analysis.width, analysis.height, self.config)
+                    if analysis.width * analysis.height * scale * scale > TRIM_PIXELS:
+                        _give_back_memory()  # the network ran on a large input
                 if disk is not None:
                     disk.put(key, analysis)
             elif descriptors and not analysis._descriptors_done:
@@ -265,7 +266,7 @@ class FaceEngine:
         analysis._descriptors_done = True
 
 
-TRIM_PIXELS = 4_000_000  # after a larger image, freed memory goes back to the system
+TRIM_PIXELS = 4_000_000  # after a larger analysis, freed memory goes back to the system
 ANALYSIS_CACHE_BYTES = 32 * 2**20  # analyses kept in memory (about 6 KB a face)
 PIXEL_CACHE_BYTES = 48 * 2**20  # decoded images kept for a descriptor pass that follows (seven 1080p images)
 KEY_LOCKS = 1024  # per-image locks kept before the idle ones are dropped
