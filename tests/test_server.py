@@ -472,6 +472,25 @@ def test_controls_over_http(server: ServerProcess, rekognition: Any) -> None:
     assert refused.status_code == 403
 
 
+def test_aws_fidelity_through_the_server(server: ServerProcess, rekognition: Any, s3: Any) -> None:
+    """Issue 9's fidelity cases answer over HTTP as they do in-process."""
+    with pytest.raises(rekognition.exceptions.InvalidParameterException):  # no face in the target
+        rekognition.compare_faces(SourceImage={"Bytes": HOPPER}, TargetImage={"Bytes": COFFEE})
+    s3.create_bucket(Bucket="far-photos", CreateBucketConfiguration={"LocationConstraint": "eu-west-1"})
+    s3.put_object(Bucket="far-photos", Key="hopper.jpg", Body=HOPPER)
+    with pytest.raises(rekognition.exceptions.InvalidS3ObjectException):  # a bucket in another region
+        rekognition.detect_faces(Image={"S3Object": {"Bucket": "far-photos", "Name": "hopper.jpg"}})
+    created = rekognition.create_collection(CollectionId="fidelity")
+    assert created["CollectionArn"].startswith("aws:rekognition:")
+    assert rekognition.describe_collection(CollectionId="fidelity")["CollectionARN"] == "arn:" + created["CollectionArn"]
+    record = rekognition.index_faces(CollectionId="fidelity", Image={"Bytes": HOPPER})["FaceRecords"][0]
+    assert record["Face"]["IndexFacesModelVersion"] == "7.0"
+    with pytest.raises(rekognition.exceptions.ImageTooLargeException) as info:
+        rekognition.detect_faces(Image={"Bytes": imagefactory.decompression_bomb_png(10001, 100)})
+    assert "exceed maximum dimension size of 10000 pixels" in info.value.response["Error"]["Message"]
+    rekognition.delete_collection(CollectionId="fidelity")
+
+
 def test_serve_help() -> None:
     result = subprocess.run(
         [sys.executable, "-m", "rekognition_mock.cli", "serve", "--help"],
