@@ -15,6 +15,7 @@ import socket
 import sqlite3
 import threading
 from collections.abc import Callable, Iterable
+from http import HTTPStatus
 from pathlib import Path
 from typing import Any
 
@@ -212,59 +213,23 @@ CONTROLS_PREFIX = "/_rekognition_mock/"
 
 
 def _control(environ: dict[str, Any], start_response: Callable[..., Any]) -> list[bytes]:
-    """The test-author controls over HTTP (docs/scripting.md): POST a JSON body to
-    ``labels``, ``moderation-labels``, ``errors``, ``latency`` or ``reset``; GET ``controls``."""
-    import base64
-
+    """The test-author controls over HTTP (docs/scripting.md), answered by service/controls.py."""
     from .service import controls
 
     name = environ["PATH_INFO"][len(CONTROLS_PREFIX):].strip("/")
-
-    def answer(status: str, value: Any) -> list[bytes]:
-        body = json.dumps(value).encode()
-        start_response(status, [("Content-Type", "application/json"), ("Content-Length", str(len(body)))])
-        return [body]
-
-    if environ.get("REQUEST_METHOD") != "POST":
-        return answer("200 OK", controls.listing())
     try:
         length = int(environ.get("CONTENT_LENGTH") or 0)
-        if length > 16 * 2**20:
-            raise ValueError("body too large")
-        raw = environ["wsgi.input"].read(length) if length else b"{}"
-        body = json.loads(raw or b"{}", parse_constant=_refuse_constant)
-        if not isinstance(body, dict):
-            raise ValueError("the body must be a JSON object")
-        if name in ("labels", "moderation-labels"):
-            image = body.get("image") or {}
-            if "bytes" in image:
-                key: Any = base64.b64decode(image["bytes"], validate=True)
-            else:
-                key = (image.get("bucket"), image.get("key"))
-            controls.set_labels(key, body.get("labels"), moderation=name == "moderation-labels")
-        elif name == "face-attributes":
-            image = body.get("image") or {}
-            if "bytes" in image:
-                key = base64.b64decode(image["bytes"], validate=True)
-            else:
-                key = (image.get("bucket"), image.get("key"))
-            controls.set_face_attributes(key, body.get("face_index", 0), body.get("attributes"))
-        elif name == "errors":
-            controls.inject_error(body.get("operation", "*"), body.get("error_code"), int(body.get("times", 1)),
-                                  body.get("message"))
-        elif name == "latency":
-            controls.inject_latency(body.get("operation", "*"), body.get("seconds", 0))
-        elif name == "reset":
-            controls.reset()
-        else:
-            return answer("404 Not Found", {"error": f"no control {name!r}"})
-    except (ValueError, TypeError, KeyError, AttributeError) as exc:
-        return answer("400 Bad Request", {"error": str(exc)})
-    return answer("200 OK", controls.listing())
-
-
-def _refuse_constant(token: str) -> Any:
-    raise ValueError(f"{token} is not JSON")
+    except ValueError:
+        length = -1
+    if not 0 <= length <= controls.MAX_HTTP_BODY:
+        status, value = 400, {"error": f"a control's body is JSON of at most {controls.MAX_HTTP_BODY} bytes"}
+    else:
+        raw = environ["wsgi.input"].read(length) if length else b""
+        status, value = controls.handle_http(environ.get("REQUEST_METHOD", "GET"), name, raw)
+    body = json.dumps(value).encode()
+    start_response(f"{status} {HTTPStatus(status).phrase}",
+                   [("Content-Type", "application/json"), ("Content-Length", str(len(body)))])
+    return [body]
 
 
 def _printable(text: str) -> str:

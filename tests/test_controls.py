@@ -65,9 +65,49 @@ def test_latency_and_reset(mocked_aws: None) -> None:
     assert time.monotonic() - started < 0.3
 
 
+def test_each_error_has_its_status_and_message(mocked_aws: None) -> None:
+    """Without ``message`` the error says what AWS says; 503 and 500 are retried, 400s are not
+    (except the throttling codes), exactly as botocore treats the real service."""
+    no_retries = client(1)
+    rekognition_mock.inject_error("ListCollections", "ProvisionedThroughputExceededException")
+    with pytest.raises(no_retries.exceptions.ProvisionedThroughputExceededException) as info:
+        no_retries.list_collections()
+    assert info.value.response["Error"]["Message"] == "Provisioned Rate exceeded."
+
+    retrying = client(3)
+    rekognition_mock.inject_error("ListCollections", "ServiceUnavailable", times=2)  # AWS's common 503
+    assert retrying.list_collections()["ResponseMetadata"]["RetryAttempts"] == 2
+    rekognition_mock.inject_error("ListCollections", "ProvisionedThroughputExceededException")
+    assert retrying.list_collections()["ResponseMetadata"]["RetryAttempts"] == 1
+    rekognition_mock.inject_error("ListCollections", "InvalidParameterException", times=2)
+    with pytest.raises(retrying.exceptions.InvalidParameterException) as info:
+        retrying.list_collections()
+    assert info.value.response["ResponseMetadata"]["RetryAttempts"] == 0  # a client error is not retried
+    with pytest.raises(retrying.exceptions.InvalidParameterException):
+        retrying.list_collections()  # each call meets the next one
+    assert retrying.list_collections()["ResponseMetadata"]["RetryAttempts"] == 0
+
+
+def test_injected_faults_are_used_in_order(mocked_aws: None) -> None:
+    no_retries = client(1)
+    rekognition_mock.inject_error("*", "AccessDeniedException")
+    rekognition_mock.inject_error("DescribeCollection", "ResourceNotFoundException", times=2)
+    with pytest.raises(no_retries.exceptions.ResourceNotFoundException):
+        no_retries.describe_collection(CollectionId="any")  # the operation's own fault first
+    with pytest.raises(no_retries.exceptions.AccessDeniedException):
+        no_retries.list_collections()
+    with pytest.raises(no_retries.exceptions.ResourceNotFoundException):
+        no_retries.describe_collection(CollectionId="any")
+    assert no_retries.list_collections()["CollectionIds"] == []
+
+
 def test_bad_controls_are_refused() -> None:
     with pytest.raises(ValueError, match="no operation"):
         rekognition_mock.inject_error("DetectFacez", "ThrottlingException")
+    with pytest.raises(ValueError, match="not an error Rekognition answers"):
+        rekognition_mock.inject_error("DetectFaces", "ThrottledException")
+    with pytest.raises(ValueError):
+        rekognition_mock.inject_error("DetectFaces", "ThrottlingException", times=True)
     with pytest.raises(ValueError):
         rekognition_mock.inject_error("DetectFaces", "ThrottlingException", times=0)
     with pytest.raises(ValueError):
@@ -77,11 +117,12 @@ def test_bad_controls_are_refused() -> None:
 def test_moto_reset_clears_the_controls(mocked_aws: None) -> None:
     import requests
 
-    rekognition = client(1)
-    rekognition.list_collections()  # the backend exists
-    rekognition_mock.inject_error("*", "ThrottlingException", times=3)
+    rekognition_mock.inject_error("*", "ThrottlingException", times=3)  # before any Rekognition call
+    rekognition_mock.set_labels(HOPPER, ["Flag"])
     requests.post("http://motoapi.amazonaws.com/moto-api/reset")
+    rekognition = client(1)
     assert rekognition.list_collections()["CollectionIds"] == []
+    assert "Flag" not in [label["Name"] for label in rekognition.detect_labels(Image={"Bytes": HOPPER})["Labels"]]
 
 
 def test_face_attributes_can_be_forced(mocked_aws: None, s3: Any) -> None:

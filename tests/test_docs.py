@@ -155,3 +155,33 @@ def test_memory_limits_documented() -> None:
     assert f"pixels up to {engine.PIXEL_CACHE_BYTES // 2**20} MB" in caching
     assert engine.ANALYSIS_BUDGET_PIXELS == 2 * 1920 * 2 * 1080  # "the detector's view of one 1080p image"
     assert f"more than {decode.BANDED_PIXELS // 1_000_000} million pixels" in HOW
+
+
+SCRIPTING = (DOCS / "scripting.md").read_text()
+
+
+def test_injectable_errors_table() -> None:
+    """docs/scripting.md lists every error inject_error takes, with its status, message and
+    whether botocore's standard retry mode retries it."""
+    from botocore.retries import standard
+
+    from rekognition_mock.service import exceptions
+
+    rows = table_after(SCRIPTING, "| `error_code` | HTTP status |")[1:]
+    documented = {code.strip("`"): (int(status), retried, message) for code, status, retried, message in rows}
+    assert set(documented) == set(exceptions.error_codes())
+    throttling = standard.ThrottledRetryableChecker._THROTTLED_ERROR_CODES
+    transient = standard.TransientRetryableChecker._TRANSIENT_STATUS_CODES
+    for code, (status, retried, message) in documented.items():
+        cls = exceptions.error_class(code)
+        assert cls is not None and (status, message) == (cls.code, cls.default_message), code
+        assert retried == ("yes" if status in transient or code in throttling else "no"), code
+
+
+def test_http_controls_table() -> None:
+    """Every control the server takes is in docs/scripting.md's table, and only those."""
+    from rekognition_mock.service import controls
+
+    rows = table_after(SCRIPTING, "| Call (Python) | Over HTTP")[1:]
+    routes = {re.search(r"`(?:POST|GET) /_rekognition_mock/([a-z-]+)`", http).group(1) for _, http, _ in rows if http}
+    assert routes == set(controls.HTTP_CONTROLS) | {"controls"}

@@ -463,9 +463,18 @@ def test_controls_over_http(server: ServerProcess, rekognition: Any) -> None:
     [face] = rekognition.detect_faces(Image={"Bytes": HOPPER}, Attributes=["AGE_RANGE"])["FaceDetails"]
     assert face["AgeRange"] == {"Low": 15, "High": 17}
 
-    bad = requests.post(control + "errors", json={"operation": "NoSuchOperation", "error_code": "X"},
+    bad = requests.post(control + "errors", json={"operation": "NoSuchOperation", "error_code": "ThrottlingException"},
                         timeout=CALL_TIMEOUT)
     assert bad.status_code == 400 and "no operation" in bad.json()["error"]
+    typo = requests.post(control + "errors", json={"operation": "DetectFaces", "error_code": "ThrottledException"},
+                         timeout=CALL_TIMEOUT)
+    assert typo.status_code == 400 and "not an error Rekognition answers" in typo.json()["error"]
+    assert requests.post(control + "labels", data=b"{not json", timeout=CALL_TIMEOUT).status_code == 400
+    assert requests.post(control + "labels", json={"image": {"bytes": "%%%"}, "labels": ["Cup"]},
+                         timeout=CALL_TIMEOUT).status_code == 400
+    assert requests.post(control + "no-such-control", json={}, timeout=CALL_TIMEOUT).status_code == 404
+    assert requests.post(control + "latency", json={"operation": "detect_faces", "seconds": 0.25},
+                         timeout=CALL_TIMEOUT).json()["latency"] == [{"operation": "DetectFaces", "seconds": 0.25}]
     assert requests.post(control + "reset", json={}, timeout=CALL_TIMEOUT).json()["labels"] == []
     assert rekognition.detect_labels(Image={"Bytes": COFFEE})["Labels"] == []
     refused = requests.post(control + "reset", json={}, headers={"Origin": "https://evil.example"}, timeout=CALL_TIMEOUT)

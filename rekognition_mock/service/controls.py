@@ -1,28 +1,31 @@
-"""Test-author controls no real service has: scripted labels and injected faults.
+"""Test-author controls no real service has: scripted answers and injected faults.
 
-Process-wide state, thread-safe, cleared by :func:`reset` (moto's reset clears it too).
+Process-wide state, thread-safe, cleared by :func:`reset`; moto's reset clears it too
+(setting a control makes sure a Rekognition backend exists for that reset to reach).
 Images are named by their bytes (matched by SHA-256, however they are sent) or by an S3
 ``(bucket, key)`` pair. Every Rekognition call passes through :func:`before` first, in
 ``responses.call_action``, so an injected fault or latency applies to any operation.
+
+The standalone server exposes the same controls as JSON: :data:`HTTP_CONTROLS` maps each
+``POST /_rekognition_mock/<name>`` to a function of the decoded body, and
+:func:`handle_http` answers a request. A new control is a function here and one
+``@http_control("name")`` line.
 """
 
 from __future__ import annotations
 
+import base64
+import binascii
 import hashlib
+import json
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 ANY_OPERATION = "*"
-
-# HTTP statuses AWS answers Rekognition's errors with (the API reference's error lists);
-# codes not listed here answer 400.
-ERROR_STATUS = {
-    "InternalServerError": 500,
-    "ThrottlingException": 500,
-    "ServiceUnavailableException": 503,
-}
+MAX_HTTP_BODY = 16 * 2**20  # a control's JSON body (an image of 5 MB in base64 and its labels)
 
 
 @dataclass
@@ -71,8 +74,10 @@ def set_labels(image: Any, labels: list[Any], moderation: bool = False) -> None:
     from .labels import normalise_labels
 
     key = image_key(image)
+    normalised = normalise_labels(labels, moderation)
+    _reachable_by_reset()
     with _lock:
-        (_moderation if moderation else _labels)[key] = normalise_labels(labels, moderation)
+        (_moderation if moderation else _labels)[key] = normalised
 
 
 def scripted(keys: list[tuple], moderation: bool = False) -> list[dict[str, Any]] | None:
@@ -99,6 +104,7 @@ def set_face_attributes(image: Any, face_index: int, attributes: dict[str, Any])
     if unknown:
         raise ValueError(f"not FaceDetail members: {', '.join(unknown)} (members: {', '.join(members)})")
     key = image_key(image)
+    _reachable_by_reset()
     with _lock:
         _face_attributes.setdefault(key, {}).setdefault(face_index, {}).update(attributes)
 
@@ -122,25 +128,31 @@ def override(details: list[dict[str, Any]], overrides: dict[int, dict[str, Any]]
 
 
 def inject_error(operation: str, error_code: str, times: int = 1, message: str | None = None) -> None:
-    """The next ``times`` calls of ``operation`` (or ``"*"``) fail with AWS's ``error_code``."""
-    if not isinstance(error_code, str) or not error_code:
-        raise ValueError("error_code must be an AWS error code such as 'ThrottlingException'")
-    if not isinstance(times, int) or times < 1:
+    """The next ``times`` calls of ``operation`` (or ``"*"``) fail with AWS's ``error_code``
+    (its HTTP status and, unless ``message`` is given, its usual message)."""
+    from .exceptions import error_class, error_codes
+
+    if not isinstance(error_code, str) or error_class(error_code) is None:
+        raise ValueError(f"{error_code!r} is not an error Rekognition answers; one of: {', '.join(error_codes())}")
+    if not isinstance(times, int) or isinstance(times, bool) or times < 1:
         raise ValueError("times must be a positive integer")
+    if message is not None and not isinstance(message, str):
+        raise ValueError("message must be a string")
     name = operation_name(operation)
+    _reachable_by_reset()
     with _lock:
         _faults.setdefault(name, []).append(_Fault(error_code, times, message))
 
 
 def inject_latency(operation: str, seconds: float) -> None:
     """Every call of ``operation`` (or ``"*"``) waits ``seconds`` first (0 removes it)."""
-    seconds = float(seconds)
-    if not 0 <= seconds <= 300:
-        raise ValueError("seconds must be between 0 and 300")
+    if isinstance(seconds, bool) or not isinstance(seconds, (int, float)) or not 0 <= seconds <= 300:
+        raise ValueError("seconds must be a number between 0 and 300")
     name = operation_name(operation)
+    _reachable_by_reset()
     with _lock:
         if seconds:
-            _latency[name] = seconds
+            _latency[name] = float(seconds)
         else:
             _latency.pop(name, None)
 
@@ -153,9 +165,9 @@ def before(operation: str) -> None:
     if delay:
         time.sleep(delay)
     if fault is not None:
-        from .exceptions import injected
+        from .exceptions import error_class
 
-        raise injected(fault.error_code, ERROR_STATUS.get(fault.error_code, 400), fault.message)
+        raise error_class(fault.error_code)(fault.message)  # type: ignore[misc]
 
 
 def _take_fault(name: str) -> _Fault | None:
@@ -167,6 +179,17 @@ def _take_fault(name: str) -> _Fault | None:
     if fault.remaining == 0:
         queue.pop(0)
     return _Fault(fault.error_code, 1, fault.message)
+
+
+def _reachable_by_reset() -> None:
+    """moto's reset reaches the controls through the Rekognition backends it resets; make
+    sure one exists, so that a reset (a mock starting or stopping, ``/moto-api/reset``)
+    clears a control set before any Rekognition call."""
+    from moto.core import DEFAULT_ACCOUNT_ID
+
+    from .models import rekognition_backends
+
+    rekognition_backends[DEFAULT_ACCOUNT_ID]["us-east-1"]
 
 
 def reset() -> None:
@@ -197,3 +220,94 @@ def listing() -> dict[str, Any]:
                 for index, attributes in sorted(faces.items())
             ],
         }
+
+
+# -- over HTTP (the standalone server) ----------------------------------------------------
+
+HTTP_CONTROLS: dict[str, Callable[[dict[str, Any]], None]] = {}
+
+
+def http_control(name: str) -> Callable[[Callable[[dict[str, Any]], None]], Callable[[dict[str, Any]], None]]:
+    """Register the function answering ``POST /_rekognition_mock/<name>`` (a JSON object)."""
+
+    def register(function: Callable[[dict[str, Any]], None]) -> Callable[[dict[str, Any]], None]:
+        HTTP_CONTROLS[name] = function
+        return function
+
+    return register
+
+
+def handle_http(method: str, name: str, raw: bytes) -> tuple[int, dict[str, Any]]:
+    """The status and JSON answer of a control request: ``GET controls`` lists what is in
+    force; a POST applies one control and answers the same listing, or 400 with
+    ``{"error": ...}`` for a bad body, 404 for a control that does not exist."""
+    if method == "GET" and name == "controls":
+        return 200, listing()
+    if method != "POST":
+        return 405, {"error": "controls take POST (GET only for /_rekognition_mock/controls)"}
+    control = HTTP_CONTROLS.get(name)
+    if control is None:
+        return 404, {"error": f"no control {name!r}; controls: {', '.join(sorted(HTTP_CONTROLS))}"}
+    try:
+        body = json.loads(raw or b"{}", parse_constant=_not_json)
+        if not isinstance(body, dict):
+            raise ValueError("the body must be a JSON object")
+        control(body)
+    except (ValueError, TypeError) as exc:  # JSONDecodeError and UnicodeDecodeError are ValueErrors
+        return 400, {"error": str(exc)}
+    return 200, listing()
+
+
+def _not_json(token: str) -> Any:
+    raise ValueError(f"{token} is not JSON")
+
+
+def _image(body: dict[str, Any]) -> Any:
+    """The image a JSON control names: ``{"bytes": base64}`` or ``{"bucket": ..., "key": ...}``."""
+    image = body.get("image")
+    if isinstance(image, dict) and isinstance(image.get("bytes"), str):
+        try:
+            return base64.b64decode(image["bytes"], validate=True)
+        except binascii.Error:
+            raise ValueError("image.bytes is not base64") from None
+    if isinstance(image, dict) and "bucket" in image and "key" in image:
+        return (image["bucket"], image["key"])
+    raise ValueError('image must be {"bytes": "<base64>"} or {"bucket": "...", "key": "..."}')
+
+
+def _integer(body: dict[str, Any], name: str, default: int) -> int:
+    value = body.get(name, default)
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise ValueError(f"{name} must be an integer")
+    return value
+
+
+@http_control("labels")
+def _labels_over_http(body: dict[str, Any]) -> None:
+    set_labels(_image(body), body.get("labels"))
+
+
+@http_control("moderation-labels")
+def _moderation_labels_over_http(body: dict[str, Any]) -> None:
+    set_labels(_image(body), body.get("labels"), moderation=True)
+
+
+@http_control("face-attributes")
+def _face_attributes_over_http(body: dict[str, Any]) -> None:
+    set_face_attributes(_image(body), _integer(body, "face_index", 0), body.get("attributes"))
+
+
+@http_control("errors")
+def _errors_over_http(body: dict[str, Any]) -> None:
+    inject_error(body.get("operation", ANY_OPERATION), body.get("error_code"), _integer(body, "times", 1),
+                 body.get("message"))
+
+
+@http_control("latency")
+def _latency_over_http(body: dict[str, Any]) -> None:
+    inject_latency(body.get("operation", ANY_OPERATION), body.get("seconds", 0))
+
+
+@http_control("reset")
+def _reset_over_http(body: dict[str, Any]) -> None:
+    reset()

@@ -31,9 +31,19 @@ class RekognitionError(JsonRESTError):
         return {"__type": self.error_type, "Code": self.error_type, "Logref": str(uuid.uuid4()), "Message": message}
 
 
+class AccessDeniedException(RekognitionError):
+    error_type = "AccessDeniedException"
+    default_message = "You are not authorized to perform the action."
+
+
 class ConflictException(RekognitionError):
     error_type = "ConflictException"
     default_message = "A User with the same Id already exists within the collection, or the update or deletion of the User caused an inconsistent state."
+
+
+class HumanLoopQuotaExceededException(RekognitionError):
+    error_type = "HumanLoopQuotaExceededException"
+    default_message = "The number of in-progress human reviews you have has exceeded the number allowed."
 
 
 class IdempotentParameterMismatchException(RekognitionError):
@@ -57,6 +67,11 @@ class InvalidImageFormatException(RekognitionError):
     default_message = "Request has invalid image format"
 
 
+class InvalidManifestException(RekognitionError):
+    error_type = "InvalidManifestException"
+    default_message = "Indicates that a provided manifest file is empty or larger than the allowed limit."
+
+
 class InvalidPaginationTokenException(RekognitionError):
     error_type = "InvalidPaginationTokenException"
     default_message = "Invalid pagination token"
@@ -67,9 +82,29 @@ class InvalidParameterException(RekognitionError):
     default_message = "Request has invalid parameters"
 
 
+class InvalidPolicyRevisionIdException(RekognitionError):
+    error_type = "InvalidPolicyRevisionIdException"
+    default_message = "The supplied revision id for the project policy is invalid."
+
+
 class InvalidS3ObjectException(RekognitionError):
     error_type = "InvalidS3ObjectException"
     default_message = "Unable to get object metadata from S3. Check object key, region and/or access permissions."
+
+
+class LimitExceededException(RekognitionError):
+    error_type = "LimitExceededException"
+    default_message = "An Amazon Rekognition service limit was exceeded."
+
+
+class MalformedPolicyDocumentException(RekognitionError):
+    error_type = "MalformedPolicyDocumentException"
+    default_message = "The format of the project policy document that you supplied to PutProjectPolicy is incorrect."
+
+
+class ProvisionedThroughputExceededException(RekognitionError):
+    error_type = "ProvisionedThroughputExceededException"
+    default_message = "Provisioned Rate exceeded."
 
 
 class ResourceAlreadyExistsException(RekognitionError):
@@ -77,14 +112,53 @@ class ResourceAlreadyExistsException(RekognitionError):
     default_message = "The resource already exists."
 
 
+class ResourceInUseException(RekognitionError):
+    error_type = "ResourceInUseException"
+    default_message = "Specified resource is in use."
+
+
 class ResourceNotFoundException(RekognitionError):
     error_type = "ResourceNotFoundException"
     default_message = "The resource does not exist."
 
 
+class ResourceNotReadyException(RekognitionError):
+    error_type = "ResourceNotReadyException"
+    default_message = "The requested resource isn't ready."
+
+
 class ServiceQuotaExceededException(RekognitionError):
     error_type = "ServiceQuotaExceededException"
     default_message = "The size of the resource exceeds the allowed limit."
+
+
+class SessionNotFoundException(RekognitionError):
+    error_type = "SessionNotFoundException"
+    default_message = "Occurs when a given sessionId is not found."
+
+
+class ThrottlingException(RekognitionError):
+    """AWS answers it with HTTP 500 (the API reference), so SDKs retry it as a server error too."""
+
+    code = 500
+    error_type = "ThrottlingException"
+    default_message = "Service Unavailable"
+
+
+class VideoTooLargeException(RekognitionError):
+    error_type = "VideoTooLargeException"
+    default_message = "The file size or duration of the supplied media is too large."
+
+
+class ServiceUnavailable(RekognitionError):
+    """AWS's common error for a service that cannot answer for now (not in Rekognition's model)."""
+
+    code = 503
+    error_type = "ServiceUnavailable"
+    default_message = "The request has failed due to a temporary failure of the server."
+
+    def body(self, message: str) -> dict[str, str]:
+        return {"__type": self.error_type, "message": message}
 
 
 class ValidationException(RekognitionError):
@@ -107,11 +181,22 @@ class SerializationException(RekognitionError):
         return {"__type": self.error_type, "Message": message}
 
 
-def injected(error_type: str, status: int, message: str | None = None) -> RekognitionError:
-    """The error a test author asked for with ``inject_error``: any AWS error code, with
-    the HTTP status AWS answers it with (see ``controls.ERROR_STATUS``)."""
-    error = RekognitionError.__new__(RekognitionError)
-    error.error_type = error_type
-    error.code = status
-    RekognitionError.__init__(error, message or f"{error_type} injected by rekognition-mock")
-    return error
+def error_class(code: str) -> type[RekognitionError] | None:
+    """The class of the AWS error named ``code`` (an exact, case-sensitive name), if any."""
+    pending = list(RekognitionError.__subclasses__())
+    while pending:
+        cls = pending.pop()
+        if cls.error_type == code and cls.__name__ == code:
+            return cls
+        pending.extend(cls.__subclasses__())
+    return None
+
+
+def error_codes() -> list[str]:
+    """Every AWS error this module has a class for, sorted."""
+    found, pending = [], list(RekognitionError.__subclasses__())
+    while pending:
+        cls = pending.pop()
+        found.append(cls.error_type)
+        pending.extend(cls.__subclasses__())
+    return sorted(found)
