@@ -185,3 +185,41 @@ def test_http_controls_table() -> None:
     rows = table_after(SCRIPTING, "| Call (Python) | Over HTTP")[1:]
     routes = {re.search(r"`(?:POST|GET) /_rekognition_mock/([a-z-]+)`", http).group(1) for _, http, _ in rows if http}
     assert routes == set(controls.HTTP_CONTROLS) | {"controls"}
+
+
+def test_users_figures_in_the_docs() -> None:
+    """The users figures operations.md and collections.md state are the code's."""
+    from rekognition_mock.service import limits
+    from rekognition_mock.store import users
+
+    operations = (DOCS / "operations.md").read_text()
+    section = lambda name: operations[operations.index(f"## {name}\n"):].split("\n## ")[0]  # noqa: E731
+    assert f"| `UserMatchThreshold` | yes | {limits.DEFAULT_ASSOCIATE_THRESHOLD:g} |" in section("AssociateFaces")
+    for name in ("SearchUsers", "SearchUsersByImage"):
+        assert f"| `UserMatchThreshold` | yes | {limits.DEFAULT_USER_SEARCH_THRESHOLD:g} |" in section(name)
+        assert f"| `MaxUsers` | yes (1 to 500) | {limits.DEFAULT_MAX_USERS} (AWS documents none) |" in section(name)
+    assert f"| `MaxResults` | yes (1 to 500) | {limits.DEFAULT_USER_PAGE} (AWS documents none) |" in section("ListUsers")
+    assert f"the user reached {limits.MAX_FACES_PER_USER} faces" in section("AssociateFaces")
+    assert f"already holds {limits.MAX_FACES_PER_USER} faces" in section("AssociateFaces")
+    text = (DOCS / "collections.md").read_text()
+    assert f"at most\n{limits.MAX_FACES_PER_USER} faces (`MAX_FACES_PER_USER`" in text
+    assert f"the last {users.REMEMBERED_REPLIES} per collection" in text
+
+
+def test_user_vector_distances_in_collections_md() -> None:
+    """The distances collections.md gives for the user vector, recomputed on the photos."""
+    import imagefactory
+    from rekognition_mock.settings import engine
+
+    def descriptor(data: bytes) -> np.ndarray:
+        return engine().analyze(data, descriptors=True).faces[0].descriptor
+
+    three = [descriptor(d) for d in (imagefactory.fixture_bytes("grace_hopper.jpg"), imagefactory.augmented(),
+                                     imagefactory.augmented(mirror=True))]
+    text = (DOCS / "collections.md").read_text().replace("\n", " ")
+    for radius in (1, 3.5):
+        probe = descriptor(imagefactory.blurred(radius=radius))
+        single = [float(np.linalg.norm(probe - d)) for d in three]
+        mean = float(np.linalg.norm(probe - np.mean(three, axis=0)))
+        assert f"{mean:.3f} from the mean of three photos against {min(single):.3f}–{max(single):.3f}" in text \
+            or f"{mean:.3f} against {min(single):.3f}–{max(single):.3f}" in text

@@ -21,7 +21,9 @@ DEFAULT_SIMILARITY_THRESHOLD = 80.0  # CompareFaces SimilarityThreshold, search 
 MAX_JSON_DEPTH = 32  # deeper request bodies are refused as unparseable (Rekognition's inputs nest 5 deep)
 MAX_REQUEST_BYTES = 16 * 1024 * 1024  # a Rekognition request body: two base64 images of 5 MB and their JSON
 
-MAX_FACES_PER_USER = 100  # AssociateFaces: a user holds at most 100 faces
+MAX_FACES_PER_USER = 100  # AssociateFaces: a user holds at most 100 faces (then ServiceQuotaExceededException)
 DEFAULT_ASSOCIATE_THRESHOLD = 75.0  # AssociateFaces UserMatchThreshold
 DEFAULT_USER_SEARCH_THRESHOLD = 80.0  # SearchUsers / SearchUsersByImage UserMatchThreshold
-MAX_USERS = 500  # SearchUsers MaxUsers, ListUsers MaxResults
+# AWS documents no default for these two; the mock uses the model's maximum (500).
+DEFAULT_USER_PAGE = 500  # ListUsers without MaxResults
+DEFAULT_MAX_USERS = 500  # SearchUsers / SearchUsersByImage without MaxUsers

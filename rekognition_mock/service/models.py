@@ -7,6 +7,7 @@ answered by the face engine.
 
 from __future__ import annotations
 
+import copy
 import threading
 from typing import Any
 
@@ -16,8 +17,9 @@ from moto.rekognition.models import RekognitionBackend as MotoRekognitionBackend
 
 from ..settings import engine
 from ..store import persistence
-from ..store.collections import Collection, User, face_id_for, image_id_for
+from ..store.collections import Collection, face_id_for, image_id_for
 from ..store.facestore import StoredFace
+from ..store.users import User, UserStore
 from ..vision import (
     Analysis,
     Face,
@@ -30,22 +32,23 @@ from . import controls, images, labels, quality_filter, shapes
 from .exceptions import (
     ConflictException,
     IdempotentParameterMismatchException,
-    ServiceQuotaExceededException,
     ImageTooLargeException,
     InvalidImageFormatException,
     InvalidPaginationTokenException,
     InvalidParameterException,
     ResourceAlreadyExistsException,
     ResourceNotFoundException,
+    ServiceQuotaExceededException,
 )
 from .limits import (
+    DEFAULT_MAX_USERS,
     DEFAULT_PAGE,
     DEFAULT_SIMILARITY_THRESHOLD,
+    DEFAULT_USER_PAGE,
     FACE_MODEL_VERSION,
     MAX_FACES,
     MAX_FACES_PER_USER,
     MAX_IMAGE_SIDE,
-    MAX_USERS,
     MAX_SEARCH_RESULTS,
     MIN_IMAGE_SIDE,
 )
@@ -228,7 +231,7 @@ class RekognitionBackend(MotoRekognitionBackend):
         collection = Collection(collection_id, arn, created=created, tags=dict(tags))
         collection.faces.load(rows)
         for user_id, user_created, token in users:
-            collection.users[user_id] = User(user_id, user_created, token)
+            collection.users.add(User(user_id, user_created, token))
         with self._lock:
             self.collections[collection_id] = collection
 
@@ -376,17 +379,25 @@ class RekognitionBackend(MotoRekognitionBackend):
         return faces, token
 
     def delete_faces(self, collection_id: str, face_ids: list[str]) -> tuple[list[str], list[dict[str, Any]]]:
+        """A face associated with a user stays (ASSOCIATED_TO_AN_EXISTING_USER, as AWS answers):
+        disassociate it first."""
         collection = self._collection(collection_id)
         unique = list(dict.fromkeys(face_ids))
         store = persistence.active()
-        with collection.faces.lock:  # a deleted face leaves its user with it
-            present = collection.faces.existing(unique)
+        with collection.faces.lock:
+            owners = dict(zip(unique, collection.faces.users_of(unique)))
+            doomed = [fid for fid in unique if owners[fid] is None]
             if store is not None:
-                store.delete_faces(self.account_id, self.region_name, collection_id, present)
-            deleted = collection.faces.delete(present)
-        gone = set(deleted)
-        failed = [{"FaceId": fid, "Reasons": ["FACE_NOT_FOUND"]} for fid in unique if fid not in gone]
-        return deleted, failed
+                store.delete_faces(self.account_id, self.region_name, collection_id, doomed)
+            gone = set(collection.faces.delete(doomed))
+        failed = []
+        for fid in unique:
+            owner = owners[fid]
+            if isinstance(owner, str):
+                failed.append(shapes.unsuccessful_face(fid, owner, ["ASSOCIATED_TO_AN_EXISTING_USER"]))
+            elif fid not in gone:
+                failed.append({"FaceId": fid, "Reasons": ["FACE_NOT_FOUND"]})
+        return [fid for fid in unique if fid in gone], failed
 
     def search_faces(
         self, collection_id: str, face_id: str, max_faces: int | None, threshold: float
@@ -421,130 +432,172 @@ class RekognitionBackend(MotoRekognitionBackend):
             raise ResourceNotFoundException(f"The user id: {user_id} does not exist in the collection.")
         return user
 
+    @staticmethod
+    def _status(users: UserStore, user_id: str) -> str:
+        """``UserStatus``: changes are synchronous here, so a user is never UPDATING or CREATING."""
+        return "ACTIVE" if users.face_count(user_id) else "CREATED"
+
+    @staticmethod
+    def _replay(users: UserStore, operation: str, token: str | None, fingerprint: Any) -> dict[str, Any] | None:
+        """The reply to an earlier call with the same ClientRequestToken (a retry gets the same
+        answer); IdempotentParameterMismatchException if that call asked something else."""
+        if token is None:
+            return None
+        seen = users.recall(operation, token)
+        if seen is None:
+            return None
+        if seen[0] != fingerprint:
+            raise IdempotentParameterMismatchException()
+        return copy.deepcopy(seen[1])
+
     def create_user(self, collection_id: str, user_id: str, token: str | None) -> None:
         with self._lock:
-            collection = self._collection(collection_id)
-            existing = collection.users.get(user_id)
-            if existing is not None:
-                if token is not None and existing.create_token == token:
-                    return  # the same request again: idempotent
-                raise ConflictException(f"A User with the Id {user_id} already exists within the collection.")
-            if token is not None and any(u.create_token == token for u in collection.users.values()):
-                raise IdempotentParameterMismatchException()
-            user = User(user_id, create_token=token)
-            store = persistence.active()
-            if store is not None:
-                store.put_user(self.account_id, self.region_name, collection_id, user_id, user.created, token)
-            collection.users[user_id] = user
+            users = self._collection(collection_id).users
+            with users.lock:
+                if token is not None:
+                    made = users.by_token(token)
+                    if made is not None:
+                        if made.user_id == user_id:
+                            return  # the same request again: idempotent
+                        raise IdempotentParameterMismatchException()
+                if user_id in users:
+                    raise ConflictException(f"A User with the Id {user_id} already exists within the collection.")
+                user = User(user_id, create_token=token)
+                store = persistence.active()
+                if store is not None:
+                    store.put_user(self.account_id, self.region_name, collection_id, user_id, user.created, token)
+                users.add(user)
 
-    def delete_user(self, collection_id: str, user_id: str) -> None:
+    def delete_user(self, collection_id: str, user_id: str, token: str | None = None) -> dict[str, Any]:
         with self._lock:
             collection = self._collection(collection_id)
-            self._user(collection, user_id)
-            store = persistence.active()
-            with collection.faces.lock:
+            users = collection.users
+            with users.lock:
+                replayed = self._replay(users, "DeleteUser", token, user_id)
+                if replayed is not None:
+                    return replayed
+                self._user(collection, user_id)
+                store = persistence.active()
                 if store is not None:
                     store.delete_user(self.account_id, self.region_name, collection_id, user_id)
-                collection.faces.assign(collection.faces.user_face_ids(user_id), None)
-                del collection.users[user_id]
+                users.remove(user_id)  # its faces stay, associated with no one
+                reply: dict[str, Any] = {}
+                if token is not None:
+                    users.remember("DeleteUser", token, user_id, reply)
+                return reply
 
-    def user_status(self, collection: Collection, user_id: str) -> str:
-        return "ACTIVE" if len(collection.faces.user_rows(user_id)) else "CREATED"
-
-    def list_users(self, collection_id: str, next_token: str | None, max_results: int | None) -> tuple[list[tuple[str, str]], str | None]:
+    def list_users(self, collection_id: str, next_token: str | None, max_results: int | None) -> dict[str, Any]:
         collection = self._collection(collection_id)
-        ids = sorted(collection.users)
+        ids = collection.users.ids()
         if next_token:
             after = decode_token(next_token, "users", collection.arn)
             ids = [u for u in ids if u > str(after)]
-        limit = max_results or MAX_USERS
+        limit = max_results or DEFAULT_USER_PAGE
         page = ids[:limit]
-        token = encode_token("users", collection.arn, page[-1]) if len(ids) > limit else None
-        return [(u, self.user_status(collection, u)) for u in page], token
+        body: dict[str, Any] = {"Users": [shapes.matched_user(u, self._status(collection.users, u)) for u in page]}
+        if len(ids) > limit:
+            body["NextToken"] = encode_token("users", collection.arn, page[-1])
+        return body
 
-    def associate_faces(self, collection_id: str, user_id: str, face_ids: list[str], threshold: float) -> dict[str, Any]:
+    def associate_faces(self, collection_id: str, user_id: str, face_ids: list[str], threshold: float,
+                        token: str | None = None) -> dict[str, Any]:
         with self._lock:
             collection = self._collection(collection_id)
-            self._user(collection, user_id)
-            faces = collection.faces
-            with faces.lock:
+            users = collection.users
+            with users.lock:
+                fingerprint = (user_id, tuple(face_ids), threshold)
+                replayed = self._replay(users, "AssociateFaces", token, fingerprint)
+                if replayed is not None:
+                    return replayed
+                self._user(collection, user_id)
+                held = users.face_count(user_id)
+                if held >= MAX_FACES_PER_USER:
+                    raise ServiceQuotaExceededException(
+                        f"The user id: {user_id} already has {MAX_FACES_PER_USER} faces associated with it."
+                    )
                 unique = list(dict.fromkeys(face_ids))
-                current = set(faces.user_face_ids(user_id))
-                vector = faces.user_vector(user_id)
-                associated, failed = [], []
-                for face_id, owner in zip(unique, faces.users_of(unique)):
+                owners = collection.faces.users_of(unique)
+                vector = users.vector(user_id)  # None while the user has no face: nothing to match
+                free = [face_id for face_id, owner in zip(unique, owners) if owner is None]
+                descriptors = {face.face_id: d for face, d in collection.faces.export(free)} if vector is not None else {}
+                accepted: list[str] = []
+                failed: list[dict[str, Any]] = []
+                for face_id, owner in zip(unique, owners):
                     if owner is False:
-                        failed.append({"FaceId": face_id, "UserId": user_id, "Reasons": ["FACE_NOT_FOUND"]})
-                    elif owner is not None and owner != user_id:
-                        failed.append({"FaceId": face_id, "UserId": owner, "Reasons": ["ASSOCIATED_TO_A_DIFFERENT_USER"]})
+                        failed.append(shapes.unsuccessful_face(face_id, user_id, ["FACE_NOT_FOUND"]))
                     elif owner == user_id:
-                        associated.append(face_id)  # already there: nothing to change
+                        continue  # already this user's: ignored, as AWS does
+                    elif owner is not None:
+                        failed.append(shapes.unsuccessful_face(face_id, owner, ["ASSOCIATED_TO_A_DIFFERENT_USER"]))
                     else:
                         if vector is not None:
-                            distance = float(np.linalg.norm(faces.descriptor(face_id) - vector))
-                            confidence = shapes.number(similarity_from_distance(distance))
+                            confidence = shapes.number(similarity_from_distance(float(np.linalg.norm(descriptors[face_id] - vector))))
                             if confidence < threshold:
-                                failed.append({"FaceId": face_id, "UserId": user_id, "Confidence": confidence,
-                                               "Reasons": ["LOW_MATCH_CONFIDENCE"]})
+                                failed.append(shapes.unsuccessful_face(face_id, user_id, ["LOW_MATCH_CONFIDENCE"], confidence))
                                 continue
-                        associated.append(face_id)
-                new = [f for f in associated if f not in current]
-                if len(current) + len(new) > MAX_FACES_PER_USER:
-                    raise ServiceQuotaExceededException(
-                        f"A user can have at most {MAX_FACES_PER_USER} faces associated with it."
-                    )
+                        if held + len(accepted) >= MAX_FACES_PER_USER:
+                            failed.append(shapes.unsuccessful_face(face_id, user_id, []))  # no room left; AWS names no reason
+                            continue
+                        accepted.append(face_id)
                 store = persistence.active()
                 if store is not None:
-                    store.set_face_users(self.account_id, self.region_name, collection_id, new, user_id)
-                faces.assign(new, user_id)
-        return {
-            "AssociatedFaces": [{"FaceId": f} for f in associated],
-            "UnsuccessfulFaceAssociations": failed,
-            "UserStatus": self.user_status(collection, user_id),
-        }
+                    store.set_face_users(self.account_id, self.region_name, collection_id, accepted, user_id)
+                users.associate(accepted, user_id)
+                reply = {
+                    "AssociatedFaces": [{"FaceId": f} for f in accepted],
+                    "UnsuccessfulFaceAssociations": failed,
+                    "UserStatus": self._status(users, user_id),
+                }
+                if token is not None:
+                    users.remember("AssociateFaces", token, fingerprint, copy.deepcopy(reply))
+                return reply
 
-    def disassociate_faces(self, collection_id: str, user_id: str, face_ids: list[str]) -> dict[str, Any]:
+    def disassociate_faces(self, collection_id: str, user_id: str, face_ids: list[str],
+                           token: str | None = None) -> dict[str, Any]:
         with self._lock:
             collection = self._collection(collection_id)
-            self._user(collection, user_id)
-            faces = collection.faces
-            with faces.lock:
+            users = collection.users
+            with users.lock:
+                fingerprint = (user_id, tuple(face_ids))
+                replayed = self._replay(users, "DisassociateFaces", token, fingerprint)
+                if replayed is not None:
+                    return replayed
+                self._user(collection, user_id)
                 unique = list(dict.fromkeys(face_ids))
-                done, failed = [], []
-                for face_id, owner in zip(unique, faces.users_of(unique)):
+                done: list[str] = []
+                failed: list[dict[str, Any]] = []
+                for face_id, owner in zip(unique, collection.faces.users_of(unique)):
                     if owner is False:
-                        failed.append({"FaceId": face_id, "UserId": user_id, "Reasons": ["FACE_NOT_FOUND"]})
+                        failed.append(shapes.unsuccessful_face(face_id, user_id, ["FACE_NOT_FOUND"]))
+                    elif owner is None:
+                        continue  # not associated with anyone: ignored, as AWS does
                     elif owner != user_id:
-                        failed.append({"FaceId": face_id, "UserId": owner or user_id,
-                                       "Reasons": ["ASSOCIATED_TO_A_DIFFERENT_USER"]})
+                        failed.append(shapes.unsuccessful_face(face_id, owner, ["ASSOCIATED_TO_A_DIFFERENT_USER"]))
                     else:
                         done.append(face_id)
                 store = persistence.active()
                 if store is not None:
                     store.set_face_users(self.account_id, self.region_name, collection_id, done, None)
-                faces.assign(done, None)
-        return {
-            "DisassociatedFaces": [{"FaceId": f} for f in done],
-            "UnsuccessfulFaceDisassociations": failed,
-            "UserStatus": self.user_status(collection, user_id),
-        }
+                users.associate(done, None)
+                reply = {
+                    "DisassociatedFaces": [{"FaceId": f} for f in done],
+                    "UnsuccessfulFaceDisassociations": failed,
+                    "UserStatus": self._status(users, user_id),
+                }
+                if token is not None:
+                    users.remember("DisassociateFaces", token, fingerprint, copy.deepcopy(reply))
+                return reply
 
-    def _user_matches(self, collection: Collection, query: np.ndarray, threshold: float, max_users: int | None,
-                      exclude: str | None = None) -> list[dict[str, Any]]:
-        """Users whose vector (the mean of their faces) is within reach of ``query``, best first."""
-        matches = []
-        for user_id in collection.users:
-            if user_id == exclude:
-                continue
-            vector = collection.faces.user_vector(user_id)
-            if vector is None:
-                continue
-            similarity = shapes.number(similarity_from_distance(float(np.linalg.norm(query - vector))))
-            if similarity >= threshold:
-                matches.append({"Similarity": similarity,
-                                "User": {"UserId": user_id, "UserStatus": self.user_status(collection, user_id)}})
-        matches.sort(key=lambda m: m["Similarity"], reverse=True)
-        return matches[: max_users or MAX_USERS]
+    def _user_hits(self, users: UserStore, query: np.ndarray, threshold: float, max_users: int | None,
+                   exclude: str | None = None) -> list[dict[str, Any]]:
+        """``UserMatches``: users whose vector scores at least ``threshold`` against ``query``, best first."""
+        # Search a hair past the threshold, then keep what the response reports as >= it (as face search does).
+        reach = distance_for_similarity(max(0.0, threshold - 1e-4))
+        scored = [
+            (user_id, shapes.number(similarity_from_distance(d)))
+            for user_id, d in users.search(query, reach, max_users or DEFAULT_MAX_USERS, exclude=exclude)
+        ]
+        return shapes.user_matches([(u, self._status(users, u), sim) for u, sim in scored if sim >= threshold])
 
     def search_users(self, collection_id: str, user_id: str | None, face_id: str | None, threshold: float,
                      max_users: int | None) -> dict[str, Any]:
@@ -555,38 +608,40 @@ class RekognitionBackend(MotoRekognitionBackend):
             query = collection.faces.descriptor(face_id)
             if query is None:
                 raise InvalidParameterException("faceId was not found in the collection.")
-            matches = self._user_matches(collection, query, threshold, max_users)
+            matches = self._user_hits(collection.users, query, threshold, max_users)
             searched: dict[str, Any] = {"SearchedFace": {"FaceId": face_id}}
         else:
+            assert user_id is not None
             self._user(collection, user_id)
-            query = collection.faces.user_vector(user_id)
+            query = collection.users.vector(user_id)
             if query is None:
                 raise InvalidParameterException(f"The user id: {user_id} has no faces associated with it.")
-            matches = self._user_matches(collection, query, threshold, max_users, exclude=user_id)
+            matches = self._user_hits(collection.users, query, threshold, max_users, exclude=user_id)
             searched = {"SearchedUser": {"UserId": user_id}}
         return {"UserMatches": matches, "FaceModelVersion": FACE_MODEL_VERSION, **searched}
 
     def search_users_by_image(self, collection_id: str, image: Any, threshold: float, max_users: int | None,
-                              quality_filter_level: str, attributes: list[str] | None = None) -> dict[str, Any]:
+                              quality_filter_level: str) -> dict[str, Any]:
+        """The largest face that passes QualityFilter is searched; the others are UnsearchedFaces.
+        Without such a face: no SearchedFace and no matches (not an error, unlike SearchFacesByImage)."""
         collection = self._collection(collection_id)
         analysis = self.analyze_image(image, descriptors=True)
         w, h = analysis.width, analysis.height
-        passing = [f for f in analysis.faces if quality_filter.passes(f, quality_filter_level)]
-        if not passing:
-            raise InvalidParameterException("There are no faces in the image. Should be at least 1.")
-        probe = passing[0]  # the largest face that passes the filter
-        unsearched = []
-        for face in analysis.faces:
-            if face is probe:
-                continue
-            reasons = quality_filter.rejection_reasons(face, quality_filter_level) or ["FACE_NOT_LARGEST"]
-            unsearched.append({"FaceDetails": shapes.face_detail(face, w, h), "Reasons": reasons})
-        return {
-            "UserMatches": self._user_matches(collection, probe.descriptor, threshold, max_users),
+        faces = analysis.faces[:MAX_FACES]
+        probe = next((f for f in faces if quality_filter.passes(f, quality_filter_level)), None)
+        unsearched = [
+            {"FaceDetails": shapes.face_detail(face, w, h),
+             "Reasons": quality_filter.rejection_reasons(face, quality_filter_level) or ["FACE_NOT_LARGEST"]}
+            for face in faces if face is not probe
+        ]
+        body: dict[str, Any] = {
+            "UserMatches": [] if probe is None else self._user_hits(collection.users, probe.descriptor, threshold, max_users),
             "FaceModelVersion": FACE_MODEL_VERSION,
-            "SearchedFace": {"FaceDetail": shapes.face_detail(probe, w, h)},
-            "UnsearchedFaces": unsearched,
         }
+        if probe is not None:
+            body["SearchedFace"] = {"FaceDetail": shapes.face_detail(probe, w, h)}
+        body["UnsearchedFaces"] = unsearched
+        return body
 
     @staticmethod
     def _matches(

@@ -197,29 +197,28 @@ class RekognitionResponse(MotoRekognitionResponse):
 
     def delete_user(self) -> str:
         params = self._request()
-        self.rekognition_backend.delete_user(params["CollectionId"], params["UserId"])
-        return "{}"
+        return json.dumps(self.rekognition_backend.delete_user(
+            params["CollectionId"], params["UserId"], params.get("ClientRequestToken"),
+        ))
 
     def list_users(self) -> str:
         params = self._request()
-        users, token = self.rekognition_backend.list_users(params["CollectionId"], params.get("NextToken"),
-                                                           params.get("MaxResults"))
-        body: dict[str, Any] = {"Users": [{"UserId": u, "UserStatus": s} for u, s in users]}
-        if token:
-            body["NextToken"] = token
-        return json.dumps(body)
+        return json.dumps(self.rekognition_backend.list_users(
+            params["CollectionId"], params.get("NextToken"), params.get("MaxResults"),
+        ))
 
     def associate_faces(self) -> str:
         params = self._request()
         return json.dumps(self.rekognition_backend.associate_faces(
             params["CollectionId"], params["UserId"], params["FaceIds"],
-            float(params.get("UserMatchThreshold", DEFAULT_ASSOCIATE_THRESHOLD)),
+            float(params.get("UserMatchThreshold", DEFAULT_ASSOCIATE_THRESHOLD)), params.get("ClientRequestToken"),
         ))
 
     def disassociate_faces(self) -> str:
         params = self._request()
-        return json.dumps(self.rekognition_backend.disassociate_faces(params["CollectionId"], params["UserId"],
-                                                                      params["FaceIds"]))
+        return json.dumps(self.rekognition_backend.disassociate_faces(
+            params["CollectionId"], params["UserId"], params["FaceIds"], params.get("ClientRequestToken"),
+        ))
 
     def search_users(self) -> str:
         params = self._request()

@@ -214,6 +214,27 @@ def face_matches(hits: list[tuple[Any, float]], model_version: str) -> list[dict
     return [{"Similarity": number(sim), "Face": stored_face(face, model_version)} for face, sim in hits]
 
 
+def matched_user(user_id: str, status: str) -> dict[str, str]:
+    """A ``MatchedUser`` (ListUsers entries have the same two members)."""
+    return {"UserId": user_id, "UserStatus": status}
+
+
+def user_matches(hits: list[tuple[str, str, float]]) -> list[dict[str, Any]]:
+    """``UserMatches`` of a user search, as (user id, status, similarity) triples."""
+    return [{"Similarity": number(sim), "User": matched_user(user_id, status)} for user_id, status, sim in hits]
+
+
+def unsuccessful_face(face_id: str, user_id: str, reasons: list[str], confidence: float | None = None) -> dict[str, Any]:
+    """An ``UnsuccessfulFaceAssociation``/``Disassociation``/``Deletion``: ``Reasons`` left out
+    when there is none to give, ``Confidence`` only for a match below the threshold."""
+    out: dict[str, Any] = {"FaceId": face_id, "UserId": user_id}
+    if confidence is not None:
+        out["Confidence"] = number(confidence)
+    if reasons:
+        out["Reasons"] = list(reasons)
+    return out
+
+
 def _flag(flag: Any) -> dict[str, Any]:
     return {"Value": bool(flag.value), "Confidence": number(flag.confidence)}
 

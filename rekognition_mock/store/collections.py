@@ -1,4 +1,4 @@
-"""Face collections: ids, ARNs, tags, timestamps, and the faces they hold."""
+"""Face collections: ids, ARNs, tags, timestamps, and the faces and users they hold."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ import uuid
 from dataclasses import dataclass, field
 
 from .facestore import FaceStore
+from .users import UserStore
 
 _NAMESPACE = uuid.UUID("6b0d5f3e-5a4c-4e0e-9d8f-2f1c7a9b3e10")
 
@@ -20,16 +21,10 @@ class Collection:
     created: float = field(default_factory=time.time)
     tags: dict[str, str] = field(default_factory=dict)
     faces: FaceStore = field(default_factory=FaceStore)
-    users: dict[str, "User"] = field(default_factory=dict)  # by UserId, in creation order
+    users: UserStore = field(init=False)  # over ``faces``: a face's user is a column of the face store
 
-
-@dataclass
-class User:
-    """A user of a collection: its faces are the rows of ``Collection.faces`` naming it."""
-
-    user_id: str
-    created: float = field(default_factory=time.time)
-    create_token: str | None = None  # ClientRequestToken of the CreateUser that made it
+    def __post_init__(self) -> None:
+        self.users = UserStore(self.faces)
 
 
 def image_id_for(content_sha256: str) -> str:

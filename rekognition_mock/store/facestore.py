@@ -50,6 +50,7 @@ class FaceStore:
         self._alloc(_INITIAL)
         self._strings: list[str | None] = [None]  # interned external/user ids, 0 = none
         self._string_index: dict[str | None, int] = {None: 0}
+        self.user_version = 0  # changes whenever a face's user may have changed (users.UserStore's cache key)
         self._drop_codes()
 
     # -- storage ------------------------------------------------------------------
@@ -202,6 +203,7 @@ class FaceStore:
                 self._n += 1
                 self._live_count += 1
                 self._next_seq = max(self._next_seq, int(seq) + 1)
+            self.user_version += 1
 
     def export(self, face_ids: Iterable[str]) -> list[tuple[StoredFace, np.ndarray]]:
         """Stored faces with their descriptors (for persistence)."""
@@ -222,6 +224,8 @@ class FaceStore:
                     self.live[row] = False
                     self._live_count -= 1
                     deleted.append(fid)
+            if deleted:
+                self.user_version += 1
             if self._n > _INITIAL and self._n - self._live_count > self._live_count:
                 self._compact()
         return deleted
@@ -375,24 +379,31 @@ class FaceStore:
             for row in self._rows(list(face_ids)):
                 if row is not None:
                     self.users[row] = index
-
-    def user_rows(self, user_id: str) -> np.ndarray:
-        with self._lock:
-            index = self._string_index.get(user_id)
-            if index is None:
-                return np.zeros(0, dtype=np.int64)
-            n = self._n
-            return np.flatnonzero(self.live[:n] & (self.users[:n] == index))
+            self.user_version += 1
 
     def user_face_ids(self, user_id: str) -> list[str]:
+        """The faces associated with ``user_id``, in insertion order."""
         with self._lock:
-            return [_uuid(self.ids[row]) for row in self.user_rows(user_id)]
+            index = self._string_index.get(user_id)
+            if index is None or index == 0:
+                return []
+            n = self._n
+            rows = np.flatnonzero(self.live[:n] & (self.users[:n] == index))
+            return [_uuid(self.ids[row]) for row in rows]
 
-    def user_vector(self, user_id: str) -> np.ndarray | None:
-        """The mean descriptor of the user's faces (None without faces)."""
+    def user_means(self) -> tuple[list[str], np.ndarray, np.ndarray]:
+        """Every user that holds faces: its id, its number of faces and the mean of their
+        descriptors (one pass over the rows, users grouped by a sort)."""
         with self._lock:
-            rows = self.user_rows(user_id)
-            return self.descriptors[rows].mean(axis=0) if len(rows) else None
+            n = self._n
+            rows = np.flatnonzero(self.live[:n] & (self.users[:n] != 0))
+            if len(rows) == 0:
+                return [], np.zeros(0, dtype=np.int64), np.zeros((0, DIM), dtype=np.float32)
+            rows = rows[np.argsort(self.users[rows], kind="stable")]
+            codes, starts, counts = np.unique(self.users[rows], return_index=True, return_counts=True)
+            sums = np.add.reduceat(self.descriptors[rows].astype(np.float64), starts, axis=0)
+            means = (sums / counts[:, None]).astype(np.float32)
+            return [str(self._strings[int(c)]) for c in codes], counts.astype(np.int64), means
 
     def nbytes(self) -> int:
         """Bytes held by the columns (capacity included) and the int8 copy if built."""
