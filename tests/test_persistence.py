@@ -165,3 +165,29 @@ def test_a_healthy_directory_reopens_with_its_rows(tmp_path: Path) -> None:
     finally:
         store.close()
     assert persistence.active() is None
+
+
+def test_a_directory_from_before_users_opens_with_an_empty_users_table(tmp_path: Path) -> None:
+    """The users API added a table: a state directory written before it keeps its rows and gains the table."""
+    db = filled(tmp_path)
+    with sqlite3.connect(db) as con:
+        con.execute("DROP TABLE users")
+    store = StateStore(tmp_path)
+    try:
+        assert len(store.faces(ACCOUNT, REGION, "people")) == 1
+        assert store.users(ACCOUNT, REGION, "people") == []
+        store.put_user(ACCOUNT, REGION, "people", "grace", 2.0, "t-1")
+        assert store.users(ACCOUNT, REGION, "people") == [("grace", 2.0, "t-1")]
+    finally:
+        store.close()
+
+
+def test_a_face_of_a_user_that_is_not_stored_is_refused(tmp_path: Path) -> None:
+    db = filled(tmp_path)
+    with sqlite3.connect(db) as con:
+        con.execute("UPDATE faces SET user_id = 'ghost'")
+    with pytest.raises(StateError) as info:
+        StateStore(tmp_path)
+    message = str(info.value)
+    assert "\n" not in message and str(db) in message and "'ghost'" in message and "move" in message
+    StateStore(tmp_path / "fresh").close()  # the lock was released

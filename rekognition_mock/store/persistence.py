@@ -1,9 +1,13 @@
-"""Durable state for server mode: collections, faces and tags in SQLite.
+"""Durable state for server mode: collections, faces, users and tags in SQLite.
 
 One database file in the state directory, WAL mode, one transaction per mutating call,
 committed before the call returns (and so before the HTTP response is sent). A server
 killed at any point restarts with every acknowledged change. Without a state directory
 nothing here is used and state lives in memory, as in moto.
+
+State directories written before the users API (no ``users`` table; ``faces.user_id`` was
+always NULL) open as they are: the missing table is created empty. A face naming a user that
+is not stored is refused at start like any other damage.
 """
 
 from __future__ import annotations
@@ -288,6 +292,14 @@ def _check_rows(db: sqlite3.Connection, path: Path, fix: str) -> None:
     for (descriptor,) in db.execute("SELECT descriptor FROM faces"):
         if not np.isfinite(np.frombuffer(descriptor, dtype=np.float32)).all():
             raise StateError(f"{path}: a stored descriptor holds NaN or infinity; {fix}")
+    orphan = db.execute(  # a face's user must exist (state dirs made before users hold no user ids)
+        "SELECT f.collection_id, f.face_id, f.user_id FROM faces f LEFT JOIN users u ON u.account = f.account "
+        "AND u.region = f.region AND u.collection_id = f.collection_id AND u.user_id = f.user_id "
+        "WHERE f.user_id IS NOT NULL AND u.user_id IS NULL LIMIT 1"
+    ).fetchone()
+    if orphan is not None:
+        raise StateError(f"{path}: face {orphan[1]!r} of collection {orphan[0]!r} belongs to user {orphan[2]!r}, "
+                         f"which is not stored; {fix}")
 
 
 def face_row(face: Any, descriptor: np.ndarray) -> FaceRow:
