@@ -647,26 +647,47 @@ def test_state_dir_survives_restarts(start_server: Callable[..., ServerProcess],
     assert third.terminate() == 0, third.output()
 
 
-def test_users_survive_a_restart(start_server: Callable[..., ServerProcess], tmp_path: Path) -> None:
+def test_users_end_to_end_and_across_a_restart(start_server: Callable[..., ServerProcess], tmp_path: Path) -> None:
+    """The users API through the server on real photos, and every change kept by --state-dir."""
     state = str(tmp_path / "state")
     first = start_server("--port", "0", "--quiet", "--state-dir", state)
     rek = client("rekognition", first.url)
     rek.create_collection(CollectionId="people")
-    face = rek.index_faces(CollectionId="people", Image={"Bytes": HOPPER})["FaceRecords"][0]["Face"]["FaceId"]
+    photos = [HOPPER, imagefactory.augmented(), imagefactory.augmented(mirror=True)]
+    hopper = [rek.index_faces(CollectionId="people", Image={"Bytes": p})["FaceRecords"][0]["Face"]["FaceId"] for p in photos]
+    eileen = rek.index_faces(CollectionId="people", Image={"Bytes": ASTRONAUT})["FaceRecords"][0]["Face"]["FaceId"]
     rek.create_user(CollectionId="people", UserId="grace", ClientRequestToken="t-1")
     rek.create_user(CollectionId="people", UserId="nobody")
-    rek.associate_faces(CollectionId="people", UserId="grace", FaceIds=[face])
-    rek.delete_user(CollectionId="people", UserId="nobody")
-    first.terminate()
+    rek.create_user(CollectionId="people", UserId="leaving")
+    assert len(rek.associate_faces(CollectionId="people", UserId="grace", FaceIds=hopper)["AssociatedFaces"]) == 3
+    refused = rek.associate_faces(CollectionId="people", UserId="grace", FaceIds=[eileen])["UnsuccessfulFaceAssociations"]
+    assert [f["Reasons"] for f in refused] == [["LOW_MATCH_CONFIDENCE"]]
+    rek.disassociate_faces(CollectionId="people", UserId="grace", FaceIds=hopper[2:])
+    rek.associate_faces(CollectionId="people", UserId="leaving", FaceIds=[eileen])
+    rek.delete_user(CollectionId="people", UserId="leaving")  # Eileen's face belongs to no one again
+    fourth = imagefactory.blurred(radius=1)
+    found = rek.search_users_by_image(CollectionId="people", Image={"Bytes": fourth})
+    assert [m["User"]["UserId"] for m in found["UserMatches"]] == ["grace"]
+    assert rek.search_users_by_image(CollectionId="people", Image={"Bytes": ASTRONAUT})["UserMatches"] == []
+    assert first.terminate() == 0, first.output()
 
     second = start_server("--port", "0", "--quiet", "--state-dir", state)
     rek = client("rekognition", second.url)
-    assert rek.list_users(CollectionId="people")["Users"] == [{"UserId": "grace", "UserStatus": "ACTIVE"}]
-    assert [f["UserId"] for f in rek.list_faces(CollectionId="people")["Faces"]] == ["grace"]
-    assert rek.describe_collection(CollectionId="people")["UserCount"] == 1
+    assert rek.list_users(CollectionId="people")["Users"] == [
+        {"UserId": "grace", "UserStatus": "ACTIVE"}, {"UserId": "nobody", "UserStatus": "CREATED"}]
+    assert {f["FaceId"]: f.get("UserId") for f in rek.list_faces(CollectionId="people")["Faces"]} == {
+        hopper[0]: "grace", hopper[1]: "grace", hopper[2]: None, eileen: None}
+    assert rek.describe_collection(CollectionId="people")["UserCount"] == 2
     rek.create_user(CollectionId="people", UserId="grace", ClientRequestToken="t-1")  # still idempotent
-    found = rek.search_users_by_image(CollectionId="people", Image={"Bytes": HOPPER})["UserMatches"]
-    assert [m["User"]["UserId"] for m in found] == ["grace"]
+    with pytest.raises(rek.exceptions.ConflictException):
+        rek.create_user(CollectionId="people", UserId="grace")
+    after = rek.search_users_by_image(CollectionId="people", Image={"Bytes": fourth})["UserMatches"]
+    assert [(m["User"]["UserId"], m["Similarity"]) for m in after] == [
+        (m["User"]["UserId"], m["Similarity"]) for m in found["UserMatches"]]  # the same vector: two faces
+    deleted = rek.delete_faces(CollectionId="people", FaceIds=[hopper[0], eileen])
+    assert deleted["DeletedFaces"] == [eileen]
+    assert deleted["UnsuccessfulFaceDeletions"][0]["Reasons"] == ["ASSOCIATED_TO_AN_EXISTING_USER"]
+    assert second.terminate() == 0, second.output()
 
 
 def test_acknowledged_faces_survive_sigkill(start_server: Callable[..., ServerProcess], tmp_path: Path) -> None:
