@@ -8,10 +8,14 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+import rekognition_mock.service.models  # noqa: F401  (loaded before pytester's in-process run, see test_plugin)
+
 from rekognition_mock.service import quality_filter, shapes
 from rekognition_mock.settings import ENV_CACHE_DIR, ENV_DETECTOR, ENV_MIN_FACE_RATIO, ENV_ROTATIONS
 from rekognition_mock.vision import EngineConfig, detection, quality
 from rekognition_mock.vision.similarity import similarity_from_distance
+
+pytest_plugins = ["pytester"]
 
 DOCS = Path(__file__).resolve().parents[1] / "docs"
 HOW = (DOCS / "how-it-works.md").read_text()
@@ -223,3 +227,16 @@ def test_user_vector_distances_in_collections_md() -> None:
         mean = float(np.linalg.norm(probe - np.mean(three, axis=0)))
         assert f"{mean:.3f} from the mean of three photos against {min(single):.3f}–{max(single):.3f}" in text \
             or f"{mean:.3f} against {min(single):.3f}–{max(single):.3f}" in text
+
+
+def test_retry_loop_example_runs(pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The retry-loop example of docs/scripting.md passes as a user's test file, as it is."""
+    from rekognition_mock.settings import settings
+
+    monkeypatch.delenv("PYTEST_DISABLE_PLUGIN_AUTOLOAD", raising=False)
+    monkeypatch.setattr(settings, "_detector", None)
+    section = SCRIPTING[SCRIPTING.index("### Testing a retry loop"):]
+    example = re.search(r"```python\n(.*?)```", section, re.DOTALL).group(1)
+    pytester.makepyfile(test_retry_example=example)
+    result = pytester.runpytest_inprocess("-p", "no:cacheprovider")
+    result.assert_outcomes(passed=example.count("\ndef test_"))

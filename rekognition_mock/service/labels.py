@@ -2,100 +2,114 @@
 what a test author scripted.
 
 The engine has no general object detector, so the only labels measured are the ones faces
-imply: ``Person`` (one instance per face), ``Face`` and ``Head``, with AWS's taxonomy
-(``Human`` is an alias of ``Person``; ``Face`` has the parents ``Head`` and ``Person``;
-all three are in the category ``Person Description``). ``IMAGE_PROPERTIES`` is measured
-from the pixels. Everything else comes from ``set_labels`` / ``set_moderation_labels``.
+imply: ``Person`` (one instance per face), ``Head`` and ``Face``, with AWS's taxonomy
+(:data:`TAXONOMY`). ``IMAGE_PROPERTIES`` is measured from the pixels. Everything else
+comes from ``set_labels`` / ``set_moderation_labels``.
 """
 
 from __future__ import annotations
 
-import functools
+from collections.abc import Callable
 from typing import Any
 
 from ..vision import image_properties
 from ..vision.engine import Analysis
-from .exceptions import InvalidParameterException
+from .colours import dominant_colour, palette
+from .limits import (
+    DEFAULT_LABEL_MIN_CONFIDENCE,
+    DEFAULT_MAX_DOMINANT_COLORS,
+    DEFAULT_MODERATION_MIN_CONFIDENCE,
+    LABEL_MODEL_VERSION,
+    MAX_LABELS,
+    MODERATION_MODEL_VERSION,
+)
 from .shapes import number
 
-LABEL_MODEL_VERSION = "3.0"
-MODERATION_MODEL_VERSION = "7.0"
-DEFAULT_MIN_CONFIDENCE = 55.0  # DetectLabels and DetectModerationLabels (current API reference)
-DEFAULT_MAX_LABELS = 1000
-DEFAULT_MAX_DOMINANT_COLORS = 10
-
-# AWS's taxonomy for the labels faces imply: parents, aliases, categories.
+# AWS's taxonomy for the labels faces imply (as DetectLabels answers them): parents,
+# aliases, categories. "Human" is an alias of "Person", not a label of its own.
 TAXONOMY: dict[str, dict[str, list[str]]] = {
     "Person": {"Parents": [], "Aliases": ["Human"], "Categories": ["Person Description"]},
     "Head": {"Parents": ["Person"], "Aliases": [], "Categories": ["Person Description"]},
     "Face": {"Parents": ["Head", "Person"], "Aliases": [], "Categories": ["Person Description"]},
 }
+SCRIPTED_CONFIDENCE = 99.0  # a scripted label given without a Confidence
 
-# The simplified colour names, each with the hue range (degrees) it covers; greys and the
-# extremes of lightness are named before hue is looked at (see simplified_colour).
-SIMPLIFIED_HUES = (
-    ("red", 0, 15), ("orange", 15, 40), ("yellow", 40, 70), ("green", 70, 165), ("teal", 165, 195),
-    ("blue", 195, 255), ("purple", 255, 290), ("pink", 290, 345), ("red", 345, 360),
-)
+Box = tuple[float, float, float, float]  # left, top, right, bottom in image pixels
 
 
 def normalise_labels(labels: list[Any], moderation: bool = False) -> list[dict[str, Any]]:
-    """Scripted labels as response dicts: a name alone gets confidence 99 and no parents."""
+    """Scripted labels as response dicts: a name alone gets confidence 99, empty lists for
+    the members it does not give, and (moderation) a top-level place in the taxonomy."""
     if not isinstance(labels, (list, tuple)):
         raise TypeError("labels must be a list of names or of label dicts")
     out = []
     for label in labels:
-        item = {"Name": label} if isinstance(label, str) else dict(label)
-        if not isinstance(item.get("Name"), str) or not item["Name"]:
-            raise ValueError(f"a label needs a Name: {label!r}")
-        item["Confidence"] = float(item.get("Confidence", 99.0))
+        item = {"Name": label} if isinstance(label, str) else dict(label) if isinstance(label, dict) else None
+        if item is None or not isinstance(item.get("Name"), str) or not item["Name"]:
+            raise ValueError(f"a label is a name or a dict with a Name: {label!r}")
+        confidence = item.get("Confidence", SCRIPTED_CONFIDENCE)
+        if isinstance(confidence, bool) or not isinstance(confidence, (int, float)) or not 0 <= confidence <= 100:
+            raise ValueError(f"a label's Confidence is a number from 0 to 100: {label!r}")
+        item["Confidence"] = float(confidence)
         if moderation:
             item.setdefault("ParentName", "")
             item.setdefault("TaxonomyLevel", 1 if not item["ParentName"] else 2)
         else:
             for key in ("Instances", "Parents", "Aliases", "Categories"):
                 item.setdefault(key, [])
+            item["Instances"] = [
+                {"Confidence": item["Confidence"], "DominantColors": [], **instance} for instance in item["Instances"]
+            ]
         out.append(item)
     return out
 
 
+def person_boxes(analysis: Analysis) -> list[Box]:
+    """One box per face for the person it belongs to: the face box widened by a face width
+    on each side, raised by a quarter of its height, down to the image's bottom edge."""
+    boxes = []
+    for face in analysis.faces:
+        side = face.right - face.left
+        boxes.append((
+            max(0.0, face.left - side),
+            max(0.0, face.top - 0.25 * (face.bottom - face.top)),
+            min(float(analysis.width), face.right + side),
+            float(analysis.height),
+        ))
+    return boxes
+
+
 def face_labels(analysis: Analysis) -> list[dict[str, Any]]:
-    """``Person`` (an instance per face: the face box widened to shoulders and down to the
-    image's bottom edge), ``Head`` and ``Face``, with the strongest face's confidence."""
+    """``Person`` (an instance per face, see :func:`person_boxes`), ``Head`` and ``Face``,
+    with the strongest face's confidence; none without a face."""
     if not analysis.faces:
         return []
     width, height = analysis.width, analysis.height
     best = max(f.confidence for f in analysis.faces)
-    instances = []
-    for face in analysis.faces:
-        side = face.right - face.left
-        left, right = max(0.0, face.left - side), min(float(width), face.right + side)
-        top, bottom = max(0.0, face.top - 0.25 * (face.bottom - face.top)), float(height)
-        instances.append(
-            {
-                "BoundingBox": {
-                    "Width": number((right - left) / width),
-                    "Height": number((bottom - top) / height),
-                    "Left": number(left / width),
-                    "Top": number(top / height),
-                },
-                "Confidence": number(face.confidence),
-            }
-        )
-    labels = []
-    for name in ("Person", "Head", "Face"):
-        entry = TAXONOMY[name]
-        labels.append(
-            {
-                "Name": name,
-                "Confidence": number(best),
-                "Instances": instances if name == "Person" else [],
-                "Parents": [{"Name": n} for n in entry["Parents"]],
-                "Aliases": [{"Name": n} for n in entry["Aliases"]],
-                "Categories": [{"Name": n} for n in entry["Categories"]],
-            }
-        )
-    return labels
+    instances = [
+        {
+            "BoundingBox": {
+                "Width": number((right - left) / width),
+                "Height": number((bottom - top) / height),
+                "Left": number(left / width),
+                "Top": number(top / height),
+            },
+            "Confidence": number(face.confidence),
+            "DominantColors": [],
+        }
+        for face, (left, top, right, bottom) in zip(analysis.faces, person_boxes(analysis))
+    ]
+    return [
+        {
+            "Name": name,
+            "Confidence": number(best),
+            "Instances": instances if name == "Person" else [],
+            "Parents": [{"Name": n} for n in TAXONOMY[name]["Parents"]],
+            "Aliases": [{"Name": n} for n in TAXONOMY[name]["Aliases"]],
+            "Categories": [{"Name": n} for n in TAXONOMY[name]["Categories"]],
+        }
+        for name in ("Person", "Head", "Face")
+    ]
 
 
 def merge(measured: list[dict[str, Any]], scripted: list[dict[str, Any]] | None) -> list[dict[str, Any]]:
@@ -107,7 +121,12 @@ def merge(measured: list[dict[str, Any]], scripted: list[dict[str, Any]] | None)
 
 
 def select(labels: list[dict[str, Any]], min_confidence: float, max_labels: int, settings: dict | None) -> list[dict[str, Any]]:
-    """Labels at or above ``min_confidence``, through the GeneralLabels filters, strongest first."""
+    """Labels at or above ``min_confidence`` that pass the GeneralLabels filters, strongest
+    first (equal confidences by name), at most ``max_labels``.
+
+    A label passes when no exclusion filter names it or one of its categories, and, if
+    there are inclusion filters, one of them names it or one of its categories.
+    """
     general = (settings or {}).get("GeneralLabels") or {}
     include = set(general.get("LabelInclusionFilters") or [])
     exclude = set(general.get("LabelExclusionFilters") or [])
@@ -118,98 +137,86 @@ def select(labels: list[dict[str, Any]], min_confidence: float, max_labels: int,
         categories = {c["Name"] for c in label.get("Categories", [])}
         if label["Confidence"] < min_confidence or label["Name"] in exclude or categories & exclude_categories:
             continue
-        if include and label["Name"] not in include and not (categories & include_categories):
-            continue
-        if include_categories and not include and not categories & include_categories:
+        if (include or include_categories) and label["Name"] not in include and not categories & include_categories:
             continue
         kept.append(label)
-    kept.sort(key=lambda label: label["Confidence"], reverse=True)
-    return kept[:max_labels]
+    kept.sort(key=lambda label: (-label["Confidence"], label["Name"]))
+    return kept[: min(max_labels, MAX_LABELS)]
 
 
-def moderation_labels(scripted: list[dict[str, Any]] | None, min_confidence: float) -> list[dict[str, Any]]:
-    return sorted(
-        (label for label in scripted or [] if label["Confidence"] >= min_confidence),
-        key=lambda label: label["Confidence"],
-        reverse=True,
-    )
+def detect_labels(
+    analysis: Analysis,
+    pixels: Callable[[], Any],
+    scripted: list[dict[str, Any]] | None,
+    max_labels: int | None,
+    min_confidence: float | None,
+    features: list[str] | None,
+    settings: dict[str, Any] | None,
+) -> dict[str, Any]:
+    """The DetectLabels response for an analysed image (``pixels()`` gives its RGB array,
+    decoded only when ``IMAGE_PROPERTIES`` is asked for)."""
+    asked = set(features or ["GENERAL_LABELS"])  # GENERAL_LABELS alone when Features is absent or empty
+    measured = face_labels(analysis)
+    result: dict[str, Any] = {}
+    if "GENERAL_LABELS" in asked:
+        result["Labels"] = select(
+            merge(measured, scripted),
+            DEFAULT_LABEL_MIN_CONFIDENCE if min_confidence is None else min_confidence,
+            MAX_LABELS if max_labels is None else max_labels,
+            settings,
+        )
+    result["LabelModelVersion"] = LABEL_MODEL_VERSION
+    if "IMAGE_PROPERTIES" in asked:
+        most = ((settings or {}).get("ImageProperties") or {}).get("MaxDominantColors", DEFAULT_MAX_DOMINANT_COLORS)
+        result["ImageProperties"], people_colours = _image_properties(pixels(), analysis, most)
+        for label in result.get("Labels", []):
+            if measured and label is measured[0]:  # the measured Person (a scripted one keeps its instances)
+                label["Instances"] = [dict(i, DominantColors=c) for i, c in zip(label["Instances"], people_colours)]
+    return result
 
 
-# -- IMAGE_PROPERTIES --------------------------------------------------------------------
+def _image_properties(rgb: Any, analysis: Analysis, most: int) -> tuple[dict[str, Any], list[list[dict[str, Any]]]]:
+    """``ImageProperties`` (quality and dominant colours of the image, its foreground and its
+    background) and the dominant colours of each person box.
 
-
-def image_properties_of(rgb: Any, analysis: Analysis, max_colours: int) -> dict[str, Any]:
-    """``ImageProperties``: quality and dominant colours of the image, its foreground (the
-    faces' boxes, else the central ellipse) and its background (the rest)."""
-    import numpy as np
-
+    The foreground is the people (:func:`person_boxes`) when there are faces, else the
+    central ellipse; the background is the rest. AWS reports contrast for the whole image
+    only.
+    """
     small = image_properties.small_copy(rgb)
+    grey = image_properties.luminance(small)
     sy, sx = small.shape[0] / analysis.height, small.shape[1] / analysis.width
-    boxes = [(f.left * sx, f.top * sy, f.right * sx, f.bottom * sy) for f in analysis.faces]
-    mask = image_properties.foreground_mask(small.shape[:2], boxes)
-    whole = image_properties.measure(small, None, max_colours)
-    out = {"Quality": _quality(whole), "DominantColors": [_colour(c) for c in whole.colours]}
-    for name, region in (("Foreground", mask), ("Background", ~mask)):
-        if np.any(region):
-            part = image_properties.measure(small, region, max_colours)
-            out[name] = {"Quality": _quality(part), "DominantColors": [_colour(c) for c in part.colours]}
-    return out
+    people = [(left * sx, top * sy, right * sx, bottom * sy) for left, top, right, bottom in person_boxes(analysis)]
+    foreground = image_properties.box_mask(grey.shape, people) if people else image_properties.centre_mask(grey.shape)
 
+    def colours(mask: Any) -> list[dict[str, Any]]:
+        return [dominant_colour(i, share) for i, share in image_properties.colour_shares(small, palette(), mask, most)]
 
-def _quality(props: image_properties.RegionProperties) -> dict[str, float]:
-    return {"Brightness": number(props.brightness), "Sharpness": number(props.sharpness), "Contrast": number(props.contrast)}
-
-
-def _colour(colour: image_properties.Colour) -> dict[str, Any]:
-    r, g, b = colour.rgb
-    return {
-        "Red": r,
-        "Blue": b,
-        "Green": g,
-        "HexCode": f"#{r:02x}{g:02x}{b:02x}",
-        "CSSColor": css_colour(colour.rgb),
-        "SimplifiedColor": simplified_colour(colour.rgb),
-        "PixelPercent": number(colour.percent),
+    whole = image_properties.measure(grey)
+    out: dict[str, Any] = {
+        "Quality": {
+            "Brightness": number(whole.brightness),
+            "Sharpness": number(whole.sharpness),
+            "Contrast": number(whole.contrast),
+        },
+        "DominantColors": colours(None),
     }
+    for name, region in (("Foreground", foreground), ("Background", ~foreground)):
+        if region.any():
+            part = image_properties.measure(grey, region)
+            out[name] = {
+                "Quality": {"Brightness": number(part.brightness), "Sharpness": number(part.sharpness)},
+                "DominantColors": colours(region),
+            }
+    return out, [colours(image_properties.box_mask(grey.shape, [box])) for box in people]
 
 
-@functools.cache
-def _css_table() -> tuple[tuple[str, tuple[int, int, int]], ...]:
-    from PIL import ImageColor
-
-    seen: dict[tuple[int, int, int], str] = {}
-    for name in sorted(ImageColor.colormap):  # the CSS named colours, as Pillow knows them
-        rgb = ImageColor.getrgb(name)[:3]
-        seen.setdefault(rgb, name)  # grey/gray and the like: one name per colour
-    return tuple((name, rgb) for rgb, name in seen.items())
-
-
-def css_colour(rgb: tuple[int, int, int]) -> str:
-    """The CSS named colour nearest to ``rgb`` (Euclidean distance in RGB)."""
-    return min(_css_table(), key=lambda item: sum((a - b) ** 2 for a, b in zip(item[1], rgb)))[0]
-
-
-def simplified_colour(rgb: tuple[int, int, int]) -> str:
-    """One of 12 simple names: black, white, grey, brown, or a hue name."""
-    import colorsys
-
-    r, g, b = (v / 255.0 for v in rgb)
-    hue, lightness, saturation = colorsys.rgb_to_hls(r, g, b)
-    if lightness < 0.12:
-        return "black"
-    if lightness > 0.92:
-        return "white"
-    if saturation < 0.15:
-        return "grey"
-    degrees = hue * 360.0
-    if 15 <= degrees < 45 and lightness < 0.45:
-        return "brown"
-    return next(name for name, low, high in SIMPLIFIED_HUES if low <= degrees < high)
-
-
-def check_features(features: list[str] | None) -> tuple[bool, bool]:
-    """Whether GENERAL_LABELS and IMAGE_PROPERTIES are asked for (GENERAL_LABELS alone by default)."""
-    asked = set(features or ["GENERAL_LABELS"])
-    if not asked:
-        raise InvalidParameterException()
-    return "GENERAL_LABELS" in asked, "IMAGE_PROPERTIES" in asked
+def detect_moderation_labels(scripted: list[dict[str, Any]] | None, min_confidence: float | None) -> dict[str, Any]:
+    """The DetectModerationLabels response: the scripted labels at or above ``min_confidence``
+    (50 by default), strongest first; nothing is measured."""
+    threshold = DEFAULT_MODERATION_MIN_CONFIDENCE if min_confidence is None else min_confidence
+    kept = sorted(
+        (label for label in scripted or [] if label["Confidence"] >= threshold),
+        key=lambda label: (-label["Confidence"], label["Name"]),
+    )
+    return {"ModerationLabels": kept, "ModerationModelVersion": MODERATION_MODEL_VERSION, "ContentTypes": []}

@@ -27,3 +27,10 @@ DEFAULT_USER_SEARCH_THRESHOLD = 80.0  # SearchUsers / SearchUsersByImage UserMat
 # AWS documents no default for these two; the mock uses the model's maximum (500).
 DEFAULT_USER_PAGE = 500  # ListUsers without MaxResults
 DEFAULT_MAX_USERS = 500  # SearchUsers / SearchUsersByImage without MaxUsers
+
+LABEL_MODEL_VERSION = "3.0"  # DetectLabels LabelModelVersion
+MODERATION_MODEL_VERSION = "7.0"  # DetectModerationLabels ModerationModelVersion
+DEFAULT_LABEL_MIN_CONFIDENCE = 55.0  # DetectLabels MinConfidence (the current API reference; older ones said 50)
+DEFAULT_MODERATION_MIN_CONFIDENCE = 50.0  # DetectModerationLabels MinConfidence
+MAX_LABELS = 1000  # DetectLabels MaxLabels: its default and its upper limit
+DEFAULT_MAX_DOMINANT_COLORS = 10  # Settings.ImageProperties.MaxDominantColors

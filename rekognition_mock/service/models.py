@@ -154,34 +154,18 @@ class RekognitionBackend(MotoRekognitionBackend):
         settings: dict[str, Any] | None,
     ) -> dict[str, Any]:
         """Labels the faces imply plus the scripted ones; ``IMAGE_PROPERTIES`` from the pixels."""
-        general, properties = labels.check_features(features)
         data = images.image_bytes(image, self.account_id, self.region_name, self.partition)
         analysis = self._analyze_bytes(data)
-        result: dict[str, Any] = {}
-        if general:
-            found = labels.merge(labels.face_labels(analysis), controls.scripted(_image_keys(image, data)))
-            result["Labels"] = labels.select(
-                found,
-                labels.DEFAULT_MIN_CONFIDENCE if min_confidence is None else min_confidence,
-                labels.DEFAULT_MAX_LABELS if max_labels is None else max_labels,
-                settings,
-            )
-        result["LabelModelVersion"] = labels.LABEL_MODEL_VERSION
-        if properties:
-            most = ((settings or {}).get("ImageProperties") or {}).get("MaxDominantColors", labels.DEFAULT_MAX_DOMINANT_COLORS)
-            result["ImageProperties"] = labels.image_properties_of(engine().pixels(analysis, data), analysis, most)
-        return result
+        return labels.detect_labels(
+            analysis, lambda: engine().pixels(analysis, data), controls.scripted(_image_keys(image, data)),
+            max_labels, min_confidence, features, settings,
+        )
 
     def detect_moderation_labels(self, image: Any, min_confidence: float | None) -> dict[str, Any]:
         """Nothing is measured (there is no such model here): only scripted labels."""
         data = images.image_bytes(image, self.account_id, self.region_name, self.partition)
         self._analyze_bytes(data)  # the same image checks and errors as every image operation
-        found = controls.scripted(_image_keys(image, data), moderation=True)
-        threshold = labels.DEFAULT_MIN_CONFIDENCE if min_confidence is None else min_confidence
-        return {
-            "ModerationLabels": labels.moderation_labels(found, threshold),
-            "ModerationModelVersion": labels.MODERATION_MODEL_VERSION,
-        }
+        return labels.detect_moderation_labels(controls.scripted(_image_keys(image, data), moderation=True), min_confidence)
 
     # -- collections ----------------------------------------------------------------
 

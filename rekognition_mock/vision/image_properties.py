@@ -1,12 +1,13 @@
-"""Whole-image measurements: brightness, sharpness, contrast and dominant colours, 0–100.
+"""Whole-image measurements: brightness, sharpness and contrast (0–100), colour shares.
 
-Pixels in, numbers out; naming colours (CSS names, simplified names) is the service's job.
-Measurements run on a copy at most :data:`SIDE` pixels on its longer side, so their cost
-does not grow with the image.
+Pixels in, numbers out. Colours are counted against a palette the caller gives (RGB
+triples); naming them is the service's job. Measurements run on a copy at most
+:data:`SIDE` pixels on its longer side, so their cost does not grow with the image.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -15,25 +16,16 @@ from PIL import Image
 from . import quality
 
 SIDE = 256  # measurements look at the image scaled to this longer side
-COLOUR_BINS = 16  # palette size the dominant colours are chosen from
+_CHUNK = 8192  # distinct colours compared with the palette at once (bounds the distance matrix)
 
 
 @dataclass(frozen=True)
-class Colour:
-    """A dominant colour and the share of the region's pixels it covers (0–100)."""
-
-    rgb: tuple[int, int, int]
-    percent: float
-
-
-@dataclass(frozen=True)
-class RegionProperties:
-    """Brightness, sharpness and contrast (0–100) and dominant colours, largest share first."""
+class Quality:
+    """Brightness, sharpness and contrast of a region, each 0–100."""
 
     brightness: float
     sharpness: float
     contrast: float
-    colours: tuple[Colour, ...]
 
 
 def small_copy(rgb: np.ndarray) -> np.ndarray:
@@ -46,54 +38,67 @@ def small_copy(rgb: np.ndarray) -> np.ndarray:
     return np.asarray(Image.fromarray(rgb).resize(size, Image.Resampling.BOX))
 
 
-def measure(rgb: np.ndarray, mask: np.ndarray | None = None, max_colours: int = 10) -> RegionProperties:
-    """Properties of the pixels of ``rgb`` (``H×W×3`` uint8) where ``mask`` is true (all if None).
+def luminance(rgb: np.ndarray) -> np.ndarray:
+    """ITU-R 601 luma (Pillow's ``L``) of ``H×W×3`` uint8 pixels, as float64 0–255."""
+    return np.asarray(Image.fromarray(rgb).convert("L"), dtype=np.float64)
 
-    Brightness is the mean luminance; contrast the standard deviation of luminance
-    against its largest possible value (half the range); sharpness the face-quality
-    measure (:func:`.quality.sharpness`) on the region's bounding rectangle.
+
+def measure(grey: np.ndarray, mask: np.ndarray | None = None) -> Quality:
+    """Quality of the pixels of ``grey`` (luminance, 0–255) where ``mask`` is true (all if None).
+
+    Brightness is the mean luminance; contrast the standard deviation of luminance against
+    its largest possible value (half the range); sharpness the face-quality measure
+    (:func:`.quality.sharpness`) on the region's bounding rectangle.
     """
-    grey = np.asarray(Image.fromarray(rgb).convert("L"), dtype=np.float64)
     if mask is None:
         mask = np.ones(grey.shape, dtype=bool)
     values = grey[mask]
     if values.size == 0:
-        return RegionProperties(0.0, 0.0, 0.0, ())
+        return Quality(0.0, 0.0, 0.0)
     rows, cols = np.nonzero(mask)
     patch = grey[rows.min() : rows.max() + 1, cols.min() : cols.max() + 1]
-    sharpness = quality.sharpness(patch) if min(patch.shape) >= 3 else 0.0
-    return RegionProperties(
+    return Quality(
         brightness=float(values.mean() / 255.0 * 100.0),
-        sharpness=float(sharpness),
+        sharpness=float(quality.sharpness(patch)) if min(patch.shape) >= 3 else 0.0,
         contrast=float(min(100.0, values.std() / 127.5 * 100.0)),
-        colours=dominant_colours(rgb[mask], max_colours),
     )
 
 
-def dominant_colours(pixels: np.ndarray, max_colours: int) -> tuple[Colour, ...]:
-    """The most common colours of ``pixels`` (``N×3`` uint8): a median-cut palette of
-    :data:`COLOUR_BINS` colours, largest share first, at most ``max_colours``."""
-    if len(pixels) == 0 or max_colours <= 0:
-        return ()
-    strip = Image.fromarray(np.ascontiguousarray(pixels.reshape(1, -1, 3)))
-    quantised = strip.quantize(colors=COLOUR_BINS, method=Image.Quantize.MEDIANCUT)
-    palette = quantised.getpalette() or []
-    counts = np.bincount(np.asarray(quantised).ravel(), minlength=COLOUR_BINS)
-    total = counts.sum()
-    order = [int(i) for i in np.argsort(-counts, kind="stable") if counts[i] > 0][:max_colours]
-    return tuple(
-        Colour(tuple(int(v) for v in palette[3 * i : 3 * i + 3]), float(counts[i] / total * 100.0)) for i in order
-    )
+def colour_shares(
+    rgb: np.ndarray, palette: Sequence[tuple[int, int, int]], mask: np.ndarray | None = None, most: int = 10
+) -> list[tuple[int, float]]:
+    """The palette entries nearest (Euclidean distance in RGB) to the pixels of ``rgb``
+    where ``mask`` is true, as ``(index into palette, percent of those pixels)``, largest
+    share first (ties: palette order), at most ``most`` of them."""
+    pixels = (rgb if mask is None else rgb[mask]).reshape(-1, 3)
+    if len(pixels) == 0 or most <= 0:
+        return []
+    packed = (pixels[:, 0].astype(np.int32) << 16) | (pixels[:, 1].astype(np.int32) << 8) | pixels[:, 2]
+    distinct, counts = np.unique(packed, return_counts=True)
+    colours = np.stack([(distinct >> 16) & 255, (distinct >> 8) & 255, distinct & 255], axis=1).astype(np.float32)
+    entries = np.asarray(palette, dtype=np.float32)
+    squared = (entries**2).sum(axis=1)
+    nearest = np.empty(len(colours), dtype=np.int64)
+    for start in range(0, len(colours), _CHUNK):
+        block = colours[start : start + _CHUNK]
+        # |c - p|² without the |c|² term, which is the same for every palette entry
+        nearest[start : start + _CHUNK] = np.argmin(squared[None, :] - 2.0 * block @ entries.T, axis=1)
+    totals = np.bincount(nearest, weights=counts, minlength=len(entries))
+    order = [int(i) for i in np.argsort(-totals, kind="stable") if totals[i] > 0][:most]
+    return [(i, float(totals[i] / len(pixels) * 100.0)) for i in order]
 
 
-def foreground_mask(shape: tuple[int, int], boxes: list[tuple[float, float, float, float]]) -> np.ndarray:
-    """Which pixels are foreground: inside the given boxes (left, top, right, bottom, in
-    the pixels of an image of ``shape``), else the centre ellipse filling the middle half."""
+def box_mask(shape: tuple[int, int], boxes: Sequence[tuple[float, float, float, float]]) -> np.ndarray:
+    """Which pixels of an image of ``shape`` lie in the boxes (left, top, right, bottom, in its pixels)."""
     height, width = shape
     mask = np.zeros((height, width), dtype=bool)
-    if boxes:
-        for left, top, right, bottom in boxes:
-            mask[max(0, int(top)) : max(0, int(np.ceil(bottom))), max(0, int(left)) : max(0, int(np.ceil(right)))] = True
-        return mask
+    for left, top, right, bottom in boxes:
+        mask[max(0, int(top)) : max(0, int(np.ceil(bottom))), max(0, int(left)) : max(0, int(np.ceil(right)))] = True
+    return mask
+
+
+def centre_mask(shape: tuple[int, int]) -> np.ndarray:
+    """The ellipse filling the middle half of an image of ``shape`` (a subject's usual place)."""
+    height, width = shape
     yy, xx = np.mgrid[0:height, 0:width]
     return ((xx - (width - 1) / 2) / (width / 2)) ** 2 + ((yy - (height - 1) / 2) / (height / 2)) ** 2 <= 0.5
