@@ -188,6 +188,9 @@ def _is_loopback(host: str) -> bool:
 def _serve(args: argparse.Namespace) -> int:
     _configure(args)
     from .server import RekognitionMockServer, StateDirError
+    from .vision.engine import map_large_blocks
+
+    map_large_blocks()  # this process is the server's own: large blocks go back to the system when freed
 
     server = RekognitionMockServer(
         args.host, args.port, state_dir=args.state_dir, verbose=not args.quiet,

@@ -9,6 +9,7 @@ command line (``rekognition-mock serve``) or in-process, like moto's ThreadedMot
 
 from __future__ import annotations
 
+import io
 import json
 import logging
 import socket
@@ -277,7 +278,7 @@ class _Guard:
             problem = _unanswerable(target.split(".", 1)[1])
             if problem:
                 return _json_error(start_response, "400 Bad Request", "UnknownOperationException", problem)
-            too_large = _oversized(environ)
+            too_large = _bounded_body(environ)
             if too_large:
                 return _json_error(start_response, "400 Bad Request", "ImageTooLargeException", too_large)
         if origin is None:
@@ -290,16 +291,39 @@ class _Guard:
         return self.app(environ, allow_origin)
 
 
-def _oversized(environ: dict[str, Any]) -> str | None:
-    """Why a Rekognition request body is refused from its Content-Length before it is read."""
+def _bounded_body(environ: dict[str, Any]) -> str | None:
+    """Why a Rekognition request body is refused before it is read whole, or None.
+
+    A Content-Length above the limit is refused without reading anything. A body sent
+    without one (``Transfer-Encoding: chunked``) is read up to one byte past the limit:
+    refused if it has more, otherwise handed on as if its length had been given.
+    """
     from .service.limits import MAX_REQUEST_BYTES
 
-    try:
-        length = int(environ.get("CONTENT_LENGTH") or 0)
-    except ValueError:
+    declared = environ.get("CONTENT_LENGTH")
+    if declared:
+        try:
+            length = int(declared)
+        except ValueError:
+            return None
+        if length > MAX_REQUEST_BYTES:
+            return f"Image size is too large. The request body is {length} bytes; the maximum is {MAX_REQUEST_BYTES}."
         return None
-    if length > MAX_REQUEST_BYTES:
-        return f"Image size is too large. The request body is {length} bytes; the maximum is {MAX_REQUEST_BYTES}."
+    if not environ.get("wsgi.input_terminated"):
+        return None  # no length and no chunked framing: there is no body
+    stream = environ["wsgi.input"]
+    parts, size = [], 0
+    while size <= MAX_REQUEST_BYTES:
+        part = stream.read(min(1 << 20, MAX_REQUEST_BYTES + 1 - size))
+        if not part:
+            break
+        parts.append(part)
+        size += len(part)
+    if size > MAX_REQUEST_BYTES:
+        return f"Image size is too large. The request body is more than {MAX_REQUEST_BYTES} bytes; the maximum is {MAX_REQUEST_BYTES}."
+    body = b"".join(parts)
+    environ["wsgi.input"] = io.BytesIO(body)
+    environ["CONTENT_LENGTH"] = str(len(body))
     return None
 
 
@@ -321,7 +345,9 @@ class _RequestGate:
     """WSGI middleware that counts requests in flight and refuses new ones once closed.
 
     Closing waits until every running request has answered, so nothing acknowledged
-    can miss the state database, and nothing runs after it is closed.
+    can miss the state database, and nothing runs after it is closed. Each time the last
+    running request has answered, the memory it freed goes back to the system (each
+    request thread allocates from its own heap, which the C library keeps otherwise).
     """
 
     def __init__(self, app: Callable[..., Iterable[bytes]]) -> None:
@@ -342,7 +368,12 @@ class _RequestGate:
         finally:
             with self._cond:
                 self._running -= 1
+                idle = self._running == 0
                 self._cond.notify_all()
+            if idle:
+                from .vision.engine import give_back_memory
+
+                give_back_memory()
 
     def close(self, timeout: float = 60.0) -> None:
         with self._cond:

@@ -127,7 +127,7 @@ class FaceEngine:
                     del rgb
                     scale = detection.analysis_scale(analysis.width, analysis.height, self.config)
                     if analysis.width * analysis.height * scale * scale > TRIM_PIXELS:
-                        _give_back_memory()  # the network ran on a large input
+                        give_back_memory()  # the network ran on a large input
                 if disk is not None:
                     disk.put(key, analysis)
             elif descriptors and not analysis._descriptors_done:
@@ -268,7 +268,7 @@ class FaceEngine:
 
 TRIM_PIXELS = 4_000_000  # after a larger analysis, freed memory goes back to the system
 ANALYSIS_CACHE_BYTES = 32 * 2**20  # analyses kept in memory (about 6 KB a face)
-PIXEL_CACHE_BYTES = 48 * 2**20  # decoded images kept for a descriptor pass that follows (seven 1080p images)
+PIXEL_CACHE_BYTES = 32 * 2**20  # decoded images kept for a later pass on the same image (five 1080p images)
 KEY_LOCKS = 1024  # per-image locks kept before the idle ones are dropped
 ANALYSIS_BUDGET_PIXELS = 3840 * 2160  # network input analysed at once: one 1080p image (AWS's reference size)
 _ANALYSIS_BYTES, _FACE_BYTES = 1024, 6 * 1024
@@ -387,11 +387,34 @@ def _malloc_trim() -> Any:
         return None
 
 
-def _give_back_memory() -> None:
+def give_back_memory() -> None:
     """Return the heap freed by a large decode to the system (glibc keeps it otherwise)."""
     trim = _malloc_trim()
     if trim is not None:
         trim(0)
+
+
+MMAP_THRESHOLD = 4 * 2**20  # in server processes, blocks this large are mapped, and unmapped when freed
+
+
+def map_large_blocks() -> None:
+    """Have the C library map every block of :data:`MMAP_THRESHOLD` or more and give it
+    back as soon as it is freed.
+
+    glibc raises that threshold after each large block is freed (up to 32 MB), after which
+    decoded images and tensors come from per-thread heaps that concurrent requests leave
+    fragmented (tens of megabytes held once they are done). Called by
+    ``rekognition-mock serve`` for its own process only, never in a user's process.
+    """
+    import ctypes
+    import ctypes.util
+
+    try:
+        mallopt = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6").mallopt
+    except (OSError, AttributeError):  # not glibc: nothing to do
+        return
+    m_mmap_threshold = -3
+    mallopt(m_mmap_threshold, MMAP_THRESHOLD)
 
 
 def _enlarge(analysis: Analysis, scale: tuple[float, float]) -> None:
