@@ -189,8 +189,10 @@ def _image_properties(rgb: Any, analysis: Analysis, most: int) -> tuple[dict[str
     people = [(left * sx, top * sy, right * sx, bottom * sy) for left, top, right, bottom in person_boxes(analysis)]
     foreground = image_properties.box_mask(grey.shape, people) if people else image_properties.centre_mask(grey.shape)
 
+    entries = image_properties.nearest_entries(small, palette())
+
     def colours(mask: Any) -> list[dict[str, Any]]:
-        return [dominant_colour(i, share) for i, share in image_properties.colour_shares(small, palette(), mask, most)]
+        return [dominant_colour(i, share) for i, share in image_properties.shares(entries, len(palette()), mask, most)]
 
     whole = image_properties.measure(grey)
     out: dict[str, Any] = {

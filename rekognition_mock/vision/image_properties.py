@@ -16,7 +16,7 @@ from PIL import Image
 from . import quality
 
 SIDE = 256  # measurements look at the image scaled to this longer side
-_CHUNK = 8192  # distinct colours compared with the palette at once (bounds the distance matrix)
+_CHUNK = 16384  # distinct colours compared with the palette at once (bounds the distance matrix)
 
 
 @dataclass(frozen=True)
@@ -64,28 +64,42 @@ def measure(grey: np.ndarray, mask: np.ndarray | None = None) -> Quality:
     )
 
 
+def nearest_entries(rgb: np.ndarray, palette: Sequence[tuple[int, int, int]]) -> np.ndarray:
+    """For each pixel of ``rgb`` (``H×W×3`` uint8), the index of the palette entry nearest
+    to it (Euclidean distance in RGB; ties: the first entry). Each distinct colour is
+    compared once."""
+    pixels = rgb.reshape(-1, 3)
+    packed = (pixels[:, 0].astype(np.int32) << 16) | (pixels[:, 1].astype(np.int32) << 8) | pixels[:, 2]
+    distinct, inverse = np.unique(packed, return_inverse=True)
+    # |c - p|² less |c|² (the same for every entry) is [c, 1] · [-2p, |p|²]: one matrix product
+    colours = np.stack(
+        [(distinct >> 16) & 255, (distinct >> 8) & 255, distinct & 255, np.ones_like(distinct)], axis=1
+    ).astype(np.float32)
+    entries = np.asarray(palette, dtype=np.float32)
+    weights = np.vstack([-2.0 * entries.T, (entries**2).sum(axis=1)[None, :]]).astype(np.float32)
+    nearest = np.empty(len(colours), dtype=np.intp)
+    for start in range(0, len(colours), _CHUNK):
+        nearest[start : start + _CHUNK] = np.argmin(colours[start : start + _CHUNK] @ weights, axis=1)
+    return nearest[inverse.reshape(-1)].reshape(rgb.shape[:2])
+
+
+def shares(entries: np.ndarray, size: int, mask: np.ndarray | None = None, most: int = 10) -> list[tuple[int, float]]:
+    """The palette entries of ``entries`` (from :func:`nearest_entries`) where ``mask`` is
+    true, as ``(index, percent of those pixels)``, largest share first (ties: palette
+    order), at most ``most``; ``size`` is the palette's length."""
+    chosen = entries if mask is None else entries[mask]
+    if chosen.size == 0 or most <= 0:
+        return []
+    counts = np.bincount(chosen.reshape(-1), minlength=size)
+    order = [int(i) for i in np.argsort(-counts, kind="stable") if counts[i] > 0][:most]
+    return [(i, float(counts[i] / chosen.size * 100.0)) for i in order]
+
+
 def colour_shares(
     rgb: np.ndarray, palette: Sequence[tuple[int, int, int]], mask: np.ndarray | None = None, most: int = 10
 ) -> list[tuple[int, float]]:
-    """The palette entries nearest (Euclidean distance in RGB) to the pixels of ``rgb``
-    where ``mask`` is true, as ``(index into palette, percent of those pixels)``, largest
-    share first (ties: palette order), at most ``most`` of them."""
-    pixels = (rgb if mask is None else rgb[mask]).reshape(-1, 3)
-    if len(pixels) == 0 or most <= 0:
-        return []
-    packed = (pixels[:, 0].astype(np.int32) << 16) | (pixels[:, 1].astype(np.int32) << 8) | pixels[:, 2]
-    distinct, counts = np.unique(packed, return_counts=True)
-    colours = np.stack([(distinct >> 16) & 255, (distinct >> 8) & 255, distinct & 255], axis=1).astype(np.float32)
-    entries = np.asarray(palette, dtype=np.float32)
-    squared = (entries**2).sum(axis=1)
-    nearest = np.empty(len(colours), dtype=np.int64)
-    for start in range(0, len(colours), _CHUNK):
-        block = colours[start : start + _CHUNK]
-        # |c - p|² without the |c|² term, which is the same for every palette entry
-        nearest[start : start + _CHUNK] = np.argmin(squared[None, :] - 2.0 * block @ entries.T, axis=1)
-    totals = np.bincount(nearest, weights=counts, minlength=len(entries))
-    order = [int(i) for i in np.argsort(-totals, kind="stable") if totals[i] > 0][:most]
-    return [(i, float(totals[i] / len(pixels) * 100.0)) for i in order]
+    """:func:`shares` of the pixels of ``rgb`` where ``mask`` is true, counted against ``palette``."""
+    return shares(nearest_entries(rgb, palette), len(palette), mask, most)
 
 
 def box_mask(shape: tuple[int, int], boxes: Sequence[tuple[float, float, float, float]]) -> np.ndarray:
