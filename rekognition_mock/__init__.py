@@ -50,7 +50,8 @@ def set_face_attributes(image: Any, face_index: int, attributes: dict[str, Any])
 
 
 def set_moderation_labels(image: Any, labels: list[Any]) -> None:
-    """DetectModerationLabels finds ``labels`` (names or ``ModerationLabel`` dicts) in ``image``."""
+    """DetectModerationLabels finds ``labels`` (names or ``ModerationLabel`` dicts) in ``image``
+    (its bytes, or an S3 ``(bucket, key)``); a name alone is a top-level label with Confidence 99."""
     from .service import controls
 
     controls.set_labels(image, labels, moderation=True)
@@ -58,7 +59,9 @@ def set_moderation_labels(image: Any, labels: list[Any]) -> None:
 
 def inject_error(operation: str, error_code: str, *, times: int = 1, message: str | None = None) -> None:
     """The next ``times`` calls of ``operation`` (``"DetectFaces"``, ``"detect_faces"`` or
-    ``"*"`` for any) fail with AWS's ``error_code`` and the HTTP status AWS uses for it."""
+    ``"*"`` for any) fail with AWS's ``error_code`` (``"ThrottlingException"``, any error of
+    Rekognition's model, or ``"ServiceUnavailable"``), with the HTTP status and message AWS
+    uses for it unless ``message`` is given, so botocore retries it as it would in production."""
     from .service import controls
 
     controls.inject_error(operation, error_code, times, message)

@@ -240,3 +240,21 @@ def test_retry_loop_example_runs(pytester: pytest.Pytester, monkeypatch: pytest.
     pytester.makepyfile(test_retry_example=example)
     result = pytester.runpytest_inprocess("-p", "no:cacheprovider")
     result.assert_outcomes(passed=example.count("\ndef test_"))
+
+
+def test_label_figures_in_operations_md() -> None:
+    """The DetectLabels and DetectModerationLabels defaults operations.md states are limits.py's."""
+    from rekognition_mock.service import limits
+
+    operations = (DOCS / "operations.md").read_text()
+    section = lambda name: operations[operations.index(f"## {name}\n"):].split("\n## ")[0]  # noqa: E731
+    labels = section("DetectLabels")
+    assert f"| `MinConfidence` | yes | {limits.DEFAULT_LABEL_MIN_CONFIDENCE:g} |" in labels
+    assert f"| `MaxLabels` | yes (at most {limits.MAX_LABELS}) | {limits.MAX_LABELS} |" in labels
+    assert f"| `Settings.ImageProperties.MaxDominantColors` | yes | {limits.DEFAULT_MAX_DOMINANT_COLORS} |" in labels
+    assert f'`LabelModelVersion` is `"{limits.LABEL_MODEL_VERSION}"`' in labels
+    moderation = section("DetectModerationLabels")
+    assert f"| `MinConfidence` | yes | {limits.DEFAULT_MODERATION_MIN_CONFIDENCE:g} |" in moderation
+    assert f'`ModerationModelVersion` `"{limits.MODERATION_MODEL_VERSION}"`' in moderation
+    assert f"`MinConfidence` (default {limits.DEFAULT_LABEL_MIN_CONFIDENCE:g}," in SCRIPTING
+    assert f"`MinConfidence` filters them (default {limits.DEFAULT_MODERATION_MIN_CONFIDENCE:g}," in SCRIPTING
