@@ -559,6 +559,13 @@ def test_controls_over_http(server: ServerProcess, rekognition: Any) -> None:
     assert requests.post(control + "no-such-control", json={}, timeout=CALL_TIMEOUT).status_code == 404
     assert requests.post(control + "latency", json={"operation": "detect_faces", "seconds": 0.25},
                          timeout=CALL_TIMEOUT).json()["latency"] == [{"operation": "DetectFaces", "seconds": 0.25}]
+    s3 = client("s3", server.url)
+    s3.create_bucket(Bucket="shop")
+    s3.put_object(Bucket="shop", Key="cup.jpg", Body=COFFEE)
+    assert requests.post(control + "moderation-labels", json={"image": {"bucket": "shop", "key": "cup.jpg"},
+                                                               "labels": ["Alcohol"]}, timeout=CALL_TIMEOUT).ok
+    moderated = rekognition.detect_moderation_labels(Image={"S3Object": {"Bucket": "shop", "Name": "cup.jpg"}})
+    assert [label["Name"] for label in moderated["ModerationLabels"]] == ["Alcohol"]
     assert requests.post(control + "reset", json={}, timeout=CALL_TIMEOUT).json()["labels"] == []
     assert rekognition.detect_labels(Image={"Bytes": COFFEE})["Labels"] == []
     refused = requests.post(control + "reset", json={}, headers={"Origin": "https://evil.example"}, timeout=CALL_TIMEOUT)
