@@ -83,11 +83,14 @@ def _describe_image(image: RecordedImage) -> str:
 
 
 def _size(data: bytes) -> str:
+    """Format and dimensions from the header, whatever they are (a 20000 px image too)."""
+    from .vision.decode import ImageDecodeError, read_size, sniff_format
+
     try:
-        with Image.open(io.BytesIO(data)) as im:
-            return f"{im.format} {im.width}x{im.height}"
-    except (UnidentifiedImageError, OSError, ValueError):
+        width, height = read_size(data)
+    except ImageDecodeError:
         return "not an image the mock can read"
+    return f"{sniff_format(data)} {width}x{height}"
 
 
 def _write(data: bytes, image_marks: list, path: Path) -> str | None:

@@ -150,6 +150,21 @@ def test_damaged_image_data_is_a_decode_error(name: str, banded: bool, monkeypat
     assert info.value.reason == "corrupt"
 
 
+def test_read_size_reads_any_header(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The header's dimensions come back whatever they are, beyond Pillow's
+    decompression-bomb limit too (even one a caller lowered): the service needs them to
+    answer AWS's dimension errors."""
+    assert decode.read_size(imagefactory.decompression_bomb_png(20000, 30000)) == (20000, 30000)
+    monkeypatch.setattr(Image, "MAX_IMAGE_PIXELS", 1000)
+    assert decode.read_size(imagefactory.fixture_bytes("grace_hopper.jpg")) == (512, 600)
+
+
+def test_decoding_knows_no_aws_limit() -> None:
+    """Size limits are the service's (service/limits.py), never the decoder's."""
+    rgb = decode_rgb(imagefactory.decompression_bomb_png(10240, 90))
+    assert rgb.shape == (90, 10240, 3) and not rgb.any()
+
+
 MEMORY_PROBE = """
 import gc, re, sys
 sys.path.insert(0, {tests!r})

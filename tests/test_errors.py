@@ -100,7 +100,12 @@ BAD_IMAGES = [
     pytest.param(
         lambda: imagefactory.tiny_face(width=64), "InvalidParameterException", INVALID_PARAMETERS, id="64px-wide"
     ),
-    pytest.param(imagefactory.decompression_bomb_png, "ImageTooLargeException", TOO_LARGE, id="bomb-png"),
+    pytest.param(  # beyond Pillow's decompression-bomb limit: still AWS's message, from the header
+        imagefactory.decompression_bomb_png,
+        "ImageTooLargeException",
+        "Input image dimensions 20000 x 20000 exceed maximum dimension size of 10000 pixels",
+        id="bomb-png",
+    ),
     pytest.param(imagefactory.big_jpeg, "ImageTooLargeException", TOO_LARGE, id="over-5MB-jpeg"),
 ]
 
@@ -111,6 +116,36 @@ def test_image_above_10000_px_on_a_side(rekognition: Any, width: int, height: in
     data = imagefactory.decompression_bomb_png(width, height)
     message = expect(rekognition, "ImageTooLargeException", lambda: rekognition.detect_faces(Image={"Bytes": data}))
     assert message == f"Input image dimensions {width} x {height} exceed maximum dimension size of 10000 pixels"
+
+
+IMAGE_OPERATIONS = {  # every operation that takes an image, called with ``image`` as its (first) image
+    "DetectFaces": lambda client, image: client.detect_faces(Image=image),
+    "CompareFaces (source)": lambda client, image: client.compare_faces(SourceImage=image, TargetImage={"Bytes": HOPPER}),
+    "CompareFaces (target)": lambda client, image: client.compare_faces(SourceImage={"Bytes": HOPPER}, TargetImage=image),
+    "IndexFaces": lambda client, image: client.index_faces(CollectionId="sizes", Image=image),
+    "SearchFacesByImage": lambda client, image: client.search_faces_by_image(CollectionId="sizes", Image=image),
+    "SearchUsersByImage": lambda client, image: client.search_users_by_image(CollectionId="sizes", Image=image),
+    "DetectLabels": lambda client, image: client.detect_labels(Image=image),
+    "DetectModerationLabels": lambda client, image: client.detect_moderation_labels(Image=image),
+}
+
+
+@pytest.mark.parametrize("operation", IMAGE_OPERATIONS)
+def test_image_dimension_errors_on_every_image_operation(rekognition: Any, s3: Any, operation: str) -> None:
+    """Above 10,000 px: ImageTooLargeException naming the dimensions; below 80 px:
+    InvalidParameterException with AWS's default message; as bytes and from S3."""
+    rekognition.create_collection(CollectionId="sizes")
+    s3.create_bucket(Bucket="sizes")
+    call = IMAGE_OPERATIONS[operation]
+    for name, data, code, message in [
+        ("wide.png", imagefactory.decompression_bomb_png(10240, 120), "ImageTooLargeException",
+         "Input image dimensions 10240 x 120 exceed maximum dimension size of 10000 pixels"),
+        ("tiny.jpg", imagefactory.tiny_face(width=64), "InvalidParameterException", INVALID_PARAMETERS),
+    ]:
+        s3.put_object(Bucket="sizes", Key=name, Body=data)
+        for image in ({"Bytes": data}, {"S3Object": {"Bucket": "sizes", "Name": name}}):
+            assert expect(rekognition, code, lambda: call(rekognition, image)) == message
+    assert_still_works(rekognition)
 
 
 def test_image_of_10000_px_on_a_side_is_accepted(rekognition: Any) -> None:

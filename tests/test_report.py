@@ -135,6 +135,32 @@ def test_every_image_of_every_call_and_the_matches(pytester: pytest.Pytester, tm
     ]
 
 
+def test_images_beyond_pillows_limit_are_described(pytester: pytest.Pytester, tmp_path: Path) -> None:
+    """A failed test that sent a 20000x20000 PNG (refused by the mock, as by AWS) gets
+    its report: the image described from its header, no INTERNALERROR from Pillow."""
+    import imagefactory
+
+    (pytester.path / "huge.png").write_bytes(imagefactory.decompression_bomb_png(20000, 20000))
+    source = """
+    from pathlib import Path
+
+    def test_huge(rekognition_client):
+        data = (Path(__file__).parent / "huge.png").read_bytes()
+        try:
+            rekognition_client.detect_faces(Image={"Bytes": data})
+        except rekognition_client.exceptions.ImageTooLargeException:
+            pass
+        assert False
+    """
+    result = run(pytester, source, "-p", "no:cacheprovider", f"--rekognition-artifacts={tmp_path}")
+    result.assert_outcomes(failed=1)
+    assert "INTERNALERROR" not in result.stdout.str() + result.stderr.str()
+    text = section_of(result)
+    assert "PNG 20000x20000" in text
+    assert ("1. DetectFaces -> 400 ImageTooLargeException: Input image dimensions 20000 x 20000 exceed "
+            "maximum dimension size of 10000 pixels") in text
+
+
 def test_a_failing_test_without_rekognition_calls_gets_no_section(pytester: pytest.Pytester, tmp_path: Path) -> None:
     result = run(pytester, "def test_x():\n    assert False\n", "-p", "no:cacheprovider", f"--rekognition-artifacts={tmp_path}")
     result.assert_outcomes(failed=1)

@@ -13,6 +13,8 @@ from typing import Any
 
 from moto.core.exceptions import JsonRESTError
 
+from .limits import MAX_IMAGE_SIDE
+
 
 class RekognitionError(JsonRESTError):
     """Base class: a Rekognition error with AWS's JSON body and an HTTP status."""
@@ -54,6 +56,11 @@ class IdempotentParameterMismatchException(RekognitionError):
 class ImageTooLargeException(RekognitionError):
     error_type = "ImageTooLargeException"
     default_message = "Image size is too large."
+
+    @classmethod
+    def dimensions(cls, width: int, height: int) -> ImageTooLargeException:
+        """AWS's answer, on every image operation, for an image above MAX_IMAGE_SIDE px on a side."""
+        return cls(f"Input image dimensions {width} x {height} exceed maximum dimension size of {MAX_IMAGE_SIDE} pixels")
 
 
 class InternalServerError(RekognitionError):

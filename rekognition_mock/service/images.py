@@ -1,4 +1,5 @@
-"""Turn a request's ``Image`` parameter into image bytes, with AWS's limits and errors."""
+"""Turn a request's ``Image`` parameter into image bytes, and check an image's
+dimensions, with AWS's limits and errors."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from .exceptions import (
     SerializationException,
 )
 from .limits import MAX_IMAGE_BYTES as MAX_BYTES
+from .limits import MAX_IMAGE_SIDE, MIN_IMAGE_SIDE
 from .limits import MAX_S3_IMAGE_BYTES as MAX_S3_BYTES
 
 MAX_BASE64_CHARS = 4 * (-(-MAX_BYTES // 3))  # the longest base64 text of an image of MAX_BYTES
@@ -25,6 +27,16 @@ def image_bytes(image: Any, account_id: str, region: str, partition: str = "aws"
     if "Bytes" in image:
         return _decode_bytes(image["Bytes"])
     return _read_s3(image["S3Object"], account_id, region, partition)
+
+
+def check_dimensions(width: int, height: int) -> None:
+    """AWS's limits on an image's sides, checked from its header before any pixel is
+    decoded: below MIN_IMAGE_SIDE is InvalidParameterException, above MAX_IMAGE_SIDE
+    ImageTooLargeException naming the dimensions."""
+    if min(width, height) < MIN_IMAGE_SIDE:
+        raise InvalidParameterException()
+    if max(width, height) > MAX_IMAGE_SIDE:
+        raise ImageTooLargeException.dimensions(width, height)
 
 
 def _decode_bytes(value: Any) -> bytes:

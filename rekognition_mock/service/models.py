@@ -32,7 +32,6 @@ from . import controls, images, labels, quality_filter, shapes
 from .exceptions import (
     ConflictException,
     IdempotentParameterMismatchException,
-    ImageTooLargeException,
     InvalidImageFormatException,
     InvalidPaginationTokenException,
     InvalidParameterException,
@@ -48,9 +47,7 @@ from .limits import (
     FACE_MODEL_VERSION,
     MAX_FACES,
     MAX_FACES_PER_USER,
-    MAX_IMAGE_SIDE,
     MAX_SEARCH_RESULTS,
-    MIN_IMAGE_SIDE,
 )
 from .pagination import decode_token, encode_token
 
@@ -81,19 +78,11 @@ class RekognitionBackend(MotoRekognitionBackend):
         face_engine = engine()
         try:
             content_sha256, known = face_engine.peek(data)
-            size = (known.width, known.height) if known is not None else read_size(data)  # header only
-            if min(size) < MIN_IMAGE_SIDE:
-                raise InvalidParameterException()
-            if max(size) > MAX_IMAGE_SIDE:
-                raise ImageTooLargeException(
-                    f"Input image dimensions {size[0]} x {size[1]} exceed maximum dimension size of {MAX_IMAGE_SIDE} pixels"
-                )
+            images.check_dimensions(*((known.width, known.height) if known is not None else read_size(data)))
             if known is not None and (known.has_descriptors or not descriptors):
                 return known
             return face_engine.analyze(data, descriptors=descriptors, content_sha256=content_sha256)
-        except ImageDecodeError as exc:
-            if exc.reason == "too_large":
-                raise ImageTooLargeException() from None
+        except ImageDecodeError:
             raise InvalidImageFormatException() from None
 
     # -- operations ---------------------------------------------------------------

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import io
-import warnings
+import struct
 
 import numpy as np
-from PIL import Image, UnidentifiedImageError
+from PIL import Image, JpegImagePlugin, PngImagePlugin
 
 from . import png_bands
 
@@ -17,11 +17,16 @@ BAND_PIXELS = 2**20  # pixels converted to RGB at a time
 EXIF_ORIENTATION = 0x0112
 
 
+_OPENERS = {"JPEG": JpegImagePlugin.jpeg_factory, "PNG": PngImagePlugin.PngImageFile}
+_HEADER_ERRORS = (OSError, SyntaxError, ValueError, IndexError, TypeError, struct.error)  # Pillow's, for bad headers
+
+
 class ImageDecodeError(ValueError):
     """The bytes are not an image this engine can read.
 
-    ``reason`` is one of ``"format"`` (not JPEG or PNG), ``"corrupt"`` (truncated or
-    damaged) or ``"too_large"`` (more pixels than allowed).
+    ``reason`` is ``"format"`` (not JPEG or PNG) or ``"corrupt"`` (truncated or damaged).
+    Size is never a reason here: the decoder knows no limit (the service checks AWS's
+    from :func:`read_size` before it asks for pixels).
     """
 
     def __init__(self, reason: str, detail: str) -> None:
@@ -38,28 +43,31 @@ def sniff_format(data: bytes) -> str | None:
     return None
 
 
+def _open(data: bytes, fmt: str) -> Image.Image:
+    """The image with its header read and no pixel decoded. Pillow's plugin is called
+    directly: ``Image.open`` would refuse a header beyond Pillow's decompression-bomb
+    limit (a process-wide setting) before anyone could read its dimensions."""
+    return _OPENERS[fmt](io.BytesIO(data), "")
+
+
 def read_size(data: bytes) -> tuple[int, int]:
-    """Width and height from the header only, without decoding pixels."""
+    """Width and height from the header only, without decoding pixels, whatever they are."""
     fmt = sniff_format(data)
     if fmt is None:
         raise ImageDecodeError("format", "Image is neither JPEG nor PNG")
     try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
-            with Image.open(io.BytesIO(data), formats=[fmt]) as im:
-                return im.size
-    except Image.DecompressionBombError:
-        raise ImageDecodeError("too_large", "Image has too many pixels") from None
-    except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as exc:
+        with _open(data, fmt) as im:
+            return im.size
+    except _HEADER_ERRORS as exc:
         raise ImageDecodeError("corrupt", f"Unreadable {fmt}: {exc}") from None
 
 
-def decode_rgb(data: bytes, max_side: int = 10000, reduce: int = 1) -> np.ndarray:
+def decode_rgb(data: bytes, reduce: int = 1) -> np.ndarray:
     """Decode JPEG/PNG bytes into an upright ``H×W×3`` uint8 array.
 
     EXIF orientation is applied; RGBA, palette, greyscale and 16-bit images become
-    8-bit RGB (alpha is composited over white). Images with a side above ``max_side``
-    are refused from their header, before their pixels are decoded.
+    8-bit RGB (alpha is composited over white). Any size is decoded: limits are the
+    caller's to check, from :func:`read_size`, before asking for the pixels.
 
     ``reduce`` > 1 returns the image about that many times smaller on each side, never
     holding it larger than it must: a JPEG is decoded at reduced size (Pillow's draft
@@ -70,28 +78,22 @@ def decode_rgb(data: bytes, max_side: int = 10000, reduce: int = 1) -> np.ndarra
     if fmt is None:
         raise ImageDecodeError("format", "Image is neither JPEG nor PNG")
     try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
-            with Image.open(io.BytesIO(data), formats=[fmt]) as im:
-                width, height = im.size  # the header only: no pixel decoded yet
-                if max(width, height) > max_side:
-                    raise ImageDecodeError("too_large", f"Image is {width}x{height}, above {max_side} px")
-                if fmt == "PNG" and (reduce > 1 or width * height > BANDED_PIXELS):
-                    rgb, orientation = png_bands.decode(data, reduce)
-                    if orientation is None:  # no eXIf chunk; Pillow also reads XMP's orientation
-                        orientation = Image.Image.getexif(im).get(EXIF_ORIENTATION, 1)  # without decoding
-                    return upright(rgb, orientation)
-                if reduce > 1:
-                    im.draft(im.mode, (max(1, width // reduce), max(1, height // reduce)))
-                im.load()
-                step = max(1, im.width // max(1, width // reduce))  # never smaller than asked
-                orientation = im.getexif().get(EXIF_ORIENTATION, 1)
-                rgb = _to_rgb(im.reduce(step) if step > 1 else im)
-                im.close()  # frees Pillow's pixels before the array is turned upright
+        with _open(data, fmt) as im:
+            width, height = im.size  # the header only: no pixel decoded yet
+            if fmt == "PNG" and (reduce > 1 or width * height > BANDED_PIXELS):
+                rgb, orientation = png_bands.decode(data, reduce)
+                if orientation is None:  # no eXIf chunk; Pillow also reads XMP's orientation
+                    orientation = Image.Image.getexif(im).get(EXIF_ORIENTATION, 1)  # without decoding
+                return upright(rgb, orientation)
+            if reduce > 1:
+                im.draft(im.mode, (max(1, width // reduce), max(1, height // reduce)))
+            im.load()
+            step = max(1, im.width // max(1, width // reduce))  # never smaller than asked
+            orientation = im.getexif().get(EXIF_ORIENTATION, 1)
+            rgb = _to_rgb(im.reduce(step) if step > 1 else im)
+            im.close()  # frees Pillow's pixels before the array is turned upright
     except ImageDecodeError:
         raise
-    except Image.DecompressionBombError:
-        raise ImageDecodeError("too_large", "Image has too many pixels") from None
     except Exception as exc:  # Pillow raises many types for damaged files
         raise ImageDecodeError("corrupt", f"Unreadable {fmt}: {exc}") from None
     return upright(rgb, orientation)
