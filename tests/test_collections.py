@@ -745,3 +745,101 @@ def test_index_faces_commits_only_to_the_collection_it_started_with(
     finally:
         persistence.activate(None)
         store.close()
+
+
+@pytest.fixture
+def state_store(tmp_path: Any) -> Any:
+    """Server-mode persistence for one test: a state store in ``tmp_path``, active."""
+    from rekognition_mock.store import persistence
+
+    store = persistence.StateStore(tmp_path)
+    persistence.activate(store)
+    yield store
+    persistence.activate(None)
+    store.close()
+
+
+def test_a_reset_while_index_faces_commits_leaves_no_rows(rekognition: Any, state_store: Any,
+                                                           monkeypatch: pytest.MonkeyPatch) -> None:
+    """moto's reset while IndexFaces is writing its rows waits for the write and then empties
+    the region, so no row outlives the reset in the state store (before, the rows landed
+    after the region was emptied and came back at the next start)."""
+    import threading
+
+    from rekognition_mock.service.models import rekognition_backends
+
+    backend = rekognition_backends[DEFAULT_ACCOUNT_ID][REGION]
+    rekognition.create_collection(CollectionId="reset-race")
+    writing, proceed, reset_waits = threading.Event(), threading.Event(), threading.Event()
+    add_faces = state_store.add_faces
+
+    def held_add_faces(*args: Any) -> None:
+        writing.set()
+        proceed.wait(timeout=300)
+        add_faces(*args)
+
+    monkeypatch.setattr(state_store, "add_faces", held_add_faces)
+    outcome: dict[str, Any] = {}
+
+    def index_one() -> None:
+        try:
+            outcome["response"] = rekognition.index_faces(CollectionId="reset-race", Image={"Bytes": HOPPER})
+        except Exception as exc:  # reported below
+            outcome["error"] = exc
+
+    indexer = threading.Thread(target=index_one)
+    indexer.start()
+    assert writing.wait(timeout=300), outcome
+
+    class WatchedLock:
+        """The backend's lock, telling when someone (the reset) tries to take it."""
+
+        def __init__(self, lock: Any) -> None:
+            self.lock = lock
+
+        def __enter__(self) -> Any:
+            reset_waits.set()
+            return self.lock.__enter__()
+
+        def __exit__(self, *exc: Any) -> Any:
+            return self.lock.__exit__(*exc)
+
+    backend._lock = WatchedLock(backend._lock)
+    resetter = threading.Thread(target=backend.reset)
+    resetter.start()
+    while not reset_waits.is_set() and resetter.is_alive():  # the reset waits for the lock, or is done
+        reset_waits.wait(0.01)
+    proceed.set()
+    indexer.join(timeout=300)
+    resetter.join(timeout=300)
+    assert "error" not in outcome and len(outcome["response"]["FaceRecords"]) == 1
+    assert list(state_store.collections()) == []
+    assert state_store.faces(DEFAULT_ACCOUNT_ID, REGION, "reset-race") == []
+    assert rekognition.list_collections()["CollectionIds"] == []
+
+
+def test_delete_faces_acts_only_on_the_collection_it_started_with(rekognition: Any, state_store: Any,
+                                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    """A DeleteFaces whose collection is deleted, created again and given the same face
+    (FaceIds are deterministic) before it deletes fails as for a missing collection and
+    leaves the new collection's face in memory and in the state store alike."""
+    from rekognition_mock.service.models import rekognition_backends
+
+    backend = rekognition_backends[DEFAULT_ACCOUNT_ID][REGION]
+    rekognition.create_collection(CollectionId="swap")
+    [record] = index(rekognition, "swap", HOPPER)["FaceRecords"]
+    face_id = record["Face"]["FaceId"]
+    lookup = backend._collection
+
+    def replaced_after_lookup(collection_id: str) -> Any:
+        found = lookup(collection_id)
+        monkeypatch.setattr(backend, "_collection", lookup)  # once
+        backend.delete_collection(collection_id)
+        backend.create_collection(collection_id)
+        backend.index_faces(collection_id, {"Bytes": HOPPER}, None, None, None, "AUTO")
+        return found
+
+    monkeypatch.setattr(backend, "_collection", replaced_after_lookup)
+    expect(rekognition, "ResourceNotFoundException", lambda: rekognition.delete_faces(CollectionId="swap", FaceIds=[face_id]))
+    assert [f["FaceId"] for f in rekognition.list_faces(CollectionId="swap")["Faces"]] == [face_id]
+    assert [row[0] for row in state_store.faces(DEFAULT_ACCOUNT_ID, REGION, "swap")] == [face_id]

@@ -175,9 +175,10 @@ class RekognitionBackend(MotoRekognitionBackend):
     def reset(self) -> None:
         controls.reset()
         store = persistence.active()
-        if store is not None:
-            store.delete_region(self.account_id, self.region_name)
-        super().reset()
+        with self._lock:  # a write in progress commits before the region is emptied, or finds it empty
+            if store is not None:
+                store.delete_region(self.account_id, self.region_name)
+            super().reset()
 
     def _save_collection(self, collection: Collection, tags: dict[str, str]) -> None:
         """Commit ``collection`` with ``tags`` (server mode) and only then set the tags in memory."""
@@ -357,7 +358,9 @@ class RekognitionBackend(MotoRekognitionBackend):
         collection = self._collection(collection_id)
         unique = list(dict.fromkeys(face_ids))
         store = persistence.active()
-        with collection.faces.lock:
+        with self._lock, collection.faces.lock:
+            if self.collections.get(collection_id) is not collection:  # deleted meanwhile
+                raise ResourceNotFoundException(f"The collection id: {collection_id} does not exist")
             owners = dict(zip(unique, collection.faces.users_of(unique)))
             doomed = [fid for fid in unique if owners[fid] is None]
             if store is not None:
