@@ -253,14 +253,18 @@ def test_tags_are_per_collection(rekognition: Any) -> None:
         arn_of("missing"),
         arn_of("people", region=OTHER_REGION),  # right id, wrong region
         arn_of("people", account=OTHER_ACCOUNT),  # right id, wrong account
+        arn_of("missing").removeprefix("arn:"),  # in CreateCollection's form
     ],
-    ids=["unknown-id", "other-region", "other-account"],
+    ids=["unknown-id", "other-region", "other-account", "unknown-id-without-arn-prefix"],
 )
 def test_tag_operations_on_unknown_arn_are_resource_not_found(rekognition: Any, arn: str) -> None:
     rekognition.create_collection(CollectionId="people")
-    expect(rekognition, "ResourceNotFoundException", lambda: rekognition.tag_resource(ResourceArn=arn, Tags={"k": "v"}))
-    expect(rekognition, "ResourceNotFoundException", lambda: rekognition.untag_resource(ResourceArn=arn, TagKeys=["k"]))
-    expect(rekognition, "ResourceNotFoundException", lambda: rekognition.list_tags_for_resource(ResourceArn=arn))
+    for call in (
+        lambda: rekognition.tag_resource(ResourceArn=arn, Tags={"k": "v"}),
+        lambda: rekognition.untag_resource(ResourceArn=arn, TagKeys=["k"]),
+        lambda: rekognition.list_tags_for_resource(ResourceArn=arn),
+    ):
+        assert expect(rekognition, "ResourceNotFoundException", call) == f"The resource {arn} does not exist"  # as sent
     assert rekognition.list_tags_for_resource(ResourceArn=arn_of("people"))["Tags"] == {}
 
 

@@ -258,3 +258,50 @@ def test_label_figures_in_operations_md() -> None:
     assert f'`ModerationModelVersion` `"{limits.MODERATION_MODEL_VERSION}"`' in moderation
     assert f"`MinConfidence` (default {limits.DEFAULT_LABEL_MIN_CONFIDENCE:g}," in SCRIPTING
     assert f"`MinConfidence` filters them (default {limits.DEFAULT_MODERATION_MIN_CONFIDENCE:g}," in SCRIPTING
+
+
+def test_errors_table_in_operations_md() -> None:
+    """Each row of operations.md's error table names an error class of service/exceptions.py
+    with its HTTP status, and a message the code sends: the class's default, or text the
+    package's source holds (``<...>`` and ``...`` stand for what varies)."""
+    from rekognition_mock.service import exceptions, limits
+
+    package = Path(exceptions.__file__).resolve().parents[1]
+    source = "\n".join(p.read_text() for p in package.rglob("*.py"))
+    operations = (DOCS / "operations.md").read_text()
+    rows = table_after(operations, "| Situation | Error | HTTP | Message |")[1:]
+    assert len(rows) >= 15
+    for situation, error, status, message in rows:
+        cls = getattr(exceptions, error.strip("`"))
+        assert issubclass(cls, exceptions.RekognitionError) and int(status) == cls.code, situation
+        text = message.split("`")[1]
+        if cls is exceptions.ValidationException:
+            continue  # assembled from the model's constraints: tests/test_validation.py
+        if "<" not in text and "..." not in text:
+            assert text == cls.default_message or f'"{text}"' in source, situation
+            continue
+        for fragment in re.split(r"<[^>]+>|\.\.\.|\b\d+\b", text):  # numbers: limits.py's, below
+            assert fragment in source or fragment in cls.default_message, (situation, fragment)
+        for number in re.findall(r"\b\d+\b", re.sub(r"<[^>]+>", "", text)):
+            assert int(number) in vars(limits).values(), (situation, number)
+
+
+def test_moto_facts_in_migrating_from_moto_md() -> None:
+    """What docs/migrating-from-moto.md says moto's own backend answers is what the
+    installed moto answers."""
+    from moto.rekognition.models import RekognitionBackend as MotoBackend
+    from moto.rekognition.responses import RekognitionResponse as MotoResponse
+
+    text = (DOCS / "migrating-from-moto.md").read_text()
+    backend = MotoBackend("us-east-1", "123456789012")
+    matches, source_rotation, target_rotation, unmatched, source_face = backend.compare_faces()
+    assert len(matches) == len(unmatched) == 1
+    similarity = matches[0]["Similarity"]
+    assert f"one face match\nwith a similarity of {similarity}" in text
+    assert f"a {similarity} match" in text and f"a similarity of {similarity}, a confidence of\n  {source_face['Confidence']}" in text
+    assert source_rotation == target_rotation == "ROTATE_90" and "set to `ROTATE_90`" in text
+    [label] = backend.detect_labels()[0]
+    assert f'"{label["Name"]}"' in text
+    for operation in ("detect_faces", "index_faces", "create_collection", "search_faces_by_image", "create_user",
+                      "detect_moderation_labels"):
+        assert not hasattr(MotoResponse, operation), operation  # "not implemented there at all"

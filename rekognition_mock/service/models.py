@@ -165,10 +165,11 @@ class RekognitionBackend(MotoRekognitionBackend):
         return collection
 
     def _collection_by_arn(self, arn: str) -> Collection:
-        if arn.startswith("aws:rekognition:"):  # CreateCollection's CollectionArn has no "arn:" prefix
-            arn = "arn:" + arn
+        """The collection of ``arn``, in either form AWS hands out: DescribeCollection's, or
+        CreateCollection's without the "arn:" prefix."""
+        full = "arn:" + arn if arn.startswith("aws:rekognition:") else arn
         for collection in list(self.collections.values()):
-            if collection.arn == arn:
+            if collection.arn == full:
                 return collection
         raise ResourceNotFoundException(f"The resource {arn} does not exist")
 
