@@ -58,6 +58,11 @@ class ImageTooLargeException(RekognitionError):
     default_message = "Image size is too large."
 
     @classmethod
+    def detail(cls, detail: str) -> ImageTooLargeException:
+        """AWS's message followed by what was too large (the mock's addition)."""
+        return cls(f"{cls.default_message} {detail}")
+
+    @classmethod
     def dimensions(cls, width: int, height: int) -> ImageTooLargeException:
         """AWS's answer, on every image operation, for an image above MAX_IMAGE_SIDE px on a side."""
         return cls(f"Input image dimensions {width} x {height} exceed maximum dimension size of {MAX_IMAGE_SIDE} pixels")

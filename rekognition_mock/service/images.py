@@ -44,18 +44,15 @@ def _decode_bytes(value: Any) -> bytes:
         data = bytes(value)
     else:
         if isinstance(value, str) and len(value) > MAX_BASE64_CHARS:  # refused before it is decoded
-            raise ImageTooLargeException(
-                f"Image size is too large. The image bytes are at least {len(value) // 4 * 3 - 2} bytes; "
-                f"the maximum is {MAX_BYTES}."
+            raise ImageTooLargeException.detail(
+                f"The image bytes are at least {len(value) // 4 * 3 - 2} bytes; the maximum is {MAX_BYTES}."
             )
         try:
             data = base64.b64decode(value, validate=True)
         except (binascii.Error, TypeError, ValueError):
             raise SerializationException("Unable to unmarshal request: expected base64-encoded string for 'Image.Bytes'") from None
     if len(data) > MAX_BYTES:
-        raise ImageTooLargeException(
-            f"Image size is too large. The image bytes are {len(data)} bytes; the maximum is {MAX_BYTES}."
-        )
+        raise ImageTooLargeException.detail(f"The image bytes are {len(data)} bytes; the maximum is {MAX_BYTES}.")
     return data
 
 
@@ -77,7 +74,5 @@ def _read_s3(s3_object: Any, account_id: str, region: str, partition: str) -> by
     if key is None or getattr(key, "is_delete_marker", False) or not hasattr(key, "value"):
         raise unreachable
     if key.size > MAX_S3_BYTES:
-        raise ImageTooLargeException(
-            f"Image size is too large. The S3 object is {key.size} bytes; the maximum is {MAX_S3_BYTES}."
-        )
+        raise ImageTooLargeException.detail(f"The S3 object is {key.size} bytes; the maximum is {MAX_S3_BYTES}.")
     return bytes(key.value)
