@@ -82,10 +82,14 @@ class RekognitionMockServer:
 
         class Handler(MotoRequestHandler):
             def log_request(self, code: Any = "-", size: Any = "-") -> None:
-                if verbose and not self.path.startswith("/_rekognition_mock/inspector/"):  # the page polls
-                    target = self.headers.get("X-Amz-Target", "")
-                    action = target.split(".")[-1] if target else self.path
-                    print(_printable(f'{self.address_string()} "{self.command} {action}" {code}'), flush=True)
+                # a request line that cannot be parsed is logged too, before path and headers exist
+                path = getattr(self, "path", None) or ""
+                if verbose and not path.startswith("/_rekognition_mock/inspector/"):  # the page polls
+                    headers = getattr(self, "headers", None)
+                    target = headers.get("X-Amz-Target", "") if headers is not None else ""
+                    action = target.split(".")[-1] if target else path or "-"
+                    command = getattr(self, "command", None) or "-"
+                    print(_printable(f'{self.address_string()} "{command} {action}" {code}'), flush=True)
 
         app = _Guard(DomainDispatcherApplication(create_backend_app), self.cors_origins, self.moto_api)
         if self.inspector:  # in front of the guard: it keeps its own same-origin rules
@@ -116,9 +120,12 @@ class RekognitionMockServer:
         try:
             restored = load_state(self._store)
         except Exception as exc:  # a value the checks let through but the backend cannot take
+            path = self._store.path
             self._store.close()
             self._store = None
-            raise StateDirError(f"cannot restore the state in {self.state_dir}: {exc}") from None
+            reason = " ".join(f"{type(exc).__name__}: {exc}".split())  # one line
+            raise StateDirError(f"{path}: cannot restore its state ({reason}); move {path} away to start with "
+                                "empty state (or restore a backup of it)") from None
         persistence.activate(self._store)
         log.info("restored %d collection(s) from %s", restored, self._store.path)
 
@@ -274,21 +281,47 @@ class _Guard:
             return _json_error(start_response, "404 Not Found", "ResourceNotFoundException",
                                "moto's /moto-api/ routes are off; start the server with --moto-api to use them")
         target = environ.get("HTTP_X_AMZ_TARGET", "")
-        if target.startswith("RekognitionService."):
-            problem = _unanswerable(target.split(".", 1)[1])
+        if target == "RekognitionService" or target.startswith("RekognitionService."):
+            problem = _unanswerable(target.partition(".")[2])
             if problem:
                 return _json_error(start_response, "400 Bad Request", "UnknownOperationException", problem)
             too_large = _bounded_body(environ)
             if too_large:
                 return _json_error(start_response, "400 Bad Request", "ImageTooLargeException", too_large)
-        if origin is None:
-            return self.app(environ, start_response)
+        if origin is None:  # not from a web page: no CORS headers at all (moto's app adds "*")
+            return self.app(environ, _without_cors(start_response, []))
+        if environ.get("REQUEST_METHOD") == "OPTIONS" and environ.get("HTTP_ACCESS_CONTROL_REQUEST_METHOD"):
+            return _preflight(environ, start_response, origin)
+        return self.app(environ, _without_cors(start_response, [("Access-Control-Allow-Origin", origin), ("Vary", "Origin")]))
 
-        def allow_origin(status: str, headers: list[tuple[str, str]], *rest: Any) -> Any:
-            kept = [(k, v) for k, v in headers if not k.lower().startswith("access-control-allow-origin")]
-            return start_response(status, kept + [("Access-Control-Allow-Origin", origin), ("Vary", "Origin")], *rest)
 
-        return self.app(environ, allow_origin)
+def _without_cors(start_response: Callable[..., Any], cors: list[tuple[str, str]]) -> Callable[..., Any]:
+    """``start_response`` with moto's CORS headers replaced by ``cors``."""
+
+    def replaced(status: str, headers: list[tuple[str, str]], *rest: Any) -> Any:
+        added = {k.lower() for k, _ in cors}
+        kept = [(k, v) for k, v in headers if not k.lower().startswith("access-control-") and k.lower() not in added]
+        return start_response(status, kept + cors, *rest)
+
+    return replaced
+
+
+def _preflight(environ: dict[str, Any], start_response: Callable[..., Any], origin: str) -> list[bytes]:
+    """A browser's CORS preflight from an allowed origin: 200 with what it asks for
+    (the SDKs' JSON requests are never "simple", so every call from a page starts here)."""
+    method = environ.get("HTTP_ACCESS_CONTROL_REQUEST_METHOD", "POST")
+    requested = environ.get("HTTP_ACCESS_CONTROL_REQUEST_HEADERS", "")
+    headers = [
+        ("Access-Control-Allow-Origin", origin),
+        ("Access-Control-Allow-Methods", method),
+        ("Access-Control-Max-Age", "600"),
+        ("Vary", "Origin"),
+        ("Content-Length", "0"),
+    ]
+    if requested:
+        headers.append(("Access-Control-Allow-Headers", requested))
+    start_response("200 OK", headers)
+    return [b""]
 
 
 def _bounded_body(environ: dict[str, Any]) -> str | None:

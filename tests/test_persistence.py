@@ -92,6 +92,12 @@ def damage_pages(db: Path) -> None:
     db.write_bytes(bytes(data))
 
 
+def stray_faces(db: Path) -> None:
+    """Faces left behind by a collection (older versions could write them after it was deleted)."""
+    with sqlite3.connect(db) as con:
+        con.execute("DELETE FROM collections")
+
+
 def not_a_database(db: Path) -> None:
     db.write_bytes(b"this is a text file, not SQLite\n" * 200)
 
@@ -103,9 +109,10 @@ def not_a_database(db: Path) -> None:
         (damage_blob, "damaged descriptor"),
         (damage_schema, "unexpected faces table"),
         (damage_pages, "damaged"),
+        (stray_faces, "belongs to collection 'people', which is not stored"),
         (not_a_database, "not a rekognition-mock database"),
     ],
-    ids=["tags-json", "blob", "schema", "pages", "not-sqlite"],
+    ids=["tags-json", "blob", "schema", "pages", "stray-faces", "not-sqlite"],
 )
 def test_a_damaged_database_is_one_line_naming_the_file(tmp_path: Path, damage, words: str) -> None:
     db = filled(tmp_path)
@@ -191,3 +198,14 @@ def test_a_face_of_a_user_that_is_not_stored_is_refused(tmp_path: Path) -> None:
     message = str(info.value)
     assert "\n" not in message and str(db) in message and "'ghost'" in message and "move" in message
     StateStore(tmp_path / "fresh").close()  # the lock was released
+
+
+def test_a_state_the_backends_cannot_take_is_one_line(tmp_path: Path) -> None:
+    """Rows that pass the checks but cannot be restored (a region moto does not have) stop
+    ``serve`` with one line naming the database and the fix, not a traceback."""
+    db = filled(tmp_path)
+    with sqlite3.connect(db) as con:
+        for table in ("collections", "faces"):
+            con.execute(f"UPDATE {table} SET region = 'nowhere-9'")
+    line = one_line(serve(tmp_path))
+    assert str(db) in line and "cannot restore" in line and "move" in line

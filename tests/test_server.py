@@ -377,14 +377,33 @@ def test_an_allowed_origin_is_answered_with_cors(start_server: Callable[..., Ser
     assert headers["access-control-allow-origin"] == "http://localhost:3000"
     status, headers, _ = raw_post(allowed.url, "RekognitionService.ListCollections", Origin="http://localhost:4000")
     assert status == 403 and "access-control-allow-origin" not in headers
+    # A browser asks first (the SDKs' JSON requests are never "simple"): the answer must be a 200.
+    preflight = requests.options(allowed.url + "/", timeout=CALL_TIMEOUT, headers={
+        "Origin": "http://localhost:3000", "Access-Control-Request-Method": "POST",
+        "Access-Control-Request-Headers": "authorization,content-type,x-amz-date,x-amz-target"})
+    assert preflight.status_code == 200
+    assert preflight.headers["Access-Control-Allow-Origin"] == "http://localhost:3000"
+    assert "x-amz-target" in preflight.headers["Access-Control-Allow-Headers"]
+    assert "POST" in preflight.headers["Access-Control-Allow-Methods"]
+    refused = requests.options(allowed.url + "/", timeout=CALL_TIMEOUT, headers={
+        "Origin": "http://localhost:4000", "Access-Control-Request-Method": "POST"})
+    assert refused.status_code == 403 and "Access-Control-Allow-Origin" not in refused.headers
+
+
+def test_no_cors_headers_without_an_origin(server: ServerProcess) -> None:
+    """moto's app adds ``Access-Control-Allow-Origin: *`` to every answer; the mock sends none."""
+    status, headers, _ = raw_post(server.url, "RekognitionService.ListCollections")
+    assert status == 200
+    assert not [name for name in headers if name.startswith("access-control-")]
 
 
 @pytest.mark.parametrize(
     ("operation", "words"),
-    [("NoSuchThing", "Unknown operation NoSuchThing"), ("DetectProtectiveEquipment", "does not implement")],
+    [("NoSuchThing", "Unknown operation NoSuchThing"), ("DetectProtectiveEquipment", "does not implement"),
+     ("", "Unknown operation")],
 )
 def test_unknown_operations_get_a_json_400(server: ServerProcess, operation: str, words: str) -> None:
-    status, headers, body = raw_post(server.url, f"RekognitionService.{operation}")
+    status, headers, body = raw_post(server.url, f"RekognitionService.{operation}".rstrip("."))
     assert status == 400
     error = json.loads(body)
     assert error["__type"] == "UnknownOperationException" and words in error["message"]
@@ -510,6 +529,18 @@ def test_control_characters_are_escaped_in_the_log(server: ServerProcess) -> Non
     line = server.wait_for_line(lambda line: "Forged" in line)
     assert "Forged\\x1b[2J\\x07\\x08" in line
     assert not any(ch in line for ch in "\x1b\x07\x08")
+
+
+def test_an_unparseable_request_line_is_logged_escaped_without_a_traceback(server: ServerProcess) -> None:
+    """A request line http.server cannot parse reaches the log before any path or header
+    exists: one escaped line, no traceback."""
+    with socket.create_connection(("127.0.0.1", int(server.url.rsplit(":", 1)[1])), timeout=CALL_TIMEOUT) as sock:
+        sock.sendall(b"\x1b[2J\x07 forged\r\n\r\n")
+        answer = sock.recv(65536)
+    assert b"400" in answer
+    server.wait_for_line(lambda line: "code 400" in line and "\\x1b[2J" in line)
+    assert not any(ch in line for line in server.lines for ch in "\x1b\x07")
+    assert "Traceback" not in server.output()
 
 
 def test_a_non_loopback_host_is_warned_about(start_server: Callable[..., ServerProcess]) -> None:

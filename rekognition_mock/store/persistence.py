@@ -274,7 +274,8 @@ def _check_schema(db: sqlite3.Connection, path: Path, fix: str) -> None:
 
 
 def _check_rows(db: sqlite3.Connection, path: Path, fix: str) -> None:
-    """Every stored value can be restored: tags are a JSON object of strings, blobs have their sizes."""
+    """Every stored value can be restored: tags are a JSON object of strings, blobs have their
+    sizes, and every face and user belongs to a stored collection (and user)."""
     for collection_id, tags in db.execute("SELECT collection_id, tags FROM collections"):
         try:
             value = json.loads(tags)
@@ -300,6 +301,15 @@ def _check_rows(db: sqlite3.Connection, path: Path, fix: str) -> None:
     if orphan is not None:
         raise StateError(f"{path}: face {orphan[1]!r} of collection {orphan[0]!r} belongs to user {orphan[2]!r}, "
                          f"which is not stored; {fix}")
+    for table, what in (("faces", "face_id"), ("users", "user_id")):
+        # rows of a collection that is not stored would come back if one of that id were created
+        stray = db.execute(
+            f"SELECT t.collection_id, t.{what} FROM {table} t LEFT JOIN collections c ON c.account = t.account "
+            "AND c.region = t.region AND c.collection_id = t.collection_id WHERE c.collection_id IS NULL LIMIT 1"
+        ).fetchone()
+        if stray is not None:
+            kind = "face" if table == "faces" else "user"
+            raise StateError(f"{path}: {kind} {stray[1]!r} belongs to collection {stray[0]!r}, which is not stored; {fix}")
 
 
 def face_row(face: Any, descriptor: np.ndarray) -> FaceRow:
