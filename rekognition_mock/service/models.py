@@ -63,15 +63,13 @@ class RekognitionBackend(MotoRekognitionBackend):
     # -- images -----------------------------------------------------------------
 
     def analyze_image(self, image: Any, descriptors: bool = False, attributes: list[str] | None = None) -> Analysis:
-        """Resolve an ``Image`` parameter and run the face engine on it, with the trained
-        attribute networks when ``attributes`` asks for what they answer."""
+        """Resolve an ``Image`` parameter and run the face engine on it; the attributes that
+        ``attributes`` asks for (DetectFaces' ``Attributes``) are computed too, and only those."""
         data = images.image_bytes(image, self.account_id, self.region_name, self.partition)
         analysis = self._analyze_bytes(data, descriptors)
-        wanted = shapes.requested_keys(attributes)[0]
-        if wanted & {"AgeRange", "Gender"}:
-            engine().add_age_gender(analysis, data)
-        if wanted & {"Emotions", "Smile"}:
-            engine().add_expressions(analysis, data)
+        groups = shapes.attribute_groups(attributes)
+        if groups and analysis.faces:
+            engine().add_attributes(analysis, data, groups)
         return analysis
 
     def _analyze_bytes(self, data: bytes, descriptors: bool = False) -> Analysis:
@@ -112,7 +110,7 @@ class RekognitionBackend(MotoRekognitionBackend):
         if not source_faces:
             raise InvalidParameterException()
         probe = source_faces[0]  # faces are largest first
-        target = self.analyze_image(target_image, descriptors=True, attributes=["EMOTIONS"])  # ComparedFace has them
+        target = self.analyze_image(target_image, descriptors=True, attributes=list(shapes.COMPARED_FACE_ATTRIBUTES))
         if not target.faces:  # "If no faces are detected in the source or target images" (API reference)
             raise InvalidParameterException()
         candidates = [f for f in target.faces[:MAX_FACES] if quality_filter.passes(f, quality_filter_level)]

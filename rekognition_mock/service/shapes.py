@@ -76,6 +76,20 @@ def requested_keys(attributes: list[str] | None) -> tuple[set[str], bool]:
     return {keys[n] for n in names if n in keys}, False
 
 
+# The engine's attribute group (vision.engine.ATTRIBUTE_GROUPS) each optional FaceDetail key
+# is built from; every key not named here is measured from the landmarks and pixels.
+KEY_GROUPS = {"AgeRange": "age_gender", "Gender": "age_gender", "Emotions": "expression", "Smile": "expression"}
+MEASURED = "measured"
+
+# The attributes a ComparedFace (CompareFaces' faces) carries besides the defaults.
+COMPARED_FACE_ATTRIBUTES = ("EMOTIONS", "SMILE")
+
+
+def attribute_groups(attributes: list[str] | None) -> set[str]:
+    """The engine's attribute groups that ``attributes`` needs (none for DEFAULT)."""
+    return {KEY_GROUPS.get(key, MEASURED) for key in requested_keys(attributes)[0]}
+
+
 def bounding_box(face: Face, width: int, height: int) -> dict[str, float]:
     """Box as ratios of the image; may fall outside 0–1 for faces cut by the edge."""
     return {
@@ -106,18 +120,17 @@ def quality(face: Face) -> dict[str, float]:
 def face_detail(face: Face, width: int, height: int, attributes: list[str] | None = None) -> dict[str, Any]:
     """A ``FaceDetail`` with the keys that ``attributes`` asks for, in AWS's order."""
     extra, all_landmarks = requested_keys(attributes)
-    a = face.attributes
     detail: dict[str, Any] = {"BoundingBox": bounding_box(face, width, height)}
     optional: dict[str, Callable[[], Any]] = {  # built only when asked for
         "AgeRange": lambda: age_range(face),
         "Smile": lambda: smile(face),
-        "Eyeglasses": lambda: _flag(a.eyeglasses),
-        "Sunglasses": lambda: _flag(a.sunglasses),
+        "Eyeglasses": lambda: _flag(measured(face).eyeglasses),
+        "Sunglasses": lambda: _flag(measured(face).sunglasses),
         "Gender": lambda: gender(face),
-        "Beard": lambda: _flag(a.beard),
-        "Mustache": lambda: _flag(a.mustache),
-        "EyesOpen": lambda: _flag(a.eyes_open),
-        "MouthOpen": lambda: _flag(a.mouth_open),
+        "Beard": lambda: _flag(measured(face).beard),
+        "Mustache": lambda: _flag(measured(face).mustache),
+        "EyesOpen": lambda: _flag(measured(face).eyes_open),
+        "MouthOpen": lambda: _flag(measured(face).mouth_open),
         "Emotions": lambda: emotions(face),
     }
     for key, build in optional.items():
@@ -128,10 +141,18 @@ def face_detail(face: Face, width: int, height: int, attributes: list[str] | Non
     detail["Quality"] = quality(face)
     detail["Confidence"] = number(face.confidence)
     if "FaceOccluded" in extra:
-        detail["FaceOccluded"] = _flag(a.face_occluded)
+        detail["FaceOccluded"] = _flag(measured(face).face_occluded)
     if "EyeDirection" in extra:
+        a = measured(face)
         detail["EyeDirection"] = {"Yaw": number(a.eye_yaw), "Pitch": number(a.eye_pitch), "Confidence": number(a.eye_confidence)}
     return detail
+
+
+def measured(face: Face) -> Any:
+    """The attributes measured from the landmarks and pixels (the backend has them computed
+    whenever one is asked for)."""
+    assert face.measured is not None, "the face's attributes were not measured"
+    return face.measured
 
 
 def age_range(face: Face) -> dict[str, int]:

