@@ -626,3 +626,12 @@ def head_turned(mirror: bool = False, squeeze: float = 0.55) -> bytes:
     if mirror:
         out = ImageOps.mirror(out)
     return _jpeg(out, 92)
+
+
+@lru_cache(maxsize=None)
+def tilted(name: str = DEFAULT_FACE, degrees: float = 50.0) -> bytes:
+    """The portrait turned counter-clockwise by ``degrees`` (a head tilted towards the
+    image's left shoulder: Roll about ``-degrees``), on a canvas large enough to keep it all,
+    the corners filled with mid-grey (PNG)."""
+    im = _rgb(name).rotate(degrees, resample=Image.Resampling.BICUBIC, expand=True, fillcolor=(128, 128, 128))
+    return _encode(im, "PNG")

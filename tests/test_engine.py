@@ -530,3 +530,28 @@ def test_a_mirrored_head_turn_flips_yaw(detector: str) -> None:
     [mirrored] = engine.analyze(imagefactory.head_turned(mirror=True)).faces
     assert turned.yaw < -10 and mirrored.yaw > 10
     assert abs(turned.yaw + mirrored.yaw) < 6 and abs(turned.roll + mirrored.roll) < 3
+
+
+def test_a_head_tilted_past_the_shape_predictor_is_turned_upright_first() -> None:
+    """The astronaut turned 60° counter-clockwise: the shape predictor alone leans her the
+    wrong way; HOG's vote turns her upright for it, and Roll is her tilt."""
+    engine = FaceEngine(EngineConfig())
+    [face] = engine.analyze(imagefactory.tilted("astronaut.jpg", 60)).faces
+    assert abs(face.roll + 60) < 12
+    points = face.landmarks
+    assert points[36:42, 1].mean() > points[42:48, 1].mean()  # the eye on the image's left is lower
+    [upright] = engine.analyze(imagefactory.fixture_bytes("astronaut.jpg")).faces
+    assert abs(upright.roll) < 10
+
+
+def test_upright_landmarks_are_left_as_they_are() -> None:
+    from rekognition_mock.vision.engine import landmarks_68, untilted_landmarks_68
+
+    astronaut = imagefactory.fixture_bytes("astronaut.jpg")
+    engine = FaceEngine(EngineConfig())
+    analysis = engine.analyze(astronaut)
+    [face] = analysis.faces
+    rgb = engine.pixels(analysis, astronaut)
+    box = (face.left, face.top, face.right, face.bottom)
+    found = landmarks_68(rgb, box)
+    assert untilted_landmarks_68(rgb, box, found) is found

@@ -229,10 +229,14 @@ class FaceEngine:
         ox, oy = offset
         box = detection.rotate_box((det.left, det.top, det.right, det.bottom), turn, width, height)
         local_box = (box[0] - ox, box[1] - oy, box[2] - ox, box[3] - oy)
-        local = landmarks_68(upright, local_box)
+        found = landmarks_68(upright, local_box)
+        local = untilted_landmarks_68(upright, local_box, found)
         upright_points = local + (ox, oy)
         upright_roll, _, _ = geometry.head_pose(upright_points)
-        _, yaw, pitch = geometry.head_pose((local + mirrored_landmarks_68(upright, local_box)) / 2)
+        if local is found:  # the mirror image's landmarks steady the pose (not for a tilted head's)
+            _, yaw, pitch = geometry.head_pose((local + mirrored_landmarks_68(upright, local_box)) / 2)
+        else:
+            _, yaw, pitch = geometry.head_pose(local)
         face_box = geometry.face_box(box)
         grey = quality.face_crop_grey(upright, (face_box[0] - ox, face_box[1] - oy, face_box[2] - ox, face_box[3] - oy))
         points = detection.unrotate_points(upright_points, turn, width, height)
@@ -448,6 +452,65 @@ def landmarks_68(rgb: np.ndarray, box: tuple[float, float, float, float]) -> np.
     with predictor.lock:
         shape = predictor.model(rgb, rect)
     return np.array([(p.x, p.y) for p in shape.parts()], dtype=np.float64)
+
+
+TILT_CHECK_ROLL = 15.0  # landmarks leaning more than this (degrees) are checked against HOG's vote
+TILT_ANGLES = tuple(range(-75, 76, 15))  # the turns of the face's surroundings HOG votes on
+TILT_MARGIN = 1.0  # how much better than the landmarks' own angle the vote must score
+TILT_FACE = 100  # the face's side (pixels) in the copies HOG votes on
+
+
+def untilted_landmarks_68(rgb: np.ndarray, box: tuple[float, float, float, float], points: np.ndarray) -> np.ndarray:
+    """``points`` (the 68 landmarks found in ``box``), or, for a head tilted so far that the
+    shape predictor misplaced them, the landmarks found with the head turned upright.
+
+    The shape predictor expects a face within about 30° of upright; on a head tilted further
+    it returns a face-shaped guess that leans the wrong way. When the landmarks lean by more
+    than :data:`TILT_CHECK_ROLL`, dlib's HOG detector (which answers only to near-upright
+    faces, the face scaled to :data:`TILT_FACE` px) scores the face's surroundings turned by
+    each of :data:`TILT_ANGLES`; if a turn of 30° or more scores :data:`TILT_MARGIN` better
+    than the turn that would level the landmarks, the landmarks are found again on the face
+    turned by it and turned back. Faces leaning less are left exactly as they were.
+    """
+    from PIL import Image
+
+    roll = geometry.eye_line_roll(points)
+    if abs(roll) < TILT_CHECK_ROLL:
+        return points
+    left, top, right, bottom = box
+    cx, cy = (left + right) / 2, (top + bottom) / 2
+    side = max(right - left, bottom - top)
+    height, width = rgb.shape[:2]
+    x0, y0 = max(0, int(cx - side)), max(0, int(cy - side))
+    x1, y1 = min(width, int(math.ceil(cx + side))), min(height, int(math.ceil(cy + side)))
+    around = Image.fromarray(np.ascontiguousarray(rgb[y0:y1, x0:x1]))
+    centre = (cx - x0, cy - y0)
+    scale = TILT_FACE / side
+    small = around.convert("L").resize((max(1, round(around.width * scale)), max(1, round(around.height * scale))))
+    small_centre = (centre[0] * scale, centre[1] * scale)
+    model = weights.hog_detector()
+
+    def vote(angle: int) -> float:
+        turned = np.ascontiguousarray(np.asarray(small.rotate(angle, resample=Image.BILINEAR, center=small_centre)))
+        with model.lock:
+            rects, scores, _ = model.model.run(turned, 1, -1.0)
+        near = [sc for r, sc in zip(rects, scores)
+                if abs((r.left() + r.right()) / 2 - small_centre[0]) < TILT_FACE * 0.4
+                and abs((r.top() + r.bottom()) / 2 - small_centre[1]) < TILT_FACE * 0.4]
+        return max(near, default=-math.inf)
+
+    own = min(TILT_ANGLES, key=lambda a: abs(a - roll))  # the turn (counter-clockwise) that levels the landmarks
+    votes = {angle: vote(angle) for angle in TILT_ANGLES}
+    best = max(votes, key=votes.__getitem__)
+    if abs(best) < 30 or votes[best] - votes[own] < TILT_MARGIN:
+        return points
+    turned = np.ascontiguousarray(np.asarray(around.rotate(best, resample=Image.BILINEAR, center=centre)))
+    found = landmarks_68(turned, (left - x0, top - y0, right - x0, bottom - y0)) - centre
+    # PIL turned the pixels counter-clockwise by ``best``: turn the points back clockwise
+    a = math.radians(best)
+    cos, sin = math.cos(a), math.sin(a)
+    back = np.stack([found[:, 0] * cos - found[:, 1] * sin, found[:, 0] * sin + found[:, 1] * cos], axis=1)
+    return back + (cx, cy)
 
 
 # iBUG-68 index of each point's mirror image (the left eye's outer corner is the right eye's).
