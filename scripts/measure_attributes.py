@@ -50,7 +50,7 @@ SEEN: dict[str, dict[str, Any]] = {
     "head_down.jpg": dict(Gender=WOMAN, Age=(18, 35), Beard=False, Mustache=False, Eyeglasses=False,
                           Sunglasses=False, Pitch="-", FaceOccluded=False),
     "head_tilted.png": dict(Gender=WOMAN, Age=(18, 35), Beard=False, Mustache=False, Eyeglasses=False,
-                            Sunglasses=False, Smile=True, Roll="tilted", FaceOccluded=False),
+                            Sunglasses=False, Smile=True, Roll="tilted", FaceOccluded=False),  # about 55° anticlockwise
     "rdj_1.jpg": dict(Gender=MAN, Age=(38, 55), Beard=True, Mustache=True, Eyeglasses=False, Sunglasses=False,
                       EyesOpen=True, MouthOpen=False, Smile=False, FaceOccluded=False),
     "rdj_2.jpg": dict(Gender=MAN, Age=(38, 55), Beard=True, Mustache=True, Eyeglasses=False, Sunglasses=False,
@@ -76,8 +76,9 @@ SEEN: dict[str, dict[str, Any]] = {
 }
 
 # rot_N is the portrait turned clockwise by N degrees (rot_90 lies with the top of the head
-# to the image's right), so its Roll is N (clockwise positive): -90 for rot_270.
-_ROLL = {"0": 0.0, "90": 90.0, "180": 180.0, "270": -90.0}
+# to the image's right), so its Roll is N (clockwise positive): -90 for rot_270. The tilted
+# head leans about 55° anticlockwise (the eye on the image's right is the higher one).
+_ROLL = {"0": 0.0, "90": 90.0, "180": 180.0, "270": -90.0, "tilted": -55.0}
 
 
 def _angle_gap(a: float, b: float) -> float:
@@ -93,10 +94,7 @@ def _sign(name: str, least: float) -> Callable[[dict[str, Any], Any], bool]:
 
 
 def _roll(face: dict[str, Any], seen: str) -> bool:
-    roll = face["Pose"]["Roll"]
-    if seen == "tilted":
-        return abs(roll) >= 15
-    return _angle_gap(roll, _ROLL[seen]) <= 15
+    return _angle_gap(face["Pose"]["Roll"], _ROLL[seen]) <= 15
 
 
 def _age(face: dict[str, Any], seen: tuple[int, int]) -> bool:

@@ -306,3 +306,29 @@ def test_moto_facts_in_migrating_from_moto_md() -> None:
     for operation in ("detect_faces", "index_faces", "create_collection", "search_faces_by_image", "create_user",
                       "detect_moderation_labels"):
         assert not hasattr(MotoResponse, operation), operation  # "not implemented there at all"
+
+
+def test_attribute_tables_in_how_it_works_md() -> None:
+    from rekognition_mock.vision import attributes
+
+    section = HOW[HOW.index("## Facial attributes"):HOW.index("## Similarity")]
+    groups = {row[0].strip("`"): {k.strip("`") for k in row[1].split(", ")} for row in table_after(section, "| Group |")[1:]}
+    for key in shapes.attribute_keys().values():
+        assert key in groups[shapes.KEY_GROUPS.get(key, shapes.MEASURED)], key
+    mapping = {row[0]: row[1] for row in table_after(section, "| FER2013 class |")[1:]}
+    unmapped = sorted(set(shapes.emotion_types()) - set(shapes.EXPRESSION_TYPES.values()))
+    assert mapping == {**shapes.EXPRESSION_TYPES, "(none)": ", ".join(unmapped) + ", always 0"}
+    evidence = {row[0].strip("`"): row[1] for row in table_after(section, "| Attribute | Evidence")[1:]}
+    held = {
+        "EyesOpen": (attributes.EYES_OPEN_EAR, attributes.EYES_OPEN_HIGHLIGHT),
+        "MouthOpen": (attributes.MOUTH_OPEN_GAP,),
+        "Mustache": (attributes.MUSTACHE_LIP_STRIP,),
+        "Beard": (attributes.BEARD_LIP_STRIP,),
+        "Eyeglasses": (attributes.FRAME_BRIDGE,),
+        "Sunglasses": (attributes.SUNGLASSES_SURROUND,),
+        "FaceOccluded": (attributes.COVERED_MOUTH_EDGES, attributes.CUT_SHARE),
+    }
+    for name, values in held.items():
+        for value in values:
+            assert f"{value:g}" in evidence[name], (name, value)
+    assert f"{attributes.CHIP_SIZE} px, padding {attributes.CHIP_PADDING:g}" in section
