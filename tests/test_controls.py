@@ -153,3 +153,7 @@ def test_face_attribute_overrides_are_checked() -> None:
         rekognition_mock.set_face_attributes(HOPPER, 0, {"Age": 15})
     with pytest.raises(ValueError):
         rekognition_mock.set_face_attributes(HOPPER, -1, {"AgeRange": {"Low": 1, "High": 2}})
+    with pytest.raises(ValueError, match="AgeRange.*valid types.*dict"):  # botocore could not parse it
+        rekognition_mock.set_face_attributes(HOPPER, 0, {"AgeRange": 15})
+    with pytest.raises(ValueError, match="EyesOpen.Value"):
+        rekognition_mock.set_face_attributes(HOPPER, 0, {"EyesOpen": {"Value": "yes"}})

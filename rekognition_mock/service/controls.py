@@ -99,10 +99,15 @@ def set_face_attributes(image: Any, face_index: int, attributes: dict[str, Any])
         raise ValueError("face_index must be a non-negative integer")
     if not isinstance(attributes, dict) or not attributes:
         raise ValueError("attributes must be a non-empty dict of FaceDetail members")
-    members = service_model().shape_for("FaceDetail").members
-    unknown = sorted(set(attributes) - set(members))
+    from botocore.validate import ParamValidator
+
+    shape = service_model().shape_for("FaceDetail")
+    unknown = sorted(set(attributes) - set(shape.members))
     if unknown:
-        raise ValueError(f"not FaceDetail members: {', '.join(unknown)} (members: {', '.join(members)})")
+        raise ValueError(f"not FaceDetail members: {', '.join(unknown)} (members: {', '.join(shape.members)})")
+    report = ParamValidator().validate(attributes, shape)  # the types botocore will parse them as
+    if report.has_errors():
+        raise ValueError(f"not FaceDetail values: {report.generate_report()}")
     key = image_key(image)
     _reachable_by_reset()
     with _lock:
