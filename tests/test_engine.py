@@ -555,3 +555,18 @@ def test_upright_landmarks_are_left_as_they_are() -> None:
     box = (face.left, face.top, face.right, face.bottom)
     found = landmarks_68(rgb, box)
     assert untilted_landmarks_68(rgb, box, found) is found
+
+
+def test_hogs_side_view_filters_overrule_only_a_clear_disagreement() -> None:
+    """A near-frontal face gives HOG's side filters no clear say: whatever sign the landmarks
+    give a turn, it is kept (the profile it corrects is among the development photos)."""
+    from rekognition_mock.vision.engine import side_view_yaw
+
+    data = imagefactory.head_turned()
+    engine = FaceEngine(EngineConfig())
+    analysis = engine.analyze(data)
+    [face] = analysis.faces
+    rgb = engine.pixels(analysis, data)
+    box = (face.left, face.top, face.right, face.bottom)
+    assert side_view_yaw(rgb, box, 25.0) == 25.0 and side_view_yaw(rgb, box, -25.0) == -25.0
+    assert side_view_yaw(rgb, box, 12.0) == 12.0  # small turns are not checked at all

@@ -235,6 +235,7 @@ class FaceEngine:
         upright_roll, _, _ = geometry.head_pose(upright_points)
         if local is found:  # the mirror image's landmarks steady the pose (not for a tilted head's)
             _, yaw, pitch = geometry.head_pose((local + mirrored_landmarks_68(upright, local_box)) / 2)
+            yaw = side_view_yaw(upright, local_box, yaw)
         else:
             _, yaw, pitch = geometry.head_pose(local)
         face_box = geometry.face_box(box)
@@ -511,6 +512,57 @@ def untilted_landmarks_68(rgb: np.ndarray, box: tuple[float, float, float, float
     cos, sin = math.cos(a), math.sin(a)
     back = np.stack([found[:, 0] * cos - found[:, 1] * sin, found[:, 0] * sin + found[:, 1] * cos], axis=1)
     return back + (cx, cy)
+
+
+SIDE_CHECK_YAW = 20.0  # faces the landmarks turn further than this (degrees) are checked by HOG
+SIDE_MARGIN = 1.5  # how much HOG's filter for one side must outscore the other's to overrule
+
+
+def side_view_yaw(rgb: np.ndarray, box: tuple[float, float, float, float], yaw: float) -> float:
+    """``yaw`` (from the landmarks), with its sign corrected by dlib's HOG detector for a face
+    seen from the side.
+
+    The shape predictor places a near-profile's landmarks badly enough to turn it the wrong
+    way. dlib's HOG face detector is five filters, two of them trained on faces turned to
+    one side and to the other. For a face the landmarks turn by more than
+    :data:`SIDE_CHECK_YAW`, the face (scaled to :data:`TILT_FACE` px) and its mirror image
+    are scored: the filter for the image's left on the face and for the image's right on the
+    mirror say "turned left", the other two "turned right". When one side outscores the
+    other by :data:`SIDE_MARGIN` and disagrees with the landmarks, the sign is HOG's.
+    """
+    from PIL import Image
+
+    if abs(yaw) < SIDE_CHECK_YAW:
+        return yaw
+    left, top, right, bottom = box
+    cx, cy = (left + right) / 2, (top + bottom) / 2
+    side = max(right - left, bottom - top)
+    height, width = rgb.shape[:2]
+    x0, y0 = max(0, int(cx - side)), max(0, int(cy - side))
+    x1, y1 = min(width, int(math.ceil(cx + side))), min(height, int(math.ceil(cy + side)))
+    around = Image.fromarray(np.ascontiguousarray(rgb[y0:y1, x0:x1])).convert("L")
+    scale = TILT_FACE / side
+    small = around.resize((max(1, round(around.width * scale)), max(1, round(around.height * scale))))
+    centre = ((cx - x0) * scale, (cy - y0) * scale)
+    model = weights.hog_detector()
+    turned_left = turned_right = -math.inf
+    for mirrored in (False, True):
+        image = small.transpose(Image.Transpose.FLIP_LEFT_RIGHT) if mirrored else small
+        at = (small.width - centre[0], centre[1]) if mirrored else centre
+        with model.lock:
+            rects, scores, filters = model.model.run(np.ascontiguousarray(np.asarray(image)), 1, -2.0)
+        for r, score, index in zip(rects, scores, filters):
+            if abs((r.left() + r.right()) / 2 - at[0]) > TILT_FACE * 0.45 or abs((r.top() + r.bottom()) / 2 - at[1]) > TILT_FACE * 0.45:
+                continue
+            if int(index) == (2 if mirrored else 1):  # dlib's filter 1 looks to the image's left, 2 to its right
+                turned_left = max(turned_left, score)
+            elif int(index) == (1 if mirrored else 2):
+                turned_right = max(turned_right, score)
+    floor = -2.0
+    evidence = max(turned_right, floor) - max(turned_left, floor)
+    if abs(evidence) >= SIDE_MARGIN and (evidence > 0) != (yaw > 0):
+        return -yaw
+    return yaw
 
 
 # iBUG-68 index of each point's mirror image (the left eye's outer corner is the right eye's).
