@@ -15,7 +15,7 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-FORMAT = "rekognition-mock-analysis-13"
+FORMAT = "rekognition-mock-analysis-14"
 
 
 def model_versions() -> str:
