@@ -86,11 +86,12 @@ def test_quality_filter_table() -> None:
 
 
 def test_analysis_size_table() -> None:
-    rows = table_after(HOW, "| image | smallest face | analysed at |")[1:]
+    rows = table_after(HOW, "| image | smallest face | decoded ÷ | analysed at |")[1:]
     assert rows
-    for image, face, scale in rows:
+    for image, face, reduced, scale in rows:
         width, height = (int(v) for v in re.match(r"(\d+)×(\d+)", image).groups())
         assert number(face.replace("px", "")) == pytest.approx(detection.smallest_face(width, height, EngineConfig()), abs=0.5)
+        assert number(reduced) == detection.reduction(width, height, EngineConfig())
         factor = number(scale.split("(")[0])
         assert factor == pytest.approx(detection.analysis_scale(width, height, EngineConfig()), abs=0.006)
 

@@ -21,6 +21,7 @@ from . import weights
 from .config import EngineConfig
 
 WINDOW = 80  # both detectors look for faces about 80 pixels wide
+DECODED_FACE = 60  # large images are decoded smaller while their smallest face keeps this many pixels
 HOG_PAD = WINDOW // 2  # edge-replicated border so faces cut by the edge still score
 AWS_REFERENCE_SIZE = (1920, 1080)  # the image size AWS's 40-pixel minimum is stated for
 COARSE_ROTATED_FACE = 1 / 3  # "coarse": turned faces at least this share of the shorter side
@@ -84,8 +85,13 @@ def analysis_scale(width: int, height: int, config: EngineConfig) -> float:
 
 def reduction(width: int, height: int, config: EngineConfig) -> int:
     """How many times smaller an image may be decoded and still show every face searched
-    for at the detector's window size (1 up to twice AWS's reference size)."""
-    return max(1, int(smallest_face(width, height, config) // WINDOW))
+    for at :data:`DECODED_FACE` pixels or more (the detector scales it up to its window):
+    1 up to three times AWS's reference size (5760×3240), 2 up to six times, and so on.
+
+    Never so small that the decoded image's own :func:`smallest_face` would be larger than
+    the image's smallest face reduced (``config.min_face_px`` holds below 1920×1080).
+    """
+    return max(1, int(smallest_face(width, height, config) // max(DECODED_FACE, config.min_face_px)))
 
 
 def confidence_from_score(score: float, detector: str = "cnn") -> float:
@@ -132,6 +138,9 @@ def _detect_cnn(rgb: np.ndarray, config: EngineConfig) -> list[Detection]:
 def _run_mmod(rgb: np.ndarray, scale: float, floor: float) -> list:
     """MMOD windows at ``scale``; a reduction is done by Pillow (area-averaging) first."""
     detector = weights.mmod_detector().model
+    rows, cols = rgb.shape[:2]
+    if round(rows * scale) == rows and round(cols * scale) == cols:
+        scale = 1.0  # a resize to the same size changes no pixel: not worth a float copy of the image
     if scale >= 1.0:
         return detector.detect(rgb, scale, floor)
     small = _resize(rgb, scale)
