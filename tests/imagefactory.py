@@ -445,6 +445,42 @@ def small_faces_scene() -> tuple[bytes, tuple[tuple[int, int, int, int], ...]]:
     return _jpeg(scene, 92), tuple(boxes)
 
 
+#: Each face of :func:`large_faces_jpeg`: portrait, face width as a multiple of the
+#: smallest face AWS reports at that size, mirrored, and centre as fractions of the scene.
+LARGE_SCENE_FACES = (
+    ("grace_hopper.jpg", 1.1, False, 0.15, 0.3),
+    ("astronaut.jpg", 1.3, False, 0.4, 0.7),
+    ("grace_hopper.jpg", 1.7, True, 0.65, 0.35),
+    ("astronaut.jpg", 2.5, True, 0.85, 0.65),
+)
+
+
+@lru_cache(maxsize=None)
+def large_faces_jpeg(width: int, height: int) -> tuple[bytes, tuple[tuple[int, int, int, int], ...]]:
+    """A ``width×height`` JPEG (q85): coffee.jpg enlarged under a diagonal gradient and
+    seeded grain, with the four faces of :data:`LARGE_SCENE_FACES` pasted in, each sized
+    from AWS's smallest face at this size (40 px up to 1920×1080, growing with the image:
+    the larger of ``longer / 1920`` and ``shorter / 1080``). Returns the bytes and each
+    face's box (left, top, right, bottom)."""
+    longer, shorter = max(width, height), min(width, height)
+    smallest = 40 * max(1.0, longer / 1920, shorter / 1080)
+    scene = _rgb("coffee.jpg").resize((width, height), Image.Resampling.BILINEAR)
+    ramp = np.add.outer(np.linspace(0, 60, height, dtype=np.float32), np.linspace(0, 60, width, dtype=np.float32))
+    grain = np.random.default_rng(7).integers(-6, 7, size=(height, width), dtype=np.int16)
+    pixels = np.asarray(scene, dtype=np.int16)
+    pixels += (ramp.astype(np.int16) - 30 + grain)[:, :, None]
+    del ramp, grain
+    scene = Image.fromarray(np.clip(pixels, 0, 255).astype(np.uint8))
+    del pixels
+    boxes = []
+    for name, factor, mirror, fx, fy in LARGE_SCENE_FACES:
+        patch, (l, t, r, b) = _face_patch(name, round(smallest * factor), mirror)
+        x, y = round(fx * width) - (r - l) // 2, round(fy * height) - (b - t) // 2
+        scene.paste(patch, (x - l, y - t))
+        boxes.append((x, y, x + r - l, y + b - t))
+    return _jpeg(scene, 85), tuple(boxes)
+
+
 @lru_cache(maxsize=None)
 def turned(name: str = DEFAULT_FACE, quarter_turns: int = 1) -> bytes:
     """The photo turned ``quarter_turns`` × 90° counter-clockwise in its pixels (no EXIF), PNG."""

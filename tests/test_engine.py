@@ -480,7 +480,7 @@ def test_a_large_image_is_decoded_smaller_and_answered_in_its_own_pixels() -> No
 
 
 MEMORY_PROBE = """
-import os, resource, sys
+import json, os, sys
 sys.path.insert(0, {tests!r})
 import imagefactory
 from rekognition_mock.vision import EngineConfig, FaceEngine
@@ -488,15 +488,16 @@ from rekognition_mock.vision import EngineConfig, FaceEngine
 def rss():
     return int(open("/proc/self/statm").read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 2**20
 
-def peak():
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+def peak():  # this process's own high-water mark: ru_maxrss would report the parent's when larger
+    return next(int(line.split()[1]) for line in open("/proc/self/status") if line.startswith("VmHWM:")) / 1024
 
 data = {builder}
 engine = FaceEngine(EngineConfig())
 engine.analyze(imagefactory.fixture_bytes("grace_hopper.jpg"), descriptors=True)  # models loaded: idle
 idle = max(rss(), peak())
-engine.analyze(data, descriptors=True)
+faces = engine.analyze(data, descriptors=True).faces
 print(peak() - idle, rss() - idle)
+print(json.dumps([[f.left, f.top, f.right, f.bottom] for f in faces]))
 """
 
 
@@ -510,15 +511,50 @@ print(peak() - idle, rss() - idle)
 def test_memory_follows_the_work_not_the_image(builder: str) -> None:
     """Peak RSS of one analysis stays under 400 MB above the idle process, and the process
     comes back within 100 MB of its idle size (measured in a child process)."""
+    peak, after, _ = memory_probe(builder)
+    assert peak < 400, f"peak {peak:.0f} MB above idle"
+    assert after < 100, f"{after:.0f} MB still held after the request"
+
+
+def memory_probe(builder: str) -> tuple[float, float, list[list[float]]]:
+    """Peak and final RSS (MB above the idle process) of one analysis, with descriptors, of
+    the image ``builder`` (Python, run in the child) gives, and the face boxes found."""
+    import json
+
     from helpers import child_env
 
     code = MEMORY_PROBE.format(tests=str(Path(__file__).parent), builder=builder)
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=child_env(), timeout=600,
                          cwd=Path(__file__).resolve().parents[1])
     assert out.returncode == 0, out.stderr
-    peak, after = (float(v) for v in out.stdout.split())
+    sizes, boxes = out.stdout.splitlines()[-2:]
+    peak, after = (float(v) for v in sizes.split())
+    return peak, after, json.loads(boxes)
+
+
+@pytest.mark.parametrize(
+    "size",
+    [
+        pytest.param((5759, 3239), id="5759x3239-largest-decoded-whole"),
+        pytest.param((7679, 4319), id="7679x4319-decoded-at-half"),
+        pytest.param((4319, 7679), id="4319x7679-portrait"),
+    ],
+)
+def test_memory_of_large_jpegs_follows_the_work(size: tuple[int, int], tmp_path: Path) -> None:
+    """JPEGs of up to 4x AWS's 1920x1080 whose faces are just above the smallest AWS reports
+    at that size: every face is found, peak RSS stays under 400 MB above the idle process and
+    the process comes back within 100 MB (the JPEG is composed here: the child only analyses)."""
+    data, pasted = imagefactory.large_faces_jpeg(*size)
+    assert len(data) <= 5 * 1024 * 1024  # an image AWS accepts as bytes
+    path = tmp_path / "scene.jpg"
+    path.write_bytes(data)
+    peak, after, boxes = memory_probe(f"open({str(path)!r}, 'rb').read()")
     assert peak < 400, f"peak {peak:.0f} MB above idle"
     assert after < 100, f"{after:.0f} MB still held after the request"
+    assert len(boxes) == len(pasted)
+    for left, top, right, bottom in pasted:
+        cx, cy = (left + right) / 2, (top + bottom) / 2
+        assert any(l < cx < r and t < cy < b and 0.7 < (r - l) / (right - left) < 1.5 for l, t, r, b in boxes), (left, top)
 
 
 @pytest.mark.parametrize("detector", ["cnn", "hog"])
