@@ -174,10 +174,18 @@ class _Face:
         return float(np.mean(values)) if values else 1.0
 
     def upper_lip_strip(self) -> float:
-        """Brightness of the strip between the nose and the upper lip (a mustache darkens it)."""
+        """Brightness of the strip between the nose and the upper lip (a mustache darkens it).
+
+        The brighter of the whole strip and its top third: a mustache darkens the strip
+        right under the nose as much as above the lip, while a shadow or the lip itself
+        reaching into the strip (a face looking down, its landmarks placed a little low)
+        darkens only the lower part.
+        """
         q = self.q
         lip = q[51, 1] - q[33, 1]
-        return self.brightness(self.box(q[49, 0], q[33, 1] + 0.3 * lip, q[53, 0], q[51, 1] - 0.15 * lip))
+        rows, cols = self.box(q[49, 0], q[33, 1] + 0.3 * lip, q[53, 0], q[51, 1] - 0.15 * lip)
+        top = slice(rows.start, rows.start + max(1, (rows.stop - rows.start) // 3))
+        return max(self.brightness((rows, cols)), self.brightness((top, cols)))
 
     def frame_bridge(self) -> float:
         """Horizontal edges across the top of the nose between the eyes, where a frame's
