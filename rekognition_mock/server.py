@@ -18,9 +18,12 @@ import threading
 from collections.abc import Callable, Iterable
 from http import HTTPStatus
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ._hook import install
+
+if TYPE_CHECKING:
+    from .service.exceptions import ImageTooLargeException, RekognitionError
 
 log = logging.getLogger("rekognition_mock.server")
 
@@ -245,6 +248,14 @@ def _printable(text: str) -> str:
     return "".join(c if c.isprintable() else c.encode("unicode_escape").decode("ascii") for c in text)
 
 
+def _aws_error(start_response: Callable[..., Any], error: RekognitionError) -> list[bytes]:
+    """``error`` answered as the service answers it (its status, and its JSON body)."""
+    body = error.description.encode()
+    start_response(f"{error.code} {HTTPStatus(error.code).phrase}",
+                   [("Content-Type", "application/x-amz-json-1.1"), ("Content-Length", str(len(body)))])
+    return [body]
+
+
 def _json_error(start_response: Callable[..., Any], status: str, error_type: str, message: str) -> list[bytes]:
     body = json.dumps({"__type": error_type, "message": message}).encode()
     start_response(status, [("Content-Type", "application/x-amz-json-1.1"), ("Content-Length", str(len(body)))])
@@ -286,8 +297,8 @@ class _Guard:
             if problem:
                 return _json_error(start_response, "400 Bad Request", "UnknownOperationException", problem)
             too_large = _bounded_body(environ)
-            if too_large:
-                return _json_error(start_response, "400 Bad Request", "ImageTooLargeException", too_large)
+            if too_large is not None:
+                return _aws_error(start_response, too_large)
         if origin is None:  # not from a web page: no CORS headers at all (moto's app adds "*")
             return self.app(environ, _without_cors(start_response, []))
         if environ.get("REQUEST_METHOD") == "OPTIONS" and environ.get("HTTP_ACCESS_CONTROL_REQUEST_METHOD"):
@@ -324,13 +335,14 @@ def _preflight(environ: dict[str, Any], start_response: Callable[..., Any], orig
     return [b""]
 
 
-def _bounded_body(environ: dict[str, Any]) -> str | None:
-    """Why a Rekognition request body is refused before it is read whole, or None.
+def _bounded_body(environ: dict[str, Any]) -> ImageTooLargeException | None:
+    """The error refusing a Rekognition request body before it is read whole, or None.
 
     A Content-Length above the limit is refused without reading anything. A body sent
     without one (``Transfer-Encoding: chunked``) is read up to one byte past the limit:
     refused if it has more, otherwise handed on as if its length had been given.
     """
+    from .service.exceptions import ImageTooLargeException
     from .service.limits import MAX_REQUEST_BYTES
 
     declared = environ.get("CONTENT_LENGTH")
@@ -340,7 +352,7 @@ def _bounded_body(environ: dict[str, Any]) -> str | None:
         except ValueError:
             return None
         if length > MAX_REQUEST_BYTES:
-            return f"Image size is too large. The request body is {length} bytes; the maximum is {MAX_REQUEST_BYTES}."
+            return ImageTooLargeException.detail(f"The request body is {length} bytes; the maximum is {MAX_REQUEST_BYTES}.")
         return None
     if not environ.get("wsgi.input_terminated"):
         return None  # no length and no chunked framing: there is no body
@@ -353,7 +365,9 @@ def _bounded_body(environ: dict[str, Any]) -> str | None:
         parts.append(part)
         size += len(part)
     if size > MAX_REQUEST_BYTES:
-        return f"Image size is too large. The request body is more than {MAX_REQUEST_BYTES} bytes; the maximum is {MAX_REQUEST_BYTES}."
+        return ImageTooLargeException.detail(
+            f"The request body is more than {MAX_REQUEST_BYTES} bytes; the maximum is {MAX_REQUEST_BYTES}."
+        )
     body = b"".join(parts)
     environ["wsgi.input"] = io.BytesIO(body)
     environ["CONTENT_LENGTH"] = str(len(body))

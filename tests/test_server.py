@@ -32,6 +32,8 @@ from botocore.exceptions import BotoCoreError, ClientError
 
 import imagefactory
 from helpers import child_env
+from rekognition_mock.service.exceptions import ImageTooLargeException
+from rekognition_mock.service.limits import MAX_REQUEST_BYTES
 
 REPO = Path(__file__).resolve().parents[1]
 REGION = "us-east-1"
@@ -425,7 +427,10 @@ def test_an_oversized_body_is_refused_from_its_content_length(server: ServerProc
         conn.endheaders(b'{"Image": {"Bytes": "')  # and nothing more
         response = conn.getresponse()
         assert response.status == 400
-        assert json.loads(response.read())["__type"] == "ImageTooLargeException"
+        error = json.loads(response.read())
+        assert error["__type"] == error["Code"] == "ImageTooLargeException"
+        assert error["Message"] == ImageTooLargeException.detail(
+            f"The request body is {300 * 1024 * 1024} bytes; the maximum is {MAX_REQUEST_BYTES}.").message
     finally:
         conn.close()
 
