@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
@@ -261,6 +262,17 @@ def test_label_figures_in_operations_md() -> None:
     assert f"`MinConfidence` filters them (default {limits.DEFAULT_MODERATION_MIN_CONFIDENCE:g}," in SCRIPTING
 
 
+def model_shape(path: str) -> Any:
+    """The shape of a member of DetectFaces' input, by its path in a validation message
+    (``image.bytes``)."""
+    from rekognition_mock.service.validation import service_model
+
+    shape = service_model().operation_model("DetectFaces").input_shape
+    for name in path.split("."):
+        shape = next(member for key, member in shape.members.items() if key[:1].lower() + key[1:] == name)
+    return shape
+
+
 def test_errors_table_in_operations_md() -> None:
     """Each row of operations.md's error table names an error class of service/exceptions.py
     with its HTTP status, and a message the code sends: the class's default, or text the
@@ -276,8 +288,11 @@ def test_errors_table_in_operations_md() -> None:
         cls = getattr(exceptions, error.strip("`"))
         assert issubclass(cls, exceptions.RekognitionError) and int(status) == cls.code, situation
         text = message.split("`")[1]
-        if cls is exceptions.ValidationException:
-            continue  # assembled from the model's constraints: tests/test_validation.py
+        if cls is exceptions.ValidationException:  # assembled from the model's constraints: tests/test_validation.py
+            for path, bound in re.findall(r"at '([\w.]+)' failed to satisfy constraint: Member must have length less than or equal to (\d+)", text):
+                shape = model_shape(path)
+                assert int(bound) == shape.metadata["max"], situation
+            continue
         if "<" not in text and "..." not in text:
             assert text == cls.default_message or f'"{text}"' in source, situation
             continue

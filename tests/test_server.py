@@ -624,6 +624,13 @@ def test_aws_fidelity_through_the_server(server: ServerProcess, rekognition: Any
     with pytest.raises(rekognition.exceptions.ImageTooLargeException) as info:
         rekognition.detect_faces(Image={"Bytes": imagefactory.decompression_bomb_png(10001, 100)})
     assert "exceed maximum dimension size of 10000 pixels" in info.value.response["Error"]["Message"]
+    over = imagefactory.padded(HOPPER, 5 * 1024 * 1024 + 1)  # Bytes over the model's maximum: Coral's validation
+    with pytest.raises(ClientError) as info:
+        rekognition.detect_faces(Image={"Bytes": over})
+    assert info.value.response["Error"]["Code"] == "ValidationException"
+    assert info.value.response["Error"]["Message"] == (
+        f"1 validation error detected: Value 'java.nio.HeapByteBuffer[pos=0 lim={len(over)} cap={len(over)}]' at "
+        "'image.bytes' failed to satisfy constraint: Member must have length less than or equal to 5242880")
     rekognition.delete_collection(CollectionId="fidelity")
 
 

@@ -7,7 +7,7 @@ import base64
 import pytest
 
 from rekognition_mock.service.exceptions import SerializationException, ValidationException
-from rekognition_mock.service.validation import validate_input
+from rekognition_mock.service.validation import service_model, validate_input
 
 IMAGE = {"Bytes": base64.b64encode(b"\xff\xd8\xff\xe0 not really a jpeg").decode()}
 S3_IMAGE = {"S3Object": {"Bucket": "my-bucket", "Name": "faces/a.jpg"}}
@@ -226,10 +226,17 @@ def test_empty_bytes() -> None:
     )
 
 
-def test_six_megabyte_bytes_pass_validation() -> None:
-    # The model's 5 MB max is left to the image layer (ImageTooLargeException).
-    big = base64.b64encode(bytes(6 * 1024 * 1024)).decode()
-    assert validate_input("DetectFaces", {"Image": {"Bytes": big}}) is None
+def test_bytes_over_the_models_maximum() -> None:
+    """Image.Bytes is a blob of at most 5242880 bytes in the model: one byte more is AWS's
+    ValidationException, counted in decoded bytes."""
+    limit = service_model().shape_for("ImageBlob").metadata["max"]
+    assert limit == 5 * 1024 * 1024
+    assert validate_input("DetectFaces", {"Image": {"Bytes": base64.b64encode(bytes(limit)).decode()}}) is None
+    exc = validation_error("DetectFaces", {"Image": {"Bytes": base64.b64encode(bytes(limit + 1)).decode()}})
+    assert exc.message == (
+        PREFIX + f"Value 'java.nio.HeapByteBuffer[pos=0 lim={limit + 1} cap={limit + 1}]' at 'image.bytes' "
+        f"failed to satisfy constraint: Member must have length less than or equal to {limit}"
+    )
 
 
 def test_two_errors_at_once() -> None:

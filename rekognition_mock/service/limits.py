@@ -7,7 +7,6 @@ each from AWS's documentation.
 
 FACE_MODEL_VERSION = "7.0"  # FaceModelVersion / IndexFacesModelVersion of new collections
 
-MAX_IMAGE_BYTES = 5 * 1024 * 1024  # Image.Bytes, raw (after base64 decoding)
 MAX_S3_IMAGE_BYTES = 15 * 1024 * 1024  # an image stored in S3
 MIN_IMAGE_SIDE = 80  # images smaller than 80 px on a side are refused
 MAX_IMAGE_SIDE = 10000  # images larger than 10,000 px on a side are refused
