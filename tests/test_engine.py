@@ -593,6 +593,27 @@ def test_upright_landmarks_are_left_as_they_are() -> None:
     assert untilted_landmarks_68(rgb, box, found) is found
 
 
+def test_a_face_hog_sees_from_the_side_is_posed_in_hogs_box() -> None:
+    """When HOG's side filter clearly finds a turned head, Yaw is read from the landmarks
+    found in HOG's box (the boxes the shape predictor was trained on), whatever the
+    landmarks in the CNN's box said; the head and its mirror image turn opposite ways."""
+    from rekognition_mock.vision.engine import side_view_yaw
+
+    found = []
+    for mirror in (False, True):
+        data = imagefactory.head_turned(mirror=mirror, squeeze=0.3)
+        engine = FaceEngine(EngineConfig())
+        analysis = engine.analyze(data)
+        [face] = analysis.faces
+        rgb = engine.pixels(analysis, data)
+        box = (face.left, face.top, face.right, face.bottom)
+        yaws = {side_view_yaw(rgb, box, guess) for guess in (25.0, -25.0, 40.0)}
+        assert len(yaws) == 1
+        found.append(yaws.pop())
+    turned, mirrored = found
+    assert turned < -10 and mirrored > 10 and abs(turned + mirrored) < 4
+
+
 def test_hogs_side_view_filters_overrule_only_a_clear_disagreement() -> None:
     """A near-frontal face gives HOG's side filters no clear say: whatever sign the landmarks
     give a turn, it is kept (the profile it corrects is among the development photos)."""

@@ -545,24 +545,33 @@ def side_view_yaw(rgb: np.ndarray, box: tuple[float, float, float, float], yaw: 
     small = around.resize((max(1, round(around.width * scale)), max(1, round(around.height * scale))))
     centre = ((cx - x0) * scale, (cy - y0) * scale)
     model = weights.hog_detector()
-    turned_left = turned_right = -math.inf
+    floor = -2.0
+    best: dict[str, tuple[float, tuple[float, float, float, float] | None]] = {"left": (floor, None), "right": (floor, None)}
     for mirrored in (False, True):
         image = small.transpose(Image.Transpose.FLIP_LEFT_RIGHT) if mirrored else small
         at = (small.width - centre[0], centre[1]) if mirrored else centre
         with model.lock:
-            rects, scores, filters = model.model.run(np.ascontiguousarray(np.asarray(image)), 1, -2.0)
+            rects, scores, filters = model.model.run(np.ascontiguousarray(np.asarray(image)), 1, floor)
         for r, score, index in zip(rects, scores, filters):
             if abs((r.left() + r.right()) / 2 - at[0]) > TILT_FACE * 0.45 or abs((r.top() + r.bottom()) / 2 - at[1]) > TILT_FACE * 0.45:
                 continue
-            if int(index) == (2 if mirrored else 1):  # dlib's filter 1 looks to the image's left, 2 to its right
-                turned_left = max(turned_left, score)
-            elif int(index) == (1 if mirrored else 2):
-                turned_right = max(turned_right, score)
-    floor = -2.0
-    evidence = max(turned_right, floor) - max(turned_left, floor)
-    if abs(evidence) >= SIDE_MARGIN and (evidence > 0) != (yaw > 0):
-        return -yaw
-    return yaw
+            if int(index) not in (1, 2):  # dlib's filter 1 looks to the image's left, 2 to its right
+                continue
+            side = "left" if (int(index) == 1) != mirrored else "right"
+            x0s, x1s = (small.width - r.right() - 1, small.width - r.left()) if mirrored else (r.left(), r.right() + 1)
+            found = (x0 + x0s / scale, y0 + r.top() / scale, x0 + x1s / scale, y0 + (r.bottom() + 1) / scale)
+            if score > best[side][0]:
+                best[side] = (score, found)
+    evidence = best["right"][0] - best["left"][0]
+    if abs(evidence) < SIDE_MARGIN:
+        return yaw
+    side_box = best["right" if evidence > 0 else "left"][1]
+    if side_box is not None:  # the shape predictor was trained on HOG's boxes: read the pose in this one
+        points = (landmarks_68(rgb, side_box) + mirrored_landmarks_68(rgb, side_box)) / 2
+        _, side_yaw, _ = geometry.head_pose(points)
+        if (side_yaw > 0) == (evidence > 0):
+            return side_yaw
+    return -yaw if (evidence > 0) != (yaw > 0) else yaw
 
 
 # iBUG-68 index of each point's mirror image (the left eye's outer corner is the right eye's).
