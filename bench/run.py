@@ -44,7 +44,18 @@ TARGETS = {
 }
 
 
-SHARED = ROOT.parent / "shared" / "faces"
+def _shared_photos() -> Path:
+    """The development photos: $REKOGNITION_MOCK_PHOTOS, else ``shared/faces`` beside the
+    checkout or beside any folder above it (a git worktree lives deeper than the clone)."""
+    if os.environ.get("REKOGNITION_MOCK_PHOTOS"):
+        return Path(os.environ["REKOGNITION_MOCK_PHOTOS"])
+    for folder in ROOT.parents:
+        if (folder / "shared" / "faces").is_dir():
+            return folder / "shared" / "faces"
+    return ROOT.parent / "shared" / "faces"
+
+
+SHARED = _shared_photos()
 
 
 def photos() -> list[Path]:
@@ -166,6 +177,7 @@ def bench_recall() -> dict[str, float]:
     from rekognition_mock.vision import EngineConfig, FaceEngine
 
     if not SHARED.is_dir():
+        print(f"  recall skipped: no development photos at {SHARED} (set REKOGNITION_MOCK_PHOTOS)", flush=True)
         return {}
     groups = SHARED / "groups"
     annotated = json.loads((groups / "voc_boxes.json").read_text())
