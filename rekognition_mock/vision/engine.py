@@ -461,6 +461,25 @@ TILT_MARGIN = 1.0  # how much better than the landmarks' own angle the vote must
 TILT_FACE = 100  # the face's side (pixels) in the copies HOG votes on
 
 
+def _surroundings(rgb: np.ndarray, box: tuple[float, float, float, float]):
+    """The face in ``box`` with its surroundings, for HOG to look at: the square of twice the
+    face's side about its centre (cut by the image's edges) as a Pillow RGB image, its corner
+    ``x0, y0`` in ``rgb``, the ``scale`` that makes the face :data:`TILT_FACE` px, and the
+    square's grey copy at that scale."""
+    from PIL import Image
+
+    left, top, right, bottom = box
+    cx, cy = (left + right) / 2, (top + bottom) / 2
+    side = max(right - left, bottom - top)
+    height, width = rgb.shape[:2]
+    x0, y0 = max(0, int(cx - side)), max(0, int(cy - side))
+    x1, y1 = min(width, int(math.ceil(cx + side))), min(height, int(math.ceil(cy + side)))
+    around = Image.fromarray(np.ascontiguousarray(rgb[y0:y1, x0:x1]))
+    scale = TILT_FACE / side
+    small = around.convert("L").resize((max(1, round(around.width * scale)), max(1, round(around.height * scale))))
+    return around, x0, y0, scale, small
+
+
 def untilted_landmarks_68(rgb: np.ndarray, box: tuple[float, float, float, float], points: np.ndarray) -> np.ndarray:
     """``points`` (the 68 landmarks found in ``box``), or, for a head tilted so far that the
     shape predictor misplaced them, the landmarks found with the head turned upright.
@@ -480,14 +499,8 @@ def untilted_landmarks_68(rgb: np.ndarray, box: tuple[float, float, float, float
         return points
     left, top, right, bottom = box
     cx, cy = (left + right) / 2, (top + bottom) / 2
-    side = max(right - left, bottom - top)
-    height, width = rgb.shape[:2]
-    x0, y0 = max(0, int(cx - side)), max(0, int(cy - side))
-    x1, y1 = min(width, int(math.ceil(cx + side))), min(height, int(math.ceil(cy + side)))
-    around = Image.fromarray(np.ascontiguousarray(rgb[y0:y1, x0:x1]))
+    around, x0, y0, scale, small = _surroundings(rgb, box)
     centre = (cx - x0, cy - y0)
-    scale = TILT_FACE / side
-    small = around.convert("L").resize((max(1, round(around.width * scale)), max(1, round(around.height * scale))))
     small_centre = (centre[0] * scale, centre[1] * scale)
     model = weights.hog_detector()
 
@@ -519,16 +532,18 @@ SIDE_MARGIN = 1.5  # how much HOG's filter for one side must outscore the other'
 
 
 def side_view_yaw(rgb: np.ndarray, box: tuple[float, float, float, float], yaw: float) -> float:
-    """``yaw`` (from the landmarks), with its sign corrected by dlib's HOG detector for a face
-    seen from the side.
+    """``yaw`` (from the landmarks), read again for a face dlib's HOG detector clearly sees
+    from the side.
 
-    The shape predictor places a near-profile's landmarks badly enough to turn it the wrong
-    way. dlib's HOG face detector is five filters, two of them trained on faces turned to
-    one side and to the other. For a face the landmarks turn by more than
-    :data:`SIDE_CHECK_YAW`, the face (scaled to :data:`TILT_FACE` px) and its mirror image
-    are scored: the filter for the image's left on the face and for the image's right on the
-    mirror say "turned left", the other two "turned right". When one side outscores the
-    other by :data:`SIDE_MARGIN` and disagrees with the landmarks, the sign is HOG's.
+    The shape predictor places a strongly turned face's landmarks badly in the CNN's box
+    (too little turn, sometimes the wrong way); it was trained on HOG's boxes. dlib's HOG
+    face detector is five filters, two of them trained on faces turned to one side and to
+    the other. For a face the landmarks turn by more than :data:`SIDE_CHECK_YAW`, the face
+    (scaled to :data:`TILT_FACE` px) and its mirror image are scored: the filter for the
+    image's left on the face and for the image's right on the mirror say "turned left", the
+    other two "turned right". When one side outscores the other by :data:`SIDE_MARGIN`, Yaw
+    is read from the landmarks found in the winning filter's box (with their mirror
+    image's); if even those turn the face against HOG's side, ``yaw`` only takes HOG's sign.
     """
     from PIL import Image
 
@@ -536,13 +551,7 @@ def side_view_yaw(rgb: np.ndarray, box: tuple[float, float, float, float], yaw: 
         return yaw
     left, top, right, bottom = box
     cx, cy = (left + right) / 2, (top + bottom) / 2
-    side = max(right - left, bottom - top)
-    height, width = rgb.shape[:2]
-    x0, y0 = max(0, int(cx - side)), max(0, int(cy - side))
-    x1, y1 = min(width, int(math.ceil(cx + side))), min(height, int(math.ceil(cy + side)))
-    around = Image.fromarray(np.ascontiguousarray(rgb[y0:y1, x0:x1])).convert("L")
-    scale = TILT_FACE / side
-    small = around.resize((max(1, round(around.width * scale)), max(1, round(around.height * scale))))
+    _, x0, y0, scale, small = _surroundings(rgb, box)
     centre = ((cx - x0) * scale, (cy - y0) * scale)
     model = weights.hog_detector()
     floor = -2.0
