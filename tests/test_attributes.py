@@ -95,6 +95,27 @@ def test_the_aligned_face_carries_its_landmarks() -> None:
     assert np.abs(eye_lines[0] - eye_lines[1]).max() < 6  # the same place, turned photo or not
 
 
+@pytest.mark.parametrize("name", ["astronaut.jpg", "grace_hopper.jpg"])
+def test_landmarks_that_miss_the_eyes_are_told_by_their_eyes(name: str) -> None:
+    """The eyes the landmarks outline are the darkest part of the face; the same landmarks
+    moved by a quarter of the face, up onto the brows or down onto the cheeks (as a misplaced
+    fit puts them), outline skin at least twice as bright: what lets a side view's HOG fit
+    replace a CNN fit that missed the eyes (engine.REFIT_EYES)."""
+    from rekognition_mock.vision import engine as engine_module
+    from rekognition_mock.vision.attributes import eye_darkness
+
+    engine = FaceEngine(EngineConfig())
+    data = imagefactory.fixture_bytes(name)
+    analysis = engine.analyze(data)
+    [face] = analysis.faces
+    rgb = engine.pixels(analysis, data)
+    box = (face.left, face.top, face.right, face.bottom)
+    placed = eye_darkness(rgb, box, face.landmarks)
+    for shift in (-0.25, 0.25):
+        missed = eye_darkness(rgb, box, face.landmarks + (0, shift * (face.bottom - face.top)))
+        assert placed <= engine_module.REFIT_EYES * missed
+
+
 # --- computed only when asked for ------------------------------------------------------------
 
 

@@ -115,6 +115,14 @@ COVERED_MOUTH_EDGES = 0.22  # edges in the mouth region over edges around the ey
 CUT_SHARE = 0.075  # share of the face box outside the image
 
 
+def eye_darkness(rgb: np.ndarray, box: tuple[float, float, float, float], points: np.ndarray) -> float:
+    """How dark the landmarks' eyes are: the darkest fifth inside each eye's outline over
+    the skin's brightness. Pupils, irises and lashes make a well placed eye the darkest part
+    of a face; landmarks that missed the eyes outline skin or brow instead."""
+    chip, q = aligned_face(rgb, box, points)
+    return _Face(chip, q).eye_percentile(20)
+
+
 def _outside_share(box: tuple[float, float, float, float], width: int, height: int) -> float:
     """How much of the face box lies outside the image (0: none, 1: all)."""
     left, top, right, bottom = box
@@ -162,6 +170,11 @@ class _Face:
     def eye_highlights(self) -> float:
         """The brightest 5 % inside each eye's outline over the skin: the white of an open
         eye shows, a closed eye's outline holds only lashes and lid."""
+        return self.eye_percentile(95)
+
+    def eye_percentile(self, percent: float) -> float:
+        """The ``percent`` percentile of the brightness inside each eye's outline over the
+        skin's, both eyes' mean (1 when the outlines hold no pixel)."""
         from PIL import Image, ImageDraw
 
         values = []
@@ -170,7 +183,7 @@ class _Face:
             ImageDraw.Draw(mask).polygon([(float(x), float(y)) for x, y in eye], fill=1)
             inside = self.grey[np.asarray(mask, dtype=bool)]
             if inside.size:
-                values.append(float(np.percentile(inside, 95)) / self.skin)
+                values.append(float(np.percentile(inside, percent)) / self.skin)
         return float(np.mean(values)) if values else 1.0
 
     def upper_lip_strip(self) -> float:

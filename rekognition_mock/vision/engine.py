@@ -235,7 +235,15 @@ class FaceEngine:
         upright_roll, _, _ = geometry.head_pose(upright_points)
         if local is found:  # the mirror image's landmarks steady the pose (not for a tilted head's)
             _, yaw, pitch = geometry.head_pose((local + mirrored_landmarks_68(upright, local_box)) / 2)
-            yaw = side_view_yaw(upright, local_box, yaw)
+            side = side_view(upright, local_box, yaw)
+            if not isinstance(side, SideView):
+                yaw = side
+            else:
+                yaw, pitch = side.yaw, side.pitch
+                if attrs.eye_darkness(upright, side.box, side.landmarks) <= REFIT_EYES * attrs.eye_darkness(upright, local_box, local):
+                    local = side.landmarks  # the CNN box's landmarks missed the eyes: HOG's box found them
+                    upright_points = local + (ox, oy)
+                    upright_roll, _, _ = geometry.head_pose(upright_points)
         else:
             _, yaw, pitch = geometry.head_pose(local)
         face_box = geometry.face_box(box)
@@ -527,11 +535,28 @@ def untilted_landmarks_68(rgb: np.ndarray, box: tuple[float, float, float, float
     return back + (cx, cy)
 
 
+REFIT_EYES = 0.5  # a side view's landmarks replace the CNN box's when their eyes are this much darker
 SIDE_CHECK_YAW = 20.0  # faces the landmarks turn further than this (degrees) are checked by HOG
 SIDE_MARGIN = 1.5  # how much HOG's filter for one side must outscore the other's to overrule
 
 
+@dataclass(frozen=True)
+class SideView:
+    """A face HOG's side filter found, read in HOG's box: pose, the box and the 68 landmarks."""
+
+    yaw: float
+    pitch: float
+    box: tuple[float, float, float, float]
+    landmarks: np.ndarray
+
+
 def side_view_yaw(rgb: np.ndarray, box: tuple[float, float, float, float], yaw: float) -> float:
+    """:func:`side_view`'s Yaw."""
+    found = side_view(rgb, box, yaw)
+    return found.yaw if isinstance(found, SideView) else found
+
+
+def side_view(rgb: np.ndarray, box: tuple[float, float, float, float], yaw: float) -> float | SideView:
     """``yaw`` (from the landmarks), read again for a face dlib's HOG detector clearly sees
     from the side.
 
@@ -576,10 +601,10 @@ def side_view_yaw(rgb: np.ndarray, box: tuple[float, float, float, float], yaw: 
         return yaw
     side_box = best["right" if evidence > 0 else "left"][1]
     if side_box is not None:  # the shape predictor was trained on HOG's boxes: read the pose in this one
-        points = (landmarks_68(rgb, side_box) + mirrored_landmarks_68(rgb, side_box)) / 2
-        _, side_yaw, _ = geometry.head_pose(points)
+        points = landmarks_68(rgb, side_box)
+        _, side_yaw, side_pitch = geometry.head_pose((points + mirrored_landmarks_68(rgb, side_box)) / 2)
         if (side_yaw > 0) == (evidence > 0):
-            return side_yaw
+            return SideView(side_yaw, side_pitch, side_box, points)
     return -yaw if (evidence > 0) != (yaw > 0) else yaw
 
 
