@@ -490,6 +490,11 @@ def turned(name: str = DEFAULT_FACE, quarter_turns: int = 1) -> bytes:
     return _encode(im, "PNG")
 
 
+def mirrored(name: str = DEFAULT_FACE) -> bytes:
+    """The photo mirrored left-right in its pixels and nothing else, PNG."""
+    return _encode(ImageOps.mirror(_rgb(name)), "PNG")
+
+
 # --------------------------------------------------------------------------
 # PNGs of every kind, written here (Pillow writes neither Adam7 nor 16-bit colour)
 # --------------------------------------------------------------------------

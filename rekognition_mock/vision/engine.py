@@ -566,9 +566,11 @@ def side_view(rgb: np.ndarray, box: tuple[float, float, float, float], yaw: floa
     the other. For a face the landmarks turn by more than :data:`SIDE_CHECK_YAW`, the face
     (scaled to :data:`TILT_FACE` px) and its mirror image are scored: the filter for the
     image's left on the face and for the image's right on the mirror say "turned left", the
-    other two "turned right". When one side outscores the other by :data:`SIDE_MARGIN`, Yaw
-    is read from the landmarks found in the winning filter's box (with their mirror
-    image's); if even those turn the face against HOG's side, ``yaw`` only takes HOG's sign.
+    other two "turned right". When one side outscores the other by :data:`SIDE_MARGIN`, the
+    landmarks are found again in the winning filter's box and returned as a
+    :class:`SideView`, with the pose read from them and their mirror image's; if even those
+    turn the face against HOG's side, ``yaw`` is returned with HOG's sign. Otherwise ``yaw``
+    is returned as it is.
     """
     from PIL import Image
 
@@ -599,12 +601,14 @@ def side_view(rgb: np.ndarray, box: tuple[float, float, float, float], yaw: floa
     evidence = best["right"][0] - best["left"][0]
     if abs(evidence) < SIDE_MARGIN:
         return yaw
+    # the winning side scored above the floor, so its filter found a box: the shape
+    # predictor was trained on HOG's boxes, read the face again in this one
     side_box = best["right" if evidence > 0 else "left"][1]
-    if side_box is not None:  # the shape predictor was trained on HOG's boxes: read the pose in this one
-        points = landmarks_68(rgb, side_box)
-        _, side_yaw, side_pitch = geometry.head_pose((points + mirrored_landmarks_68(rgb, side_box)) / 2)
-        if (side_yaw > 0) == (evidence > 0):
-            return SideView(side_yaw, side_pitch, side_box, points)
+    assert side_box is not None
+    points = landmarks_68(rgb, side_box)
+    _, side_yaw, side_pitch = geometry.head_pose((points + mirrored_landmarks_68(rgb, side_box)) / 2)
+    if (side_yaw > 0) == (evidence > 0):
+        return SideView(side_yaw, side_pitch, side_box, points)
     return -yaw if (evidence > 0) != (yaw > 0) else yaw
 
 
