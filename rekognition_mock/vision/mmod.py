@@ -31,7 +31,8 @@ MIN_LEVEL_HEIGHT = 5
 STRIDE = 8  # input pixels per output cell (three 5×5 convolutions of stride 2, unpadded)
 SUPPORT = 29  # input rows under one output row of those three convolutions
 CONTEXT = 11  # output rows a band edge disturbs: three padded 5×5 convolutions and the 9×9 one, plus one
-BAND_ROWS = 64  # output rows per network run on large inputs (bounds the activations' memory)
+BAND_CELLS = 64 * 483  # score cells per network run on large inputs (64 rows of a 3862-pixel-wide tiled image:
+# bounds the activations' memory); narrower images get taller bands, so fewer rows are computed twice as context
 WHOLE_TENSOR_BYTES = 16 * 2**20  # below this the tiled image is one network run, as dlib runs it
 
 
@@ -90,34 +91,24 @@ def pyramid_layout(rows: int, cols: int, padding: int = 10, outer: int = 11) -> 
     return placed, height + 2 * outer, cols + 2 * outer
 
 
-def tiled_pyramid(image: np.ndarray, resize, padding: int, outer: int):
-    """The network's input tensor (``1×3×H×W``) holding ``image`` (``3×h×w``, normalised)
-    and its reductions, and the level layout. ``resize(level, rows, cols)`` is the
-    corner-aligned bilinear resize."""
-    rows, cols = image.shape[1:]
-    levels, height, width = pyramid_layout(rows, cols, padding, outer)
-    pixels = pyramid_levels(image, levels, resize)
-    return tiled_rows(pixels, levels, width, 0, height), levels
+def pyramid_levels(level: np.ndarray, compact: np.ndarray, levels, resize) -> list[np.ndarray]:
+    """The float16 copies of ``level`` (``1×3×h×w`` float32, given with its float16 copy
+    ``compact``) and of its successive reductions, sized as ``levels`` says.
 
-
-def pyramid_levels(image: np.ndarray, levels, resize, dtype=np.float32) -> list[np.ndarray]:
-    """``image`` and its successive reductions, sized as ``levels`` says, stored as ``dtype``.
-
-    Each level is resized from the previous one in float32 (dlib's chain); only two levels
-    are ever held in float32 at once, so storing them as float16 halves the peak memory.
+    Each level is resized from the previous one in float32, as dlib chains them, by
+    ``resize(level, rows, cols) -> (float32, float16)``; only one float32 level is held
+    at a time, and float16 halves the memory of the rest.
     """
-    stored = []
-    level = image
-    for index, (_, _, w, h) in enumerate(levels):
-        if index:
-            level = resize(level, h, w)
-        stored.append(level if level.dtype == dtype else level.astype(dtype))
+    stored = [compact[0]]
+    for _, _, w, h in levels[1:]:
+        level, compact = resize(level, h, w)
+        stored.append(compact[0])
     return stored
 
 
 def tiled_rows(pixels: list[np.ndarray], levels, width: int, y0: int, y1: int) -> np.ndarray:
-    """Rows ``y0..y1`` of the tiled image (``1×3×(y1-y0)×width`` float32), from the levels."""
-    out = np.zeros((1, 3, y1 - y0, width), dtype=np.float32)
+    """Rows ``y0..y1`` of the tiled image (``1×3×(y1-y0)×width`` float16), from the levels."""
+    out = np.zeros((1, 3, y1 - y0, width), dtype=np.float16)
     for level, (left, top, w, h) in zip(pixels, levels):
         a, b = max(top, y0), min(top + h, y1)
         if a < b:
@@ -126,10 +117,15 @@ def tiled_rows(pixels: list[np.ndarray], levels, width: int, y0: int, y1: int) -
 
 
 def output_rows(height: int) -> int:
-    """Rows of the score map for an input ``height`` rows tall (0 if too short)."""
+    """Rows (or columns) of the score map for an input ``height`` rows (columns) long (0 if too short)."""
     for _ in range(3):
         height = (height - 5) // 2 + 1
     return max(0, height)
+
+
+def band_rows(width: int) -> int:
+    """Output rows per band for a tiled image ``width`` pixels wide (:data:`BAND_CELLS`)."""
+    return max(2 * CONTEXT, BAND_CELLS // max(1, output_rows(width)))
 
 
 # -- from scores to boxes ----------------------------------------------------------------
@@ -204,37 +200,44 @@ def suppress(windows: list[Window], iou: float, covered: float) -> list[Window]:
 class MMODDetector:
     """dlib's MMOD CNN on onnxruntime. Thread-safe; load once per process.
 
-    ``session`` runs the network; ``pyramid_resize`` and ``upscale`` are sessions of
-    :func:`.onnx_nets.resize_model` with corner-aligned and half-pixel sampling.
+    ``session`` runs the network built by :func:`.onnx_nets.build_model` with
+    ``compact_input`` and ``taps``; ``image_input`` is a session of
+    :func:`.onnx_nets.image_input_model` (normalisation and enlargement) and
+    ``pyramid_resize`` one of :func:`.onnx_nets.resize_model` with corner-aligned sampling.
     """
 
-    def __init__(self, network, session, pyramid_resize, upscale) -> None:
-        self.mean = np.asarray(network.input["mean"], dtype=np.float32)[:, None, None]
+    def __init__(self, network, session, image_input, pyramid_resize) -> None:
+        from .onnx_nets import tap_kernel
+
         self.padding = network.input["padding"]
         self.outer = network.input["outer_padding"]
         self.window = network.loss["windows"][0]
         self.nms = network.loss["nms"]
         self.session = session
+        self.taps = tap_kernel(network)
+        self._image_input = image_input
         self._pyramid_resize = pyramid_resize
-        self._upscale = upscale
 
-    def _resize(self, session, image: np.ndarray, rows: int, cols: int) -> np.ndarray:
-        sizes = np.array([1, image.shape[0], rows, cols], dtype=np.int64)
-        return session.run(None, {"image": image[None], "sizes": sizes})[0][0]
+    def _input(self, rgb: np.ndarray, rows: int, cols: int) -> tuple[np.ndarray, np.ndarray]:
+        """The normalised image at ``rows×cols``: float32 and float16 ``1×3×rows×cols``."""
+        sizes = np.array([1, 3, rows, cols], dtype=np.int64)
+        return tuple(self._image_input.run(None, {"image": np.ascontiguousarray(rgb), "sizes": sizes}))
 
-    def _pyramid(self, image: np.ndarray, rows: int, cols: int) -> np.ndarray:
-        return self._resize(self._pyramid_resize, image, rows, cols)
+    def _pyramid(self, level: np.ndarray, rows: int, cols: int) -> tuple[np.ndarray, np.ndarray]:
+        sizes = np.array([1, 3, rows, cols], dtype=np.int64)
+        return tuple(self._pyramid_resize.run(None, {"image": level, "sizes": sizes}))
 
     def _scores(self, pixels: list[np.ndarray], levels, height: int, width: int, whole: bool) -> np.ndarray:
         """The score map of the tiled image: in one run when it is small, else in bands of
-        :data:`BAND_ROWS` output rows, each run on the input rows it depends on plus
+        about :data:`BAND_CELLS` output cells, each run on the input rows it depends on plus
         :data:`CONTEXT` rows of margin, so every kept row is the one a single run gives."""
         if whole:
             return self._run(tiled_rows(pixels, levels, width, 0, height))
         total = output_rows(height)
+        rows = band_rows(width)
         bands = []
-        for first in range(0, total, BAND_ROWS):
-            last = min(first + BAND_ROWS, total)
+        for first in range(0, total, rows):
+            last = min(first + rows, total)
             start = max(0, first - CONTEXT)
             y0, y1 = STRIDE * start, min(height, STRIDE * (last - 1 + CONTEXT) + SUPPORT)
             band = self._run(tiled_rows(pixels, levels, width, y0, y1), shrink=last == total)
@@ -248,11 +251,9 @@ class MMODDetector:
 
             options = ort.RunOptions()
             options.add_run_config_entry("memory.enable_memory_arena_shrinkage", "cpu:0")
-        return self.session.run(None, {"image": tensor}, options)[0][0, 0]
+        from .onnx_nets import sum_taps
 
-    def normalise(self, rgb: np.ndarray) -> np.ndarray:
-        """``(pixel - mean) / 256`` per channel, as a ``3×H×W`` float32 array."""
-        return (rgb.transpose(2, 0, 1).astype(np.float32) - self.mean) * np.float32(1 / 256)
+        return sum_taps(self.session.run(None, {"image": tensor}, options)[0][0], self.taps)
 
     def detect(self, rgb: np.ndarray, scale: float = 1.0, threshold: float = 0.0) -> list[Window]:
         """Faces in an ``H×W×3`` uint8 RGB image, in its pixels, strongest first.
@@ -260,20 +261,17 @@ class MMODDetector:
         ``scale`` > 1 enlarges the image first (bilinear, pixel centres kept) so that
         faces smaller than the network's 80-pixel window are found; windows come back
         in the coordinates of ``rgb``. With ``scale=1`` and ``threshold=0`` this is what
-        dlib's ``cnn_face_detection_model_v1(rgb, 0)`` returns.
+        dlib's ``cnn_face_detection_model_v1(rgb, 0)`` returns (the pyramid is held as
+        float16: scores move by less than 0.01).
         """
-        image = self.normalise(rgb)
         rows, cols = rgb.shape[:2]
         if scale != 1.0:
             rows, cols = max(1, round(rows * scale)), max(1, round(cols * scale))
-            image = self._resize(self._upscale, image, rows, cols)
         if min(rows, cols) < MIN_LEVEL_HEIGHT:
             return []
         levels, height, width = pyramid_layout(rows, cols, self.padding, self.outer)
-        whole = 3 * 4 * height * width <= WHOLE_TENSOR_BYTES
-        pixels = pyramid_levels(image, levels, self._pyramid, np.float32 if whole else np.float16)
-        del image  # the levels hold it now
-        scores = self._scores(pixels, levels, height, width, whole)
+        pixels = pyramid_levels(*self._input(rgb, rows, cols), levels, self._pyramid)
+        scores = self._scores(pixels, levels, height, width, 3 * 4 * height * width <= WHOLE_TENSOR_BYTES)
         del pixels
         found = suppress(windows_from_scores(scores, levels, self.window, threshold), self.nms["iou"], self.nms["covered"])
         sx, sy = rgb.shape[1] / cols, rgb.shape[0] / rows

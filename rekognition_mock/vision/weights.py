@@ -59,9 +59,9 @@ def mmod_detector() -> LoadedModel:
             network = dlib_format.read_network(f.read(), dlib_format.mmod_architecture())
         return mmod.MMODDetector(
             network,
-            onnx_nets.session(onnx_nets.build_model(network)),
+            onnx_nets.session(onnx_nets.build_model(network, compact_input=True, taps=True)),
+            onnx_nets.session(onnx_nets.image_input_model(network.input["mean"], 256.0), arena=False),
             onnx_nets.session(onnx_nets.resize_model("align_corners"), arena=False),
-            onnx_nets.session(onnx_nets.resize_model("half_pixel"), arena=False),
         )
 
     return _load("mmod", build)
