@@ -99,8 +99,9 @@ def test_bands_give_the_scores_of_one_run(monkeypatch: pytest.MonkeyPatch) -> No
     assert 3 * 4 * height * width > mmod.WHOLE_TENSOR_BYTES  # the engine runs this one in bands
     pixels = mmod.pyramid_levels(*detector._input(rgb, *rgb.shape[:2]), levels, detector._pyramid)
     whole = detector._scores(pixels, levels, height, width, whole=True)
-    monkeypatch.setattr(mmod, "BAND_CELLS", 40 * mmod.output_rows(width))
-    assert whole.shape[0] > 2 * mmod.band_rows(width)
+    monkeypatch.setattr(mmod, "BAND_CELLS", 30 * mmod.output_rows(width))
+    monkeypatch.setattr(mmod, "BACK_CELLS", 40 * mmod.output_rows(width))
+    assert whole.shape[0] > 2 * mmod.band_rows(width, mmod.BACK_CELLS)
     assert np.array_equal(detector._scores(pixels, levels, height, width, whole=False), whole)
 
 
@@ -121,4 +122,4 @@ def test_the_faster_graph_scores_as_the_plain_one() -> None:
     assert exact.max() > 0.5  # the face is in the score map
     tapped = onnx_nets.sum_taps(taps_only.run(None, {"image": level})[0][0], detector.taps)
     assert np.abs(tapped - exact).max() < 1e-5
-    assert np.abs(detector._run(compact) - exact).max() < 0.01
+    assert np.abs(detector._network(compact) - exact).max() < 0.01

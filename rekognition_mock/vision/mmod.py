@@ -10,7 +10,10 @@ onnxruntime. Around it, this module reproduces dlib's detection procedure:
    bilinear resize of the previous one with corner-aligned sampling.
 2. **One forward pass** over the whole tiled image: a single-channel score map, one cell
    per 8 input pixels; cell ``(c, r)`` looks at an 80×80 window centred on the tensor
-   point ``(8c + 14, 8r + 14)``.
+   point ``(8c + 14, 8r + 14)``. Large inputs run in bands of rows, in two halves
+   (:func:`split_network`): the three unpadded stride-2 convolutions need no margin
+   beyond their own support, so only the last four convolutions, at an eighth of the
+   resolution, are run with rows of context.
 3. **Back to the image**: a window is assigned to the pyramid level nearest its centre,
    moved to that level's origin and scaled up by ``(6/5)**level`` (``p·6/5 + 0.3`` per
    level, as ``pyramid_down<6>::point_up``).
@@ -22,7 +25,7 @@ onnxruntime. Around it, this module reproduces dlib's detection procedure:
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -31,8 +34,9 @@ MIN_LEVEL_HEIGHT = 5
 STRIDE = 8  # input pixels per output cell (three 5×5 convolutions of stride 2, unpadded)
 SUPPORT = 29  # input rows under one output row of those three convolutions
 CONTEXT = 11  # output rows a band edge disturbs: three padded 5×5 convolutions and the 9×9 one, plus one
-BAND_CELLS = 64 * 483  # score cells per network run on large inputs (64 rows of a 3862-pixel-wide tiled image:
-# bounds the activations' memory); narrower images get taller bands, so fewer rows are computed twice as context
+BAND_CELLS = 64 * 483  # score cells per run of the first half on large inputs (64 rows of a 3862-pixel-wide
+# tiled image: bounds the activations' memory)
+BACK_CELLS = 2 * BAND_CELLS  # score cells per run of the second half (an eighth of the resolution: cheaper to hold)
 WHOLE_TENSOR_BYTES = 16 * 2**20  # below this the tiled image is one network run, as dlib runs it
 
 
@@ -123,9 +127,10 @@ def output_rows(height: int) -> int:
     return max(0, height)
 
 
-def band_rows(width: int) -> int:
-    """Output rows per band for a tiled image ``width`` pixels wide (:data:`BAND_CELLS`)."""
-    return max(2 * CONTEXT, BAND_CELLS // max(1, output_rows(width)))
+def band_rows(width: int, cells: int | None = None) -> int:
+    """Output rows per band for a tiled image ``width`` pixels wide, of about ``cells``
+    (:data:`BAND_CELLS`) score cells."""
+    return max(2 * CONTEXT, (cells or BAND_CELLS) // max(1, output_rows(width)))
 
 
 # -- from scores to boxes ----------------------------------------------------------------
@@ -197,23 +202,48 @@ def suppress(windows: list[Window], iou: float, covered: float) -> list[Window]:
 # -- the detector ---------------------------------------------------------------------------
 
 
+def split_network(network):
+    """``network`` as two networks run one after the other: the stride-2 convolutions
+    without padding that open it (with their ReLUs and affines), then the rest.
+
+    The first half's output rows depend on :data:`SUPPORT` input rows each and on nothing
+    else, so it can run on any band of rows without a margin; only the second half, at an
+    eighth of the resolution, needs rows of context.
+    """
+    cut = 0
+    for index, layer in enumerate(network.layers):
+        if layer.kind == "con" and (tuple(layer.settings["stride"]) == (1, 1) or tuple(layer.settings["padding"]) != (0, 0)):
+            break
+        if layer.kind not in ("con", "relu", "affine"):
+            break
+        cut = index + 1
+    return replace(network, layers=network.layers[:cut]), replace(network, layers=network.layers[cut:])
+
+
+def front_channels(front) -> int:
+    """Channels of the first half's output (the second half's input)."""
+    return [layer for layer in front.layers if layer.kind == "con"][-1].params["weights"].shape[0]
+
+
 class MMODDetector:
     """dlib's MMOD CNN on onnxruntime. Thread-safe; load once per process.
 
-    ``session`` runs the network built by :func:`.onnx_nets.build_model` with
-    ``compact_input`` and ``taps``; ``image_input`` is a session of
-    :func:`.onnx_nets.image_input_model` (normalisation and enlargement) and
-    ``pyramid_resize`` one of :func:`.onnx_nets.resize_model` with corner-aligned sampling.
+    ``front`` and ``back`` run the two halves of the network (:func:`split_network`),
+    built by :func:`.onnx_nets.build_model` with ``compact_input`` and with ``taps``;
+    ``image_input`` is a session of :func:`.onnx_nets.image_input_model` (normalisation
+    and enlargement) and ``pyramid_resize`` one of :func:`.onnx_nets.resize_model` with
+    corner-aligned sampling.
     """
 
-    def __init__(self, network, session, image_input, pyramid_resize) -> None:
+    def __init__(self, network, front, back, image_input, pyramid_resize) -> None:
         from .onnx_nets import tap_kernel
 
         self.padding = network.input["padding"]
         self.outer = network.input["outer_padding"]
         self.window = network.loss["windows"][0]
         self.nms = network.loss["nms"]
-        self.session = session
+        self.front = front
+        self.back = back
         self.taps = tap_kernel(network)
         self._image_input = image_input
         self._pyramid_resize = pyramid_resize
@@ -228,32 +258,54 @@ class MMODDetector:
         return tuple(self._pyramid_resize.run(None, {"image": level, "sizes": sizes}))
 
     def _scores(self, pixels: list[np.ndarray], levels, height: int, width: int, whole: bool) -> np.ndarray:
-        """The score map of the tiled image: in one run when it is small, else in bands of
-        about :data:`BAND_CELLS` output cells, each run on the input rows it depends on plus
-        :data:`CONTEXT` rows of margin, so every kept row is the one a single run gives."""
+        """The score map of the tiled image: in one run when it is small, else in bands.
+
+        The first half (unpadded convolutions) runs on bands of about :data:`BAND_CELLS`
+        score cells, each on exactly the input rows it depends on; the second half runs on
+        bands of about :data:`BACK_CELLS` cells of its features plus :data:`CONTEXT` rows of
+        margin. Every kept row is the one a single run gives, and only the features a band
+        needs are held.
+        """
         if whole:
-            return self._run(tiled_rows(pixels, levels, width, 0, height))
+            return self._network(tiled_rows(pixels, levels, width, 0, height))
         total = output_rows(height)
-        rows = band_rows(width)
+        front_rows, back_rows = band_rows(width), band_rows(width, BACK_CELLS)
+        held, held_from = None, 0  # feature rows held, and the first one's index
+        done = 0  # feature rows computed so far
         bands = []
-        for first in range(0, total, rows):
-            last = min(first + rows, total)
-            start = max(0, first - CONTEXT)
-            y0, y1 = STRIDE * start, min(height, STRIDE * (last - 1 + CONTEXT) + SUPPORT)
-            band = self._run(tiled_rows(pixels, levels, width, y0, y1), shrink=last == total)
+        for first in range(0, total, back_rows):
+            last = min(first + back_rows, total)
+            start, end = max(0, first - CONTEXT), min(total, last + CONTEXT)
+            parts = [] if held is None else [held[:, :, max(0, start - held_from) :]]
+            while done < end:
+                upto = min(done + front_rows, total)
+                y0, y1 = STRIDE * done, min(height, STRIDE * (upto - 1) + SUPPORT)
+                parts.append(self._run(self.front, tiled_rows(pixels, levels, width, y0, y1), shrink=upto == total))
+                done = upto
+            held = np.concatenate(parts, axis=2) if len(parts) > 1 else parts[0]
+            held_from = start
+            band = self._back(np.ascontiguousarray(held[:, :, : end - start]), shrink=last == total)
             bands.append(band[first - start : last - start])
         return np.concatenate(bands)
 
-    def _run(self, tensor: np.ndarray, shrink: bool = False) -> np.ndarray:
+    def _network(self, tensor: np.ndarray) -> np.ndarray:
+        """The score map of one tiled (float16) tensor, in one run of each half."""
+        return self._back(self._run(self.front, tensor))
+
+    def _back(self, features: np.ndarray, shrink: bool = False) -> np.ndarray:
+        from .onnx_nets import sum_taps
+
+        return sum_taps(self._run(self.back, features, shrink)[0], self.taps)
+
+    @staticmethod
+    def _run(session, tensor: np.ndarray, shrink: bool = False) -> np.ndarray:
         options = None
         if shrink:  # give the memory of a large run back once the image is done
             import onnxruntime as ort
 
             options = ort.RunOptions()
             options.add_run_config_entry("memory.enable_memory_arena_shrinkage", "cpu:0")
-        from .onnx_nets import sum_taps
-
-        return sum_taps(self.session.run(None, {"image": tensor}, options)[0][0], self.taps)
+        return session.run(None, {"image": tensor}, options)[0]
 
     def detect(self, rgb: np.ndarray, scale: float = 1.0, threshold: float = 0.0) -> list[Window]:
         """Faces in an ``H×W×3`` uint8 RGB image, in its pixels, strongest first.

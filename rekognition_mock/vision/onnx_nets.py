@@ -8,6 +8,7 @@ convolution before it, so the graph is convolutions, ReLUs, pooling and addition
 
 from __future__ import annotations
 
+import functools
 import os
 from dataclasses import dataclass
 
@@ -124,13 +125,15 @@ def sum_taps(taps: np.ndarray, kernel: TapKernel) -> np.ndarray:
     """The last convolution's output from its taps (``T×H×W``, row-major over the kernel):
     ``out[y, x] = bias + Σ taps[i·kc + j][y + i - pr, x + j - pc]``, zero outside."""
     (kr, kc), (pr, pc) = kernel.size, kernel.padding
-    rows, cols = taps.shape[1] + 2 * pr - kr + 1, taps.shape[2] + 2 * pc - kc + 1
-    padded = np.zeros((kr * kc, taps.shape[1] + 2 * pr, taps.shape[2] + 2 * pc), dtype=np.float32)
-    padded[:, pr : pr + taps.shape[1], pc : pc + taps.shape[2]] = taps[: kr * kc]
+    height, width = taps.shape[1:]
+    rows, cols = height + 2 * pr - kr + 1, width + 2 * pc - kc + 1
     out = np.full((rows, cols), kernel.bias, dtype=np.float32)
     for i in range(kr):
+        y0, y1 = max(0, pr - i), min(rows, height + pr - i)  # output rows whose source row is inside
         for j in range(kc):
-            out += padded[i * kc + j, i : i + rows, j : j + cols]
+            x0, x1 = max(0, pc - j), min(cols, width + pc - j)
+            if y0 < y1 and x0 < x1:
+                out[y0:y1, x0:x1] += taps[i * kc + j, y0 + i - pr : y1 + i - pr, x0 + j - pc : x1 + j - pc]
     return out
 
 
@@ -138,8 +141,8 @@ def _pool_out(size: int | None, kernel: int, stride: int, pad: int) -> int | Non
     return None if size is None else 1 + (size + 2 * pad - kernel) // stride
 
 
-def build_model(network: Network, input_size: tuple[int, int] | None = None, compact_input: bool = False, taps: bool = False):
-    """An ONNX ``ModelProto`` computing ``network`` on an ``N×3×H×W`` float input.
+def build_model(network: Network, input_size: tuple[int, int] | None = None, compact_input: bool = False, taps: bool = False, channels: int = 3):
+    """An ONNX ``ModelProto`` computing ``network`` on an ``N×channels×H×W`` float input.
 
     ``input_size`` fixes H and W (the ResNet's 150×150 chips), which lets additions of
     tensors of different sizes zero-pad the smaller one as dlib does; ``None`` leaves
@@ -158,7 +161,7 @@ def build_model(network: Network, input_size: tuple[int, int] | None = None, com
     b = _Builder([], [])
     current = "image"
     rows, cols = input_size if input_size else (None, None)
-    channels = 3
+    input_channels = channels
     tags: dict[int, tuple[str, int, int | None, int | None]] = {}
     layers = _fold_affines(network.layers)
     if taps:
@@ -209,7 +212,7 @@ def build_model(network: Network, input_size: tuple[int, int] | None = None, com
     graph = helper.make_graph(
         b.nodes,
         "dlib",
-        [helper.make_tensor_value_info("image", TensorProto.FLOAT16 if compact_input else TensorProto.FLOAT, ["N", 3, *spatial])],
+        [helper.make_tensor_value_info("image", TensorProto.FLOAT16 if compact_input else TensorProto.FLOAT, ["N", input_channels, *spatial])],
         [helper.make_tensor_value_info("output", TensorProto.FLOAT, None)],
         b.initializers,
     )
@@ -282,20 +285,35 @@ def session_from_bytes(serialized: bytes, threads: int | None = None):
     return _session(serialized, threads, True)
 
 
-def session(model, threads: int | None = None, arena: bool = True):
+def session(model, threads: int | None = None, arena: bool | str = True):
     """An onnxruntime session for ``model`` using every core (or ``threads``).
 
     ``arena=False`` gives each run's memory back when its outputs are released (for
-    graphs such as resizes whose outputs are large and short-lived).
+    graphs such as resizes whose outputs are large and short-lived); ``arena="shared"``
+    draws from one arena shared by every session created so (graphs run one after the
+    other, such as the halves of a network: their peaks do not add up).
     """
     return _session(model.SerializeToString(), threads, arena)
 
 
-def _session(serialized: bytes, threads: int | None, arena: bool):
+@functools.cache
+def _shared_arena() -> None:
+    """Register the process-wide CPU arena the ``"shared"`` sessions use (once)."""
+    import onnxruntime as ort
+
+    memory = ort.OrtMemoryInfo("Cpu", ort.OrtAllocatorType.ORT_ARENA_ALLOCATOR, 0, ort.OrtMemType.DEFAULT)
+    ort.create_and_register_allocator(memory, ort.OrtArenaCfg({"arena_extend_strategy": 1}))  # grow by what is asked
+
+
+def _session(serialized: bytes, threads: int | None, arena: bool | str):
     import onnxruntime as ort
 
     options = ort.SessionOptions()
-    options.enable_cpu_mem_arena = arena
+    if arena == "shared":
+        _shared_arena()
+        options.add_session_config_entry("session.use_env_allocators", "1")
+    else:
+        options.enable_cpu_mem_arena = arena
     options.intra_op_num_threads = threads or os.cpu_count() or 1
     options.inter_op_num_threads = 1
     options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL

@@ -57,9 +57,11 @@ def mmod_detector() -> LoadedModel:
 
         with open(_paths().cnn_face_detector_model_location(), "rb") as f:
             network = dlib_format.read_network(f.read(), dlib_format.mmod_architecture())
+        front, back = mmod.split_network(network)
         return mmod.MMODDetector(
             network,
-            onnx_nets.session(onnx_nets.build_model(network, compact_input=True, taps=True)),
+            onnx_nets.session(onnx_nets.build_model(front, compact_input=True), arena="shared"),
+            onnx_nets.session(onnx_nets.build_model(back, channels=mmod.front_channels(front), taps=True), arena="shared"),
             onnx_nets.session(onnx_nets.image_input_model(network.input["mean"], 256.0), arena=False),
             onnx_nets.session(onnx_nets.resize_model("align_corners"), arena=False),
         )
