@@ -515,7 +515,7 @@ def untilted_landmarks_68(rgb: np.ndarray, box: tuple[float, float, float, float
     def vote(angle: int) -> float:
         turned = np.ascontiguousarray(np.asarray(small.rotate(angle, resample=Image.BILINEAR, center=small_centre)))
         with model.lock:
-            rects, scores, _ = model.model.run(turned, 1, -1.0)
+            rects, scores, _ = model.model.run(turned, 0, -1.0)
         near = [sc for r, sc in zip(rects, scores)
                 if abs((r.left() + r.right()) / 2 - small_centre[0]) < TILT_FACE * 0.4
                 and abs((r.top() + r.bottom()) / 2 - small_centre[1]) < TILT_FACE * 0.4]
