@@ -230,14 +230,15 @@ class MMODDetector:
 
     ``front`` and ``back`` run the two halves of the network (:func:`split_network`),
     built by :func:`.onnx_nets.build_model` with ``compact_input`` and with ``taps``;
-    ``image_input`` is a session of :func:`.onnx_nets.image_input_model` (normalisation
-    and enlargement) and ``pyramid_resize`` one of :func:`.onnx_nets.resize_model` with
-    corner-aligned sampling.
+    ``upscale`` and ``pyramid_resize`` are sessions of :func:`.onnx_nets.resize_model` with
+    half-pixel (enlargement) and corner-aligned (pyramid) sampling, ``compact`` one of
+    :func:`.onnx_nets.float16_model`.
     """
 
-    def __init__(self, network, front, back, image_input, pyramid_resize) -> None:
+    def __init__(self, network, front, back, upscale, pyramid_resize, compact) -> None:
         from .onnx_nets import tap_kernel
 
+        self.mean = np.asarray(network.input["mean"], dtype=np.float32)[:, None, None]
         self.padding = network.input["padding"]
         self.outer = network.input["outer_padding"]
         self.window = network.loss["windows"][0]
@@ -245,13 +246,24 @@ class MMODDetector:
         self.front = front
         self.back = back
         self.taps = tap_kernel(network)
-        self._image_input = image_input
+        self._upscale = upscale
         self._pyramid_resize = pyramid_resize
+        self._compact = compact
+
+    def normalise(self, rgb: np.ndarray) -> np.ndarray:
+        """``(pixel - mean) / 256`` per channel, as a ``1×3×H×W`` float32 array."""
+        image = rgb.transpose(2, 0, 1).astype(np.float32, order="C")
+        image -= self.mean  # in place: one float copy of the image at a time
+        image *= np.float32(1 / 256)
+        return image[None]
 
     def _input(self, rgb: np.ndarray, rows: int, cols: int) -> tuple[np.ndarray, np.ndarray]:
         """The normalised image at ``rows×cols``: float32 and float16 ``1×3×rows×cols``."""
+        image = self.normalise(rgb)
+        if (rows, cols) == rgb.shape[:2]:
+            return image, self._compact.run(None, {"image": image})[0]
         sizes = np.array([1, 3, rows, cols], dtype=np.int64)
-        return tuple(self._image_input.run(None, {"image": np.ascontiguousarray(rgb), "sizes": sizes}))
+        return tuple(self._upscale.run(None, {"image": image, "sizes": sizes}))
 
     def _pyramid(self, level: np.ndarray, rows: int, cols: int) -> tuple[np.ndarray, np.ndarray]:
         sizes = np.array([1, 3, rows, cols], dtype=np.int64)

@@ -62,8 +62,9 @@ def mmod_detector() -> LoadedModel:
             network,
             onnx_nets.session(onnx_nets.build_model(front, compact_input=True), arena="shared"),
             onnx_nets.session(onnx_nets.build_model(back, channels=mmod.front_channels(front), taps=True), arena="shared"),
-            onnx_nets.session(onnx_nets.image_input_model(network.input["mean"], 256.0), arena=False),
+            onnx_nets.session(onnx_nets.resize_model("half_pixel"), arena=False),
             onnx_nets.session(onnx_nets.resize_model("align_corners"), arena=False),
+            onnx_nets.session(onnx_nets.float16_model(), arena=False),
         )
 
     return _load("mmod", build)
