@@ -130,11 +130,13 @@ def _detect_cnn(rgb: np.ndarray, config: EngineConfig) -> list[Detection]:
         # reduced once, then turned (a quarter turn of the small copy, not of the image)
         base = _resize(rgb, turned_scale) if turned_scale < 1.0 else rgb
         sx, sy = width / base.shape[1], height / base.shape[0]
-        for turn in (1, 2, 3):
-            turned = np.ascontiguousarray(np.rot90(base, turn))
-            for w in _run_mmod(turned, max(1.0, turned_scale), floor):
-                left, top, right, bottom = unrotate_box(_box(w), turn, base.shape[1], base.shape[0])
-                found.append(Detection(left * sx, top * sy, right * sx, bottom * sy, w.score, turn))
+        detector = weights.mmod_detector().model
+        for turns in ((1, 3), (2,)):  # the quarter turns have one shape: one batch
+            turned = [np.ascontiguousarray(np.rot90(base, turn)) for turn in turns]
+            for turn, windows in zip(turns, detector.detect_all(turned, max(1.0, turned_scale), floor)):
+                for w in windows:
+                    left, top, right, bottom = unrotate_box(_box(w), turn, base.shape[1], base.shape[0])
+                    found.append(Detection(left * sx, top * sy, right * sx, bottom * sy, w.score, turn))
     return _suppress(found, rgb)
 
 

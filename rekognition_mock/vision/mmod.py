@@ -305,9 +305,13 @@ class MMODDetector:
         return self._back(self._run(self.front, tensor))
 
     def _back(self, features: np.ndarray, shrink: bool = False) -> np.ndarray:
+        """The score maps of the second half's input (``N×C×H×W``): ``H×W``, or ``N×H×W``
+        for a batch of several."""
         from .onnx_nets import sum_taps
 
-        return sum_taps(self._run(self.back, features, shrink)[0], self.taps)
+        taps = self._run(self.back, features, shrink)
+        maps = [sum_taps(one, self.taps) for one in taps]
+        return maps[0] if len(maps) == 1 else np.stack(maps)
 
     @staticmethod
     def _run(session, tensor: np.ndarray, shrink: bool = False) -> np.ndarray:
@@ -328,15 +332,31 @@ class MMODDetector:
         dlib's ``cnn_face_detection_model_v1(rgb, 0)`` returns (the pyramid is held as
         float16: scores move by less than 0.01).
         """
-        rows, cols = rgb.shape[:2]
+        return self.detect_all([rgb], scale, threshold)[0]
+
+    def detect_all(self, images: list[np.ndarray], scale: float = 1.0, threshold: float = 0.0) -> list[list[Window]]:
+        """:meth:`detect` for each of several images of one size; small ones run as one
+        batch (one network run for all: onnxruntime uses the cores better on a larger
+        tensor)."""
+        rows, cols = images[0].shape[:2]
         if scale != 1.0:
             rows, cols = max(1, round(rows * scale)), max(1, round(cols * scale))
         if min(rows, cols) < MIN_LEVEL_HEIGHT:
-            return []
+            return [[] for _ in images]
         levels, height, width = pyramid_layout(rows, cols, self.padding, self.outer)
-        pixels = pyramid_levels(*self._input(rgb, rows, cols), levels, self._pyramid)
-        scores = self._scores(pixels, levels, height, width, 3 * 4 * height * width <= WHOLE_TENSOR_BYTES)
-        del pixels
-        found = suppress(windows_from_scores(scores, levels, self.window, threshold), self.nms["iou"], self.nms["covered"])
-        sx, sy = rgb.shape[1] / cols, rgb.shape[0] / rows
-        return [Window(w.left * sx, w.top * sy, w.right * sx, w.bottom * sy, w.score) for w in found]
+        if 3 * 4 * height * width * len(images) <= WHOLE_TENSOR_BYTES:
+            tiles = [tiled_rows(pyramid_levels(*self._input(rgb, rows, cols), levels, self._pyramid), levels, width, 0, height) for rgb in images]
+            maps = self._network(np.concatenate(tiles))
+            maps = [maps] if len(images) == 1 else list(maps)
+        elif len(images) > 1:
+            return [self.detect(rgb, scale, threshold) for rgb in images]
+        else:
+            pixels = pyramid_levels(*self._input(images[0], rows, cols), levels, self._pyramid)
+            maps = [self._scores(pixels, levels, height, width, False)]
+            del pixels
+        found = []
+        for rgb, scores in zip(images, maps):
+            windows = suppress(windows_from_scores(scores, levels, self.window, threshold), self.nms["iou"], self.nms["covered"])
+            sx, sy = rgb.shape[1] / cols, rgb.shape[0] / rows
+            found.append([Window(w.left * sx, w.top * sy, w.right * sx, w.bottom * sy, w.score) for w in windows])
+        return found
