@@ -123,3 +123,18 @@ def test_the_faster_graph_scores_as_the_plain_one() -> None:
     tapped = onnx_nets.sum_taps(taps_only.run(None, {"image": level})[0][0], detector.taps)
     assert np.abs(tapped - exact).max() < 1e-5
     assert np.abs(detector._network(compact) - exact).max() < 0.01
+
+
+def test_a_batch_finds_what_each_image_finds_alone() -> None:
+    """``detect_all`` runs images of one size as one batch (the engine's two quarter turns):
+    each gets the windows it gets alone, weak ones included."""
+    detector = weights.mmod_detector().model
+    rgb = decode_rgb(imagefactory.fixture_bytes("grace_hopper.jpg"))
+    images = [np.ascontiguousarray(np.rot90(rgb, 1)), np.ascontiguousarray(np.rot90(rgb, 3))]
+    batch = detector.detect_all(images, 0.5, -1.0)
+    assert all(batch)
+    for image, found in zip(images, batch):
+        alone = detector.detect(image, 0.5, -1.0)
+        assert len(found) == len(alone)
+        for a, b in zip(found, alone):
+            assert abs(a.score - b.score) < 1e-4 and abs(a.left - b.left) < 1e-3 and abs(a.top - b.top) < 1e-3
