@@ -122,7 +122,7 @@ def _detect_cnn(rgb: np.ndarray, config: EngineConfig) -> list[Detection]:
     height, width = rgb.shape[:2]
     scale = analysis_scale(width, height, config)
     floor = config.score_floor
-    found = [Detection(*_box(w), w.score) for w in _run_mmod(rgb, scale, floor)]
+    found = [Detection(*_box(w), w.score) for w in _run_mmod([rgb], scale, floor)[0]]
     if config.rotations != "off":
         turned_scale = scale
         if config.rotations == "coarse":
@@ -130,27 +130,27 @@ def _detect_cnn(rgb: np.ndarray, config: EngineConfig) -> list[Detection]:
         # reduced once, then turned (a quarter turn of the small copy, not of the image)
         base = _resize(rgb, turned_scale) if turned_scale < 1.0 else rgb
         sx, sy = width / base.shape[1], height / base.shape[0]
-        detector = weights.mmod_detector().model
         for turns in ((1, 3), (2,)):  # the quarter turns have one shape: one batch
             turned = [np.ascontiguousarray(np.rot90(base, turn)) for turn in turns]
-            for turn, windows in zip(turns, detector.detect_all(turned, max(1.0, turned_scale), floor)):
+            for turn, windows in zip(turns, _run_mmod(turned, max(1.0, turned_scale), floor)):
                 for w in windows:
                     left, top, right, bottom = unrotate_box(_box(w), turn, base.shape[1], base.shape[0])
                     found.append(Detection(left * sx, top * sy, right * sx, bottom * sy, w.score, turn))
     return _suppress(found, rgb)
 
 
-def _run_mmod(rgb: np.ndarray, scale: float, floor: float) -> list:
-    """MMOD windows at ``scale``; a reduction is done by Pillow (area-averaging) first."""
+def _run_mmod(images: list[np.ndarray], scale: float, floor: float) -> list[list]:
+    """MMOD windows at ``scale`` of each image (all of one size, run as one batch when small);
+    a reduction is done by Pillow (area-averaging) first."""
     detector = weights.mmod_detector().model
-    rows, cols = rgb.shape[:2]
+    rows, cols = images[0].shape[:2]
     if round(rows * scale) == rows and round(cols * scale) == cols:
         scale = 1.0  # a resize to the same size changes no pixel: not worth a float copy of the image
     if scale >= 1.0:
-        return detector.detect(rgb, scale, floor)
-    small = _resize(rgb, scale)
-    sx, sy = rgb.shape[1] / small.shape[1], rgb.shape[0] / small.shape[0]
-    return [type(w)(w.left * sx, w.top * sy, w.right * sx, w.bottom * sy, w.score) for w in detector.detect(small, 1.0, floor)]
+        return detector.detect_all(images, scale, floor)
+    small = [_resize(rgb, scale) for rgb in images]
+    sx, sy = cols / small[0].shape[1], rows / small[0].shape[0]
+    return [[type(w)(w.left * sx, w.top * sy, w.right * sx, w.bottom * sy, w.score) for w in windows] for windows in detector.detect_all(small, 1.0, floor)]
 
 
 def _box(w) -> tuple[float, float, float, float]:

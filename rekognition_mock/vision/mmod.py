@@ -279,7 +279,7 @@ class MMODDetector:
         needs are held.
         """
         if whole:
-            return self._network(tiled_rows(pixels, levels, width, 0, height))
+            return self._network(tiled_rows(pixels, levels, width, 0, height))[0]
         total = output_rows(height)
         front_rows, back_rows = band_rows(width), band_rows(width, BACK_CELLS)
         held, held_from = None, 0  # feature rows held, and the first one's index
@@ -296,22 +296,19 @@ class MMODDetector:
                 done = upto
             held = np.concatenate(parts, axis=2) if len(parts) > 1 else parts[0]
             held_from = start
-            band = self._back(np.ascontiguousarray(held[:, :, : end - start]), shrink=last == total)
+            [band] = self._back(np.ascontiguousarray(held[:, :, : end - start]), shrink=last == total)
             bands.append(band[first - start : last - start])
         return np.concatenate(bands)
 
-    def _network(self, tensor: np.ndarray) -> np.ndarray:
-        """The score map of one tiled (float16) tensor, in one run of each half."""
+    def _network(self, tensor: np.ndarray) -> list[np.ndarray]:
+        """The score map of each tiled (float16) image of a batch, in one run of each half."""
         return self._back(self._run(self.front, tensor))
 
-    def _back(self, features: np.ndarray, shrink: bool = False) -> np.ndarray:
-        """The score maps of the second half's input (``N×C×H×W``): ``H×W``, or ``N×H×W``
-        for a batch of several."""
+    def _back(self, features: np.ndarray, shrink: bool = False) -> list[np.ndarray]:
+        """The score map of each image of the second half's input (``N×C×H×W``)."""
         from .onnx_nets import sum_taps
 
-        taps = self._run(self.back, features, shrink)
-        maps = [sum_taps(one, self.taps) for one in taps]
-        return maps[0] if len(maps) == 1 else np.stack(maps)
+        return [sum_taps(taps, self.taps) for taps in self._run(self.back, features, shrink)]
 
     @staticmethod
     def _run(session, tensor: np.ndarray, shrink: bool = False) -> np.ndarray:
@@ -347,7 +344,6 @@ class MMODDetector:
         if 3 * 4 * height * width * len(images) <= WHOLE_TENSOR_BYTES:
             tiles = [tiled_rows(pyramid_levels(*self._input(rgb, rows, cols), levels, self._pyramid), levels, width, 0, height) for rgb in images]
             maps = self._network(np.concatenate(tiles))
-            maps = [maps] if len(images) == 1 else list(maps)
         elif len(images) > 1:
             return [self.detect(rgb, scale, threshold) for rgb in images]
         else:
