@@ -69,3 +69,24 @@ def test_no_face_in_the_coffee_photo() -> None:
 def test_box_rotation_round_trips(turn: int) -> None:
     box = (10.0, 20.0, 60.0, 90.0)
     assert unrotate_box(rotate_box(box, turn, 200, 100), turn, 200, 100) == pytest.approx(box)
+
+
+def test_hog_runs_answer_each_image_as_one_run_would() -> None:
+    """``hog_runs`` scores images two at a time on two copies of dlib's HOG detector; each
+    image gets what the detector alone gives it, in the order given."""
+    import numpy as np
+
+    from rekognition_mock.vision import decode_rgb, weights
+    from rekognition_mock.vision.detection import hog_runs
+
+    rgb = decode_rgb(imagefactory.fixture_bytes("grace_hopper.jpg"))
+    grey = np.ascontiguousarray(rgb.mean(axis=2).astype(np.uint8))
+    images = [grey, np.ascontiguousarray(grey[:, ::-1]), np.ascontiguousarray(grey[::2, ::2]), np.ascontiguousarray(grey[::-1])]
+    model = weights.hog_detector().model
+    alone = [model.run(image, 0, -1.0) for image in images]
+    together = hog_runs(images, 0, -1.0)
+    assert len(together) == len(images)
+    assert sum(len(scores) for _, scores, _ in alone) >= 2  # the upright copies hold her face
+    for (rects, scores, filters), (r2, s2, f2) in zip(alone, together):
+        assert [(r.left(), r.top(), r.right(), r.bottom()) for r in rects] == [(r.left(), r.top(), r.right(), r.bottom()) for r in r2]
+        assert list(scores) == list(s2) and list(filters) == list(f2)

@@ -510,19 +510,16 @@ def untilted_landmarks_68(rgb: np.ndarray, box: tuple[float, float, float, float
     around, x0, y0, scale, small = _surroundings(rgb, box)
     centre = (cx - x0, cy - y0)
     small_centre = (centre[0] * scale, centre[1] * scale)
-    model = weights.hog_detector()
+    turned = [np.ascontiguousarray(np.asarray(small.rotate(angle, resample=Image.BILINEAR, center=small_centre))) for angle in TILT_ANGLES]
 
-    def vote(angle: int) -> float:
-        turned = np.ascontiguousarray(np.asarray(small.rotate(angle, resample=Image.BILINEAR, center=small_centre)))
-        with model.lock:
-            rects, scores, _ = model.model.run(turned, 0, -1.0)
+    def vote(rects, scores, _) -> float:
         near = [sc for r, sc in zip(rects, scores)
                 if abs((r.left() + r.right()) / 2 - small_centre[0]) < TILT_FACE * 0.4
                 and abs((r.top() + r.bottom()) / 2 - small_centre[1]) < TILT_FACE * 0.4]
         return max(near, default=-math.inf)
 
     own = min(TILT_ANGLES, key=lambda a: abs(a - roll))  # the turn (counter-clockwise) that levels the landmarks
-    votes = {angle: vote(angle) for angle in TILT_ANGLES}
+    votes = {angle: vote(*found) for angle, found in zip(TILT_ANGLES, detection.hog_runs(turned, 0, -1.0))}
     best = max(votes, key=votes.__getitem__)
     if abs(best) < 30 or votes[best] - votes[own] < TILT_MARGIN:
         return points
@@ -580,14 +577,11 @@ def side_view(rgb: np.ndarray, box: tuple[float, float, float, float], yaw: floa
     cx, cy = (left + right) / 2, (top + bottom) / 2
     _, x0, y0, scale, small = _surroundings(rgb, box)
     centre = ((cx - x0) * scale, (cy - y0) * scale)
-    model = weights.hog_detector()
     floor = -2.0
     best: dict[str, tuple[float, tuple[float, float, float, float] | None]] = {"left": (floor, None), "right": (floor, None)}
-    for mirrored in (False, True):
-        image = small.transpose(Image.Transpose.FLIP_LEFT_RIGHT) if mirrored else small
+    views = [np.ascontiguousarray(np.asarray(image)) for image in (small, small.transpose(Image.Transpose.FLIP_LEFT_RIGHT))]
+    for mirrored, (rects, scores, filters) in zip((False, True), detection.hog_runs(views, 1, floor)):
         at = (small.width - centre[0], centre[1]) if mirrored else centre
-        with model.lock:
-            rects, scores, filters = model.model.run(np.ascontiguousarray(np.asarray(image)), 1, floor)
         for r, score, index in zip(rects, scores, filters):
             if abs((r.left() + r.right()) / 2 - at[0]) > TILT_FACE * 0.45 or abs((r.top() + r.bottom()) / 2 - at[1]) > TILT_FACE * 0.45:
                 continue

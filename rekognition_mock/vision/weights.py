@@ -49,6 +49,15 @@ def hog_detector() -> LoadedModel:
     return _load("hog", dlib.get_frontal_face_detector)
 
 
+def hog_detector_copy() -> LoadedModel:
+    """A second :func:`hog_detector` with its own lock: dlib's HOG lets another thread run
+    while it computes, so two images are scored at once (:func:`.detection.hog_runs`)."""
+    import pickle
+
+    original = hog_detector().model  # loaded first: _load holds its (non-reentrant) lock while it builds
+    return _load("hog_copy", lambda: pickle.loads(pickle.dumps(original)))
+
+
 def mmod_detector() -> LoadedModel:
     """dlib's MMOD CNN face detector, run by onnxruntime (:class:`.mmod.MMODDetector`)."""
 
