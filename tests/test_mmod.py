@@ -138,3 +138,19 @@ def test_a_batch_finds_what_each_image_finds_alone() -> None:
         assert len(found) == len(alone)
         for a, b in zip(found, alone):
             assert abs(a.score - b.score) < 1e-4 and abs(a.left - b.left) < 1e-3 and abs(a.top - b.top) < 1e-3
+
+
+def test_pyramid_levels_reusing_memory_are_the_levels_made_afresh() -> None:
+    """The pyramid writes each float32 level into the memory of the level two above it:
+    every float16 level is the one a fresh array gets."""
+    from rekognition_mock.vision import mmod
+
+    detector = weights.mmod_detector().model
+    rgb = decode_rgb(imagefactory.fixture_bytes("grace_hopper.jpg"))
+    levels, _, _ = pyramid_layout(*rgb.shape[:2], detector.padding, detector.outer)
+    reused = mmod.pyramid_levels(*detector._input(rgb, *rgb.shape[:2]), levels, detector._pyramid)
+    fresh = mmod.pyramid_levels(*detector._input(rgb, *rgb.shape[:2]), levels, lambda level, h, w, spare: detector._pyramid(level, h, w))
+    assert len(reused) == len(levels) > 10
+    assert all(np.array_equal(a, b) for a, b in zip(reused, fresh))
+    assert mmod.reuse(np.zeros(10, np.float32), (2, 3)).shape == (2, 3)
+    assert mmod.reuse(np.zeros(5, np.float32), (2, 3)) is None
