@@ -38,6 +38,7 @@ BAND_CELLS = 64 * 483  # score cells per run of the first half on large inputs (
 # tiled image: bounds the activations' memory)
 BACK_CELLS = 2 * BAND_CELLS  # score cells per run of the second half (an eighth of the resolution: cheaper to hold)
 WHOLE_TENSOR_BYTES = 16 * 2**20  # below this the tiled image is one network run, as dlib runs it
+BOUND_OUTPUT_BYTES = 2**20  # pyramid levels this large are written into arrays of ours (smaller: binding costs more than it saves)
 
 
 @dataclass(frozen=True)
@@ -282,6 +283,8 @@ class MMODDetector:
 
     def _pyramid(self, level: np.ndarray, rows: int, cols: int, spare: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
         shape = (1, 3, rows, cols)
+        if 3 * 4 * rows * cols < BOUND_OUTPUT_BYTES:
+            return tuple(self._pyramid_resize.run(None, {"image": level, "sizes": np.array(shape, dtype=np.int64)}))
         into = reuse(spare, shape)
         out = _run_into(
             self._pyramid_resize,
