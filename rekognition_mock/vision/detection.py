@@ -199,9 +199,7 @@ def _orientation(rgb: np.ndarray, members: list[Detection]) -> Detection:
     x0, y0 = max(0, int(upright.left - side / 2)), max(0, int(upright.top - side / 2))
     x1, y1 = min(width, int(upright.right + side / 2)), min(height, int(upright.bottom + side / 2))
     crop = _resize(np.ascontiguousarray(rgb[y0:y1, x0:x1]), ORIENTATION_FACE / side, grey=True)
-    model = weights.hog_detector()
-    with model.lock:
-        _, scores, _ = model.model.run(crop, 0, ORIENTATION_HOG_FLOOR)
+    _, scores, _ = _hog_run(weights.hog_detector(), crop, 0, ORIENTATION_HOG_FLOOR)
     return upright if len(scores) else strongest
 
 
@@ -286,9 +284,7 @@ def _detect_hog(rgb: np.ndarray, config: EngineConfig) -> list[Detection]:
     grey = np.pad(_resize(rgb, scale, grey=True), HOG_PAD, mode="edge")
     sy, sx = height / (grey.shape[0] - 2 * HOG_PAD), width / (grey.shape[1] - 2 * HOG_PAD)
     floor = config.score_floor
-    model = weights.hog_detector()
-    with model.lock:
-        rects, scores, _ = model.model.run(grey, 0, floor)
+    rects, scores, _ = _hog_run(weights.hog_detector(), grey, 0, floor)
     return [
         Detection(
             (r.left() - HOG_PAD) * sx,

@@ -277,21 +277,17 @@ class MMODDetector:
         shape = (1, 3, rows, cols)
         if (rows, cols) == rgb.shape[:2]:
             return image, _run_into(self._compact, {"image": image}, compact=np.empty(shape, np.float16))["compact"]
-        sizes = np.array(shape, dtype=np.int64)
-        out = _run_into(self._upscale, {"image": image, "sizes": sizes}, output=np.empty(shape, np.float32), compact=np.empty(shape, np.float16))
+        inputs = {"image": image, "sizes": np.array(shape, dtype=np.int64)}
+        out = _run_into(self._upscale, inputs, output=np.empty(shape, np.float32), compact=np.empty(shape, np.float16))
         return out["output"], out["compact"]
 
     def _pyramid(self, level: np.ndarray, rows: int, cols: int, spare: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
         shape = (1, 3, rows, cols)
+        inputs = {"image": level, "sizes": np.array(shape, dtype=np.int64)}
         if 3 * 4 * rows * cols < BOUND_OUTPUT_BYTES:
-            return tuple(self._pyramid_resize.run(None, {"image": level, "sizes": np.array(shape, dtype=np.int64)}))
+            return tuple(self._pyramid_resize.run(None, inputs))
         into = reuse(spare, shape)
-        out = _run_into(
-            self._pyramid_resize,
-            {"image": level, "sizes": np.array(shape, dtype=np.int64)},
-            output=np.empty(shape, np.float32) if into is None else into,
-            compact=np.empty(shape, np.float16),
-        )
+        out = _run_into(self._pyramid_resize, inputs, output=np.empty(shape, np.float32) if into is None else into, compact=np.empty(shape, np.float16))
         return out["output"], out["compact"]
 
     def _scores(self, pixels: list[np.ndarray], levels, height: int, width: int, whole: bool) -> np.ndarray:
