@@ -38,7 +38,7 @@ BAND_CELLS = 64 * 483  # score cells per run of the first half on large inputs (
 # tiled image: bounds the activations' memory)
 BACK_CELLS = 2 * BAND_CELLS  # score cells per run of the second half (an eighth of the resolution: cheaper to hold)
 WHOLE_TENSOR_BYTES = 16 * 2**20  # below this the tiled image is one network run, as dlib runs it
-BOUND_OUTPUT_BYTES = 2**20  # pyramid levels this large are written into arrays of ours (smaller: binding costs more than it saves)
+BOUND_OUTPUT_BYTES = 2**20  # resized levels this large are written into arrays of ours (smaller: binding costs more than it saves)
 
 
 @dataclass(frozen=True)
@@ -277,18 +277,10 @@ class MMODDetector:
         shape = (1, 3, rows, cols)
         if (rows, cols) == rgb.shape[:2]:
             return image, _run_into(self._compact, {"image": image}, compact=np.empty(shape, np.float16))["compact"]
-        inputs = {"image": image, "sizes": np.array(shape, dtype=np.int64)}
-        out = _run_into(self._upscale, inputs, output=np.empty(shape, np.float32), compact=np.empty(shape, np.float16))
-        return out["output"], out["compact"]
+        return _resized(self._upscale, image, shape)
 
     def _pyramid(self, level: np.ndarray, rows: int, cols: int, spare: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
-        shape = (1, 3, rows, cols)
-        inputs = {"image": level, "sizes": np.array(shape, dtype=np.int64)}
-        if 3 * 4 * rows * cols < BOUND_OUTPUT_BYTES:
-            return tuple(self._pyramid_resize.run(None, inputs))
-        into = reuse(spare, shape)
-        out = _run_into(self._pyramid_resize, inputs, output=np.empty(shape, np.float32) if into is None else into, compact=np.empty(shape, np.float16))
-        return out["output"], out["compact"]
+        return _resized(self._pyramid_resize, level, (1, 3, rows, cols), spare)
 
     def _scores(self, pixels: list[np.ndarray], levels, height: int, width: int, whole: bool) -> np.ndarray:
         """The score map of the tiled image: in one run when it is small, else in bands.
@@ -377,6 +369,18 @@ class MMODDetector:
             sx, sy = rgb.shape[1] / cols, rgb.shape[0] / rows
             found.append([Window(w.left * sx, w.top * sy, w.right * sx, w.bottom * sy, w.score) for w in windows])
         return found
+
+
+def _resized(session, image: np.ndarray, shape: tuple[int, int, int, int], spare: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """``image`` resized to ``shape`` by a :func:`.onnx_nets.resize_model` session: float32
+    (written into ``spare`` when it is large enough) and float16. Outputs of
+    :data:`BOUND_OUTPUT_BYTES` or more are written into arrays of ours (:func:`_run_into`)."""
+    inputs = {"image": image, "sizes": np.array(shape, dtype=np.int64)}
+    if 4 * math.prod(shape) < BOUND_OUTPUT_BYTES:
+        return tuple(session.run(None, inputs))
+    into = reuse(spare, shape)
+    out = _run_into(session, inputs, output=np.empty(shape, np.float32) if into is None else into, compact=np.empty(shape, np.float16))
+    return out["output"], out["compact"]
 
 
 def _run_into(session, inputs: dict[str, np.ndarray], **outputs: np.ndarray) -> dict[str, np.ndarray]:

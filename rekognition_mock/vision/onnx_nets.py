@@ -67,6 +67,11 @@ def _fold_affines(layers: list[Layer]) -> list[Layer]:
 CHANNEL_BLOCK = 8  # onnxruntime's blocked (NCHWc) convolutions on AVX2 take channels in eights
 
 
+def _whole_blocks(channels: int) -> int:
+    """``channels`` rounded up to a multiple of :data:`CHANNEL_BLOCK`."""
+    return -(-channels // CHANNEL_BLOCK) * CHANNEL_BLOCK
+
+
 def _widen(layers: list[Layer]) -> list[Layer]:
     """Zero-pad the output channels of every convolution of a plain chain but the last to a
     multiple of :data:`CHANNEL_BLOCK`, and the next convolution's inputs to match: the
@@ -78,7 +83,7 @@ def _widen(layers: list[Layer]) -> list[Layer]:
     for layer in layers:
         if layer.kind == "con":
             weights, bias = layer.params["weights"], layer.params["bias"]
-            out = weights.shape[0] if layer is convolutions[-1] else -(-weights.shape[0] // CHANNEL_BLOCK) * CHANNEL_BLOCK
+            out = weights.shape[0] if layer is convolutions[-1] else _whole_blocks(weights.shape[0])
             wide = np.zeros((out, inputs or weights.shape[1], *weights.shape[2:]), dtype=np.float32)
             wide[: weights.shape[0], : weights.shape[1]] = weights
             wide_bias = np.zeros(out, dtype=np.float32)
@@ -97,7 +102,7 @@ def _as_taps(layers: list[Layer]) -> list[Layer]:
     if last.kind != "con" or weights.shape[0] != 1 or tuple(last.settings["stride"]) != (1, 1):
         raise ValueError("taps need a last convolution with one output channel and stride 1")
     taps = weights[0].reshape(weights.shape[1], -1).T  # one row per tap (row-major over the kernel)
-    count = -(-taps.shape[0] // CHANNEL_BLOCK) * CHANNEL_BLOCK
+    count = _whole_blocks(taps.shape[0])
     wide = np.zeros((count, taps.shape[1], 1, 1), dtype=np.float32)
     wide[: taps.shape[0], :, 0, 0] = taps
     settings = dict(last.settings, kernel=(1, 1), padding=(0, 0))
