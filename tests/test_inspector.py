@@ -322,7 +322,8 @@ def test_other_paths_go_on_to_the_server(running: Running) -> None:
 
 
 CHROMIUM_ARGS = [
-    "--no-sandbox",
+    "--no-sandbox",  # CI runs as root, where Chromium's sandbox refuses to start
+    "--disable-dev-shm-usage",  # containers often give /dev/shm 64 MB, too little for a renderer
     "--disable-gpu",
     "--disable-background-networking",
     "--disable-component-update",
