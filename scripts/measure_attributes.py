@@ -8,6 +8,7 @@ Run by hand (the photos are not part of the project; tests never read them):
     python scripts/measure_attributes.py ../valset --markdown     # the table in docs/how-it-works.md
     python scripts/measure_attributes.py ../valset --write-docs docs/how-it-works.md
     python scripts/measure_attributes.py ../valset --json /tmp/answers.json   # every face's labels and answers
+    python scripts/measure_attributes.py --answers /tmp/answers.json --markdown  # tally a saved run again
 
 The labels are ``scripts/attribute_set/labels.json`` (see its ``about``): faces of public
 test photos, each read by a person, split once into a tuning half and a validation half.
@@ -165,46 +166,54 @@ def _said(face: dict[str, Any], attribute: str) -> str:
     return f"{face[attribute]['Value']} ({face[attribute]['Confidence']:.1f})"
 
 
-def measure(folder: Path, labels: dict[str, Any], detector: str, verbose: bool) -> Result:
+def measure(folder: Path, labels: dict[str, Any], detector: str, verbose: bool) -> list[dict[str, Any]]:
+    """Every labelled face with the DetectFaces answer matched to it (``answer`` is None
+    where no detected face overlaps it)."""
     import boto3
 
     import rekognition_mock
 
     rekognition_mock.configure(detector=detector, cache_dir=None)
-    result = Result({s: {a: Tally() for a in CHECKS} for s in SPLITS}, {s: 0 for s in SPLITS}, [], [], [])
+    answers = []
     with rekognition_mock.mock_rekognition():
         client = boto3.client("rekognition", region_name="us-east-1")
         for image in labels["images"]:
             path = local_path(folder, image)
-            split = image["split"]
-            name = f"{image['repo']}:{image['path']}"
             if not path.is_file():
                 raise SystemExit(f"{path} is missing: run scripts/build_attribute_set.py --out {folder}")
             found = client.detect_faces(Image={"Bytes": path.read_bytes()}, Attributes=["ALL"])["FaceDetails"]
             boxes = [_pixels(face, image["width"], image["height"]) for face in found]
             for number, seen in enumerate(image["faces"]):
-                result.faces[split] += 1
-                where = f"{name} #{number} {seen['box']}"
                 overlaps = [_iou(seen["box"], box) for box in boxes]
                 best = max(range(len(boxes)), key=overlaps.__getitem__, default=None)
-                if best is None or overlaps[best] < MIN_IOU:
-                    result.unmatched.append(f"{split}: {where}")
-                    continue
-                face = found[best]
-                misses = []
-                for attribute, (key, judge, counts) in CHECKS.items():
-                    if seen.get(key) is None or not counts(seen[key]):
-                        continue
-                    ok, confidence = judge(face, seen[key])
-                    result.tallies[split][attribute].add(ok, confidence)
-                    if not ok:
-                        misses.append(attribute)
-                        if attribute != "CALM first":
-                            result.mistakes.append((split, f"{split:8} {where:90} {attribute}: seen {seen[key]}, said {_said(face, attribute)}"))
-                result.answers.append({"split": split, "repo": image["repo"], "path": image["path"], "face": number,
-                                       "labels": seen, "answer": face})
+                face = found[best] if best is not None and overlaps[best] >= MIN_IOU else None
+                answers.append({"split": image["split"], "repo": image["repo"], "path": image["path"], "face": number,
+                                "labels": seen, "answer": face})
                 if verbose:
-                    print(f"{split:8} {where:90} {describe(face)}" + (f"  MISSES {', '.join(misses)}" if misses else ""))
+                    print(f"{image['split']:8} {_where(answers[-1]):90} {describe(face) if face else 'not detected'}")
+    return answers
+
+
+def _where(entry: dict[str, Any]) -> str:
+    return f"{entry['repo']}:{entry['path']} #{entry['face']} {entry['labels']['box']}"
+
+
+def tally(answers: list[dict[str, Any]]) -> Result:
+    """Per split and attribute, the right and wrong answers and their confidences."""
+    result = Result({s: {a: Tally() for a in CHECKS} for s in SPLITS}, {s: 0 for s in SPLITS}, [], [], answers)
+    for entry in answers:
+        split, seen, face = entry["split"], entry["labels"], entry["answer"]
+        result.faces[split] += 1
+        if face is None:
+            result.unmatched.append(f"{split}: {_where(entry)}")
+            continue
+        for attribute, (key, judge, counts) in CHECKS.items():
+            if seen.get(key) is None or not counts(seen[key]):
+                continue
+            ok, confidence = judge(face, seen[key])
+            result.tallies[split][attribute].add(ok, confidence)
+            if not ok and attribute != "CALM first":
+                result.mistakes.append((split, f"{split:8} {_where(entry):90} {attribute}: seen {seen[key]}, said {_said(face, attribute)}"))
     return result
 
 
@@ -259,10 +268,15 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--markdown", action="store_true", help="print the docs' table only")
     parser.add_argument("--write-docs", type=Path, help="replace the table between the markers in this file")
     parser.add_argument("--json", type=Path, help="write every face's labels and DetectFaces answer here")
+    parser.add_argument("--answers", type=Path, help="tally the answers a --json run wrote instead of running DetectFaces")
     args = parser.parse_args(argv)
-    result = measure(args.folder, load(args.labels), args.detector, verbose=args.verbose)
+    if args.answers:
+        answers = json.loads(args.answers.read_text())
+    else:
+        answers = measure(args.folder, load(args.labels), args.detector, verbose=args.verbose)
     if args.json:
-        args.json.write_text(json.dumps(result.answers, indent=1))
+        args.json.write_text(json.dumps(answers, indent=1))
+    result = tally(answers)
     if args.mistakes:
         for split, line in result.mistakes:
             if args.mistakes in ("all", split):
