@@ -19,6 +19,10 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "tests"))  # imagefactory: turned and cut copies, composed as the tests compose them
+
+import imagefactory  # noqa: E402
+import numpy as np  # noqa: E402
 
 os.environ.setdefault("AWS_ACCESS_KEY_ID", "testing")
 os.environ.setdefault("AWS_SECRET_ACCESS_KEY", "testing")
@@ -41,6 +45,12 @@ TARGETS = {
     "cnn_s_per_mp": ("<=", 5.0),
     "cnn_faces_lost": ("<=", 0),
     "import_ms": ("<=", 300.0),
+    "turned_found_share": (">=", 0.99),
+    "turned_roll_share": (">=", 0.99),
+    "turned_match_share": (">=", 0.99),
+    "cut_third_found_share": (">=", 0.95),
+    "cut_half_found_share": (">=", 0.75),
+    "cut_false_faces": ("<=", 0),
 }
 
 
@@ -213,6 +223,96 @@ def bench_recall() -> dict[str, float]:
     return {"recall_voc_faces": voc, "recall_scene_faces": scene, "recall_six_people_faces": six, "no_face_false_faces": false}
 
 
+def _faces_of(path: Path, descriptors: bool = False):
+    """The upright image of ``path`` and what a fresh default engine finds in it."""
+    from PIL import Image, ImageOps
+
+    from rekognition_mock.vision import EngineConfig, FaceEngine
+
+    im = ImageOps.exif_transpose(Image.open(path)).convert("RGB")
+    return im, FaceEngine(EngineConfig()).analyze(imagefactory.png_bytes(im), descriptors=descriptors)
+
+
+def _validation_photos() -> list[Path]:
+    """The held-out photos: the attribute set's validation half (``scripts/attribute_set``),
+    where it has been built (``$REKOGNITION_MOCK_VALSET``, default ``/work/valset``)."""
+    labels = json.loads((ROOT / "scripts" / "attribute_set" / "labels.json").read_text())
+    folder = Path(os.environ.get("REKOGNITION_MOCK_VALSET", "/work/valset")) / "images"
+    found = []
+    for image in labels["images"]:
+        path = folder / image["repo"].replace("/", "+") / image["path"]
+        if image.get("split") == "validate" and path.is_file():
+            found.append(path)
+    return found
+
+
+def bench_turned(paths: list[Path], prefix: str = "turned") -> dict[str, float]:
+    """Every face the engine finds upright, in the photo turned by 90, 180 and 270 degrees:
+    found (its box overlaps the turned box), its Roll within 15 degrees of the upright
+    face's turned, and its descriptor's similarity to the upright face's at least 99."""
+    from rekognition_mock.vision.similarity import similarity_from_distance
+
+    cases = found = roll = match = 0
+    for path in paths:
+        im, upright = _faces_of(path, descriptors=True)
+        if not upright.faces:
+            continue
+        for turn in (1, 2, 3):
+            seen = fresh_engine().analyze(imagefactory.png_bytes(imagefactory.quarter_turned(im, turn)), descriptors=True).faces
+            for face in upright.faces:
+                cases += 1
+                box = imagefactory.turned_box((face.left, face.top, face.right, face.bottom), turn, im.width, im.height)
+                best = max(seen, key=lambda f: imagefactory.overlap(box, (f.left, f.top, f.right, f.bottom)), default=None)
+                if best is None or imagefactory.overlap(box, (best.left, best.top, best.right, best.bottom)) < 0.3:
+                    continue
+                found += 1
+                roll += abs((best.roll - (face.roll - 90 * turn) + 180) % 360 - 180) <= 15
+                match += similarity_from_distance(float(np.linalg.norm(best.descriptor - face.descriptor))) >= 99
+        print(f"  {path.name:28s} {cases:4d} cases: found {found}, roll {roll}, match {match}", flush=True)
+    cases = max(1, cases)
+    return {f"{prefix}_cases": cases, f"{prefix}_found_share": found / cases, f"{prefix}_roll_share": roll / cases,
+            f"{prefix}_match_share": match / cases}
+
+
+def bench_cut(paths: list[Path], prefix: str = "cut") -> dict[str, float]:
+    """Every face the engine finds, cut by each edge of a crop four faces wide by a quarter,
+    a third and a half of the face: found (a face's box overlaps the whole face's), its box
+    reaching past the edge; and faces found on the no-face photos cut the same way."""
+    cases = {0.25: [0, 0], 0.33: [0, 0], 0.5: [0, 0]}
+    beyond = 0
+    for path in paths:
+        im, upright = _faces_of(path)
+        for face in upright.faces:
+            for edge in imagefactory.EDGES:
+                for fraction, tally in cases.items():
+                    crop, truth = imagefactory.cut_by_edge(im, (face.left, face.top, face.right, face.bottom), edge, fraction)
+                    seen = fresh_engine().analyze(imagefactory.png_bytes(crop)).faces
+                    hit = next((f for f in seen if imagefactory.overlap(truth, (f.left, f.top, f.right, f.bottom)) > 0.3), None)
+                    tally[0] += 1
+                    if hit is not None:
+                        tally[1] += 1
+                        beyond += hit.left < 0 or hit.top < 0 or hit.right > crop.width or hit.bottom > crop.height
+        print(f"  {path.name:28s} " + "  ".join(f"{k:.0%} {v[1]}/{v[0]}" for k, v in cases.items()), flush=True)
+    false = 0
+    for path in (p for p in paths if p.name.startswith("no_face_")):
+        im, _ = _faces_of(path)
+        for edge in imagefactory.EDGES:  # the photo's halves, each against one edge
+            box = {"left": (0, 0, im.width // 2, im.height), "right": (im.width // 2, 0, im.width, im.height),
+                   "top": (0, 0, im.width, im.height // 2), "bottom": (0, im.height // 2, im.width, im.height)}[edge]
+            false += len(fresh_engine().analyze(imagefactory.png_bytes(im.crop(box))).faces)
+    third = [sum(v[i] for k, v in cases.items() if k <= 0.34) for i in (0, 1)]
+    half = [sum(v[i] for v in cases.values()) for i in (0, 1)]
+    return {f"{prefix}_third_found_share": third[1] / max(1, third[0]), f"{prefix}_half_found_share": half[1] / max(1, half[0]),
+            f"{prefix}_found_beyond_edge": beyond / max(1, half[1]), f"{prefix}_false_faces": false}
+
+
+def fresh_engine():
+    """A fresh default engine (nothing cached)."""
+    from rekognition_mock.vision import EngineConfig, FaceEngine
+
+    return FaceEngine(EngineConfig())
+
+
 def bench_dlib_cnn(paths: list[Path]) -> dict[str, float]:
     """The onnxruntime detector against dlib's own CNN at the same upsampling (1, i.e. 2x),
     end to end (upsampling, pyramid, network, non-max suppression), on the same photos."""
@@ -363,10 +463,17 @@ def main(argv: list[str] | None = None) -> int:
         "warm_detect": lambda: bench_warm_detect(100 if args.quick else 300),
         "index": lambda: bench_index(repeat),
         "search": lambda: bench_search(1_000_000, 20 if args.quick else 100),
+        "turned": lambda: bench_turned(paths),
+        "cut": lambda: bench_cut(paths),
+        "turned_validation": lambda: bench_turned(_validation_photos(), "turned_validation"),
+        "cut_validation": lambda: bench_cut(_validation_photos(), "cut_validation"),
     }
+    slow = ("turned", "cut", "turned_validation", "cut_validation")  # minutes each: not in --quick unless named
     figures: dict[str, float] = {}
     for name, fn in groups.items():
         if args.only and name not in args.only:
+            continue
+        if args.quick and not args.only and name in slow:
             continue
         print(f"[{name}]", flush=True)
         figures.update(fn())

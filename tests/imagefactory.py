@@ -676,3 +676,66 @@ def tilted(name: str = DEFAULT_FACE, degrees: float = 50.0) -> bytes:
     the corners filled with mid-grey (PNG)."""
     im = _rgb(name).rotate(degrees, resample=Image.Resampling.BICUBIC, expand=True, fillcolor=(128, 128, 128))
     return _encode(im, "PNG")
+
+
+# --------------------------------------------------------------------------
+# turned faces and faces cut by the frame, from any photo (tests and bench/run.py)
+# --------------------------------------------------------------------------
+
+EDGES = ("left", "right", "top", "bottom")
+
+
+def quarter_turned(im: Image.Image, quarter_turns: int) -> Image.Image:
+    """``im`` turned ``quarter_turns`` × 90° counter-clockwise (``numpy.rot90``'s sense)."""
+    return Image.fromarray(np.ascontiguousarray(np.rot90(np.asarray(im), quarter_turns % 4)))
+
+
+def turned_box(box: tuple[float, float, float, float], quarter_turns: int, width: int, height: int) -> tuple[float, float, float, float]:
+    """Where ``box`` (left, top, right, bottom) of a ``width×height`` image lies in
+    :func:`quarter_turned`'s image."""
+    left, top, right, bottom = box
+    for _ in range(quarter_turns % 4):  # one counter-clockwise quarter turn at a time
+        left, top, right, bottom, width, height = top, width - right, bottom, width - left, height, width
+    return left, top, right, bottom
+
+
+def cut_by_edge(im: Image.Image, box: tuple[float, float, float, float], edge: str, fraction: float,
+                sides: float = 4.0) -> tuple[Image.Image, tuple[float, float, float, float]]:
+    """A crop of ``im`` in which the face in ``box`` (left, top, right, bottom) has
+    ``fraction`` of its width (``left``/``right``) or height (``top``/``bottom``) cut off by
+    ``edge``: the crop is ``sides`` face widths on each side (less where ``im`` ends), the
+    face centred along the edge. Returns the crop and the whole face's box in its
+    coordinates (reaching past the crop's edge)."""
+    left, top, right, bottom = box
+    w, h = right - left, bottom - top
+    cx, cy = (left + right) / 2, (top + bottom) / 2
+    span = sides * w
+    if edge == "left":
+        x0 = left + fraction * w
+        region = (x0, cy - span / 2, x0 + span, cy + span / 2)
+    elif edge == "right":
+        x1 = right - fraction * w
+        region = (x1 - span, cy - span / 2, x1, cy + span / 2)
+    elif edge == "top":
+        y0 = top + fraction * h
+        region = (cx - span / 2, y0, cx + span / 2, y0 + span)
+    elif edge == "bottom":
+        y1 = bottom - fraction * h
+        region = (cx - span / 2, y1 - span, cx + span / 2, y1)
+    else:
+        raise ValueError(f"edge must be one of {EDGES}")
+    x0, y0 = max(0, round(region[0])), max(0, round(region[1]))
+    x1, y1 = min(im.width, round(region[2])), min(im.height, round(region[3]))
+    return im.crop((x0, y0, x1, y1)), (left - x0, top - y0, right - x0, bottom - y0)
+
+
+def overlap(a: tuple[float, float, float, float], b: tuple[float, float, float, float]) -> float:
+    """Intersection over union of two boxes (left, top, right, bottom)."""
+    inner = max(0.0, min(a[2], b[2]) - max(a[0], b[0])) * max(0.0, min(a[3], b[3]) - max(a[1], b[1]))
+    union = (a[2] - a[0]) * (a[3] - a[1]) + (b[2] - b[0]) * (b[3] - b[1]) - inner
+    return inner / union if union > 0 else 0.0
+
+
+def png_bytes(im: Image.Image) -> bytes:
+    """``im`` as a PNG (lossless: a turned copy keeps every pixel)."""
+    return _encode(im, "PNG", compress_level=1)

@@ -90,3 +90,88 @@ def test_hog_runs_answer_each_image_as_one_run_would() -> None:
     for (rects, scores, filters), (r2, s2, f2) in zip(alone, together):
         assert [(r.left(), r.top(), r.right(), r.bottom()) for r in rects] == [(r.left(), r.top(), r.right(), r.bottom()) for r in r2]
         assert list(scores) == list(s2) and list(filters) == list(f2)
+
+
+# -- turned faces and faces cut by the frame, composed from the bundled photos ----------------
+
+
+def _upright(name: str):
+    from PIL import Image
+
+    im = Image.open(imagefactory.fixture_path(name)).convert("RGB")
+    return im, FaceEngine(EngineConfig()).analyze(imagefactory.png_bytes(im), descriptors=True).faces
+
+
+def _same_face(box, faces):
+    best = max(faces, key=lambda f: imagefactory.overlap(box, (f.left, f.top, f.right, f.bottom)), default=None)
+    if best is None or imagefactory.overlap(box, (best.left, best.top, best.right, best.bottom)) < 0.3:
+        return None
+    return best
+
+
+def _roll_error(roll: float, expected: float) -> float:
+    return abs((roll - expected + 180) % 360 - 180)
+
+
+@pytest.mark.parametrize("name", ["grace_hopper.jpg", "astronaut.jpg"])
+@pytest.mark.parametrize("quarter_turns", [1, 2, 3])
+def test_a_turned_portrait_is_the_same_person_at_its_roll(name: str, quarter_turns: int) -> None:
+    """AWS handles any roll: the face turned in its pixels is found, its Roll is the upright
+    face's turned (counter-clockwise turns read as negative Roll), and it matches its upright
+    self at 99 or more."""
+    from rekognition_mock.vision.similarity import similarity_from_distance
+
+    im, upright = _upright(name)
+    [face] = upright
+    turned = FaceEngine(EngineConfig()).analyze(imagefactory.png_bytes(imagefactory.quarter_turned(im, quarter_turns)), descriptors=True)
+    box = imagefactory.turned_box((face.left, face.top, face.right, face.bottom), quarter_turns, im.width, im.height)
+    found = _same_face(box, turned.faces)
+    assert found is not None
+    assert _roll_error(found.roll, face.roll - 90 * quarter_turns) <= 15
+    assert similarity_from_distance(float(((found.descriptor - face.descriptor) ** 2).sum() ** 0.5)) >= 99
+
+
+@pytest.mark.parametrize("quarter_turns", [1, 2, 3])
+def test_a_turned_group_photo_finds_every_face_the_right_way_up(quarter_turns: int) -> None:
+    """A photo of small faces taken sideways or upside down: every face found, each with its roll."""
+    data, boxes = imagefactory.small_faces_scene()
+    from PIL import Image
+    import io
+
+    im = Image.open(io.BytesIO(data)).convert("RGB")
+    upright = FaceEngine(EngineConfig()).analyze(data).faces
+    turned = analyse(imagefactory.png_bytes(imagefactory.quarter_turned(im, quarter_turns))).faces
+    assert len(turned) == len(upright) == len(boxes)
+    for face in upright:
+        box = imagefactory.turned_box((face.left, face.top, face.right, face.bottom), quarter_turns, im.width, im.height)
+        found = _same_face(box, turned)
+        assert found is not None, box
+        assert _roll_error(found.roll, face.roll - 90 * quarter_turns) <= 15
+
+
+def _found_cut(name: str, edge: str, fraction: float) -> bool:
+    """Whether the face of ``name`` cut by ``edge`` by ``fraction`` is found with its box
+    reaching past that edge (AWS's negative Left/Top, or Left + Width over 1)."""
+    im, [face] = _upright(name)
+    crop, truth = imagefactory.cut_by_edge(im, (face.left, face.top, face.right, face.bottom), edge, fraction)
+    found = _same_face(truth, analyse(imagefactory.png_bytes(crop)).faces)
+    if found is None:
+        return False
+    return {"left": found.left < 0, "top": found.top < 0, "right": found.right > crop.width, "bottom": found.bottom > crop.height}[edge]
+
+
+@pytest.mark.parametrize("fraction", [0.25, 1 / 3], ids=["quarter", "third"])
+@pytest.mark.parametrize("edge", imagefactory.EDGES)
+def test_a_face_cut_by_the_frame_is_found_reaching_past_it(edge: str, fraction: float) -> None:
+    """A face a quarter or a third outside the image is found, its box reaching past the edge."""
+    assert _found_cut("grace_hopper.jpg", edge, fraction)
+
+
+def test_no_face_where_a_photo_without_one_is_cut() -> None:
+    """The border repeated for faces cut by the frame makes no face of a photo without one."""
+    from PIL import Image
+
+    im = Image.open(imagefactory.fixture_path("coffee.jpg")).convert("RGB")
+    w, h = im.size
+    for box in ((0, 0, w // 2, h), (w // 2, 0, w, h), (0, 0, w, h // 2), (0, h // 2, w, h)):
+        assert analyse(imagefactory.png_bytes(im.crop(box))).faces == []

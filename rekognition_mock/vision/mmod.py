@@ -253,6 +253,7 @@ class MMODDetector:
         from .onnx_nets import tap_kernel
 
         self.mean = np.asarray(network.input["mean"], dtype=np.float32)[:, None, None]
+        self.mean_rgb = np.round(self.mean.reshape(3)).astype(np.uint8)  # the colour the network sees as nothing
         self.padding = network.input["padding"]
         self.outer = network.input["outer_padding"]
         self.window = network.loss["windows"][0]
