@@ -167,6 +167,15 @@ def test_a_face_cut_by_the_frame_is_found_reaching_past_it(edge: str, fraction: 
     assert _found_cut("grace_hopper.jpg", edge, fraction)
 
 
+def test_faces_cut_by_up_to_half_are_mostly_found() -> None:
+    """Over both portraits cut by each edge by a quarter, a third and a half, three faces in
+    four or more are found (the issue's bar for cuts of up to a half; half a face without its
+    eyes is often not a face to the network)."""
+    found = [_found_cut(name, edge, fraction) for name in ("grace_hopper.jpg", "astronaut.jpg")
+             for edge in imagefactory.EDGES for fraction in (0.25, 1 / 3, 0.5)]
+    assert sum(found) >= 0.75 * len(found), found
+
+
 def test_no_face_where_a_photo_without_one_is_cut() -> None:
     """The border repeated for faces cut by the frame makes no face of a photo without one."""
     from PIL import Image

@@ -139,8 +139,12 @@ def _detect_cnn(rgb: np.ndarray, config: EngineConfig) -> list[Detection]:
     if turned_scale < scale:
         turns = _image_turns(faces)
         if turns:
-            # with no face found at all, nothing says the image is turned: only clear faces count
-            found += _turned_passes(rgb, scale, turns, floor if faces else max(floor, UNPROMPTED_FLOOR))
+            more = _turned_passes(rgb, scale, turns, floor)
+            if not faces:  # nothing prompted the search: clear faces say which way the image is turned
+                clear = [d for d in more if d.score >= UNPROMPTED_FLOOR]
+                prompted = {d.turn for d in _suppress(found + clear, rgb)} if clear else set()
+                more = [d for d in more if d.turn in prompted or d.score >= UNPROMPTED_FLOOR]
+            found += more
             faces = _suppress(found, rgb)
     return faces
 
@@ -148,16 +152,17 @@ def _detect_cnn(rgb: np.ndarray, config: EngineConfig) -> list[Detection]:
 def _image_turns(faces: list[Detection]) -> tuple[int, ...]:
     """The quarter turns in which the whole image is searched again for faces of every
     size (a photo taken sideways or upside down): the turn of most faces when at least as
-    many are turned that way as stand upright; the upside-down turn when no face was found
-    (faces on their side already answer in the image as it is, upside-down ones do not)."""
+    many are turned that way as stand upright; all three when no face was found (the
+    network answers to some faces on their side in the image as it is, not to all, and to
+    no upside-down face)."""
     if not faces:
-        return (2,)
+        return (1, 2, 3)
     counts = [sum(d.turn == turn for d in faces) for turn in range(4)]
     turn = max((1, 2, 3), key=counts.__getitem__)
     return (turn,) if counts[turn] >= max(1, counts[0]) else ()
 
 
-UNPROMPTED_FLOOR = 0.5  # the score a face needs in a turned search no face found in the image prompted
+UNPROMPTED_FLOOR = 0.5  # in a turned search no face prompted, a face this clear says the image is turned
 EDGE_FACE = 1 / 5  # faces cut by the frame are looked for down to this share of the shorter side
 EDGE_PAD = WINDOW // 2  # the border added for them: half the detector's window
 
