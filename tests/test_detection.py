@@ -6,7 +6,7 @@ import pytest
 
 import imagefactory
 from rekognition_mock.vision import EngineConfig, FaceEngine
-from rekognition_mock.vision.detection import rotate_box, unrotate_box, unrotate_points
+from rekognition_mock.vision.orientation import rotate_box, unrotate_box, unrotate_points
 
 
 def analyse(data: bytes, **config: object):
@@ -77,7 +77,7 @@ def test_hog_runs_answer_each_image_as_one_run_would() -> None:
     import numpy as np
 
     from rekognition_mock.vision import decode_rgb, weights
-    from rekognition_mock.vision.detection import hog_runs
+    from rekognition_mock.vision.hog import hog_runs
 
     rgb = decode_rgb(imagefactory.fixture_bytes("grace_hopper.jpg"))
     grey = np.ascontiguousarray(rgb.mean(axis=2).astype(np.uint8))

@@ -25,7 +25,7 @@ from typing import Any, Generic, TypeVar
 import numpy as np
 
 from . import attributes as attrs
-from . import descriptors, detection, geometry, quality, weights
+from . import descriptors, detection, geometry, hog, orientation, quality, weights
 from .age_gender import AgeGender
 from .config import EngineConfig
 from .decode import decode_rgb, read_size
@@ -227,7 +227,7 @@ class FaceEngine:
         """
         turn = det.turn
         ox, oy = offset
-        box = detection.rotate_box((det.left, det.top, det.right, det.bottom), turn, width, height)
+        box = orientation.rotate_box((det.left, det.top, det.right, det.bottom), turn, width, height)
         local_box = (box[0] - ox, box[1] - oy, box[2] - ox, box[3] - oy)
         found = landmarks_68(upright, local_box)
         local = untilted_landmarks_68(upright, local_box, found)
@@ -248,8 +248,8 @@ class FaceEngine:
             _, yaw, pitch = geometry.head_pose(local)
         face_box = geometry.face_box(box)
         grey = quality.face_crop_grey(upright, (face_box[0] - ox, face_box[1] - oy, face_box[2] - ox, face_box[3] - oy))
-        points = detection.unrotate_points(upright_points, turn, width, height)
-        left, top, right, bottom = detection.unrotate_box(face_box, turn, width, height)
+        points = orientation.unrotate_points(upright_points, turn, width, height)
+        left, top, right, bottom = orientation.unrotate_box(face_box, turn, width, height)
         return Face(
             left=left,
             top=top,
@@ -315,14 +315,14 @@ def _turned_around(rgb: np.ndarray, det: detection.Detection) -> tuple[np.ndarra
     and where its corner is in the whole turned image (even, so rounding is unchanged)."""
     height, width = rgb.shape[:2]
     turn = det.turn
-    left, top, right, bottom = detection.rotate_box((det.left, det.top, det.right, det.bottom), turn, width, height)
+    left, top, right, bottom = orientation.rotate_box((det.left, det.top, det.right, det.bottom), turn, width, height)
     side = max(right - left, bottom - top)
     turned_w, turned_h = (height, width) if turn % 2 else (width, height)
     x0 = max(0, int(math.floor(left - side)) // 2 * 2)
     y0 = max(0, int(math.floor(top - side)) // 2 * 2)
     x1 = min(turned_w, int(math.ceil(right + side)))
     y1 = min(turned_h, int(math.ceil(bottom + side)))
-    a0, b0, a1, b1 = (int(round(v)) for v in detection.unrotate_box((x0, y0, x1, y1), turn, width, height))
+    a0, b0, a1, b1 = (int(round(v)) for v in orientation.unrotate_box((x0, y0, x1, y1), turn, width, height))
     return np.ascontiguousarray(np.rot90(rgb[b0:b1, a0:a1], turn)), (x0, y0)
 
 
@@ -519,7 +519,7 @@ def untilted_landmarks_68(rgb: np.ndarray, box: tuple[float, float, float, float
         return max(near, default=-math.inf)
 
     own = min(TILT_ANGLES, key=lambda a: abs(a - roll))  # the turn (counter-clockwise) that levels the landmarks
-    votes = {angle: vote(*found) for angle, found in zip(TILT_ANGLES, detection.hog_runs(turned, 0, -1.0))}
+    votes = {angle: vote(*found) for angle, found in zip(TILT_ANGLES, hog.hog_runs(turned, 0, -1.0))}
     best = max(votes, key=votes.__getitem__)
     if abs(best) < 30 or votes[best] - votes[own] < TILT_MARGIN:
         return points
@@ -580,7 +580,7 @@ def side_view(rgb: np.ndarray, box: tuple[float, float, float, float], yaw: floa
     floor = -2.0
     best: dict[str, tuple[float, tuple[float, float, float, float] | None]] = {"left": (floor, None), "right": (floor, None)}
     views = [np.ascontiguousarray(np.asarray(image)) for image in (small, small.transpose(Image.Transpose.FLIP_LEFT_RIGHT))]
-    for mirrored, (rects, scores, filters) in zip((False, True), detection.hog_runs(views, 1, floor)):
+    for mirrored, (rects, scores, filters) in zip((False, True), hog.hog_runs(views, 1, floor)):
         at = (small.width - centre[0], centre[1]) if mirrored else centre
         for r, score, index in zip(rects, scores, filters):
             if abs((r.left() + r.right()) / 2 - at[0]) > TILT_FACE * 0.45 or abs((r.top() + r.bottom()) / 2 - at[1]) > TILT_FACE * 0.45:

@@ -51,7 +51,7 @@ def hog_detector() -> LoadedModel:
 
 def hog_detector_copy() -> LoadedModel:
     """A second :func:`hog_detector` with its own lock: dlib's HOG lets another thread run
-    while it computes, so two images are scored at once (:func:`.detection.hog_runs`)."""
+    while it computes, so two images are scored at once (:func:`.hog.hog_runs`)."""
     import pickle
 
     original = hog_detector().model  # loaded first: _load holds its (non-reentrant) lock while it builds
