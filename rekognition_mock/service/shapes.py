@@ -8,7 +8,7 @@ from typing import Any
 
 import numpy as np
 
-from ..vision import Face
+from ..vision import Face, face_mesh
 from .validation import service_model
 
 # The 30 Rekognition landmark types and the iBUG-68 indices each one averages.
@@ -76,10 +76,13 @@ def requested_keys(attributes: list[str] | None) -> tuple[set[str], bool]:
     return {keys[n] for n in names if n in keys}, False
 
 
-# The engine's attribute group (vision.engine.ATTRIBUTE_GROUPS) each optional FaceDetail key
+# The engine's attribute groups (vision.engine.ATTRIBUTE_GROUPS) each optional FaceDetail key
 # is built from; every key not named here is measured from the landmarks and pixels.
-KEY_GROUPS = {"AgeRange": "age_gender", "Gender": "age_gender", "Emotions": "expression", "Smile": "expression"}
-MEASURED = "measured"
+KEY_GROUPS = {
+    "AgeRange": ("age_gender",), "Gender": ("age_gender",), "Emotions": ("expression", "mesh"), "Smile": ("mesh",),
+    "EyesOpen": ("mesh",), "MouthOpen": ("mesh",),
+}
+MEASURED = ("measured",)
 
 # The attributes a ComparedFace (CompareFaces' faces) carries besides the defaults.
 COMPARED_FACE_ATTRIBUTES = ("EMOTIONS", "SMILE")
@@ -87,7 +90,7 @@ COMPARED_FACE_ATTRIBUTES = ("EMOTIONS", "SMILE")
 
 def attribute_groups(attributes: list[str] | None) -> set[str]:
     """The engine's attribute groups that ``attributes`` needs (none for DEFAULT)."""
-    return {KEY_GROUPS.get(key, MEASURED) for key in requested_keys(attributes)[0]}
+    return {group for key in requested_keys(attributes)[0] for group in KEY_GROUPS.get(key, MEASURED)}
 
 
 def bounding_box(face: Face, width: int, height: int) -> dict[str, float]:
@@ -129,8 +132,8 @@ def face_detail(face: Face, width: int, height: int, attributes: list[str] | Non
         "Gender": lambda: gender(face),
         "Beard": lambda: _flag(measured(face).beard),
         "Mustache": lambda: _flag(measured(face).mustache),
-        "EyesOpen": lambda: _flag(measured(face).eyes_open),
-        "MouthOpen": lambda: _flag(measured(face).mouth_open),
+        "EyesOpen": lambda: _flag(face_mesh.eyes_open(mesh(face))),
+        "MouthOpen": lambda: _flag(face_mesh.mouth_open(mesh(face))),
         "Emotions": lambda: emotions(face),
     }
     for key, build in optional.items():
@@ -153,6 +156,12 @@ def measured(face: Face) -> Any:
     whenever one is asked for)."""
     assert face.measured is not None, "the face's attributes were not measured"
     return face.measured
+
+
+def mesh(face: Face) -> Any:
+    """The face mesh's reading of the face (the backend runs it whenever a key of its group is asked for)."""
+    assert face.mesh is not None, "the face mesh did not run"
+    return face.mesh
 
 
 def age_range(face: Face) -> dict[str, int]:
@@ -184,17 +193,18 @@ def emotion_types() -> tuple[str, ...]:
 
 
 def smile(face: Face) -> dict[str, Any]:
-    """A smile is the expression network's "happy": true from a probability of one half."""
-    assert face.expression is not None, "the expression network did not run"
-    happy = face.expression["happy"]
-    return {"Value": happy >= 0.5, "Confidence": number(100 * max(happy, 1 - happy))}
+    """From the face mesh's smile blendshapes (:func:`.face_mesh.smile`)."""
+    return _flag(face_mesh.smile(mesh(face)))
 
 
 def emotions(face: Face) -> list[dict[str, Any]]:
-    """Every emotion type with the network's probability (in %), most likely first."""
+    """Every emotion type with its probability (in %, :func:`.emotions.reported`), most likely first."""
     assert face.expression is not None, "the expression network did not run"
+    from ..vision.emotions import reported
+
+    smiling = face_mesh.smile_probability(mesh(face))
     scores = dict.fromkeys(emotion_types(), 0.0)
-    for name, probability in face.expression.items():
+    for name, probability in reported(face.expression, smiling).items():
         scores[EXPRESSION_TYPES[name]] = 100.0 * probability
     ranked = sorted(scores.items(), key=lambda item: item[1], reverse=True)
     return [{"Type": name, "Confidence": number(score)} for name, score in ranked]
