@@ -8,7 +8,7 @@ from typing import Any
 
 import numpy as np
 
-from ..vision import Face, face_mesh
+from ..vision import Face, mesh_attributes
 from .validation import service_model
 
 # The 30 Rekognition landmark types and the iBUG-68 indices each one averages.
@@ -80,7 +80,8 @@ def requested_keys(attributes: list[str] | None) -> tuple[set[str], bool]:
 # is built from; every key not named here is measured from the landmarks and pixels.
 KEY_GROUPS = {
     "AgeRange": ("age_gender",), "Gender": ("age_gender",), "Emotions": ("expression", "mesh"), "Smile": ("mesh",),
-    "EyesOpen": ("mesh",), "MouthOpen": ("mesh",),
+    "EyesOpen": ("mesh",), "MouthOpen": ("mesh",), "Eyeglasses": ("mesh",), "Sunglasses": ("mesh", "measured"), "FaceOccluded": ("mesh", "measured"),
+    "Beard": ("mesh", "age_gender"), "Mustache": ("mesh", "age_gender"),
 }
 MEASURED = ("measured",)
 
@@ -127,13 +128,13 @@ def face_detail(face: Face, width: int, height: int, attributes: list[str] | Non
     optional: dict[str, Callable[[], Any]] = {  # built only when asked for
         "AgeRange": lambda: age_range(face),
         "Smile": lambda: smile(face),
-        "Eyeglasses": lambda: _flag(measured(face).eyeglasses),
-        "Sunglasses": lambda: _flag(measured(face).sunglasses),
+        "Eyeglasses": lambda: _flag(mesh_attributes.eyeglasses(mesh(face))),
+        "Sunglasses": lambda: _flag(mesh_attributes.sunglasses(mesh(face), measured(face).sunglasses)),
         "Gender": lambda: gender(face),
-        "Beard": lambda: _flag(measured(face).beard),
-        "Mustache": lambda: _flag(measured(face).mustache),
-        "EyesOpen": lambda: _flag(face_mesh.eyes_open(mesh(face))),
-        "MouthOpen": lambda: _flag(face_mesh.mouth_open(mesh(face))),
+        "Beard": lambda: _flag(mesh_attributes.beard(mesh(face), male(face))),
+        "Mustache": lambda: _flag(mesh_attributes.mustache(mesh(face), male(face))),
+        "EyesOpen": lambda: _flag(mesh_attributes.eyes_open(mesh(face))),
+        "MouthOpen": lambda: _flag(mesh_attributes.mouth_open(mesh(face))),
         "Emotions": lambda: emotions(face),
     }
     for key, build in optional.items():
@@ -144,7 +145,9 @@ def face_detail(face: Face, width: int, height: int, attributes: list[str] | Non
     detail["Quality"] = quality(face)
     detail["Confidence"] = number(face.confidence)
     if "FaceOccluded" in extra:
-        detail["FaceOccluded"] = _flag(measured(face).face_occluded)
+        m = measured(face)
+        dark = mesh_attributes.sunglasses(mesh(face), m.sunglasses)
+        detail["FaceOccluded"] = _flag(mesh_attributes.face_occluded(m.mouth_covered_or_cut, dark))
     if "EyeDirection" in extra:
         a = measured(face)
         detail["EyeDirection"] = {"Yaw": number(a.eye_yaw), "Pitch": number(a.eye_pitch), "Confidence": number(a.eye_confidence)}
@@ -171,6 +174,12 @@ def age_range(face: Face) -> dict[str, int]:
     return {"Low": low, "High": high}
 
 
+def male(face: Face) -> float:
+    """The gender network's probability that the face is a man's."""
+    assert face.age_gender is not None, "the age and gender networks did not run"
+    return face.age_gender.male
+
+
 def gender(face: Face) -> dict[str, Any]:
     """From the gender network: the more probable label and its probability."""
     assert face.age_gender is not None, "the age and gender networks did not run"
@@ -193,8 +202,8 @@ def emotion_types() -> tuple[str, ...]:
 
 
 def smile(face: Face) -> dict[str, Any]:
-    """From the face mesh's smile blendshapes (:func:`.face_mesh.smile`)."""
-    return _flag(face_mesh.smile(mesh(face)))
+    """From the face mesh's smile blendshapes (:func:`.mesh_attributes.smile`)."""
+    return _flag(mesh_attributes.smile(mesh(face)))
 
 
 def emotions(face: Face) -> list[dict[str, Any]]:
@@ -202,7 +211,7 @@ def emotions(face: Face) -> list[dict[str, Any]]:
     assert face.expression is not None, "the expression network did not run"
     from ..vision.emotions import reported
 
-    smiling = face_mesh.smile_probability(mesh(face))
+    smiling = mesh_attributes.smile_probability(mesh(face))
     scores = dict.fromkeys(emotion_types(), 0.0)
     for name, probability in reported(face.expression, smiling).items():
         scores[EXPRESSION_TYPES[name]] = 100.0 * probability

@@ -44,6 +44,7 @@ class FaceAttributes:
     eyes_open: Flag
     mouth_open: Flag
     face_occluded: Flag
+    mouth_covered_or_cut: Flag  # face_occluded's evidence without the sunglasses
     eye_yaw: float
     eye_pitch: float
     eye_confidence: float
@@ -97,6 +98,7 @@ def measure(rgb: np.ndarray, box: tuple[float, float, float, float], points: np.
         eyes_open=flag((ear - EYES_OPEN_EAR) * 40.0 + (face.eye_highlights() - EYES_OPEN_HIGHLIGHT) * 50.0),
         mouth_open=flag((geometry.mouth_opening(points) - MOUTH_OPEN_GAP) * 30.0),
         face_occluded=flag(max(covered_mouth, sunglasses, cut)),
+        mouth_covered_or_cut=flag(max(covered_mouth, cut)),
         eye_yaw=eye_yaw,
         eye_pitch=eye_pitch,
         eye_confidence=min(99.0, 50.0 + 200.0 * ear),

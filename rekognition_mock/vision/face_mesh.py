@@ -27,6 +27,8 @@ from importlib import resources
 
 import numpy as np
 
+from . import geometry
+
 FOREHEAD = 0.3
 GROWTH = 1.5 * 0.94
 DROP = 0.019
@@ -40,6 +42,8 @@ class MeshFace:
     blendshapes: dict[str, float]  # the 52 scores, 0-1
     lip_gap: float  # the gap between the inner lips over the mouth's width
     eye_opening: float  # lid gap over eye width, the mean of both eyes
+    mouth_gap_68: float  # the gap between the inner lips over their width, from the 68 landmarks
+    regions: dict[str, float]  # measures of regions the mesh places (:func:`region_measures`)
 
 
 def crop_of(points: np.ndarray) -> tuple[np.ndarray, float, float]:
@@ -83,15 +87,17 @@ class FaceMeshNet:
         """The mesh's reading of each face, given as (box, 68 landmarks) in ``rgb``'s pixels (one batch)."""
         if not faces:
             return []
-        batch = np.stack([self.chip(rgb, points) for _, points in faces]).astype(np.float32) / 255.0
-        landmarks, presence, shapes = self.session.run(None, {"image": batch})
+        chips = [self.chip(rgb, points) for _, points in faces]
+        landmarks, presence, shapes = self.session.run(None, {"image": np.stack(chips).astype(np.float32) / 255.0})
         out = []
-        for mesh, logit, scores in zip(landmarks, presence[:, 0], shapes):
+        for (_, points), chip, mesh, logit, scores in zip(faces, chips, landmarks, presence[:, 0], shapes):
             out.append(MeshFace(
                 presence=float(1.0 / (1.0 + math.exp(-max(-50.0, min(50.0, float(logit)))))),
                 blendshapes={name: float(v) for name, v in zip(self.names, scores)},
                 lip_gap=_gap(mesh, 13, 14, 78, 308),
                 eye_opening=(_gap(mesh, 159, 145, 33, 133) + _gap(mesh, 386, 374, 362, 263)) / 2,
+                mouth_gap_68=geometry.mouth_opening(points),
+                regions=region_measures(chip, mesh),
             ))
         return out
 
@@ -101,41 +107,45 @@ def _gap(mesh: np.ndarray, top: int, bottom: int, left: int, right: int) -> floa
     return float(np.linalg.norm(mesh[top, :2] - mesh[bottom, :2]) / max(1e-6, np.linalg.norm(mesh[left, :2] - mesh[right, :2])))
 
 
-# How each answer follows from the mesh: a logistic curve ``p = 1 / (1 + exp(-SLOPE · (x - AT)))``
-# of one of its measures, fitted on the tuning half of the attribute set (docs/how-it-works.md).
-# The eyes' slope is set by hand (the tuning half has two faces with closed eyes, too few to
-# fit a slope; the fitted one, 34, would make every answer 99.9 % sure).
-EYES_CLOSED_AT, EYES_CLOSED_SLOPE = 0.54, 15.0  # the two eyeBlink blendshapes' mean
-MOUTH_OPEN_AT, MOUTH_OPEN_SLOPE = 0.148, 23.0  # the gap between the inner lips over the mouth's width
-SMILE_AT, SMILE_SLOPE = 0.58, 13.4  # the two mouthSmile blendshapes' mean
+
+# Regions of the crop named by mesh landmarks (the box around the listed points): the cheeks
+# are the face's own skin, the others are where glasses' frames and facial hair show.
+REGIONS = {
+    "cheeks": ((50, 101, 118, 205), (280, 330, 347, 425)),
+    "bridge": ((168, 6, 193, 417),),  # the top of the nose between the eyes: a frame's bridge
+    "temples": ((127, 162, 21, 34), (356, 389, 251, 264)),  # beside the eyes: a frame's arms
+    "philtrum": ((2, 98, 327, 0, 37, 267),),  # between the nose and the upper lip: a mustache
+    "chin": ((17, 84, 314, 152, 148, 377),),  # under the lower lip: a beard
+}
 
 
-def _logistic(x: float, at: float, slope: float) -> float:
-    return 1.0 / (1.0 + math.exp(-max(-50.0, min(50.0, slope * (x - at)))))
-
-
-def _flag(p: float):
-    from .attributes import Flag
-
-    return Flag(p >= 0.5, 100.0 * max(p, 1.0 - p))
-
-
-def eyes_open(mesh: MeshFace):
-    """Open unless both eyes blink (the two eyeBlink blendshapes' mean), with that probability."""
-    blink = (mesh.blendshapes["eyeBlinkLeft"] + mesh.blendshapes["eyeBlinkRight"]) / 2
-    return _flag(1.0 - _logistic(blink, EYES_CLOSED_AT, EYES_CLOSED_SLOPE))
-
-
-def mouth_open(mesh: MeshFace):
-    """Open when the inner lips part (the mesh's lip gap over the mouth's width)."""
-    return _flag(_logistic(mesh.lip_gap, MOUTH_OPEN_AT, MOUTH_OPEN_SLOPE))
-
-
-def smile_probability(mesh: MeshFace) -> float:
-    """The probability of a smile, from the two mouthSmile blendshapes' mean."""
-    return _logistic((mesh.blendshapes["mouthSmileLeft"] + mesh.blendshapes["mouthSmileRight"]) / 2, SMILE_AT, SMILE_SLOPE)
-
-
-def smile(mesh: MeshFace):
-    """A smile when :func:`smile_probability` is one half or more."""
-    return _flag(smile_probability(mesh))
+def region_measures(chip: np.ndarray, mesh: np.ndarray) -> dict[str, float]:
+    """Brightness, colour saturation and edges of :data:`REGIONS` of the crop ``chip``, each
+    over the cheeks' (so that lighting and skin tone cancel out): ``<region>_brightness``
+    (mean grey), ``<region>_saturation`` (mean of each pixel's largest channel less its
+    smallest), ``<region>_edges`` (mean absolute gradient, both directions) and
+    ``<region>_across`` (mean absolute vertical gradient: horizontal edges; the crop is
+    upright, eyes level)."""
+    image = chip.astype(np.float32)
+    grey = image @ np.array([0.299, 0.587, 0.114], dtype=np.float32)
+    gy, gx = np.gradient(grey)
+    saturation = image.max(axis=2) - image.min(axis=2)
+    size = chip.shape[0]
+    stats = {}
+    for name, parts in REGIONS.items():
+        values = []
+        for points in parts:
+            xy = mesh[list(points), :2]
+            x0, y0 = np.clip(np.floor(xy.min(axis=0)).astype(int), 0, size - 1)
+            x1, y1 = np.clip(np.ceil(xy.max(axis=0)).astype(int), 0, size - 1)
+            box = (slice(y0, y1 + 1), slice(x0, x1 + 1))
+            values.append((float(grey[box].mean()), float(saturation[box].mean()),
+                           float((np.abs(gx[box]) + np.abs(gy[box])).mean()), float(np.abs(gy[box]).mean())))
+        stats[name] = np.mean(values, axis=0)
+    skin, skin_saturation = max(1.0, stats["cheeks"][0]), max(1.0, stats["cheeks"][1])
+    out = {}
+    for name, (brightness, sat, edges, across) in stats.items():
+        if name != "cheeks":
+            out.update({f"{name}_brightness": brightness / skin, f"{name}_saturation": sat / skin_saturation,
+                        f"{name}_edges": edges / skin, f"{name}_across": across / skin})
+    return out

@@ -1,0 +1,106 @@
+"""Yes/no attributes read from the face mesh (:mod:`.face_mesh`), each with its own probability.
+
+Each answer is a logistic model ``p = 1 / (1 + exp(-(w · x + b)))`` of a few of the mesh's
+outputs (blendshapes, distances between its landmarks, measures of the regions it places),
+fitted on the tuning half of the attribute set (``scripts/attribute_set`` on the
+``valset`` branch; docs/how-it-works.md gives both halves' figures). ``Value`` is
+``p ≥ 0.5`` and ``Confidence`` is ``100 · max(p, 1 − p)``, so a face near the boundary gets
+a low confidence whichever way it goes.
+"""
+
+from __future__ import annotations
+
+import math
+
+from .attributes import Flag
+from .face_mesh import MeshFace
+
+# The eyes: the two eyeBlink blendshapes' mean. The tuning half has two faces with closed
+# eyes, too few to fit a slope (the fitted one would make every answer 99.9 % sure), so the
+# slope is set by hand and only the turning point is fitted.
+EYES_CLOSED_AT, EYES_CLOSED_SLOPE = 0.54, 15.0
+# The mouth: the gap between the inner lips over the mouth's width, as the mesh places them
+# (points 13, 14, 78 and 308) and as the 68 landmarks do (:func:`.geometry.mouth_opening`).
+MOUTH_OPEN = {"lip_gap": 13.36, "mouth_gap_68": 16.47}, -4.345
+# A smile: the two mouthSmile blendshapes' mean.
+SMILE_AT, SMILE_SLOPE = 0.58, 13.4
+# Glasses' frames: horizontal edges across the top of the nose and beside the eyes.
+EYEGLASSES = {"bridge_across": 71.17, "temples_across": 49.94}, -5.00
+# Facial hair: the gender network's log-odds of a man, the chin's colour saturation and edges
+# and the philtrum's brightness (each over the cheeks').
+BEARD = {"male_logit": 0.314, "chin_saturation": -0.162, "chin_edges": 40.95, "philtrum_brightness": -4.761}, -0.833
+MUSTACHE = {"male_logit": 0.332, "chin_saturation": -0.078, "chin_edges": 34.62, "philtrum_brightness": -6.233}, 0.493
+
+
+def logistic(z: float) -> float:
+    return 1.0 / (1.0 + math.exp(-max(-50.0, min(50.0, z))))
+
+
+def flag(p: float) -> Flag:
+    return Flag(p >= 0.5, 100.0 * max(p, 1.0 - p))
+
+
+def _linear(model: tuple[dict[str, float], float], x: dict[str, float]) -> float:
+    weights, bias = model
+    return sum(w * x[name] for name, w in weights.items()) + bias
+
+
+def eyes_open(mesh: MeshFace) -> Flag:
+    """Open unless both eyes blink."""
+    blink = (mesh.blendshapes["eyeBlinkLeft"] + mesh.blendshapes["eyeBlinkRight"]) / 2
+    return flag(1.0 - logistic(EYES_CLOSED_SLOPE * (blink - EYES_CLOSED_AT)))
+
+
+def mouth_open(mesh: MeshFace) -> Flag:
+    """Open when the inner lips part (:data:`MOUTH_OPEN`)."""
+    return flag(logistic(_linear(MOUTH_OPEN, {"lip_gap": mesh.lip_gap, "mouth_gap_68": mesh.mouth_gap_68})))
+
+
+def smile_probability(mesh: MeshFace) -> float:
+    return logistic(SMILE_SLOPE * ((mesh.blendshapes["mouthSmileLeft"] + mesh.blendshapes["mouthSmileRight"]) / 2 - SMILE_AT))
+
+
+def smile(mesh: MeshFace) -> Flag:
+    return flag(smile_probability(mesh))
+
+
+def frame_probability(mesh: MeshFace) -> float:
+    return logistic(_linear(EYEGLASSES, mesh.regions))
+
+
+def eyeglasses(mesh: MeshFace) -> Flag:
+    """A frame (:data:`EYEGLASSES`; sunglasses have one too)."""
+    return flag(frame_probability(mesh))
+
+
+def sunglasses(mesh: MeshFace, dark_lenses: Flag) -> Flag:
+    """Glasses with dark lenses: the probability of a frame times that of dark lenses
+    (measured, :mod:`.attributes`). Dark skin or a shadow around the eyes without a frame
+    is not sunglasses."""
+    return flag(frame_probability(mesh) * _probability(dark_lenses))
+
+
+def _hair(model: tuple[dict[str, float], float], mesh: MeshFace, male: float) -> Flag:
+    male = min(max(male, 1e-4), 1.0 - 1e-4)
+    return flag(logistic(_linear(model, {**mesh.regions, "male_logit": math.log(male / (1.0 - male))})))
+
+
+def beard(mesh: MeshFace, male: float) -> Flag:
+    """:data:`BEARD` of the mesh's regions and the gender network's probability of a man."""
+    return _hair(BEARD, mesh, male)
+
+
+def mustache(mesh: MeshFace, male: float) -> Flag:
+    """:data:`MUSTACHE` of the mesh's regions and the gender network's probability of a man."""
+    return _hair(MUSTACHE, mesh, male)
+
+
+def _probability(f: Flag) -> float:
+    return f.confidence / 100.0 if f.value else 1.0 - f.confidence / 100.0
+
+
+def face_occluded(mouth_covered_or_cut: Flag, sunglasses_flag: Flag) -> Flag:
+    """Occluded when the mouth is covered or the face is cut by the image's edge (measured,
+    :mod:`.attributes`) or the eyes are behind sunglasses (:func:`sunglasses`): the
+    probability that any is so, taken as independent."""
+    return flag(1.0 - (1.0 - _probability(mouth_covered_or_cut)) * (1.0 - _probability(sunglasses_flag)))
