@@ -5,7 +5,8 @@ Its JSON API and its same-origin rules over HTTP, against an in-process
 test ends); then the page itself in headless Chromium driven by Playwright: a request
 appears without a reload, opens, and shows as many face boxes as the response had, and a
 page from another origin cannot read the API. The browser tests skip, saying why, where
-Playwright or a Chromium cannot run.
+Playwright or a Chromium cannot run (and fail there instead with REKOGNITION_MOCK_REQUIRE_BROWSER=1,
+as CI sets it: .ci/run installs Debian's chromium).
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ import threading
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 import boto3
 import pytest
@@ -321,7 +322,8 @@ def test_other_paths_go_on_to_the_server(running: Running) -> None:
 
 
 CHROMIUM_ARGS = [
-    "--no-sandbox",
+    "--no-sandbox",  # CI runs as root, where Chromium's sandbox refuses to start
+    "--disable-dev-shm-usage",  # containers often give /dev/shm 64 MB, too little for a renderer
     "--disable-gpu",
     "--disable-background-networking",
     "--disable-component-update",
@@ -338,12 +340,20 @@ def _chromium() -> str | None:
     return None
 
 
+def _no_browser(reason: str) -> NoReturn:
+    """Skip, saying why; fail instead where the browser tests must run (.ci/run under CI=true
+    sets REKOGNITION_MOCK_REQUIRE_BROWSER=1)."""
+    if os.environ.get("REKOGNITION_MOCK_REQUIRE_BROWSER") == "1":
+        pytest.fail(f"REKOGNITION_MOCK_REQUIRE_BROWSER=1 but {reason}", pytrace=False)
+    pytest.skip(reason)
+
+
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
     try:
         from playwright.sync_api import Error, sync_playwright
     except ImportError as exc:
-        pytest.skip(f"the browser test needs Playwright (pip install playwright): {exc}")
+        _no_browser(f"the browser test needs Playwright (pip install playwright): {exc}")
     executable = _chromium()
     manager = sync_playwright().start()
     try:
@@ -351,8 +361,9 @@ def browser() -> Iterator[Any]:
             launched = manager.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
         except Error as exc:
             first_line = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-            where = executable or "Playwright's own Chromium (none on PATH: install Debian's chromium package)"
-            pytest.skip(f"headless Chromium cannot run here ({where}): {first_line}")
+            where = executable or ("no chromium on PATH: install one (Debian/Ubuntu: apt-get install chromium) "
+                                   "or name it in REKOGNITION_MOCK_CHROMIUM")
+            _no_browser(f"headless Chromium cannot run here ({where}): {first_line}")
         yield launched
         launched.close()
     finally:

@@ -89,8 +89,11 @@ def test_overlap_rule_is_dlibs() -> None:
 
 def test_bands_give_the_scores_of_one_run(monkeypatch: pytest.MonkeyPatch) -> None:
     """Large inputs run through the network in bands of rows with a margin of context: the
-    kept rows are exactly those of one run over the whole tiled image (bands made small
-    here so that there are several)."""
+    kept rows are those of one run over the whole tiled image (bands made small here so
+    that there are several). Within 1e-4: the bands are other network runs, on other
+    shapes, whose sums onnxruntime may order otherwise on another machine (here they agree
+    exactly). Bands with too little context (2 rows of the 11) are off by 2.2, on scores
+    from -5.2 to 1.1."""
     from rekognition_mock.vision import mmod
 
     detector = weights.mmod_detector().model
@@ -102,7 +105,9 @@ def test_bands_give_the_scores_of_one_run(monkeypatch: pytest.MonkeyPatch) -> No
     monkeypatch.setattr(mmod, "BAND_CELLS", 30 * mmod.output_rows(width))
     monkeypatch.setattr(mmod, "BACK_CELLS", 40 * mmod.output_rows(width))
     assert whole.shape[0] > 2 * mmod.band_rows(width, mmod.BACK_CELLS)
-    assert np.array_equal(detector._scores(pixels, levels, height, width, whole=False), whole)
+    banded = detector._scores(pixels, levels, height, width, whole=False)
+    assert banded.shape == whole.shape
+    np.testing.assert_allclose(banded, whole, rtol=0, atol=1e-4)
 
 
 def test_the_faster_graph_scores_as_the_plain_one() -> None:
@@ -151,6 +156,6 @@ def test_pyramid_levels_reusing_memory_are_the_levels_made_afresh() -> None:
     reused = mmod.pyramid_levels(*detector._input(rgb, *rgb.shape[:2]), levels, detector._pyramid)
     fresh = mmod.pyramid_levels(*detector._input(rgb, *rgb.shape[:2]), levels, lambda level, h, w, spare: detector._pyramid(level, h, w))
     assert len(reused) == len(levels) > 10
-    assert all(np.array_equal(a, b) for a, b in zip(reused, fresh))
+    assert all(np.array_equal(a, b) for a, b in zip(reused, fresh))  # exact: one resize session, one input; only the output's memory differs
     assert mmod.reuse(np.zeros(10, np.float32), (2, 3)).shape == (2, 3)
     assert mmod.reuse(np.zeros(5, np.float32), (2, 3)) is None

@@ -105,7 +105,9 @@ def test_a_stranger_is_refused_below_the_threshold(rekognition: Any, staff: dict
     [failure] = response["UnsuccessfulFaceAssociations"]
     assert failure["FaceId"] == staff["astronaut"] and failure["UserId"] == "grace"
     assert failure["Reasons"] == ["LOW_MATCH_CONFIDENCE"] and failure["Confidence"] < limits.DEFAULT_ASSOCIATE_THRESHOLD
-    # the Confidence is the similarity the face would have scored against the user in SearchUsers
+    # the Confidence is the similarity the face scores against the user in SearchUsers. Exactly equal
+    # by construction, not by luck of float order: both are UserStore.distances on the same stored
+    # descriptor and user vectors, turned into a number by the same _user_similarity.
     scored = rekognition.search_users(CollectionId="staff", FaceId=staff["astronaut"], UserMatchThreshold=0)
     assert scored["UserMatches"][0]["Similarity"] == failure["Confidence"]
     assert len(rekognition.list_faces(CollectionId="staff", UserId="grace")["Faces"]) == 3
@@ -363,6 +365,8 @@ def test_the_user_store_keeps_vectors_as_the_mean_of_the_faces() -> None:
     np.testing.assert_allclose([d for _, d in hits], [d for _, d in expected], rtol=1e-5)
     assert users.search(query, max_distance=np.inf, limit=10, exclude="b") == [hit for hit in hits if hit[0] == "a"]
     assert users.search(query, max_distance=min(d for _, d in hits) / 2, limit=10) == []
+    # one user's distance is its entry of the search's own computation: equal, not merely close
+    assert [(u, users.distance(query, u)) for u, _ in hits] == hits and users.distance(query, "empty") is None
 
     users.associate(ids[1:3], None)  # the vector follows the association
     np.testing.assert_allclose(users.vector("a"), descriptors[0], rtol=1e-5)

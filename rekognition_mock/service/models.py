@@ -492,9 +492,9 @@ class RekognitionBackend(MotoRekognitionBackend):
                     )
                 unique = list(dict.fromkeys(face_ids))
                 owners = collection.faces.users_of(unique)
-                vector = users.vector(user_id)  # None while the user has no face: nothing to match
+                has_faces = held > 0  # a user without faces has nothing to match: it takes any face
                 free = [face_id for face_id, owner in zip(unique, owners) if owner is None]
-                descriptors = {face.face_id: d for face, d in collection.faces.export(free)} if vector is not None else {}
+                descriptors = {face.face_id: d for face, d in collection.faces.export(free)} if has_faces else {}
                 accepted: list[str] = []
                 failed: list[dict[str, Any]] = []
                 for face_id, owner in zip(unique, owners):
@@ -505,8 +505,10 @@ class RekognitionBackend(MotoRekognitionBackend):
                     elif owner is not None:
                         failed.append(shapes.unsuccessful_face(face_id, owner, ["ASSOCIATED_TO_A_DIFFERENT_USER"]))
                     else:
-                        if vector is not None:
-                            confidence = shapes.number(similarity_from_distance(float(np.linalg.norm(descriptors[face_id] - vector))))
+                        if has_faces:
+                            distance = users.distance(descriptors[face_id], user_id)
+                            assert distance is not None  # the user holds faces
+                            confidence = _user_similarity(distance)
                             if confidence < threshold:
                                 failed.append(shapes.unsuccessful_face(face_id, user_id, ["LOW_MATCH_CONFIDENCE"], confidence))
                                 continue
@@ -569,7 +571,7 @@ class RekognitionBackend(MotoRekognitionBackend):
         # Search a hair past the threshold, then keep what the response reports as >= it (as face search does).
         reach = distance_for_similarity(max(0.0, threshold - 1e-4))
         scored = [
-            (user_id, shapes.number(similarity_from_distance(d)))
+            (user_id, _user_similarity(d))
             for user_id, d in users.search(query, reach, max_users or DEFAULT_MAX_USERS, exclude=exclude)
         ]
         return shapes.user_matches([(u, self._status(users, u), sim) for u, sim in scored if sim >= threshold])
@@ -637,6 +639,12 @@ def _image_keys(image: dict[str, Any], data: bytes) -> list[tuple]:
         keys.append(("s3", s3_object.get("Bucket"), s3_object.get("Name")))
     keys.append(controls.image_key(data))
     return keys
+
+
+def _user_similarity(distance: float) -> float:
+    """A face's similarity to a user, as reported: SearchUsers' ``Similarity`` and a refused
+    association's ``Confidence`` both come from here, on a distance from UserStore.distances."""
+    return shapes.number(similarity_from_distance(distance))
 
 
 def _box_tuple(face: Face, width: int, height: int) -> tuple[float, float, float, float]:

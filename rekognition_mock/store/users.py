@@ -101,14 +101,31 @@ class UserStore:
             row = self._where.get(user_id)
             return None if row is None else self._vectors[row].copy()
 
+    def distance(self, query: np.ndarray, user_id: str) -> float | None:
+        """The distance from ``query`` to ``user_id``'s vector (None while it holds no face),
+        taken from :meth:`distances`, the very computation :meth:`search` ranks by: a face's
+        score against a user (AssociateFaces' Confidence) is its score in SearchUsers, to
+        the last bit, on any machine."""
+        with self.lock:
+            self._refresh()
+            row = self._where.get(user_id)
+            return None if row is None else float(self.distances(query)[row])
+
+    def distances(self, query: np.ndarray) -> np.ndarray:
+        """The distance from ``query`` to every user's vector (rows as :meth:`search` numbers
+        them): the one computation behind every score of a face against users."""
+        query = np.asarray(query, dtype=np.float32)
+        with self.lock:
+            self._refresh()
+            return np.linalg.norm(self._vectors - query, axis=1)
+
     def search(self, query: np.ndarray, max_distance: float, limit: int, exclude: str | None = None) -> list[tuple[str, float]]:
         """Users whose vector lies within ``max_distance`` of ``query``, nearest first, at most ``limit``."""
-        query = np.asarray(query, dtype=np.float32)
         with self.lock:
             self._refresh()
             if not self._ids:
                 return []
-            distances = np.linalg.norm(self._vectors - query, axis=1)
+            distances = self.distances(query)
             order = np.argsort(distances, kind="stable")
             hits = []
             for row in order:
