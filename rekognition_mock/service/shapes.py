@@ -80,8 +80,9 @@ def requested_keys(attributes: list[str] | None) -> tuple[set[str], bool]:
 # is built from; every key not named here is measured from the landmarks and pixels.
 KEY_GROUPS = {
     "AgeRange": ("age_gender",), "Gender": ("age_gender",), "Emotions": ("expression", "mesh"), "Smile": ("mesh",),
-    "EyesOpen": ("mesh",), "MouthOpen": ("mesh",), "Eyeglasses": ("mesh",), "Sunglasses": ("mesh", "measured"), "FaceOccluded": ("mesh", "measured"),
-    "Beard": ("mesh", "age_gender"), "Mustache": ("mesh", "age_gender"),
+    "EyesOpen": ("mesh",), "MouthOpen": ("mesh",), "Eyeglasses": ("mesh", "measured"),
+    "Sunglasses": ("mesh", "measured"), "FaceOccluded": ("mesh", "measured"), "Beard": ("mesh", "measured", "age_gender"),
+    "Mustache": ("mesh", "measured", "age_gender"),
 }
 MEASURED = ("measured",)
 
@@ -128,11 +129,11 @@ def face_detail(face: Face, width: int, height: int, attributes: list[str] | Non
     optional: dict[str, Callable[[], Any]] = {  # built only when asked for
         "AgeRange": lambda: age_range(face),
         "Smile": lambda: smile(face),
-        "Eyeglasses": lambda: _flag(mesh_attributes.eyeglasses(mesh(face))),
-        "Sunglasses": lambda: _flag(mesh_attributes.sunglasses(mesh(face), measured(face).sunglasses)),
+        "Eyeglasses": lambda: _flag(mesh_attributes.eyeglasses(mesh(face), measured(face))),
+        "Sunglasses": lambda: _flag(mesh_attributes.sunglasses(mesh(face), measured(face))),
         "Gender": lambda: gender(face),
-        "Beard": lambda: _flag(mesh_attributes.beard(mesh(face), male(face))),
-        "Mustache": lambda: _flag(mesh_attributes.mustache(mesh(face), male(face))),
+        "Beard": lambda: _flag(mesh_attributes.beard(mesh(face), measured(face), male(face))),
+        "Mustache": lambda: _flag(mesh_attributes.mustache(mesh(face), measured(face), male(face))),
         "EyesOpen": lambda: _flag(mesh_attributes.eyes_open(mesh(face))),
         "MouthOpen": lambda: _flag(mesh_attributes.mouth_open(mesh(face))),
         "Emotions": lambda: emotions(face),
@@ -146,7 +147,7 @@ def face_detail(face: Face, width: int, height: int, attributes: list[str] | Non
     detail["Confidence"] = number(face.confidence)
     if "FaceOccluded" in extra:
         m = measured(face)
-        dark = mesh_attributes.sunglasses(mesh(face), m.sunglasses)
+        dark = mesh_attributes.sunglasses(mesh(face), m)
         detail["FaceOccluded"] = _flag(mesh_attributes.face_occluded(m.mouth_covered_or_cut, dark))
     if "EyeDirection" in extra:
         a = measured(face)

@@ -7,9 +7,11 @@ landmarks (the skin under the eyes, the nose, the strip between the nose and the
 lip, the chin), and each attribute compares one region with the face's own skin, so that
 lighting and skin tone cancel out.
 
-Age and gender (:mod:`.age_gender`), the expression and the smile (:mod:`.emotions`) come
-from trained networks instead. Nothing here runs unless one of these attributes is asked
-for (:meth:`.engine.FaceEngine.add_attributes`).
+Age and gender (:mod:`.age_gender`), the expression (:mod:`.emotions`) and the face mesh
+(:mod:`.face_mesh`) are trained networks; :mod:`.mesh_attributes` turns the mesh's outputs and
+two of the measures here (:attr:`FaceAttributes.lip_strip`, :attr:`FaceAttributes.frame_bridge`)
+into most yes/no answers. Nothing here runs unless an attribute that needs it is asked for
+(:meth:`.engine.FaceEngine.add_attributes`).
 """
 
 from __future__ import annotations
@@ -37,14 +39,11 @@ class Flag:
 class FaceAttributes:
     """The measured attributes of one face (the trained ones live elsewhere)."""
 
-    eyeglasses: Flag
-    sunglasses: Flag
-    beard: Flag
-    mustache: Flag
-    eyes_open: Flag
-    mouth_open: Flag
+    sunglasses: Flag  # dark lenses (.mesh_attributes.sunglasses adds the frame)
     face_occluded: Flag
-    mouth_covered_or_cut: Flag  # face_occluded's evidence without the sunglasses
+    mouth_covered_or_cut: Flag  # face_occluded's evidence without the dark lenses
+    lip_strip: float  # the strip above the upper lip (:meth:`_Face.upper_lip_strip`)
+    frame_bridge: float  # edges across the nose between the eyes (:meth:`_Face.frame_bridge`)
     eye_yaw: float
     eye_pitch: float
     eye_confidence: float
@@ -89,16 +88,12 @@ def measure(rgb: np.ndarray, box: tuple[float, float, float, float], points: np.
     sunglasses = (SUNGLASSES_SURROUND - face.eye_surround()) * 20.0
     covered_mouth = (COVERED_MOUTH_EDGES - face.mouth_edges()) * 40.0
     cut = (_outside_share(box, rgb.shape[1], rgb.shape[0]) - CUT_SHARE) * 40.0
-    lip_strip = face.upper_lip_strip()
     return FaceAttributes(
-        eyeglasses=flag(max((face.frame_bridge() - FRAME_BRIDGE) * 8.0, sunglasses)),
         sunglasses=flag(sunglasses),
-        beard=flag((BEARD_LIP_STRIP - lip_strip) * 20.0),
-        mustache=flag((MUSTACHE_LIP_STRIP - lip_strip) * 25.0),
-        eyes_open=flag((ear - EYES_OPEN_EAR) * 40.0 + (face.eye_highlights() - EYES_OPEN_HIGHLIGHT) * 50.0),
-        mouth_open=flag((geometry.mouth_opening(points) - MOUTH_OPEN_GAP) * 30.0),
         face_occluded=flag(max(covered_mouth, sunglasses, cut)),
         mouth_covered_or_cut=flag(max(covered_mouth, cut)),
+        lip_strip=face.upper_lip_strip(),
+        frame_bridge=face.frame_bridge(),
         eye_yaw=eye_yaw,
         eye_pitch=eye_pitch,
         eye_confidence=min(99.0, 50.0 + 200.0 * ear),
@@ -106,12 +101,6 @@ def measure(rgb: np.ndarray, box: tuple[float, float, float, float], points: np.
 
 
 # Where each measurement turns from no to yes, set on the development photos (docs/how-it-works.md).
-EYES_OPEN_EAR = 0.20  # eye aspect ratio: lid gap over eye width
-EYES_OPEN_HIGHLIGHT = 0.62  # the brightest 5 % of the eye (the white of the eye) over the skin's
-MOUTH_OPEN_GAP = 0.16  # gap between the inner lips over their width
-MUSTACHE_LIP_STRIP = 0.845  # the strip between nose and upper lip, over the skin's brightness
-BEARD_LIP_STRIP = 0.865  # the same strip (the chin's shadow misleads more than it tells)
-FRAME_BRIDGE = 2.45  # horizontal edges across the nose between the eyes, % of the skin's brightness
 SUNGLASSES_SURROUND = 0.38  # the eye and the skin around it, over the cheeks' brightness
 COVERED_MOUTH_EDGES = 0.22  # edges in the mouth region over edges around the eyes
 CUT_SHARE = 0.075  # share of the face box outside the image
@@ -168,11 +157,6 @@ class _Face:
 
     def edges(self, region: tuple[slice, slice]) -> float:
         return float((self.gx[region] + self.gy[region]).mean())
-
-    def eye_highlights(self) -> float:
-        """The brightest 5 % inside each eye's outline over the skin: the white of an open
-        eye shows, a closed eye's outline holds only lashes and lid."""
-        return self.eye_percentile(95)
 
     def eye_percentile(self, percent: float) -> float:
         """The ``percent`` percentile of the brightness inside each eye's outline over the

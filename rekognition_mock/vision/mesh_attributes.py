@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import math
 
-from .attributes import Flag
+from .attributes import FaceAttributes, Flag
 from .face_mesh import MeshFace
 
 # The eyes: the two eyeBlink blendshapes' mean. The tuning half has two faces with closed
@@ -24,12 +24,17 @@ EYES_CLOSED_AT, EYES_CLOSED_SLOPE = 0.54, 15.0
 MOUTH_OPEN = {"lip_gap": 13.36, "mouth_gap_68": 16.47}, -4.345
 # A smile: the two mouthSmile blendshapes' mean.
 SMILE_AT, SMILE_SLOPE = 0.58, 13.4
-# Glasses' frames: horizontal edges across the top of the nose and beside the eyes.
-EYEGLASSES = {"bridge_across": 71.17, "temples_across": 49.94}, -5.00
+# Glasses' frames: horizontal edges across the top of the nose and beside the eyes where the
+# mesh places them, and across the nose where the 68 landmarks do (``frame_bridge``,
+# :class:`.attributes.FaceAttributes`); the two placements miss different frames.
+EYEGLASSES = {"bridge_across": 52.67, "temples_across": 35.82, "frame_bridge": 0.9679}, -6.2975
 # Facial hair: the gender network's log-odds of a man, the chin's colour saturation and edges
-# and the philtrum's brightness (each over the cheeks').
-BEARD = {"male_logit": 0.314, "chin_saturation": -0.162, "chin_edges": 40.95, "philtrum_brightness": -4.761}, -0.833
-MUSTACHE = {"male_logit": 0.332, "chin_saturation": -0.078, "chin_edges": 34.62, "philtrum_brightness": -6.233}, 0.493
+# and the philtrum's brightness where the mesh places them (each over the cheeks'), and the
+# strip above the upper lip where the 68 landmarks place it (``lip_strip``).
+BEARD = ({"male_logit": 0.2689, "chin_saturation": -0.1777, "chin_edges": 39.21, "philtrum_brightness": -1.005,
+          "lip_strip": -5.931}, 1.4395)
+MUSTACHE = ({"male_logit": 0.2816, "chin_saturation": -0.1143, "chin_edges": 36.29, "philtrum_brightness": -2.229,
+             "lip_strip": -6.853}, 3.2128)
 
 
 def logistic(z: float) -> float:
@@ -64,35 +69,36 @@ def smile(mesh: MeshFace) -> Flag:
     return flag(smile_probability(mesh))
 
 
-def frame_probability(mesh: MeshFace) -> float:
-    return logistic(_linear(EYEGLASSES, mesh.regions))
+def frame_probability(mesh: MeshFace, measured: FaceAttributes) -> float:
+    return logistic(_linear(EYEGLASSES, {**mesh.regions, "frame_bridge": measured.frame_bridge}))
 
 
-def eyeglasses(mesh: MeshFace) -> Flag:
+def eyeglasses(mesh: MeshFace, measured: FaceAttributes) -> Flag:
     """A frame (:data:`EYEGLASSES`; sunglasses have one too)."""
-    return flag(frame_probability(mesh))
+    return flag(frame_probability(mesh, measured))
 
 
-def sunglasses(mesh: MeshFace, dark_lenses: Flag) -> Flag:
+def sunglasses(mesh: MeshFace, measured: FaceAttributes) -> Flag:
     """Glasses with dark lenses: the probability of a frame times that of dark lenses
-    (measured, :mod:`.attributes`). Dark skin or a shadow around the eyes without a frame
-    is not sunglasses."""
-    return flag(frame_probability(mesh) * _probability(dark_lenses))
+    (``measured.sunglasses``, :mod:`.attributes`). Dark skin or a shadow around the eyes
+    without a frame is not sunglasses."""
+    return flag(frame_probability(mesh, measured) * _probability(measured.sunglasses))
 
 
-def _hair(model: tuple[dict[str, float], float], mesh: MeshFace, male: float) -> Flag:
+def _hair(model: tuple[dict[str, float], float], mesh: MeshFace, measured: FaceAttributes, male: float) -> Flag:
     male = min(max(male, 1e-4), 1.0 - 1e-4)
-    return flag(logistic(_linear(model, {**mesh.regions, "male_logit": math.log(male / (1.0 - male))})))
+    x = {**mesh.regions, "lip_strip": measured.lip_strip, "male_logit": math.log(male / (1.0 - male))}
+    return flag(logistic(_linear(model, x)))
 
 
-def beard(mesh: MeshFace, male: float) -> Flag:
-    """:data:`BEARD` of the mesh's regions and the gender network's probability of a man."""
-    return _hair(BEARD, mesh, male)
+def beard(mesh: MeshFace, measured: FaceAttributes, male: float) -> Flag:
+    """:data:`BEARD`, given the gender network's probability of a man."""
+    return _hair(BEARD, mesh, measured, male)
 
 
-def mustache(mesh: MeshFace, male: float) -> Flag:
-    """:data:`MUSTACHE` of the mesh's regions and the gender network's probability of a man."""
-    return _hair(MUSTACHE, mesh, male)
+def mustache(mesh: MeshFace, measured: FaceAttributes, male: float) -> Flag:
+    """:data:`MUSTACHE`, given the gender network's probability of a man."""
+    return _hair(MUSTACHE, mesh, measured, male)
 
 
 def _probability(f: Flag) -> float:
