@@ -147,7 +147,7 @@ def test_detect_faces_computes_only_what_it_is_asked(rekognition: Any, monkeypat
     assert (face.measured, face.age_gender, face.expression, face.mesh) == (None, None, None, None)
     rekognition.detect_faces(Image={"Bytes": data}, Attributes=["EYES_OPEN"])
     assert face.mesh is not None and (face.measured, face.age_gender, face.expression) == (None, None, None)
-    rekognition.detect_faces(Image={"Bytes": data}, Attributes=["BEARD"])
+    rekognition.detect_faces(Image={"Bytes": data}, Attributes=["SUNGLASSES"])
     assert face.measured is not None and face.age_gender is None and face.expression is None
     rekognition.detect_faces(Image={"Bytes": data}, Attributes=["EMOTIONS"])
     assert face.expression is not None and face.age_gender is None

@@ -81,8 +81,7 @@ def requested_keys(attributes: list[str] | None) -> tuple[set[str], bool]:
 KEY_GROUPS = {
     "AgeRange": ("age_gender",), "Gender": ("age_gender",), "Emotions": ("expression", "mesh"), "Smile": ("mesh",),
     "EyesOpen": ("mesh",), "MouthOpen": ("mesh",), "Eyeglasses": ("mesh", "measured"),
-    "Sunglasses": ("mesh", "measured"), "FaceOccluded": ("mesh", "measured"), "Beard": ("mesh", "measured", "age_gender"),
-    "Mustache": ("mesh", "measured", "age_gender"),
+    "Beard": ("mesh", "measured", "age_gender"), "Mustache": ("mesh", "measured", "age_gender"),
 }
 MEASURED = ("measured",)
 
@@ -130,7 +129,7 @@ def face_detail(face: Face, width: int, height: int, attributes: list[str] | Non
         "AgeRange": lambda: age_range(face),
         "Smile": lambda: smile(face),
         "Eyeglasses": lambda: _flag(mesh_attributes.eyeglasses(mesh(face), measured(face))),
-        "Sunglasses": lambda: _flag(mesh_attributes.sunglasses(mesh(face), measured(face))),
+        "Sunglasses": lambda: _flag(measured(face).sunglasses),
         "Gender": lambda: gender(face),
         "Beard": lambda: _flag(mesh_attributes.beard(mesh(face), measured(face), male(face))),
         "Mustache": lambda: _flag(mesh_attributes.mustache(mesh(face), measured(face), male(face))),
@@ -146,9 +145,7 @@ def face_detail(face: Face, width: int, height: int, attributes: list[str] | Non
     detail["Quality"] = quality(face)
     detail["Confidence"] = number(face.confidence)
     if "FaceOccluded" in extra:
-        m = measured(face)
-        dark = mesh_attributes.sunglasses(mesh(face), m)
-        detail["FaceOccluded"] = _flag(mesh_attributes.face_occluded(m.mouth_covered_or_cut, dark))
+        detail["FaceOccluded"] = _flag(measured(face).face_occluded)
     if "EyeDirection" in extra:
         a = measured(face)
         detail["EyeDirection"] = {"Yaw": number(a.eye_yaw), "Pitch": number(a.eye_pitch), "Confidence": number(a.eye_confidence)}

@@ -145,7 +145,6 @@ def region_measures(chip: np.ndarray, mesh: np.ndarray) -> dict[str, float]:
     skin, skin_saturation = max(1.0, stats["cheeks"][0]), max(1.0, stats["cheeks"][1])
     out = {}
     for name, (brightness, sat, edges, across) in stats.items():
-        if name != "cheeks":
-            out.update({f"{name}_brightness": brightness / skin, f"{name}_saturation": sat / skin_saturation,
-                        f"{name}_edges": edges / skin, f"{name}_across": across / skin})
+        out.update({f"{name}_brightness": brightness / skin, f"{name}_saturation": sat / skin_saturation,
+                    f"{name}_edges": edges / skin, f"{name}_across": across / skin})
     return out

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import math
 
-from .attributes import FaceAttributes, Flag
+from .attributes import FaceAttributes, Flag, either
 from .face_mesh import MeshFace
 
 # The eyes: the two eyeBlink blendshapes' mean. The tuning half has two faces with closed
@@ -25,9 +25,10 @@ MOUTH_OPEN = {"lip_gap": 13.36, "mouth_gap_68": 16.47}, -4.345
 # A smile: the two mouthSmile blendshapes' mean.
 SMILE_AT, SMILE_SLOPE = 0.58, 13.4
 # Glasses' frames: horizontal edges across the top of the nose and beside the eyes where the
-# mesh places them, and across the nose where the 68 landmarks do (``frame_bridge``,
-# :class:`.attributes.FaceAttributes`); the two placements miss different frames.
-EYEGLASSES = {"bridge_across": 52.67, "temples_across": 35.82, "frame_bridge": 0.9679}, -6.2975
+# mesh places them (their logarithms: the edges of skin, wrinkles and frames multiply), and
+# across the nose where the 68 landmarks do (``frame_bridge``, :class:`.attributes.FaceAttributes`);
+# the two placements miss different frames.
+EYEGLASSES = {"log_bridge_across": 2.0804, "log_temples_across": 1.2508, "frame_bridge": 0.8964}, 8.6283
 # Facial hair: the gender network's log-odds of a man, the chin's colour saturation and edges
 # and the philtrum's brightness where the mesh places them (each over the cheeks'), and the
 # strip above the upper lip where the 68 landmarks place it (``lip_strip``).
@@ -69,20 +70,13 @@ def smile(mesh: MeshFace) -> Flag:
     return flag(smile_probability(mesh))
 
 
-def frame_probability(mesh: MeshFace, measured: FaceAttributes) -> float:
-    return logistic(_linear(EYEGLASSES, {**mesh.regions, "frame_bridge": measured.frame_bridge}))
-
-
 def eyeglasses(mesh: MeshFace, measured: FaceAttributes) -> Flag:
-    """A frame (:data:`EYEGLASSES`; sunglasses have one too)."""
-    return flag(frame_probability(mesh, measured))
-
-
-def sunglasses(mesh: MeshFace, measured: FaceAttributes) -> Flag:
-    """Glasses with dark lenses: the probability of a frame times that of dark lenses
-    (``measured.sunglasses``, :mod:`.attributes`). Dark skin or a shadow around the eyes
-    without a frame is not sunglasses."""
-    return flag(frame_probability(mesh, measured) * _probability(measured.sunglasses))
+    """A frame (:data:`EYEGLASSES`), or dark lenses (``measured.sunglasses``: sunglasses are
+    glasses too, and a drawn or rimless pair shows no frame)."""
+    x = {"log_bridge_across": math.log(max(1e-6, mesh.regions["bridge_across"])),
+         "log_temples_across": math.log(max(1e-6, mesh.regions["temples_across"])), "frame_bridge": measured.frame_bridge}
+    frame = flag(logistic(_linear(EYEGLASSES, x)))
+    return either(frame, measured.sunglasses)
 
 
 def _hair(model: tuple[dict[str, float], float], mesh: MeshFace, measured: FaceAttributes, male: float) -> Flag:
@@ -100,13 +94,3 @@ def mustache(mesh: MeshFace, measured: FaceAttributes, male: float) -> Flag:
     """:data:`MUSTACHE`, given the gender network's probability of a man."""
     return _hair(MUSTACHE, mesh, measured, male)
 
-
-def _probability(f: Flag) -> float:
-    return f.confidence / 100.0 if f.value else 1.0 - f.confidence / 100.0
-
-
-def face_occluded(mouth_covered_or_cut: Flag, sunglasses_flag: Flag) -> Flag:
-    """Occluded when the mouth is covered or the face is cut by the image's edge (measured,
-    :mod:`.attributes`) or the eyes are behind sunglasses (:func:`sunglasses`): the
-    probability that any is so, taken as independent."""
-    return flag(1.0 - (1.0 - _probability(mouth_covered_or_cut)) * (1.0 - _probability(sunglasses_flag)))
