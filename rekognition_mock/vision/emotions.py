@@ -4,7 +4,8 @@ shipped in ``vision/data/`` with its licence.
 
 The network sees the face as a 64×64 greyscale chip aligned on the landmarks (no padding,
 as its training crops were tight), scaled to [-1, 1], and answers seven class
-probabilities.
+probabilities; :func:`reported` calibrates them against AWS's notion of a calm face and
+takes "happy" from the face mesh's smile.
 """
 
 from __future__ import annotations

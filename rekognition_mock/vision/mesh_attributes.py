@@ -2,8 +2,8 @@
 
 Each answer is a logistic model ``p = 1 / (1 + exp(-(w · x + b)))`` of a few of the mesh's
 outputs (blendshapes, distances between its landmarks, measures of the regions it places),
-fitted on the tuning half of the attribute set (``scripts/attribute_set`` on the
-``valset`` branch; docs/how-it-works.md gives both halves' figures). ``Value`` is
+fitted on the tuning half of the attribute set (``scripts/attribute_set/labels.json``;
+docs/how-it-works.md gives both halves' figures). ``Value`` is
 ``p ≥ 0.5`` and ``Confidence`` is ``100 · max(p, 1 − p)``, so a face near the boundary gets
 a low confidence whichever way it goes.
 """
