@@ -82,6 +82,7 @@ KEY_GROUPS = {
     "AgeRange": ("age_gender",), "Gender": ("age_gender",), "Emotions": ("expression", "mesh"), "Smile": ("mesh",),
     "EyesOpen": ("mesh",), "MouthOpen": ("mesh",), "Eyeglasses": ("mesh", "measured"),
     "Beard": ("mesh", "measured", "age_gender"), "Mustache": ("mesh", "measured", "age_gender"),
+    "FaceOccluded": ("mesh", "measured"),
 }
 MEASURED = ("measured",)
 
@@ -145,7 +146,7 @@ def face_detail(face: Face, width: int, height: int, attributes: list[str] | Non
     detail["Quality"] = quality(face)
     detail["Confidence"] = number(face.confidence)
     if "FaceOccluded" in extra:
-        detail["FaceOccluded"] = _flag(measured(face).face_occluded)
+        detail["FaceOccluded"] = _flag(mesh_attributes.face_occluded(mesh(face), measured(face)))
     if "EyeDirection" in extra:
         a = measured(face)
         detail["EyeDirection"] = {"Yaw": number(a.eye_yaw), "Pitch": number(a.eye_pitch), "Confidence": number(a.eye_confidence)}

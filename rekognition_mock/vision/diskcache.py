@@ -15,7 +15,7 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-FORMAT = "rekognition-mock-analysis-22"
+FORMAT = "rekognition-mock-analysis-23"
 
 
 def model_versions() -> str:

@@ -116,20 +116,23 @@ REGIONS = {
     "temples": ((127, 162, 21, 34), (356, 389, 251, 264)),  # beside the eyes: a frame's arms
     "philtrum": ((2, 98, 327, 0, 37, 267),),  # between the nose and the upper lip: a mustache
     "chin": ((17, 84, 314, 152, 148, 377),),  # under the lower lip: a beard
+    "nose": ((4, 5, 195, 48, 278),),  # under a mask, its colour is the mask's
+    "forehead": ((151, 108, 337, 9),),  # skin that a mask leaves bare
 }
 
 
 def region_measures(chip: np.ndarray, mesh: np.ndarray) -> dict[str, float]:
-    """Brightness, colour saturation and edges of :data:`REGIONS` of the crop ``chip``, each
-    over the cheeks' (so that lighting and skin tone cancel out): ``<region>_brightness``
-    (mean grey), ``<region>_saturation`` (mean of each pixel's largest channel less its
-    smallest), ``<region>_edges`` (mean absolute gradient, both directions) and
-    ``<region>_across`` (mean absolute vertical gradient: horizontal edges; the crop is
-    upright, eyes level)."""
+    """Brightness, colour and edges of :data:`REGIONS` of the crop ``chip``, each over the
+    cheeks' (so that lighting and skin tone cancel out): ``<region>_brightness`` (mean grey),
+    ``<region>_saturation`` (mean of each pixel's largest channel less its smallest),
+    ``<region>_edges`` (mean absolute gradient, both directions) and ``<region>_across``
+    (mean absolute vertical gradient: horizontal edges; the crop is upright, eyes level);
+    and ``<region>_redness``, the mean of each pixel's (R − G) / (R + G + B + 1), as it is."""
     image = chip.astype(np.float32)
     grey = image @ np.array([0.299, 0.587, 0.114], dtype=np.float32)
     gy, gx = np.gradient(grey)
     saturation = image.max(axis=2) - image.min(axis=2)
+    redness = (image[..., 0] - image[..., 1]) / (image.sum(axis=2) + 1.0)
     size = chip.shape[0]
     stats = {}
     for name, parts in REGIONS.items():
@@ -140,11 +143,12 @@ def region_measures(chip: np.ndarray, mesh: np.ndarray) -> dict[str, float]:
             x1, y1 = np.clip(np.ceil(xy.max(axis=0)).astype(int), 0, size - 1)
             box = (slice(y0, y1 + 1), slice(x0, x1 + 1))
             values.append((float(grey[box].mean()), float(saturation[box].mean()),
-                           float((np.abs(gx[box]) + np.abs(gy[box])).mean()), float(np.abs(gy[box]).mean())))
+                           float((np.abs(gx[box]) + np.abs(gy[box])).mean()), float(np.abs(gy[box]).mean()),
+                           float(redness[box].mean())))
         stats[name] = np.mean(values, axis=0)
     skin, skin_saturation = max(1.0, stats["cheeks"][0]), max(1.0, stats["cheeks"][1])
     out = {}
-    for name, (brightness, sat, edges, across) in stats.items():
+    for name, (brightness, sat, edges, across, red) in stats.items():
         out.update({f"{name}_brightness": brightness / skin, f"{name}_saturation": sat / skin_saturation,
-                    f"{name}_edges": edges / skin, f"{name}_across": across / skin})
+                    f"{name}_edges": edges / skin, f"{name}_across": across / skin, f"{name}_redness": red})
     return out

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import math
 
-from .attributes import FaceAttributes, Flag, either
+from .attributes import FaceAttributes, Flag, either, probability
 from .face_mesh import MeshFace
 
 # The eyes: the two eyeBlink blendshapes' mean. The tuning half has two faces with closed
@@ -36,6 +36,11 @@ BEARD = ({"male_logit": 0.2689, "chin_saturation": -0.1777, "chin_edges": 39.21,
           "lip_strip": -5.931}, 1.4395)
 MUSTACHE = ({"male_logit": 0.2816, "chin_saturation": -0.1143, "chin_edges": 36.29, "philtrum_brightness": -2.229,
              "lip_strip": -6.853}, 3.2128)
+
+# Occlusion: the measured evidence (a covered mouth, a face cut by the image's edge, dark
+# lenses; as log-odds) and the nose's redness less the forehead's: under a mask the nose takes
+# the mask's colour, while the forehead stays skin.
+FACE_OCCLUDED = {"measured_logit": 1.0966, "nose_redness_over_forehead": -29.09}, 0.1685
 
 
 def logistic(z: float) -> float:
@@ -94,3 +99,11 @@ def mustache(mesh: MeshFace, measured: FaceAttributes, male: float) -> Flag:
     """:data:`MUSTACHE`, given the gender network's probability of a man."""
     return _hair(MUSTACHE, mesh, measured, male)
 
+
+
+def face_occluded(mesh: MeshFace, measured: FaceAttributes) -> Flag:
+    """:data:`FACE_OCCLUDED`."""
+    p = min(max(probability(measured.face_occluded), 1e-4), 1.0 - 1e-4)
+    x = {"measured_logit": math.log(p / (1.0 - p)),
+         "nose_redness_over_forehead": mesh.regions["nose_redness"] - mesh.regions["forehead_redness"]}
+    return flag(logistic(_linear(FACE_OCCLUDED, x)))
