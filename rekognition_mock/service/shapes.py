@@ -82,7 +82,7 @@ KEY_GROUPS = {
     "AgeRange": ("age_gender",), "Gender": ("age_gender",), "Emotions": ("expression", "mesh"), "Smile": ("mesh",),
     "EyesOpen": ("mesh",), "MouthOpen": ("mesh",), "Eyeglasses": ("mesh", "measured"),
     "Beard": ("mesh", "measured", "age_gender"), "Mustache": ("mesh", "measured", "age_gender"),
-    "FaceOccluded": ("mesh", "measured"),
+    "FaceOccluded": ("mesh", "measured"), "EyeDirection": ("mesh", "measured"),
 }
 MEASURED = ("measured",)
 
@@ -149,7 +149,8 @@ def face_detail(face: Face, width: int, height: int, attributes: list[str] | Non
         detail["FaceOccluded"] = _flag(mesh_attributes.face_occluded(mesh(face), measured(face)))
     if "EyeDirection" in extra:
         a = measured(face)
-        detail["EyeDirection"] = {"Yaw": number(a.eye_yaw), "Pitch": number(a.eye_pitch), "Confidence": number(a.eye_confidence)}
+        confidence = mesh_attributes.eye_direction_confidence(mesh(face))
+        detail["EyeDirection"] = {"Yaw": number(a.eye_yaw), "Pitch": number(a.eye_pitch), "Confidence": number(confidence)}
     return detail
 
 

@@ -21,8 +21,6 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from . import geometry
-
 CHIP_SIZE = 320  # the aligned face measured here, in pixels (an eye is about 30 px wide)
 CHIP_PADDING = 0.4  # room around dlib's landmark template: forehead, chin and jaw stay inside
 
@@ -45,7 +43,6 @@ class FaceAttributes:
     frame_bridge: float  # edges across the nose between the eyes (:meth:`_Face.frame_bridge`)
     eye_yaw: float
     eye_pitch: float
-    eye_confidence: float
 
 
 def probability(f: Flag) -> float:
@@ -93,7 +90,6 @@ def measure(rgb: np.ndarray, box: tuple[float, float, float, float], points: np.
     """The measured attributes of the face in ``box`` with 68 ``points`` (pixels of ``rgb``)."""
     chip, q = aligned_face(rgb, box, points)
     face = _Face(chip, q)
-    ear = geometry.eye_aspect_ratio(points)
     eye_yaw, eye_pitch = _gaze(points)
     sunglasses = (SUNGLASSES_SURROUND - face.eye_surround()) * 20.0
     covered_mouth = (COVERED_MOUTH_EDGES - face.mouth_edges()) * 40.0
@@ -105,7 +101,6 @@ def measure(rgb: np.ndarray, box: tuple[float, float, float, float], points: np.
         frame_bridge=face.frame_bridge(),
         eye_yaw=eye_yaw,
         eye_pitch=eye_pitch,
-        eye_confidence=min(99.0, 50.0 + 200.0 * ear),
     )
 
 

@@ -15,7 +15,7 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-FORMAT = "rekognition-mock-analysis-23"
+FORMAT = "rekognition-mock-analysis-24"
 
 
 def model_versions() -> str:

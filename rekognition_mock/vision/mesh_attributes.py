@@ -107,3 +107,11 @@ def face_occluded(mesh: MeshFace, measured: FaceAttributes) -> Flag:
     x = {"measured_logit": math.log(p / (1.0 - p)),
          "nose_redness_over_forehead": mesh.regions["nose_redness"] - mesh.regions["forehead_redness"]}
     return flag(logistic(_linear(FACE_OCCLUDED, x)))
+
+
+def eye_direction_confidence(mesh: MeshFace) -> float:
+    """How sure the eyes' direction is (0-100): the probability that the eyes are open
+    (:func:`eyes_open`; closed eyes look nowhere) times the mesh's probability that its crop
+    holds a face."""
+    open_ = eyes_open(mesh)
+    return 100.0 * probability(open_) * mesh.presence
