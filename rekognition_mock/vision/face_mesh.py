@@ -41,7 +41,6 @@ class MeshFace:
     presence: float  # the mesh network's probability that the crop holds a face
     blendshapes: dict[str, float]  # the 52 scores, 0-1
     lip_gap: float  # the gap between the inner lips over the mouth's width
-    eye_opening: float  # lid gap over eye width, the mean of both eyes
     mouth_gap_68: float  # the gap between the inner lips over their width, from the 68 landmarks
     regions: dict[str, float]  # measures of regions the mesh places (:func:`region_measures`)
 
@@ -95,7 +94,6 @@ class FaceMeshNet:
                 presence=float(1.0 / (1.0 + math.exp(-max(-50.0, min(50.0, float(logit)))))),
                 blendshapes={name: float(v) for name, v in zip(self.names, scores)},
                 lip_gap=_gap(mesh, 13, 14, 78, 308),
-                eye_opening=(_gap(mesh, 159, 145, 33, 133) + _gap(mesh, 386, 374, 362, 263)) / 2,
                 mouth_gap_68=geometry.mouth_opening(points),
                 regions=region_measures(chip, mesh),
             ))
