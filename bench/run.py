@@ -51,6 +51,7 @@ TARGETS = {
     "cut_third_found_share": (">=", 0.95),
     "cut_half_found_share": (">=", 0.75),
     "cut_false_faces": ("<=", 0),
+    "attributes_all_ratio": ("<=", 1.5),
 }
 
 
@@ -193,6 +194,33 @@ def bench_detect(paths: list[Path]) -> dict[str, float]:
         "faces_more_than_hog": our_faces - hog_faces,
         "cnn_s_per_mp": analysis_t / megapixels,
     }
+
+
+def bench_attributes(paths: list[Path]) -> dict[str, float]:
+    """A cold DetectFaces with ``Attributes=["ALL"]`` against one with DEFAULT: a fresh engine
+    (nothing cached) analyses each photo, then computes every attribute group that ALL asks
+    for; the networks are loaded first (a process loads them once)."""
+    from rekognition_mock.service import shapes
+    from rekognition_mock.vision import EngineConfig, FaceEngine
+
+    groups = sorted(shapes.attribute_groups(["ALL"]))
+    warm = (ROOT / "rekognition_mock" / "photos" / "grace_hopper.jpg").read_bytes()
+    engine = FaceEngine(EngineConfig())
+    engine.add_attributes(engine.analyze(warm), warm, groups)  # load every network
+    default_t = all_t = 0.0
+    faces = 0
+    for path in paths:
+        data = path.read_bytes()
+        engine = FaceEngine(EngineConfig())
+        start = time.perf_counter()
+        analysis = engine.analyze(data)
+        d = time.perf_counter() - start
+        start = time.perf_counter()
+        engine.add_attributes(analysis, data, groups)
+        a = time.perf_counter() - start
+        default_t, all_t, faces = default_t + d, all_t + d + a, faces + len(analysis.faces)
+        print(f"  {path.name:28s} {len(analysis.faces):2d} faces   DEFAULT {d*1000:7.1f} ms   ALL {(d + a)*1000:7.1f} ms   x{(d + a)/d:5.2f}", flush=True)
+    return {"attributes_all_ratio": all_t / default_t, "attributes_ms_per_face": 1000 * (all_t - default_t) / max(1, faces)}
 
 
 def bench_recall() -> dict[str, float]:
@@ -458,6 +486,7 @@ def main(argv: list[str] | None = None) -> int:
         "first_call": bench_first_call,
         "detect": lambda: bench_detect(paths),
         "recall": bench_recall,
+        "attributes": lambda: bench_attributes(paths),
         "dlib_cnn": lambda: bench_dlib_cnn(small[:1] if args.quick else small),
         "descriptor": lambda: bench_descriptor(repeat),
         "warm_detect": lambda: bench_warm_detect(100 if args.quick else 300),

@@ -632,13 +632,16 @@ def sunglasses(mirror: bool = False) -> bytes:
 
 @lru_cache(maxsize=None)
 def eyeglasses(mirror: bool = False) -> bytes:
-    """The astronaut in clear glasses: thin dark frames around the eyes and a bridge."""
+    """The astronaut in clear glasses: thin dark frames around the eyes, a bridge, and the
+    arms running from the frames' outer edges back over the temples towards the ears."""
 
     def draw(d: Any, f: dict[str, tuple[int, int]]) -> None:
         for x, y in (f["eye_left"], f["eye_right"]):
             d.rounded_rectangle((x - 38, y - 24, x + 38, y + 28), radius=14, outline=(25, 25, 30), width=5)
         (lx, ly), (rx, ry) = f["eye_left"], f["eye_right"]
         d.line([(lx + 38, ly - 6), (rx - 38, ry - 6)], fill=(25, 25, 30), width=5)
+        d.line([(lx - 38, ly - 8), (f["jaw_left"][0] - 6, ly - 4)], fill=(25, 25, 30), width=5)
+        d.line([(rx + 38, ry - 8), (f["jaw_right"][0] + 6, ry - 4)], fill=(25, 25, 30), width=5)
 
     return _worn(draw, mirror)
 

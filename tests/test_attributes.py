@@ -126,7 +126,7 @@ def test_default_measures_nothing_and_each_group_runs_alone(monkeypatch: Any) ->
     engine = FaceEngine(EngineConfig())
     analysis = engine.analyze(HOPPER)
     [face] = analysis.faces
-    assert (face.measured, face.age_gender, face.expression) == (None, None, None)
+    assert (face.measured, face.age_gender, face.expression, face.mesh) == (None, None, None, None)
     engine.add_attributes(analysis, HOPPER, ["measured"])
     assert face.measured is not None and face.age_gender is None and face.expression is None
     first = face.measured
@@ -144,8 +144,10 @@ def test_detect_faces_computes_only_what_it_is_asked(rekognition: Any, monkeypat
     rekognition.detect_faces(Image={"Bytes": data})
     _, analysis = engine().peek(data)
     [face] = analysis.faces
-    assert (face.measured, face.age_gender, face.expression) == (None, None, None)
+    assert (face.measured, face.age_gender, face.expression, face.mesh) == (None, None, None, None)
     rekognition.detect_faces(Image={"Bytes": data}, Attributes=["EYES_OPEN"])
+    assert face.mesh is not None and (face.measured, face.age_gender, face.expression) == (None, None, None)
+    rekognition.detect_faces(Image={"Bytes": data}, Attributes=["SUNGLASSES"])
     assert face.measured is not None and face.age_gender is None and face.expression is None
-    rekognition.detect_faces(Image={"Bytes": data}, Attributes=["SMILE"])
+    rekognition.detect_faces(Image={"Bytes": data}, Attributes=["EMOTIONS"])
     assert face.expression is not None and face.age_gender is None

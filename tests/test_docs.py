@@ -325,26 +325,33 @@ def test_moto_facts_in_migrating_from_moto_md() -> None:
 
 
 def test_attribute_tables_in_how_it_works_md() -> None:
-    from rekognition_mock.vision import attributes
+    from rekognition_mock.vision import attributes, emotions, face_mesh, mesh_attributes
 
     section = HOW[HOW.index("## Facial attributes"):HOW.index("## Similarity")]
     groups = {row[0].strip("`"): {k.strip("`") for k in row[1].split(", ")} for row in table_after(section, "| Group |")[1:]}
     for key in shapes.attribute_keys().values():
-        assert key in groups[shapes.KEY_GROUPS.get(key, shapes.MEASURED)], key
+        needs = set(shapes.KEY_GROUPS.get(key, shapes.MEASURED))
+        assert needs == {group for group, keys in groups.items() if key in keys}, key
     mapping = {row[0]: row[1] for row in table_after(section, "| FER2013 class |")[1:]}
     unmapped = sorted(set(shapes.emotion_types()) - set(shapes.EXPRESSION_TYPES.values()))
     assert mapping == {**shapes.EXPRESSION_TYPES, "(none)": ", ".join(unmapped) + ", always 0"}
-    evidence = {row[0].strip("`"): row[1] for row in table_after(section, "| Attribute | Evidence")[1:]}
+    evidence = {row[0].strip("`").split("`")[0]: row[1] for row in table_after(section, "| Attribute | Evidence")[1:]}
     held = {
-        "EyesOpen": (attributes.EYES_OPEN_EAR, attributes.EYES_OPEN_HIGHLIGHT),
-        "MouthOpen": (attributes.MOUTH_OPEN_GAP,),
-        "Mustache": (attributes.MUSTACHE_LIP_STRIP,),
-        "Beard": (attributes.BEARD_LIP_STRIP,),
-        "Eyeglasses": (attributes.FRAME_BRIDGE,),
         "Sunglasses": (attributes.SUNGLASSES_SURROUND,),
         "FaceOccluded": (attributes.COVERED_MOUTH_EDGES, attributes.CUT_SHARE),
     }
     for name, values in held.items():
         for value in values:
             assert f"{value:g}" in evidence[name], (name, value)
+    answers = {row[0]: row[1] for row in table_after(section, "| Attribute | Measures")[1:]}
+    assert f"closed from {mesh_attributes.EYES_CLOSED_AT:g} (slope {mesh_attributes.EYES_CLOSED_SLOPE:g}" in answers["`EyesOpen`"]
+    assert f"a smile from {mesh_attributes.SMILE_AT:g}" in answers["`Smile`"]
+    for name in (*mesh_attributes.EYEGLASSES[0], *mesh_attributes.BEARD[0]):
+        name = name.removeprefix("log_")
+        if name.split("_")[0] in face_mesh.REGIONS:
+            assert f"`{name}`" in section, name
+    assert mesh_attributes.BEARD[0].keys() == mesh_attributes.MUSTACHE[0].keys()
+    assert f"grown {face_mesh.GROWTH:.3g} times" in section and f"{face_mesh.FOREHEAD * 100:.0f} % of its height" in section
+    assert "square root" in section and emotions.FLATTEN == 0.5
+    assert f"neutral class weighed {emotions.NEUTRAL_WEIGHT:g} times" in section
     assert f"{attributes.CHIP_SIZE} px, padding {attributes.CHIP_PADDING:g}" in section

@@ -8,7 +8,7 @@ from typing import Any
 
 import numpy as np
 
-from ..vision import Face
+from ..vision import Face, mesh_attributes
 from .validation import service_model
 
 # The 30 Rekognition landmark types and the iBUG-68 indices each one averages.
@@ -76,10 +76,15 @@ def requested_keys(attributes: list[str] | None) -> tuple[set[str], bool]:
     return {keys[n] for n in names if n in keys}, False
 
 
-# The engine's attribute group (vision.engine.ATTRIBUTE_GROUPS) each optional FaceDetail key
+# The engine's attribute groups (vision.engine.ATTRIBUTE_GROUPS) each optional FaceDetail key
 # is built from; every key not named here is measured from the landmarks and pixels.
-KEY_GROUPS = {"AgeRange": "age_gender", "Gender": "age_gender", "Emotions": "expression", "Smile": "expression"}
-MEASURED = "measured"
+KEY_GROUPS = {
+    "AgeRange": ("age_gender",), "Gender": ("age_gender",), "Emotions": ("expression", "mesh"), "Smile": ("mesh",),
+    "EyesOpen": ("mesh",), "MouthOpen": ("mesh",), "Eyeglasses": ("mesh", "measured"),
+    "Beard": ("mesh", "measured", "age_gender"), "Mustache": ("mesh", "measured", "age_gender"),
+    "FaceOccluded": ("mesh", "measured"), "EyeDirection": ("mesh", "measured"),
+}
+MEASURED = ("measured",)
 
 # The attributes a ComparedFace (CompareFaces' faces) carries besides the defaults.
 COMPARED_FACE_ATTRIBUTES = ("EMOTIONS", "SMILE")
@@ -87,7 +92,7 @@ COMPARED_FACE_ATTRIBUTES = ("EMOTIONS", "SMILE")
 
 def attribute_groups(attributes: list[str] | None) -> set[str]:
     """The engine's attribute groups that ``attributes`` needs (none for DEFAULT)."""
-    return {KEY_GROUPS.get(key, MEASURED) for key in requested_keys(attributes)[0]}
+    return {group for key in requested_keys(attributes)[0] for group in KEY_GROUPS.get(key, MEASURED)}
 
 
 def bounding_box(face: Face, width: int, height: int) -> dict[str, float]:
@@ -124,13 +129,13 @@ def face_detail(face: Face, width: int, height: int, attributes: list[str] | Non
     optional: dict[str, Callable[[], Any]] = {  # built only when asked for
         "AgeRange": lambda: age_range(face),
         "Smile": lambda: smile(face),
-        "Eyeglasses": lambda: _flag(measured(face).eyeglasses),
+        "Eyeglasses": lambda: _flag(mesh_attributes.eyeglasses(mesh(face), measured(face))),
         "Sunglasses": lambda: _flag(measured(face).sunglasses),
         "Gender": lambda: gender(face),
-        "Beard": lambda: _flag(measured(face).beard),
-        "Mustache": lambda: _flag(measured(face).mustache),
-        "EyesOpen": lambda: _flag(measured(face).eyes_open),
-        "MouthOpen": lambda: _flag(measured(face).mouth_open),
+        "Beard": lambda: _flag(mesh_attributes.beard(mesh(face), measured(face), male(face))),
+        "Mustache": lambda: _flag(mesh_attributes.mustache(mesh(face), measured(face), male(face))),
+        "EyesOpen": lambda: _flag(mesh_attributes.eyes_open(mesh(face))),
+        "MouthOpen": lambda: _flag(mesh_attributes.mouth_open(mesh(face))),
         "Emotions": lambda: emotions(face),
     }
     for key, build in optional.items():
@@ -141,10 +146,11 @@ def face_detail(face: Face, width: int, height: int, attributes: list[str] | Non
     detail["Quality"] = quality(face)
     detail["Confidence"] = number(face.confidence)
     if "FaceOccluded" in extra:
-        detail["FaceOccluded"] = _flag(measured(face).face_occluded)
+        detail["FaceOccluded"] = _flag(mesh_attributes.face_occluded(mesh(face), measured(face)))
     if "EyeDirection" in extra:
         a = measured(face)
-        detail["EyeDirection"] = {"Yaw": number(a.eye_yaw), "Pitch": number(a.eye_pitch), "Confidence": number(a.eye_confidence)}
+        confidence = mesh_attributes.eye_direction_confidence(mesh(face))
+        detail["EyeDirection"] = {"Yaw": number(a.eye_yaw), "Pitch": number(a.eye_pitch), "Confidence": number(confidence)}
     return detail
 
 
@@ -155,11 +161,23 @@ def measured(face: Face) -> Any:
     return face.measured
 
 
+def mesh(face: Face) -> Any:
+    """The face mesh's reading of the face (the backend runs it whenever a key of its group is asked for)."""
+    assert face.mesh is not None, "the face mesh did not run"
+    return face.mesh
+
+
 def age_range(face: Face) -> dict[str, int]:
     """From the age network (the backend runs it whenever AGE_RANGE is asked for)."""
     assert face.age_gender is not None, "the age and gender networks did not run"
     low, high = face.age_gender.age_range()
     return {"Low": low, "High": high}
+
+
+def male(face: Face) -> float:
+    """The gender network's probability that the face is a man's."""
+    assert face.age_gender is not None, "the age and gender networks did not run"
+    return face.age_gender.male
 
 
 def gender(face: Face) -> dict[str, Any]:
@@ -184,17 +202,18 @@ def emotion_types() -> tuple[str, ...]:
 
 
 def smile(face: Face) -> dict[str, Any]:
-    """A smile is the expression network's "happy": true from a probability of one half."""
-    assert face.expression is not None, "the expression network did not run"
-    happy = face.expression["happy"]
-    return {"Value": happy >= 0.5, "Confidence": number(100 * max(happy, 1 - happy))}
+    """From the face mesh's smile blendshapes (:func:`.mesh_attributes.smile`)."""
+    return _flag(mesh_attributes.smile(mesh(face)))
 
 
 def emotions(face: Face) -> list[dict[str, Any]]:
-    """Every emotion type with the network's probability (in %), most likely first."""
+    """Every emotion type with its probability (in %, :func:`.emotions.reported`), most likely first."""
     assert face.expression is not None, "the expression network did not run"
+    from ..vision.emotions import reported
+
+    smiling = mesh_attributes.smile_probability(mesh(face))
     scores = dict.fromkeys(emotion_types(), 0.0)
-    for name, probability in face.expression.items():
+    for name, probability in reported(face.expression, smiling).items():
         scores[EXPRESSION_TYPES[name]] = 100.0 * probability
     ranked = sorted(scores.items(), key=lambda item: item[1], reverse=True)
     return [{"Type": name, "Confidence": number(score)} for name, score in ranked]

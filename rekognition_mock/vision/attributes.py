@@ -7,9 +7,11 @@ landmarks (the skin under the eyes, the nose, the strip between the nose and the
 lip, the chin), and each attribute compares one region with the face's own skin, so that
 lighting and skin tone cancel out.
 
-Age and gender (:mod:`.age_gender`), the expression and the smile (:mod:`.emotions`) come
-from trained networks instead. Nothing here runs unless one of these attributes is asked
-for (:meth:`.engine.FaceEngine.add_attributes`).
+Age and gender (:mod:`.age_gender`), the expression (:mod:`.emotions`) and the face mesh
+(:mod:`.face_mesh`) are trained networks; :mod:`.mesh_attributes` turns the mesh's outputs and
+two of the measures here (:attr:`FaceAttributes.lip_strip`, :attr:`FaceAttributes.frame_bridge`)
+into most yes/no answers. Nothing here runs unless an attribute that needs it is asked for
+(:meth:`.engine.FaceEngine.add_attributes`).
 """
 
 from __future__ import annotations
@@ -18,8 +20,6 @@ import math
 from dataclasses import dataclass
 
 import numpy as np
-
-from . import geometry
 
 CHIP_SIZE = 320  # the aligned face measured here, in pixels (an eye is about 30 px wide)
 CHIP_PADDING = 0.4  # room around dlib's landmark template: forehead, chin and jaw stay inside
@@ -37,16 +37,23 @@ class Flag:
 class FaceAttributes:
     """The measured attributes of one face (the trained ones live elsewhere)."""
 
-    eyeglasses: Flag
     sunglasses: Flag
-    beard: Flag
-    mustache: Flag
-    eyes_open: Flag
-    mouth_open: Flag
     face_occluded: Flag
+    lip_strip: float  # the strip above the upper lip (:meth:`_Face.upper_lip_strip`)
+    frame_bridge: float  # edges across the nose between the eyes (:meth:`_Face.frame_bridge`)
     eye_yaw: float
     eye_pitch: float
-    eye_confidence: float
+
+
+def probability(f: Flag) -> float:
+    """The probability of yes behind a Flag."""
+    return f.confidence / 100.0 if f.value else 1.0 - f.confidence / 100.0
+
+
+def either(a: Flag, b: Flag) -> Flag:
+    """Yes when either is, the two taken as independent: ``p = 1 − (1 − p_a)(1 − p_b)``."""
+    p = 1.0 - (1.0 - probability(a)) * (1.0 - probability(b))
+    return Flag(p >= 0.5, 100.0 * max(p, 1.0 - p))
 
 
 def flag(evidence: float) -> Flag:
@@ -83,34 +90,25 @@ def measure(rgb: np.ndarray, box: tuple[float, float, float, float], points: np.
     """The measured attributes of the face in ``box`` with 68 ``points`` (pixels of ``rgb``)."""
     chip, q = aligned_face(rgb, box, points)
     face = _Face(chip, q)
-    ear = geometry.eye_aspect_ratio(points)
     eye_yaw, eye_pitch = _gaze(points)
     sunglasses = (SUNGLASSES_SURROUND - face.eye_surround()) * 20.0
     covered_mouth = (COVERED_MOUTH_EDGES - face.mouth_edges()) * 40.0
     cut = (_outside_share(box, rgb.shape[1], rgb.shape[0]) - CUT_SHARE) * 40.0
-    lip_strip = face.upper_lip_strip()
     return FaceAttributes(
-        eyeglasses=flag(max((face.frame_bridge() - FRAME_BRIDGE) * 8.0, sunglasses)),
         sunglasses=flag(sunglasses),
-        beard=flag((BEARD_LIP_STRIP - lip_strip) * 20.0),
-        mustache=flag((MUSTACHE_LIP_STRIP - lip_strip) * 25.0),
-        eyes_open=flag((ear - EYES_OPEN_EAR) * 40.0 + (face.eye_highlights() - EYES_OPEN_HIGHLIGHT) * 50.0),
-        mouth_open=flag((geometry.mouth_opening(points) - MOUTH_OPEN_GAP) * 30.0),
-        face_occluded=flag(max(covered_mouth, sunglasses, cut)),
+        face_occluded=either(flag(max(covered_mouth, cut)), flag(sunglasses)),
+        lip_strip=face.upper_lip_strip(),
+        frame_bridge=face.frame_bridge(),
         eye_yaw=eye_yaw,
         eye_pitch=eye_pitch,
-        eye_confidence=min(99.0, 50.0 + 200.0 * ear),
     )
 
 
 # Where each measurement turns from no to yes, set on the development photos (docs/how-it-works.md).
-EYES_OPEN_EAR = 0.20  # eye aspect ratio: lid gap over eye width
-EYES_OPEN_HIGHLIGHT = 0.62  # the brightest 5 % of the eye (the white of the eye) over the skin's
-MOUTH_OPEN_GAP = 0.16  # gap between the inner lips over their width
-MUSTACHE_LIP_STRIP = 0.845  # the strip between nose and upper lip, over the skin's brightness
-BEARD_LIP_STRIP = 0.865  # the same strip (the chin's shadow misleads more than it tells)
-FRAME_BRIDGE = 2.45  # horizontal edges across the nose between the eyes, % of the skin's brightness
-SUNGLASSES_SURROUND = 0.38  # the eye and the skin around it, over the cheeks' brightness
+# The eye and the skin around it, over the cheeks' brightness: set on the tuning half of the
+# attribute set, half way between its one face in sunglasses (0.12) and its darkest eyes
+# without (0.29); the development photos' 0.38 read three faces there as wearing sunglasses.
+SUNGLASSES_SURROUND = 0.21
 COVERED_MOUTH_EDGES = 0.22  # edges in the mouth region over edges around the eyes
 CUT_SHARE = 0.075  # share of the face box outside the image
 
@@ -166,11 +164,6 @@ class _Face:
 
     def edges(self, region: tuple[slice, slice]) -> float:
         return float((self.gx[region] + self.gy[region]).mean())
-
-    def eye_highlights(self) -> float:
-        """The brightest 5 % inside each eye's outline over the skin: the white of an open
-        eye shows, a closed eye's outline holds only lashes and lid."""
-        return self.eye_percentile(95)
 
     def eye_percentile(self, percent: float) -> float:
         """The ``percent`` percentile of the brightness inside each eye's outline over the

@@ -15,7 +15,7 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-FORMAT = "rekognition-mock-analysis-18"
+FORMAT = "rekognition-mock-analysis-25"
 
 
 def model_versions() -> str:

@@ -30,6 +30,7 @@ from .age_gender import AgeGender
 from .config import EngineConfig
 from .decode import decode_rgb, read_size
 from .diskcache import FORMAT, DiskCache, model_versions
+from .face_mesh import MeshFace
 
 
 @dataclass
@@ -53,6 +54,7 @@ class Face(detection.BoxSize):
     measured: attrs.FaceAttributes | None = None  # from the landmarks and pixels
     age_gender: AgeGender | None = None  # the age and gender networks
     expression: dict[str, float] | None = None  # the expression network's class probabilities
+    mesh: MeshFace | None = None  # the face mesh and its blendshapes
 
 
 @dataclass
@@ -288,6 +290,7 @@ ATTRIBUTE_GROUPS: dict[str, Callable[[np.ndarray, list], list]] = {
     "measured": _measured,
     "age_gender": lambda rgb, faces: weights.age_gender_nets().model.estimate(rgb, faces),
     "expression": lambda rgb, faces: weights.emotion_net().model.probabilities(rgb, faces),
+    "mesh": lambda rgb, faces: weights.face_mesh_net().model.analyse(rgb, faces),
 }
 
 TRIM_PIXELS = 4_000_000  # after a larger analysis, freed memory goes back to the system

@@ -101,6 +101,17 @@ def emotion_net() -> LoadedModel:
     return _load("emotions", build)
 
 
+def face_mesh_net() -> LoadedModel:
+    """MediaPipe's face mesh and blendshapes, shipped with the package (:class:`.face_mesh.FaceMeshNet`)."""
+
+    def build() -> Any:
+        from .face_mesh import FaceMeshNet
+
+        return FaceMeshNet()
+
+    return _load("face-mesh", build)
+
+
 def resnet_encoder() -> LoadedModel:
     """dlib's face-recognition ResNet (150×150 chip to 128-d descriptor) on onnxruntime.
 
