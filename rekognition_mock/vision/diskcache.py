@@ -15,7 +15,7 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-FORMAT = "rekognition-mock-analysis-25"
+FORMAT = "rekognition-mock-analysis-26"  # 26: quarter turns voted per face, cut faces, turned photos searched again
 
 
 def model_versions() -> str:
