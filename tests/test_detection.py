@@ -184,3 +184,25 @@ def test_no_face_where_a_photo_without_one_is_cut() -> None:
     w, h = im.size
     for box in ((0, 0, w // 2, h), (w // 2, 0, w, h), (0, 0, w, h // 2), (0, h // 2, w, h)):
         assert analyse(imagefactory.png_bytes(im.crop(box))).faces == []
+
+
+def test_hog_runs_work_in_a_forked_child() -> None:
+    """``hog_runs`` keeps a worker thread; a process forked after it ran (a ProcessPoolExecutor,
+    pytest-xdist) has no such thread and must start its own instead of waiting for it."""
+    import multiprocessing
+
+    import numpy as np
+
+    from rekognition_mock.vision.hog import hog_runs
+
+    images = [np.zeros((120, 120), np.uint8)] * 2
+    hog_runs(images, 0, -1.0)  # the worker thread now exists in this process
+    with multiprocessing.get_context("fork").Pool(1) as pool:
+        result = pool.apply_async(_hog_runs_count, (images,))
+        assert result.get(timeout=60) == 2
+
+
+def _hog_runs_count(images) -> int:
+    from rekognition_mock.vision.hog import hog_runs
+
+    return len(hog_runs(images, 0, -1.0))

@@ -3,6 +3,7 @@ computes), and one run under the detector's lock."""
 
 from __future__ import annotations
 
+import os
 import threading
 from concurrent.futures import ThreadPoolExecutor
 
@@ -12,6 +13,16 @@ from . import weights
 
 _HOG_THREAD: ThreadPoolExecutor | None = None
 _HOG_THREAD_LOCK = threading.Lock()
+
+
+def _forget_thread() -> None:
+    """In a forked child the worker thread is gone (only the forking thread is copied): a new
+    one is started on the next call, instead of work queued for no thread."""
+    global _HOG_THREAD, _HOG_THREAD_LOCK
+    _HOG_THREAD, _HOG_THREAD_LOCK = None, threading.Lock()
+
+
+os.register_at_fork(after_in_child=_forget_thread)
 
 
 def hog_runs(images: list[np.ndarray], upsample: int, floor: float) -> list[tuple[list, list, list]]:
