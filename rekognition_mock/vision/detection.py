@@ -120,8 +120,13 @@ def _detect_cnn(rgb: np.ndarray, config: EngineConfig) -> list[Detection]:
     """The MMOD network on the image scaled for the smallest face, plus turned copies.
 
     Each face's quarter turn is then decided on its own surroundings (:func:`quarter_turn`).
-    When no face stands upright, the image itself may be turned (a photo taken sideways or
-    upside down): the turned copies are then searched for faces of every size too.
+    When most faces need one turn, the image itself is turned (a photo taken sideways or
+    upside down): that turned copy is then searched for faces of every size too. When no
+    face was found at all, the image is first searched upside down at the full scale (the
+    network answers to no upside-down face) and on its sides for faces of
+    :data:`UNPROMPTED_FACE` of the shorter side (it answers to some faces on their side in
+    the image as it is); a face scoring :data:`UNPROMPTED_FLOOR` there says which way the
+    image is turned.
     """
     height, width = rgb.shape[:2]
     scale = analysis_scale(width, height, config)
@@ -136,32 +141,32 @@ def _detect_cnn(rgb: np.ndarray, config: EngineConfig) -> list[Detection]:
     found += _turned_passes(rgb, turned_scale, (1, 2, 3), floor)
     faces = _suppress(found, rgb)
     if turned_scale < scale:
+        if not faces:  # nothing says the image is turned: clear faces in a further search may
+            blind_scale = min(scale, WINDOW / (UNPROMPTED_FACE * min(width, height)))
+            clear = _turned_passes(rgb, blind_scale, (1, 3), floor) + _turned_passes(rgb, scale, (2,), floor)
+            clear = [d for d in clear if d.score >= UNPROMPTED_FLOOR]
+            faces = _suppress(found + clear, rgb) if clear else []
+            found += clear
         turns = _image_turns(faces)
         if turns:
-            more = _turned_passes(rgb, scale, turns, floor)
-            if not faces:  # nothing prompted the search: clear faces say which way the image is turned
-                clear = [d for d in more if d.score >= UNPROMPTED_FLOOR]
-                prompted = {d.turn for d in _suppress(found + clear, rgb)} if clear else set()
-                more = [d for d in more if d.turn in prompted or d.score >= UNPROMPTED_FLOOR]
-            found += more
+            found += _turned_passes(rgb, scale, turns, floor)
             faces = _suppress(found, rgb)
     return faces
 
 
 def _image_turns(faces: list[Detection]) -> tuple[int, ...]:
-    """The quarter turns in which the whole image is searched again for faces of every
-    size (a photo taken sideways or upside down): the turn of most faces when at least as
-    many are turned that way as stand upright; all three when no face was found (the
-    network answers to some faces on their side in the image as it is, not to all, and to
-    no upside-down face)."""
+    """The quarter turn in which the whole image is searched again for faces of every size
+    (a photo taken sideways or upside down): the turn of most faces when at least as many
+    are turned that way as stand upright."""
     if not faces:
-        return (1, 2, 3)
+        return ()
     counts = [sum(d.turn == turn for d in faces) for turn in range(4)]
     turn = max((1, 2, 3), key=counts.__getitem__)
     return (turn,) if counts[turn] >= max(1, counts[0]) else ()
 
 
-UNPROMPTED_FLOOR = 0.5  # in a turned search no face prompted, a face this clear says the image is turned
+UNPROMPTED_FACE = 1 / 8  # with no face found, the copies on their sides are searched for faces of this share of the shorter side
+UNPROMPTED_FLOOR = 0.5  # and a face that clear there says which way the image is turned
 EDGE_FACE = 1 / 5  # faces cut by the frame are looked for down to this share of the shorter side
 EDGE_PAD = WINDOW // 2  # the border added for them: half the detector's window
 
@@ -258,7 +263,7 @@ def _orientation(rgb: np.ndarray, members: list[Detection]) -> Detection:
     :func:`quarter_turn` on the face's own surroundings; its box is the one a pass found in
     that turn (the box the landmarks are fitted in), else the one the vote found."""
     strongest = members[0]
-    turn, box = quarter_turn(rgb, strongest)
+    turn, box = quarter_turn(rgb, strongest, {d.turn for d in members})
     same = next((d for d in members if d.turn == turn), None)
     if same is not None:
         return same

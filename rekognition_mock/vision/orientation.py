@@ -64,9 +64,10 @@ TURN_FLOOR = -3.0  # the lowest score either detector is read at in the vote
 TURN_HOG_MARGIN = 0.75  # HOG alone decides when its best turn leads the next by this much
 
 
-def quarter_turn(rgb: np.ndarray, d: _Box) -> tuple[int, tuple[float, float, float, float] | None]:
+def quarter_turn(rgb: np.ndarray, d: _Box, boxed: set[int] | frozenset[int] = frozenset()) -> tuple[int, tuple[float, float, float, float] | None]:
     """Which quarter turn (``numpy.rot90``) makes the face in ``d`` upright, and the face's
-    box found in that turn (``rgb``'s coordinates) when the vote computed one.
+    box found in that turn (``rgb``'s coordinates) when the vote computed one: it is not
+    looked for when HOG alone decides a turn in ``boxed`` (the caller has a box there).
 
     The face's surroundings (the square of :data:`TURN_CROP` face sides about its centre,
     scaled so that the face is :data:`TURN_FACE` pixels; outside the image, the colour the
@@ -105,6 +106,8 @@ def quarter_turn(rgb: np.ndarray, d: _Box) -> tuple[int, tuple[float, float, flo
     cnn: list[tuple[float, tuple[float, float, float, float] | None]]
     if hog_scores[order[0]] - hog_scores[order[1]] >= TURN_HOG_MARGIN:
         turn = order[0]
+        if turn in boxed:
+            return turn, None
         cnn = [(TURN_FLOOR, None)] * 4
         cnn[turn] = _strongest(central([((w.left, w.top, w.right, w.bottom), w.score) for w in detector.detect(turned[turn], 1.0, TURN_FLOOR)]))
     else:
