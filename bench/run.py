@@ -255,10 +255,8 @@ def _faces_of(path: Path, descriptors: bool = False):
     """The upright image of ``path`` and what a fresh default engine finds in it."""
     from PIL import Image, ImageOps
 
-    from rekognition_mock.vision import EngineConfig, FaceEngine
-
     im = ImageOps.exif_transpose(Image.open(path)).convert("RGB")
-    return im, FaceEngine(EngineConfig()).analyze(imagefactory.png_bytes(im), descriptors=descriptors)
+    return im, fresh_engine().analyze(imagefactory.png_bytes(im), descriptors=descriptors)
 
 
 def _validation_photos() -> list[Path]:
