@@ -135,22 +135,23 @@ def _detect_cnn(rgb: np.ndarray, config: EngineConfig) -> list[Detection]:
     found += _edge_pass(rgb, scale, floor)
     if config.rotations == "off":
         return _suppress(found, rgb, decide=False)
+    votes: dict = {}  # each face's vote, kept across the merges below (a vote is the costly part)
     turned_scale = scale
     if config.rotations == "coarse":
         turned_scale = min(scale, WINDOW / (COARSE_ROTATED_FACE * min(width, height)))
     found += _turned_passes(rgb, turned_scale, (1, 2, 3), floor)
-    faces = _suppress(found, rgb)
+    faces = _suppress(found, rgb, votes)
     if turned_scale < scale:
         if not faces:  # nothing says the image is turned: clear faces in a further search may
             blind_scale = min(scale, WINDOW / (UNPROMPTED_FACE * min(width, height)))
             clear = _turned_passes(rgb, blind_scale, (1, 3), floor) + _turned_passes(rgb, scale, (2,), floor)
             clear = [d for d in clear if d.score >= UNPROMPTED_FLOOR]
-            faces = _suppress(found + clear, rgb) if clear else []
+            faces = _suppress(found + clear, rgb, votes) if clear else []
             found += clear
         turns = _image_turns(faces)
         if turns:
             found += _turned_passes(rgb, scale, turns, floor)
-            faces = _suppress(found, rgb)
+            faces = _suppress(found, rgb, votes)
     return faces
 
 
@@ -233,9 +234,11 @@ def _box(w) -> tuple[float, float, float, float]:
     return (w.left, w.top, w.right, w.bottom)
 
 
-def _suppress(found: list[Detection], rgb: np.ndarray, decide: bool = True) -> list[Detection]:
+def _suppress(found: list[Detection], rgb: np.ndarray, votes: dict | None = None, decide: bool = True) -> list[Detection]:
     """Merge the detections of all passes with dlib's overlap rule, strongest first, and
-    decide each face's quarter turn (:func:`_orientation`).
+    decide each face's quarter turn (:func:`_orientation`; ``votes`` keeps the votes already
+    taken on the same box with the same turns seen, so a merge repeated with more passes
+    votes only on what changed).
 
     The network also answers to faces lying on their side (a face at 90° scores 0.6-1.0
     in the image and 1.1 in the turned copy), so neither the pass that saw a face nor the
@@ -255,15 +258,20 @@ def _suppress(found: list[Detection], rgb: np.ndarray, decide: bool = True) -> l
             groups.append((box, [d]))
     if not decide:
         return [members[0] for _, members in groups]
-    return [_orientation(rgb, members) for _, members in groups]
+    votes = {} if votes is None else votes
+    return [_orientation(rgb, members, votes) for _, members in groups]
 
 
-def _orientation(rgb: np.ndarray, members: list[Detection]) -> Detection:
+def _orientation(rgb: np.ndarray, members: list[Detection], votes: dict) -> Detection:
     """One face, seen by one or more passes, with its quarter turn decided by
     :func:`quarter_turn` on the face's own surroundings; its box is the one a pass found in
     that turn (the box the landmarks are fitted in), else the one the vote found."""
     strongest = members[0]
-    turn, box = quarter_turn(rgb, strongest, {d.turn for d in members})
+    boxed = frozenset(d.turn for d in members)
+    key = (strongest.left, strongest.top, strongest.right, strongest.bottom, boxed)
+    if key not in votes:
+        votes[key] = quarter_turn(rgb, strongest, boxed)
+    turn, box = votes[key]
     same = next((d for d in members if d.turn == turn), None)
     if same is not None:
         return same

@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, replace
+from typing import Callable
 
 import numpy as np
 
@@ -349,27 +350,86 @@ class MMODDetector:
         """:meth:`detect` for each of several images of one size; small ones run as one
         batch (one network run for all: onnxruntime uses the cores better on a larger
         tensor)."""
-        rows, cols = images[0].shape[:2]
-        if scale != 1.0:
-            rows, cols = max(1, round(rows * scale)), max(1, round(cols * scale))
-        if min(rows, cols) < MIN_LEVEL_HEIGHT:
-            return [[] for _ in images]
-        levels, height, width = pyramid_layout(rows, cols, self.padding, self.outer)
-        if 3 * 4 * height * width * len(images) <= WHOLE_TENSOR_BYTES:
-            tiles = [tiled_rows(pyramid_levels(*self._input(rgb, rows, cols), levels, self._pyramid), levels, width, 0, height) for rgb in images]
-            maps = self._network(np.concatenate(tiles))
-        elif len(images) > 1:
+        if len(images) > 1 and not self._one_batch(images, scale):
             return [self.detect(rgb, scale, threshold) for rgb in images]
-        else:
-            pixels = pyramid_levels(*self._input(images[0], rows, cols), levels, self._pyramid)
-            maps = [self._scores(pixels, levels, height, width, False)]
-            del pixels
+        maps = self._maps(images, scale)
+        if maps is None:
+            return [[] for _ in images]
         found = []
-        for rgb, scores in zip(images, maps):
+        levels, rows, cols, scores_of = maps
+        for rgb, scores in zip(images, scores_of):
             windows = suppress(windows_from_scores(scores, levels, self.window, threshold), self.nms["iou"], self.nms["covered"])
             sx, sy = rgb.shape[1] / cols, rgb.shape[0] / rows
             found.append([Window(w.left * sx, w.top * sy, w.right * sx, w.bottom * sy, w.score) for w in windows])
         return found
+
+    def strongest_kept(self, images: list[np.ndarray], threshold: float, accept: Callable[[Window], bool]) -> list[Window | None]:
+        """For each image (all of one size, at scale 1), the strongest window :meth:`detect`
+        would return that ``accept`` takes, or None: the same answer as filtering
+        :meth:`detect`'s list, found by visiting the windows strongest first and stopping
+        at the first one kept and accepted (a low ``threshold`` gives thousands of
+        windows, and suppressing them all is the costly part)."""
+        if len(images) > 1 and not self._one_batch(images, 1.0):
+            return [self.strongest_kept([rgb], threshold, accept)[0] for rgb in images]
+        maps = self._maps(images, 1.0)
+        if maps is None:
+            return [None for _ in images]
+        levels, _, _, scores_of = maps
+        return [_first_kept(scores, levels, self.window, threshold, self.nms, accept) for scores in scores_of]
+
+    @staticmethod
+    def _size(images: list[np.ndarray], scale: float) -> tuple[int, int]:
+        rows, cols = images[0].shape[:2]
+        if scale != 1.0:
+            rows, cols = max(1, round(rows * scale)), max(1, round(cols * scale))
+        return rows, cols
+
+    def _one_batch(self, images: list[np.ndarray], scale: float) -> bool:
+        """Whether the tiled pyramids of ``images`` are small enough to run as one tensor."""
+        rows, cols = self._size(images, scale)
+        if min(rows, cols) < MIN_LEVEL_HEIGHT:
+            return True
+        _, height, width = pyramid_layout(rows, cols, self.padding, self.outer)
+        return 3 * 4 * height * width * len(images) <= WHOLE_TENSOR_BYTES
+
+    def _maps(self, images: list[np.ndarray], scale: float):
+        """The score maps of images of one size at ``scale`` as ``(levels, rows, cols, maps)``
+        (in one run when small, else one image in bands), or None when the image is too
+        small for the network."""
+        rows, cols = self._size(images, scale)
+        if min(rows, cols) < MIN_LEVEL_HEIGHT:
+            return None
+        levels, height, width = pyramid_layout(rows, cols, self.padding, self.outer)
+        if 3 * 4 * height * width * len(images) <= WHOLE_TENSOR_BYTES:
+            tiles = [tiled_rows(pyramid_levels(*self._input(rgb, rows, cols), levels, self._pyramid), levels, width, 0, height) for rgb in images]
+            return levels, rows, cols, self._network(np.concatenate(tiles))
+        pixels = pyramid_levels(*self._input(images[0], rows, cols), levels, self._pyramid)
+        maps = [self._scores(pixels, levels, height, width, False)]
+        del pixels
+        return levels, rows, cols, maps
+
+
+def _first_kept(scores: np.ndarray, levels, window: tuple[int, int], threshold: float, nms: dict, accept: Callable[[Window], bool]) -> Window | None:
+    """The first window of ``suppress(windows_from_scores(...))`` that ``accept`` takes."""
+    rows, cols = np.nonzero(scores > threshold)
+    values = scores[rows, cols]
+    order = np.argsort(-values, kind="stable")  # windows_from_scores' stable sort, strongest first
+    half_w, half_h = (window[0] - 1) / 2, (window[1] - 1) / 2
+    kept: list[tuple[int, int, int, int]] = []
+    for i in order.tolist():
+        x, y = 8 * int(cols[i]) + 14, 8 * int(rows[i]) + 14
+        index = _nearest_level(levels, x, y)
+        left0, top0 = levels[index][:2]
+        x0, y0 = _point_up(x - half_w - left0, y - half_h - top0, index)
+        x1, y1 = _point_up(x + half_w - left0, y + half_h - top0, index)
+        w = Window(x0, y0, x1 + 1, y1 + 1, float(values[i]))
+        box = rounded(w)
+        if any(overlaps(k, box, nms["iou"], nms["covered"]) for k in kept):
+            continue
+        kept.append(box)
+        if accept(w):
+            return w
+    return None
 
 
 def _resized(session, image: np.ndarray, shape: tuple[int, int, int, int], spare: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:

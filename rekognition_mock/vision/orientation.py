@@ -89,19 +89,23 @@ def quarter_turn(rgb: np.ndarray, d: _Box, boxed: set[int] | frozenset[int] = fr
     turned = [np.ascontiguousarray(np.rot90(crop, turn)) for turn in range(4)]
     centre = size / 2
 
-    def central(rects_scores) -> list[tuple[float, tuple[float, float, float, float]]]:
-        near = []
-        for box, score in rects_scores:
-            if abs((box[0] + box[2]) / 2 - centre) <= 0.3 * TURN_FACE and abs((box[1] + box[3]) / 2 - centre) <= 0.3 * TURN_FACE:
-                if 0.6 < (box[2] - box[0]) / TURN_FACE < 1.6:
-                    near.append((score, box))
-        return near
+    def is_central(box: tuple[float, float, float, float]) -> bool:
+        return (
+            abs((box[0] + box[2]) / 2 - centre) <= 0.3 * TURN_FACE
+            and abs((box[1] + box[3]) / 2 - centre) <= 0.3 * TURN_FACE
+            and 0.6 < (box[2] - box[0]) / TURN_FACE < 1.6
+        )
+
+    def network(images: list[np.ndarray]) -> list[tuple[float, tuple[float, float, float, float] | None]]:
+        """The strongest central face the network reports in each copy (its score, its box)."""
+        windows = detector.strongest_kept(images, TURN_FLOOR, lambda w: is_central((w.left, w.top, w.right, w.bottom)))
+        return [(TURN_FLOOR, None) if w is None else (w.score, (w.left, w.top, w.right, w.bottom)) for w in windows]
 
     greys = [np.asarray(Image.fromarray(image).convert("L")) for image in turned]
     hog_scores = []
     for rects, scores, _ in hog.hog_runs(greys, 0, TURN_FLOOR):
-        near = central([((r.left(), r.top(), r.right() + 1, r.bottom() + 1), float(s)) for r, s in zip(rects, scores)])
-        hog_scores.append(max((s for s, _ in near), default=TURN_FLOOR))
+        near = [float(s) for r, s in zip(rects, scores) if is_central((r.left(), r.top(), r.right() + 1, r.bottom() + 1))]
+        hog_scores.append(max(near, default=TURN_FLOOR))
     order = sorted(range(4), key=hog_scores.__getitem__, reverse=True)
     cnn: list[tuple[float, tuple[float, float, float, float] | None]]
     if hog_scores[order[0]] - hog_scores[order[1]] >= TURN_HOG_MARGIN:
@@ -109,19 +113,15 @@ def quarter_turn(rgb: np.ndarray, d: _Box, boxed: set[int] | frozenset[int] = fr
         if turn in boxed:
             return turn, None
         cnn = [(TURN_FLOOR, None)] * 4
-        cnn[turn] = _strongest(central([((w.left, w.top, w.right, w.bottom), w.score) for w in detector.detect(turned[turn], 1.0, TURN_FLOOR)]))
+        cnn[turn] = network([turned[turn]])[0]
     else:
-        cnn = [_strongest(central([((w.left, w.top, w.right, w.bottom), w.score) for w in windows])) for windows in detector.detect_all(turned, 1.0, TURN_FLOOR)]
+        cnn = network(turned)
         turn = max(range(4), key=lambda t: hog_scores[t] + cnn[t][0])
     found = cnn[turn][1]
     if found is None:
         return turn, None
     left, top, right, bottom = unrotate_box(found, turn, size, size)
     return turn, (x0 + left / scale, y0 + top / scale, x0 + right / scale, y0 + bottom / scale)
-
-
-def _strongest(scored: list[tuple[float, tuple[float, float, float, float]]]) -> tuple[float, tuple[float, float, float, float] | None]:
-    return max(scored, default=(TURN_FLOOR, None), key=lambda item: item[0])
 
 
 def _square_crop(rgb: np.ndarray, x0: float, y0: float, span: float, size: int, fill: np.ndarray) -> np.ndarray:
