@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 
 import imagefactory
@@ -206,3 +207,19 @@ def _hog_runs_count(images) -> int:
     from rekognition_mock.vision.hog import hog_runs
 
     return len(hog_runs(images, 0, -1.0))
+
+
+def test_hog_prompts_the_upside_down_search_only_where_faces_are_upside_down() -> None:
+    """A photo where no face was found is searched upside down by the network only when dlib's
+    HOG sees a face in that copy: it does for the small-face scene turned upside down (each
+    face 44-64 px), not for the scene upright nor for the face-free coffee photo."""
+    from rekognition_mock.vision import decode_rgb
+    from rekognition_mock.vision.detection import _upright_to_hog, analysis_scale
+
+    scene = decode_rgb(imagefactory.small_faces_scene()[0])
+    scale = analysis_scale(scene.shape[1], scene.shape[0], EngineConfig())
+    assert _upright_to_hog(np.ascontiguousarray(np.rot90(scene, 2)), scale, 2)
+    assert not _upright_to_hog(scene, scale, 2)
+    coffee = decode_rgb(imagefactory.fixture_bytes("coffee.jpg"))
+    scale = analysis_scale(coffee.shape[1], coffee.shape[0], EngineConfig())
+    assert not any(_upright_to_hog(coffee, scale, turn) for turn in range(4))

@@ -26,6 +26,7 @@ DECODED_FACE = 60  # large images are decoded smaller while their smallest face 
 HOG_PAD = WINDOW // 2  # edge-replicated border so faces cut by the edge still score
 AWS_REFERENCE_SIZE = (1920, 1080)  # the image size AWS's 40-pixel minimum is stated for
 COARSE_ROTATED_FACE = 1 / 3  # "coarse": turned faces at least this share of the shorter side
+COARSE_TURNS = (1, 2, 3)  # the quarter turns searched for them (without 2, a development face turned upside down is lost)
 
 
 class BoxSize:
@@ -122,11 +123,11 @@ def _detect_cnn(rgb: np.ndarray, config: EngineConfig) -> list[Detection]:
     Each face's quarter turn is then decided on its own surroundings (:func:`quarter_turn`).
     When most faces need one turn, the image itself is turned (a photo taken sideways or
     upside down): that turned copy is then searched for faces of every size too. When no
-    face was found at all, the image is first searched upside down at the full scale (the
-    network answers to no upside-down face) and on its sides for faces of
-    :data:`UNPROMPTED_FACE` of the shorter side (it answers to some faces on their side in
-    the image as it is); a face scoring :data:`UNPROMPTED_FLOOR` there says which way the
-    image is turned.
+    face was found at all, the image is searched on its sides for faces of
+    :data:`UNPROMPTED_FACE` of the shorter side (the network answers to some faces on their
+    side in the image as it is) and, when none is found there, upside down at the full
+    scale where dlib's HOG sees a face in that copy (the network answers to no upside-down
+    face); a face scoring :data:`UNPROMPTED_FLOOR` there says which way the image is turned.
     """
     height, width = rgb.shape[:2]
     scale = analysis_scale(width, height, config)
@@ -139,13 +140,14 @@ def _detect_cnn(rgb: np.ndarray, config: EngineConfig) -> list[Detection]:
     turned_scale = scale
     if config.rotations == "coarse":
         turned_scale = min(scale, WINDOW / (COARSE_ROTATED_FACE * min(width, height)))
-    found += _turned_passes(rgb, turned_scale, (1, 2, 3), floor)
+    found += _turned_passes(rgb, turned_scale, COARSE_TURNS, floor)
     faces = _suppress(found, rgb, votes)
     if turned_scale < scale:
         if not faces:  # nothing says the image is turned: clear faces in a further search may
             blind_scale = min(scale, WINDOW / (UNPROMPTED_FACE * min(width, height)))
-            clear = _turned_passes(rgb, blind_scale, (1, 3), floor) + _turned_passes(rgb, scale, (2,), floor)
-            clear = [d for d in clear if d.score >= UNPROMPTED_FLOOR]
+            clear = [d for d in _turned_passes(rgb, blind_scale, (1, 3), floor) if d.score >= UNPROMPTED_FLOOR]
+            if not clear and _upright_to_hog(rgb, scale, 2):
+                clear = [d for d in _turned_passes(rgb, scale, (2,), floor) if d.score >= UNPROMPTED_FLOOR]
             faces = _suppress(found + clear, rgb, votes) if clear else []
             found += clear
         turns = _image_turns(faces)
@@ -168,6 +170,18 @@ def _image_turns(faces: list[Detection]) -> tuple[int, ...]:
 
 UNPROMPTED_FACE = 1 / 8  # with no face found, the copies on their sides are searched for faces of this share of the shorter side
 UNPROMPTED_FLOOR = 0.5  # and a face that clear there says which way the image is turned
+HOG_PROMPT = 0.0  # dlib's own threshold: a HOG face this clear in the upside-down copy prompts the network's search there
+
+
+def _upright_to_hog(rgb: np.ndarray, scale: float, turn: int) -> bool:
+    """Whether dlib's HOG sees a face in the image scaled by ``scale`` and turned by ``turn``
+    quarter turns: it costs less than half the network's search at the same scale, and
+    finds upright faces down to the same size (the network then searches that turn)."""
+    grey = np.ascontiguousarray(np.rot90(_resize(rgb, scale, grey=True), turn))
+    rects, scores, _ = hog.hog_run(weights.hog_detector(), grey, 0, HOG_PROMPT)
+    return any(s >= HOG_PROMPT for s in scores)
+
+
 EDGE_FACE = 1 / 5  # faces cut by the frame are looked for down to this share of the shorter side
 EDGE_PAD = WINDOW // 2  # the border added for them: half the detector's window
 

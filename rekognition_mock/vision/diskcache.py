@@ -15,7 +15,7 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-FORMAT = "rekognition-mock-analysis-26"  # 26: quarter turns voted per face, cut faces, turned photos searched again
+FORMAT = "rekognition-mock-analysis-27"  # 27: a face-free photo searched upside down only where HOG sees a face there
 
 
 def model_versions() -> str:
