@@ -434,6 +434,7 @@ def test_wrong_type_is_a_serialization_error(unvalidated_rekognition: Any) -> No
         (b"{}", "ValidationException"),
         (b'{"SourceImage": {"Bytes": "not base64!"}, "TargetImage": {}}', "SerializationException"),
         (b'{"SourceImage": ' + b"[" * 485 + b"]" * 485 + b"}", "SerializationException"),
+        (b'{"SourceImage": [}, "TargetImage": {]', "SerializationException"),
         (b"[" * 5000 + b"]" * 5000, "SerializationException"),
         (b'{"Image": ' + b"[" * 2**22 + b"]" * 2**22 + b"}", "SerializationException"),
         (b'{"Image": {"Bytes": "QUJD"}, "Attributes": [' + b"[]," * 2**18 + b'"ALL"]}', "ValidationException"),
@@ -443,7 +444,7 @@ def test_wrong_type_is_a_serialization_error(unvalidated_rekognition: Any) -> No
          "SerializationException"),
     ],
     ids=["broken", "cut-short", "binary", "array", "null", "string", "empty-object", "bad-base64",
-         "nested-485", "nested-5000", "nested-8MB", "many-shallow-arrays", "nan", "minus-infinity"],
+         "nested-485", "unpaired", "nested-5000", "nested-8MB", "many-shallow-arrays", "nan", "minus-infinity"],
 )
 def test_malformed_json_body_is_a_client_error(unvalidated_rekognition: Any, body: bytes, code: str) -> None:
     client = unvalidated_rekognition
