@@ -182,7 +182,7 @@ def _upright_to_hog(rgb: np.ndarray, scale: float, turn: int) -> bool:
     return any(s >= HOG_PROMPT for s in scores)
 
 
-EDGE_FACE = 1 / 5  # faces cut by the frame are looked for down to this share of the shorter side
+EDGE_FACE = 1 / 4  # faces cut by the frame are looked for down to this share of the shorter side (a fifth cost 6 % more for the same figures)
 EDGE_PAD = WINDOW // 2  # the border added for them: half the detector's window
 
 

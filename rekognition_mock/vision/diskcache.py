@@ -15,7 +15,7 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-FORMAT = "rekognition-mock-analysis-27"  # 27: a face-free photo searched upside down only where HOG sees a face there
+FORMAT = "rekognition-mock-analysis-28"  # 28: faces cut by the frame looked for down to a quarter of the shorter side
 
 
 def model_versions() -> str:
