@@ -172,6 +172,16 @@ class Converter:
                 y = self.node("MaxPool", [self.nchw(arg(ins[0]))], kernel_shape=[o.FilterHeight(), o.FilterWidth()],
                               strides=[o.StrideH(), o.StrideW()], auto_pad="SAME_UPPER" if o.Padding() == 0 else "VALID")
                 value[out] = self.activation(self.nhwc(y), o.FusedActivationFunction())
+            elif kind == "FULLY_CONNECTED":
+                o = options(tflite.FullyConnectedOptions)
+                w = constant[ins[1]]  # (units, inputs)
+                x = arg(ins[0])
+                if len(shape(ins[0])) != 2:
+                    x = self.node("Reshape", [x, self.const(np.array([-1, w.shape[1]], np.int64), "shape")])
+                y = self.node("MatMul", [x, self.const(w.T, "w")])
+                if len(ins) > 2 and ins[2] >= 0:
+                    y = self.node("Add", [y, arg(ins[2])])
+                value[out] = self.activation(y, o.FusedActivationFunction())
             elif kind == "PRELU":
                 value[out] = self.node("PRelu", [arg(ins[0]), arg(ins[1])])
             elif kind in ("ADD", "SUB", "MUL", "DIV"):

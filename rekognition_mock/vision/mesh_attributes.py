@@ -12,7 +12,8 @@ from __future__ import annotations
 
 import math
 
-from .attributes import FaceAttributes, Flag, either, probability
+from .age_gender import AgeGender
+from .attributes import FaceAttributes, Flag, probability
 from .face_mesh import MeshFace
 
 # The eyes: the two eyeBlink blendshapes' mean. The tuning half has two faces with closed
@@ -24,24 +25,42 @@ EYES_CLOSED_AT, EYES_CLOSED_SLOPE = 0.54, 15.0
 MOUTH_OPEN = {"lip_gap": 13.36, "mouth_gap_68": 16.47}, -4.345
 # A smile: the two mouthSmile blendshapes' mean.
 SMILE_AT, SMILE_SLOPE = 0.58, 13.4
-# Glasses' frames: horizontal edges across the top of the nose and beside the eyes where the
-# mesh places them (their logarithms: the edges of skin, wrinkles and frames multiply), and
-# across the nose where the 68 landmarks do (``frame_bridge``, :class:`.attributes.FaceAttributes`);
-# the two placements miss different frames.
-EYEGLASSES = {"log_bridge_across": 2.0804, "log_temples_across": 1.2508, "frame_bridge": 0.8964}, 8.6283
-# Facial hair: the gender network's log-odds of a man, the chin's colour saturation and edges
-# and the philtrum's brightness where the mesh places them (each over the cheeks'), and the
-# strip above the upper lip where the 68 landmarks place it (``lip_strip``).
-BEARD = ({"male_logit": 0.2689, "chin_saturation": -0.1777, "chin_edges": 39.21, "philtrum_brightness": -1.005,
-          "lip_strip": -5.931}, 1.4395)
-MUSTACHE = ({"male_logit": 0.2816, "chin_saturation": -0.1143, "chin_edges": 36.29, "philtrum_brightness": -2.229,
-             "lip_strip": -6.853}, 3.2128)
+# Glasses: the glasses classifier's log-odds (:mod:`.glasses`) with horizontal edges across
+# the top of the nose and beside the eyes where the mesh places them (their logarithms: the
+# edges of skin, wrinkles and frames multiply) and across the nose where the 68 landmarks do
+# (``frame_bridge``, :class:`.attributes.FaceAttributes`).
+EYEGLASSES = (
+    {"glasses": 0.4178, "log_bridge_across": 1.5018, "log_temples_across": -0.7979,
+     "frame_bridge": 0.5993},
+    -0.1376,
+)
+# Dark lenses: the measured darkness of the lenses (as log-odds) with the classifier's log-odds.
+SUNGLASSES = {"dark_lenses_logit": 1.2255, "glasses": 0.4093}, 0.0721
+# Facial hair: the read-out of the age and gender network's features (:mod:`.age_gender`, as
+# log-odds), its log-odds of a man, the chin's colour saturation and edges and the philtrum's
+# brightness where the mesh places them (each over the cheeks'), and the strip above the
+# upper lip where the 68 landmarks place it (``lip_strip``).
+BEARD = (
+    {"readout": 1.7685, "male_logit": -0.1556, "chin_saturation": -1.597, "chin_edges": 3.9981,
+     "philtrum_brightness": -1.4091, "lip_strip": -3.3211},
+    7.9808,
+)
+MUSTACHE = (
+    {"readout": 1.4313, "male_logit": -0.0713, "chin_saturation": -0.0381, "chin_edges":
+     7.0568, "philtrum_brightness": -7.0376, "lip_strip": -3.8556},
+    9.7673,
+)
 
-# Occlusion: the measured evidence (a covered mouth, a face cut by the image's edge, dark
-# lenses; as log-odds) and the nose's redness less the forehead's: under a mask the nose takes
-# the mask's colour, while the forehead stays skin.
-FACE_OCCLUDED = {"measured_logit": 1.0966, "nose_redness_over_forehead": -29.09}, 0.1685
-
+# Occlusion: the measured evidence of a covered mouth or a face cut by the image's edge (as
+# log-odds; :class:`.attributes.FaceAttributes`), the nose's redness less the forehead's (under
+# a mask the nose takes the mask's colour, while the forehead stays skin), the masked-face
+# detector's log-odds of a mask (:mod:`.masks`) and the Sunglasses model's log-odds (AWS counts
+# dark sunglasses).
+FACE_OCCLUDED = (
+    {"covered_logit": 2.3412, "nose_redness_over_forehead": -3.7626, "mask_logit": 0.4073,
+     "sunglasses_logit": 0.359},
+    8.374,
+)
 
 def logistic(z: float) -> float:
     return 1.0 / (1.0 + math.exp(-max(-50.0, min(50.0, z))))
@@ -75,38 +94,54 @@ def smile(mesh: MeshFace) -> Flag:
     return flag(smile_probability(mesh))
 
 
-def eyeglasses(mesh: MeshFace, measured: FaceAttributes) -> Flag:
-    """A frame (:data:`EYEGLASSES`), or dark lenses (``measured.sunglasses``: sunglasses are
-    glasses too, and a drawn or rimless pair shows no frame)."""
-    x = {"log_bridge_across": math.log(max(1e-6, mesh.regions["bridge_across"])),
-         "log_temples_across": math.log(max(1e-6, mesh.regions["temples_across"])), "frame_bridge": measured.frame_bridge}
-    frame = flag(logistic(_linear(EYEGLASSES, x)))
-    return either(frame, measured.sunglasses)
+def _logit(p: float) -> float:
+    p = min(max(p, 1e-4), 1.0 - 1e-4)
+    return math.log(p / (1.0 - p))
 
 
-def _hair(model: tuple[dict[str, float], float], mesh: MeshFace, measured: FaceAttributes, male: float) -> Flag:
-    male = min(max(male, 1e-4), 1.0 - 1e-4)
-    x = {**mesh.regions, "lip_strip": measured.lip_strip, "male_logit": math.log(male / (1.0 - male))}
-    return flag(logistic(_linear(model, x)))
+def eyeglasses_features(mesh: MeshFace, measured: FaceAttributes, glasses: float) -> dict[str, float]:
+    return {"glasses": glasses, "log_bridge_across": math.log(max(1e-6, mesh.regions["bridge_across"])),
+            "log_temples_across": math.log(max(1e-6, mesh.regions["temples_across"])), "frame_bridge": measured.frame_bridge}
 
 
-def beard(mesh: MeshFace, measured: FaceAttributes, male: float) -> Flag:
-    """:data:`BEARD`, given the gender network's probability of a man."""
-    return _hair(BEARD, mesh, measured, male)
+def eyeglasses(mesh: MeshFace, measured: FaceAttributes, glasses: float) -> Flag:
+    """:data:`EYEGLASSES`, given the glasses classifier's log-odds."""
+    return flag(logistic(_linear(EYEGLASSES, eyeglasses_features(mesh, measured, glasses))))
 
 
-def mustache(mesh: MeshFace, measured: FaceAttributes, male: float) -> Flag:
-    """:data:`MUSTACHE`, given the gender network's probability of a man."""
-    return _hair(MUSTACHE, mesh, measured, male)
+def sunglasses_features(measured: FaceAttributes, glasses: float) -> dict[str, float]:
+    return {"dark_lenses_logit": _logit(probability(measured.sunglasses)), "glasses": glasses}
 
 
+def sunglasses(measured: FaceAttributes, glasses: float) -> Flag:
+    """:data:`SUNGLASSES`, given the glasses classifier's log-odds."""
+    return flag(logistic(_linear(SUNGLASSES, sunglasses_features(measured, glasses))))
 
-def face_occluded(mesh: MeshFace, measured: FaceAttributes) -> Flag:
-    """:data:`FACE_OCCLUDED`."""
-    p = min(max(probability(measured.face_occluded), 1e-4), 1.0 - 1e-4)
-    x = {"measured_logit": math.log(p / (1.0 - p)),
-         "nose_redness_over_forehead": mesh.regions["nose_redness"] - mesh.regions["forehead_redness"]}
-    return flag(logistic(_linear(FACE_OCCLUDED, x)))
+
+def hair_features(mesh: MeshFace, measured: FaceAttributes, age_gender: AgeGender, readout: float) -> dict[str, float]:
+    return {**mesh.regions, "lip_strip": measured.lip_strip, "male_logit": _logit(age_gender.male), "readout": readout}
+
+
+def beard(mesh: MeshFace, measured: FaceAttributes, age_gender: AgeGender) -> Flag:
+    """:data:`BEARD`."""
+    return flag(logistic(_linear(BEARD, hair_features(mesh, measured, age_gender, age_gender.beard_logit))))
+
+
+def mustache(mesh: MeshFace, measured: FaceAttributes, age_gender: AgeGender) -> Flag:
+    """:data:`MUSTACHE`."""
+    return flag(logistic(_linear(MUSTACHE, hair_features(mesh, measured, age_gender, age_gender.mustache_logit))))
+
+
+def face_occluded_features(mesh: MeshFace, measured: FaceAttributes, mask: float, glasses: float) -> dict[str, float]:
+    return {"covered_logit": _logit(probability(measured.covered)),
+            "nose_redness_over_forehead": mesh.regions["nose_redness"] - mesh.regions["forehead_redness"],
+            "mask_logit": _logit(mask), "sunglasses_logit": _linear(SUNGLASSES, sunglasses_features(measured, glasses))}
+
+
+def face_occluded(mesh: MeshFace, measured: FaceAttributes, mask: float, glasses: float) -> Flag:
+    """:data:`FACE_OCCLUDED`, given the masked-face detector's probability of a mask and the
+    glasses classifier's log-odds."""
+    return flag(logistic(_linear(FACE_OCCLUDED, face_occluded_features(mesh, measured, mask, glasses))))
 
 
 def eye_direction_confidence(mesh: MeshFace) -> float:

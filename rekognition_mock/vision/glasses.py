@@ -1,0 +1,53 @@
+"""Glasses from a trained classifier: Igor Slinko's glasses_detector (Apache-2.0), a
+MobileNetV3-Small taught on the faces of Kaggle's "glasses or no glasses" set, converted
+once to ONNX by ``scripts/convert_glasses_model.py`` and shipped in ``vision/data/`` with
+its licence.
+
+It sees the band of the face from the eyebrows to the tip of the nose (68-landmark points
+17-26 and 31-35), widened by a third of its width on each side, as its publication cuts it;
+here the band is also turned so that the eyes lie level. The crop is resized to 128×64 RGB
+with values 0-255, and the network answers one number, negative for glasses: its negation
+is the log-odds of glasses that :mod:`.mesh_attributes` weighs with the frame's edges.
+"""
+
+from __future__ import annotations
+
+from importlib import resources
+
+import numpy as np
+
+from . import crops
+
+WIDTH, HEIGHT = 128, 64
+BAND = list(range(17, 27)) + list(range(31, 36))  # eyebrows and the tip of the nose
+WIDEN = 1 / 3  # of the band's width, on each side
+
+
+def band(rgb: np.ndarray, points: np.ndarray) -> np.ndarray:
+    """The level band the classifier reads, ``HEIGHT×WIDTH×3``."""
+    angle = crops.eye_angle(points)
+    centre = tuple(points[BAND].mean(axis=0))
+    level = crops.level_points(points[BAND], centre, angle)
+    (x0, y0), (x1, y1) = level.min(axis=0), level.max(axis=0)
+    mid = ((x0 + x1) / 2, (y0 + y1) / 2)
+    c, s = np.cos(angle), np.sin(angle)
+    middle = (centre[0] + mid[0] * c - mid[1] * s, centre[1] + mid[0] * s + mid[1] * c)
+    half_width = (x1 - x0) * (0.5 + WIDEN)
+    return crops.level_patch(rgb, middle, angle, half_width, (y1 - y0) / 2, WIDTH, HEIGHT)
+
+
+class GlassesNet:
+    """The converted classifier and its session. Thread-safe."""
+
+    def __init__(self) -> None:
+        from . import onnx_nets
+
+        model = (resources.files("rekognition_mock.vision") / "data" / "glasses_classifier.onnx").read_bytes()
+        self.session = onnx_nets.session_from_bytes(model)
+
+    def log_odds(self, rgb: np.ndarray, faces: list[tuple[tuple[float, float, float, float], np.ndarray]]) -> list[float]:
+        """Each face's log-odds of glasses, given as (box, 68 landmarks) in ``rgb``'s pixels."""
+        if not faces:
+            return []
+        batch = np.stack([band(rgb, points) for _, points in faces]).astype(np.float32)
+        return [-float(v) for v in self.session.run(None, {"image": batch})[0][:, 0]]

@@ -1,0 +1,238 @@
+"""Fit the attribute models on the attribute set's tuning half, and nothing else.
+
+Run by hand when a model or a measure changes (the photos are not part of the project):
+
+    python scripts/build_attribute_set.py --out ../valset          # once: fetch the photos
+    python scripts/fit_attribute_models.py ../valset                # print the fitted constants
+    python scripts/fit_attribute_models.py ../valset --write      # and write them (and the read-outs' file)
+
+It runs the engine over every labelled face of the tuning half and fits:
+
+- the facial-hair read-outs: a logistic model of the age and gender network's 1024 pooled
+  features (standardised; L2 penalty :data:`READOUT_PENALTY`) for Beard and for Mustache,
+  written to ``vision/data/facial_hair_readouts.npz`` with ``--write-readouts``;
+- the logistic models of :mod:`rekognition_mock.vision.mesh_attributes` (``BEARD``,
+  ``MUSTACHE``, ``EYEGLASSES``, ``SUNGLASSES``, ``FACE_OCCLUDED``), each over its named inputs
+  (``FACE_OCCLUDED`` reads the ``SUNGLASSES`` model: paste that first and run again); a read-out's
+  input is its out-of-fold answer (the photos dealt into :data:`FOLDS` folds, each face read
+  by a read-out fitted without its photo), as the read-out would answer a face it never saw;
+- ``GENDER`` in :mod:`rekognition_mock.vision.age_gender` (the network's log-odds
+  recalibrated) and ``AGE_SPREADS`` (the narrowest that holds :data:`AGE_HOLDS` of the
+  faces, judged as ``scripts/measure_attributes.py`` judges AgeRange).
+
+With ``--write`` the read-outs' file and the constants are written into those modules (run
+it twice when ``SUNGLASSES`` changes, as ``FACE_OCCLUDED`` reads it); then ``scripts/measure_attributes.py``
+reports both halves. The validation half is never read here.
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+import sys
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "scripts"))
+
+from build_attribute_set import DEFAULT_OUT, LABELS, load, local_path  # noqa: E402
+from measure_attributes import MIN_IOU, _iou  # noqa: E402
+
+READOUT_PENALTY = 10.0
+STACK_PENALTY = 0.01
+FOLDS = 8
+AGE_HOLDS = 0.97
+READOUTS = {"Beard": "beard", "Mustache": "mustache"}
+
+
+def logistic_fit(x: np.ndarray, y: np.ndarray, penalty: float, steps: int = 50) -> np.ndarray:
+    """Weights then intercept of an L2-penalised logistic regression (Newton's method; the
+    intercept is not penalised)."""
+    x = np.column_stack([x, np.ones(len(x))])
+    w = np.zeros(x.shape[1])
+    ridge = penalty * np.diag(np.r_[np.ones(x.shape[1] - 1), 0.0])
+    for _ in range(steps):
+        p = 1 / (1 + np.exp(-np.clip(x @ w, -50, 50)))
+        gradient = x.T @ (p - y) + ridge @ w
+        hessian = (x * (p * (1 - p))[:, None]).T @ x + ridge
+        step = np.linalg.solve(hessian, gradient)
+        w -= step
+        if np.abs(step).max() < 1e-9:
+            break
+    return w
+
+
+def faces_of(folder: Path) -> list[dict[str, Any]]:
+    """Every labelled face of the tuning half the engine finds, with its inputs."""
+    import rekognition_mock
+    from rekognition_mock.vision import mesh_attributes as ma
+    from rekognition_mock.vision import weights
+    from rekognition_mock.vision.engine import get_engine
+
+    rekognition_mock.configure(cache_dir=None)
+    engine = get_engine()
+    net = weights.age_gender_net().model
+    rows = []
+    for image in load(LABELS)["images"]:
+        if image["split"] != "tune":
+            continue
+        data = local_path(folder, image).read_bytes()
+        analysis = engine.analyze(data)
+        engine.add_attributes(analysis, data, ["measured", "mesh", "glasses", "mask"])
+        rgb = engine.pixels(analysis, data)
+        sx, sy = analysis._pixel_scale
+        boxes = [[f.left, f.top, f.right - f.left, f.bottom - f.top] for f in analysis.faces]
+        for seen in image["faces"]:
+            overlaps = [_iou(seen["box"], box) for box in boxes]
+            best = max(range(len(boxes)), key=overlaps.__getitem__, default=None)
+            if best is None or overlaps[best] < MIN_IOU:
+                continue
+            face = analysis.faces[best]
+            located = [((face.left / sx, face.top / sy, face.right / sx, face.bottom / sy), face.landmarks / (sx, sy))]
+            male, ages, features = net.outputs(rgb, located)
+            rows.append({
+                "photo": image["path"] + "@" + image["repo"], "labels": seen, "male_p": float(male[0]), "ages": ages[0],
+                "features": features[0], "mesh": face.mesh, "measured": face.measured, "glasses": face.glasses,
+                "eyeglasses": ma.eyeglasses_features(face.mesh, face.measured, face.glasses),
+                "sunglasses": ma.sunglasses_features(face.measured, face.glasses),
+                "occluded": ma.face_occluded_features(face.mesh, face.measured, face.mask, face.glasses),
+            })
+    return rows
+
+
+def readout(rows: list[dict[str, Any]], label: str, mean: np.ndarray, scale: np.ndarray
+            ) -> tuple[np.ndarray, dict[int, float]]:
+    """The read-out's weights for ``label`` fitted on every row that has it (features less
+    ``mean``, over ``scale``), and each such row's out-of-fold answer."""
+    judged = [k for k, r in enumerate(rows) if r["labels"].get(label) is not None]
+    x = (np.array([rows[k]["features"] for k in judged]) - mean) / scale
+    y = np.array([float(rows[k]["labels"][label]) for k in judged])
+    photos = sorted({rows[k]["photo"] for k in judged})
+    fold = {photo: n % FOLDS for n, photo in enumerate(photos)}
+
+    held_out = {}
+    for f in range(FOLDS):
+        inside = np.array([fold[rows[k]["photo"]] != f for k in judged])
+        w = logistic_fit(x[inside], y[inside], READOUT_PENALTY)
+        for n in np.flatnonzero(~inside):
+            held_out[judged[n]] = float(x[n] @ w[:-1] + w[-1])
+    return logistic_fit(x, y, READOUT_PENALTY), held_out
+
+
+def stack(rows: list[dict[str, Any]], label: str, inputs: dict[int, dict[str, float]]) -> tuple[dict[str, float], float, float]:
+    """A logistic model of ``label`` over each row's named inputs: weights, intercept, and the share right."""
+    judged = [k for k in inputs if rows[k]["labels"].get(label) is not None]
+    names = list(inputs[judged[0]])
+    x = np.array([[inputs[k][n] for n in names] for k in judged])
+    y = np.array([float(rows[k]["labels"][label]) for k in judged])
+    w = logistic_fit(x, y, STACK_PENALTY)
+    right = float(((x @ w[:-1] + w[-1] >= 0) == (y == 1)).mean())
+    return dict(zip(names, (round(float(v), 4) for v in w[:-1]))), round(float(w[-1]), 4), right
+
+
+def _assignment(name: str, weights: dict[str, float], intercept: float) -> str:
+    """``NAME = {weights}, intercept`` as Python, its lines at most 100 characters."""
+    import textwrap
+
+    items = ", ".join(f'"{k}": {v}' for k, v in weights.items())
+    text = f"{name} = {{{items}}}, {intercept}"
+    if len(text) <= 100:
+        return text
+    body = textwrap.wrap("{" + items + "},", width=95, initial_indent="    ", subsequent_indent="     ",
+                         break_long_words=False, break_on_hyphens=False)
+    return f"{name} = (\n" + "\n".join(body) + f"\n    {intercept},\n)"
+
+
+def write_constant(module: Path, name: str, text: str) -> None:
+    """Replace the assignment of ``name`` in ``module`` (however many lines it spans) by ``text``."""
+    import ast
+
+    source = module.read_text()
+    lines = source.splitlines(keepends=True)
+    for node in ast.parse(source).body:
+        if isinstance(node, ast.Assign) and any(getattr(t, "id", None) == name for t in node.targets):
+            lines[node.lineno - 1:node.end_lineno] = [text + "\n"]
+            module.write_text("".join(lines))
+            return
+    raise SystemExit(f"{name} is not assigned in {module}")
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("folder", type=Path, nargs="?", default=DEFAULT_OUT)
+    parser.add_argument("--write", action="store_true",
+                        help="rewrite vision/data/facial_hair_readouts.npz and the fitted constants in the modules")
+    args = parser.parse_args(argv)
+
+    from rekognition_mock.vision import age_gender as ag
+    from rekognition_mock.vision import mesh_attributes as ma
+
+    rows = faces_of(args.folder)
+    print(f"{len(rows)} faces of the tuning half")
+    every = np.array([r["features"] for r in rows])
+    mean, scale = every.mean(axis=0), every.std(axis=0) + 1e-6  # over every face of the half
+    fitted, held_out = {}, {}
+    for label, name in READOUTS.items():
+        fitted[name], held_out[name] = readout(rows, label, mean, scale)
+    if args.write:
+        target = ROOT / "rekognition_mock" / "vision" / "data" / ag.READOUTS
+        np.savez(target, mean=mean.astype(np.float32), scale=scale.astype(np.float32),
+                 **{name: w.astype(np.float32) for name, w in fitted.items()})
+        print(f"wrote {target.relative_to(ROOT)}")
+
+    male = np.array([r["male_p"] for r in rows])
+    genders = [k for k, r in enumerate(rows) if r["labels"].get("Gender") in ("Male", "Female")]
+    z = np.log(np.clip(male[genders], 1e-6, 1 - 1e-6) / (1 - np.clip(male[genders], 1e-6, 1 - 1e-6)))
+    g = logistic_fit(z[:, None], np.array([rows[k]["labels"]["Gender"] == "Male" for k in genders], float), STACK_PENALTY)
+    constants: dict[str, tuple[Path, str]] = {}
+    age_module = ROOT / "rekognition_mock" / "vision" / "age_gender.py"
+    mesh_module = ROOT / "rekognition_mock" / "vision" / "mesh_attributes.py"
+    constants["GENDER"] = (age_module, f"GENDER = ({g[0]:.2f}, {g[1]:.2f})")
+
+    def male_p(k: int) -> float:
+        zk = math.log(max(1e-6, min(1 - 1e-6, male[k])) / (1 - max(1e-6, min(1 - 1e-6, male[k]))))
+        return 1 / (1 + math.exp(-(g[0] * zk + g[1])))
+
+    aged = [k for k, r in enumerate(rows) if r["labels"].get("AgeRange")]
+    for spreads in np.arange(0.05, 2.0, 0.05):
+        held = 0
+        for k in aged:
+            mean = float(rows[k]["ages"] @ ag.AGES)
+            spread = math.sqrt(max(0.0, rows[k]["ages"] @ (ag.AGES - mean) ** 2))
+            low, high = max(0, math.floor(mean - spreads * spread)), math.ceil(mean + spreads * spread)
+            middle = sum(rows[k]["labels"]["AgeRange"]) / 2
+            held += low - (high - low) <= middle <= high + (high - low)
+        if held / len(aged) >= AGE_HOLDS:
+            constants["AGE_SPREADS"] = (age_module, f"AGE_SPREADS = {spreads:.2f}")
+            print(f"AGE_SPREADS holds {held}/{len(aged)}")
+            break
+
+    for label, constant in (("Beard", "BEARD"), ("Mustache", "MUSTACHE")):
+        name = READOUTS[label]
+        inputs = {}
+        for k in held_out[name]:
+            r = rows[k]
+            agk = ag.AgeGender(0.0, 0.0, male_p(k))
+            features = ma.hair_features(r["mesh"], r["measured"], agk, held_out[name][k])
+            inputs[k] = {n: features[n] for n in getattr(ma, constant)[0]}
+        weights, intercept, right = stack(rows, label, inputs)
+        constants[constant] = (mesh_module, _assignment(constant, weights, intercept))
+        print(f"{constant}: tuning half {100 * right:.1f} %")
+    for label, constant, key in (("Eyeglasses", "EYEGLASSES", "eyeglasses"), ("Sunglasses", "SUNGLASSES", "sunglasses"),
+                                 ("FaceOccluded", "FACE_OCCLUDED", "occluded")):
+        inputs = {k: {n: rows[k][key][n] for n in getattr(ma, constant)[0]} for k in range(len(rows))}
+        weights, intercept, right = stack(rows, label, inputs)
+        constants[constant] = (mesh_module, _assignment(constant, weights, intercept))
+        print(f"{constant}: tuning half {100 * right:.1f} %")
+    for name, (module, text) in constants.items():
+        print(text)
+        if args.write:
+            write_constant(module, name, text)
+
+
+if __name__ == "__main__":
+    main()
