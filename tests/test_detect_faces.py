@@ -189,6 +189,16 @@ def test_all_landmarks_are_geometrically_sane(rekognition: Any) -> None:
         assert left - 0.05 < x < right + 0.05 and top - 0.05 < y < bottom + 0.05
 
 
+def test_pupils_are_the_eye_centres(rekognition: Any) -> None:
+    """AWS gives leftPupil and rightPupil the very X and Y of eyeLeft and eyeRight (three real
+    DetectFaces responses with ALL captured in class-dojo/backend's tests/testResponse.ts
+    repeat them to the last digit)."""
+    response = rekognition.detect_faces(Image={"Bytes": HOPPER}, Attributes=["ALL"])
+    [face] = response["FaceDetails"]
+    points = {mark["Type"]: (mark["X"], mark["Y"]) for mark in face["Landmarks"]}
+    assert points["leftPupil"] == points["eyeLeft"] and points["rightPupil"] == points["eyeRight"]
+
+
 @pytest.mark.parametrize("attribute", sorted(ATTRIBUTE_KEYS))
 def test_single_attribute_adds_only_its_key(rekognition: Any, attribute: str) -> None:
     response = rekognition.detect_faces(Image={"Bytes": HOPPER}, Attributes=[attribute])

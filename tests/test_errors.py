@@ -21,7 +21,7 @@ MAX_BYTES = 5 * 1024 * 1024
 MAX_S3_BYTES = 15 * 1024 * 1024
 
 INVALID_FORMAT = "Request has invalid image format"
-INVALID_PARAMETERS = "Request has invalid parameters"
+INVALID_PARAMETERS = "Request has Invalid Parameters"  # AWS's casing: botocore #1203, aws-sdk-js #2059, aws-sdk-java #971
 TOO_LARGE = "Image size is too large"
 
 

@@ -21,7 +21,7 @@ class RekognitionError(JsonRESTError):
 
     code = 400
     error_type = "InvalidParameterException"
-    default_message = "Request has invalid parameters"
+    default_message = "Request has Invalid Parameters"
 
     def __init__(self, message: str | None = None, **kwargs: Any) -> None:
         message = message or self.default_message
@@ -91,7 +91,7 @@ class InvalidPaginationTokenException(RekognitionError):
 
 class InvalidParameterException(RekognitionError):
     error_type = "InvalidParameterException"
-    default_message = "Request has invalid parameters"
+    default_message = "Request has Invalid Parameters"
 
 
 class InvalidPolicyRevisionIdException(RekognitionError):

@@ -37,8 +37,8 @@ LANDMARK_POINTS: dict[str, tuple[int, ...]] = {
     "noseRight": (35,),
     "mouthUp": (51,),
     "mouthDown": (57,),
-    "leftPupil": (37, 38, 40, 41),
-    "rightPupil": (43, 44, 46, 47),
+    "leftPupil": (36, 37, 38, 39, 40, 41),  # AWS answers the eye's centre (as eyeLeft)
+    "rightPupil": (42, 43, 44, 45, 46, 47),
     "upperJawlineLeft": (0,),
     "midJawlineLeft": (4,),
     "chinBottom": (8,),
@@ -293,5 +293,8 @@ def _flag(flag: Any) -> dict[str, Any]:
 
 
 def number(value: float | np.floating) -> float:
-    """A plain float rounded like AWS's responses (they carry ~7 significant digits)."""
-    return float(round(float(value), 6))
+    """A plain float as AWS's responses carry it: single precision (their values are float32
+    printed as doubles), then rounded to six decimals. Going through float32 first makes a
+    value kept in single precision (a stored face's box and confidence) answer exactly as the
+    value it was kept from, whichever path answers it."""
+    return float(round(float(np.float32(value)), 6))
