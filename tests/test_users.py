@@ -374,3 +374,20 @@ def test_the_user_store_keeps_vectors_as_the_mean_of_the_faces() -> None:
     np.testing.assert_allclose(users.vector("b"), descriptors[4], rtol=1e-5)
     users.remove("b")
     assert "b" not in users and faces.user_face_ids("b") == [] and [u for u, _ in users.search(query, np.inf, 10)] == ["a"]
+
+
+def test_list_users_in_creation_order_and_paging_survives_changes(rekognition: Any) -> None:
+    """AWS lists users by a key it generates, not by UserId; creation order is the stand-in,
+    and a NextToken keeps its place while users are created and deleted between pages (the
+    ListUsers reference: "MaxResults ... NextToken: Pagination token to receive the next set
+    of UserIDs")."""
+    rekognition.create_collection(CollectionId="order")
+    for name in ("zoe", "adam", "mia", "bob"):
+        rekognition.create_user(CollectionId="order", UserId=name)
+    assert [u["UserId"] for u in rekognition.list_users(CollectionId="order")["Users"]] == ["zoe", "adam", "mia", "bob"]
+    first = rekognition.list_users(CollectionId="order", MaxResults=2)
+    assert [u["UserId"] for u in first["Users"]] == ["zoe", "adam"]
+    rekognition.create_user(CollectionId="order", UserId="aaron")  # created later: listed last
+    rekognition.delete_user(CollectionId="order", UserId="adam")  # the token's own user, gone
+    rest = rekognition.list_users(CollectionId="order", MaxResults=10, NextToken=first["NextToken"])
+    assert [u["UserId"] for u in rest["Users"]] == ["mia", "bob", "aaron"] and "NextToken" not in rest

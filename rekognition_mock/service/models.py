@@ -462,16 +462,25 @@ class RekognitionBackend(MotoRekognitionBackend):
                 return reply
 
     def list_users(self, collection_id: str, next_token: str | None, max_results: int | None) -> dict[str, Any]:
+        """Users in creation order (AWS orders them by a key it generates; creation order is
+        the honest stand-in); a NextToken holds the last user's (created, UserId), so paging
+        neither repeats nor skips a user when others are created or deleted meanwhile."""
         collection = self._collection(collection_id)
-        ids = collection.users.ids()
+        after = None
         if next_token:
-            after = decode_token(next_token, "users", collection.arn)
-            ids = [u for u in ids if u > str(after)]
+            position = decode_token(next_token, "users", collection.arn)
+            if (not isinstance(position, list) or len(position) != 2 or isinstance(position[0], bool)
+                    or not isinstance(position[0], (int, float)) or not isinstance(position[1], str)):
+                raise InvalidPaginationTokenException()
+            after = (float(position[0]), position[1])
+        users = collection.users.in_order(after)
         limit = max_results or DEFAULT_USER_PAGE
-        page = ids[:limit]
-        body: dict[str, Any] = {"Users": [shapes.matched_user(u, self._status(collection.users, u)) for u in page]}
-        if len(ids) > limit:
-            body["NextToken"] = encode_token("users", collection.arn, page[-1])
+        page = users[:limit]
+        body: dict[str, Any] = {
+            "Users": [shapes.matched_user(u.user_id, self._status(collection.users, u.user_id)) for u in page]
+        }
+        if len(users) > limit:
+            body["NextToken"] = encode_token("users", collection.arn, [page[-1].created, page[-1].user_id])
         return body
 
     def associate_faces(self, collection_id: str, user_id: str, face_ids: list[str], threshold: float,

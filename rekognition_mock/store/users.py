@@ -63,9 +63,16 @@ class UserStore:
         return self._users.get(user_id)
 
     def ids(self) -> list[str]:
-        """Every UserId, sorted."""
+        """Every UserId, in creation order."""
         with self.lock:
-            return sorted(self._users)
+            return [u.user_id for u in self.in_order()]
+
+    def in_order(self, after: tuple[float, str] | None = None) -> list[User]:
+        """The users in creation order (by ``created``, which :meth:`add` keeps strictly
+        increasing, then UserId), those after the key ``after`` only if given."""
+        with self.lock:
+            users = sorted(self._users.values(), key=lambda u: (u.created, u.user_id))
+            return users if after is None else [u for u in users if (u.created, u.user_id) > after]
 
     def by_token(self, token: str) -> User | None:
         """The user a CreateUser with ``token`` made, if it is still there."""
@@ -73,7 +80,12 @@ class UserStore:
             return next((u for u in self._users.values() if u.create_token == token), None)
 
     def add(self, user: User) -> None:
+        """Keep ``user``; a user created in the same clock tick as the last one is placed
+        just after it, so that creation order is never a tie."""
         with self.lock:
+            latest = max((u.created for u in self._users.values()), default=None)
+            if latest is not None and user.created <= latest and user.user_id not in self._users:
+                user.created = latest + 1e-6
             self._users[user.user_id] = user
 
     def remove(self, user_id: str) -> None:
