@@ -201,10 +201,11 @@ def gender(face: Face) -> dict[str, Any]:
 
 
 # The expression network's classes as AWS's emotion types. CONFUSED has no class in the
-# network (FER2013) and is reported at 0; UNKNOWN is not reported, as AWS does not.
+# network (FER2013): it comes from two classes competing (:func:`.emotions.independent`).
+# UNKNOWN is not reported, as AWS does not.
 EXPRESSION_TYPES = {
     "angry": "ANGRY", "disgust": "DISGUSTED", "fear": "FEAR", "happy": "HAPPY",
-    "sad": "SAD", "surprise": "SURPRISED", "neutral": "CALM",
+    "sad": "SAD", "surprise": "SURPRISED", "neutral": "CALM", "confused": "CONFUSED",
 }
 
 
@@ -220,13 +221,13 @@ def smile(face: Face) -> dict[str, Any]:
 
 
 def emotions(face: Face) -> list[dict[str, Any]]:
-    """Every emotion type with its probability (in %, :func:`.emotions.reported`), most likely first."""
+    """Every emotion type with its own confidence (in %, :func:`.emotions.independent`), most likely first."""
     assert face.expression is not None, "the expression network did not run"
-    from ..vision.emotions import reported
+    from ..vision.emotions import independent, reported
 
     smiling = mesh_attributes.smile_probability(mesh(face))
     scores = dict.fromkeys(emotion_types(), 0.0)
-    for name, probability in reported(face.expression, smiling).items():
+    for name, probability in independent(reported(face.expression, smiling)).items():
         scores[EXPRESSION_TYPES[name]] = 100.0 * probability
     ranked = sorted(scores.items(), key=lambda item: item[1], reverse=True)
     return [{"Type": name, "Confidence": number(score)} for name, score in ranked]

@@ -61,3 +61,23 @@ def reported(probabilities: dict[str, float], smile: float) -> dict[str, float]:
     out = {k: (1.0 - smile) * v / rest if rest > 0 else (1.0 - smile) / len(weighed) for k, v in weighed.items()}
     out["happy"] = smile
     return {k: out[k] for k in CLASSES}
+
+
+# AWS scores each emotion on its own (a real response's confidences sum to about 110-145 %, and
+# CONFUSED is never 0), not as shares of one whole. Each class's share q becomes its own
+# confidence q / (q + ALONE · (1 − q)): the same order, each inflated as a one-against-the-rest
+# answer would be; ALONE = 0.5 puts a typical face's sum in AWS's range (set by hand, not fitted).
+ALONE = 0.5
+
+
+def independent(shares: dict[str, float]) -> dict[str, float]:
+    """Each class's own confidence (0-1) from :func:`reported`'s shares, plus ``confused``:
+    the second class's confidence times how little the first outranks it (two expressions
+    competing read as confusion; a face that shows one clearly is barely confused). CONFUSED
+    therefore never outranks the first class."""
+    out = {k: q / (q + ALONE * (1.0 - q)) if q > 0 else 0.0 for k, q in shares.items()}
+    first, second = (sorted(shares.values(), reverse=True) + [0.0, 0.0])[:2]
+    runner_up = (sorted(out.values(), reverse=True) + [0.0, 0.0])[1]
+    out["confused"] = runner_up * (1.0 - (first - second))
+    return out
+
