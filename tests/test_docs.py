@@ -332,9 +332,10 @@ def test_attribute_tables_in_how_it_works_md() -> None:
     for key in shapes.attribute_keys().values():
         needs = set(shapes.KEY_GROUPS.get(key, shapes.MEASURED))
         assert needs == {group for group, keys in groups.items() if key in keys}, key
-    mapping = {row[0]: row[1] for row in table_after(section, "| FER2013 class |")[1:]}
-    unmapped = sorted(set(shapes.emotion_types()) - set(shapes.EXPRESSION_TYPES.values()))
-    assert mapping == {**shapes.EXPRESSION_TYPES, "(none)": ", ".join(unmapped) + ", always 0"}
+    mapping = {row[0].split(":")[0]: row[1] for row in table_after(section, "| FER2013 class |")[1:]}
+    assert mapping == shapes.EXPRESSION_TYPES
+    assert set(shapes.emotion_types()) == set(shapes.EXPRESSION_TYPES.values())  # every type has a source
+    assert f"q / (q + {emotions.ALONE:g} · (1 − q))" in section
     evidence = {row[0].strip("`").split("`")[0]: row[1] for row in table_after(section, "| Attribute | Evidence")[1:]}
     held = {
         "Sunglasses": (attributes.SUNGLASSES_SURROUND,),
