@@ -99,7 +99,8 @@ def test_the_crop_is_the_face_box_turned_level() -> None:
     portrait turned a quarter gives, turned back, nearly the upright crop."""
     import numpy as np
 
-    from rekognition_mock.vision.age_gender import MARGIN, SIZE, level_crop
+    from rekognition_mock.vision.age_gender import MARGIN, SIZE
+    from rekognition_mock.vision.crops import level_crop
 
     engine = FaceEngine(EngineConfig())
     crops = []

@@ -29,7 +29,7 @@ from importlib import resources
 
 import numpy as np
 
-from . import crops
+from .crops import level_crop
 
 SIZE = 224
 MARGIN = 0.2  # of the face box's width and height on each side (chosen on the tuning half)
@@ -58,20 +58,6 @@ class AgeGender:
         """Low and high of a range :data:`AGE_SPREADS` spreads either side of the expected age."""
         half = AGE_SPREADS * self.age_spread
         return max(0, math.floor(self.age - half)), max(1, math.ceil(self.age + half))
-
-
-def level_crop(rgb: np.ndarray, box: tuple[float, float, float, float], points: np.ndarray, size: int,
-               margin: float) -> np.ndarray:
-    """The face box widened by ``margin`` on each side, turned about its centre so that the
-    eyes lie level, as a ``size×size×3`` RGB array (black beyond the image). The box is
-    upright in the image: for a face lying on its side its width is the face's height."""
-    left, top, right, bottom = box
-    centre = ((left + right) / 2, (top + bottom) / 2)
-    angle = crops.eye_angle(points)
-    across, down = right - left, bottom - top
-    if abs(math.sin(angle)) > abs(math.cos(angle)):
-        across, down = down, across
-    return crops.level_patch(rgb, centre, angle, across * (0.5 + margin), down * (0.5 + margin), size, size)
 
 
 class AgeGenderNet:

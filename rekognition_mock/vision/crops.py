@@ -34,3 +34,17 @@ def level_points(points: np.ndarray, centre: tuple[float, float], angle: float) 
     c, s = math.cos(angle), math.sin(angle)
     rel = points - np.asarray(centre)
     return np.stack([rel[:, 0] * c + rel[:, 1] * s, -rel[:, 0] * s + rel[:, 1] * c], axis=1)
+
+
+def level_crop(rgb: np.ndarray, box: tuple[float, float, float, float], points: np.ndarray, size: int,
+               margin: float) -> np.ndarray:
+    """The face box widened by ``margin`` on each side, turned about its centre so that the
+    eyes lie level, as a ``size×size×3`` RGB array (black beyond the image). The box is
+    upright in the image: for a face lying on its side its width is the face's height."""
+    left, top, right, bottom = box
+    centre = ((left + right) / 2, (top + bottom) / 2)
+    angle = eye_angle(points)
+    across, down = right - left, bottom - top
+    if abs(math.sin(angle)) > abs(math.cos(angle)):
+        across, down = down, across
+    return level_patch(rgb, centre, angle, across * (0.5 + margin), down * (0.5 + margin), size, size)

@@ -19,7 +19,7 @@ from importlib import resources
 
 import numpy as np
 
-from .age_gender import level_crop
+from .crops import level_crop
 
 WIDTH, HEIGHT = 640, 480
 MARGIN = 0.3  # of the face box's width and height on each side (chosen on the tuning half)
