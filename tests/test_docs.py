@@ -14,7 +14,7 @@ import rekognition_mock.service.models  # noqa: F401  (loaded before pytester's 
 from rekognition_mock.service import quality_filter, shapes
 from rekognition_mock.settings import ENV_CACHE_DIR, ENV_DETECTOR, ENV_MIN_FACE_RATIO, ENV_ROTATIONS
 from rekognition_mock.vision import EngineConfig, detection, quality
-from rekognition_mock.vision.similarity import similarity_from_distance
+from rekognition_mock.vision.similarity import distance_for_similarity, similarity_from_distance
 
 pytest_plugins = ["pytester"]
 
@@ -210,6 +210,16 @@ def test_users_figures_in_the_docs() -> None:
     text = (DOCS / "collections.md").read_text()
     assert f"at most\n{limits.MAX_FACES_PER_USER} faces (`MAX_FACES_PER_USER`" in text
     assert f"the last {users.REMEMBERED_REPLIES} per collection" in text
+
+
+def test_threshold_and_distance_in_collections_md() -> None:
+    """collections.md's threshold-to-distance numbers come from vision/similarity.py."""
+    from rekognition_mock.service.limits import DEFAULT_SIMILARITY_THRESHOLD as default
+
+    text = (DOCS / "collections.md").read_text().replace("\n", " ")
+    assert f"(`FaceMatchThreshold`, default {default:g}) becomes a maximum distance" in text
+    assert f"({distance_for_similarity(default):.3f} for {default:g};" in text
+    assert f"a distance of about 0.69, similarity about {similarity_from_distance(0.69):.0f})" in text
 
 
 def test_user_vector_distances_in_collections_md() -> None:
