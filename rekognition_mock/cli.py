@@ -20,12 +20,27 @@ class CommandError(Exception):
     """A failure to report on one line with a non-zero exit status."""
 
 
+def _image_after_attributes(parser: argparse.ArgumentParser, args: argparse.Namespace) -> None:
+    """``detect --attributes ALL photo.jpg``: the list took the image too. Its last word is
+    the image when it is no attribute name; otherwise say where IMAGE goes."""
+    from .service.shapes import attribute_keys
+
+    names = {"DEFAULT", "ALL", *attribute_keys()}
+    if len(args.attributes) > 1 and args.attributes[-1] not in names:
+        args.image = args.attributes.pop()
+        return
+    parser.error("detect: IMAGE is required (give it before --attributes, or end the list with --: "
+                 "rekognition-mock detect --attributes ALL -- photo.jpg)")
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = _parser()
     args = parser.parse_args(argv)
     if not getattr(args, "command", None):
         parser.print_help()
         return 2
+    if args.command == "detect" and args.image is None:
+        _image_after_attributes(parser, args)
     try:
         from .settings import settings
 
@@ -68,7 +83,7 @@ def _parser() -> argparse.ArgumentParser:
     serve.set_defaults(run=_serve)
 
     detect = sub.add_parser("detect", help="print the DetectFaces JSON for an image", description="Print the DetectFaces response the mock returns for IMAGE.")
-    detect.add_argument("image", metavar="IMAGE", help="JPEG or PNG file")
+    detect.add_argument("image", metavar="IMAGE", nargs="?", help="JPEG or PNG file")
     detect.add_argument("--attributes", nargs="+", default=["DEFAULT"], metavar="ATTR", help="DEFAULT, ALL or attribute names (default: DEFAULT)")
     detect.set_defaults(run=_detect)
 

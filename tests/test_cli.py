@@ -81,6 +81,23 @@ def test_detect_all_attributes() -> None:
     assert {"AgeRange", "Emotions", "Smile", "Gender", "EyesOpen"} <= set(face)
 
 
+def test_detect_attributes_may_come_before_the_image() -> None:
+    """``--attributes`` takes a list, so the image after it would be taken as an attribute;
+    a last word that is no attribute name is the image."""
+    out = ok_json(cli("detect", "--attributes", "ALL", FIXTURES / "grace_hopper.jpg"))
+    (face,) = out["FaceDetails"]
+    assert len(face["Landmarks"]) == 30 and "AgeRange" in face
+    out = ok_json(cli("detect", "--attributes", "GENDER", "SMILE", "--", FIXTURES / "astronaut.jpg"))
+    (face,) = out["FaceDetails"]
+    assert {"Gender", "Smile"} <= set(face) and "AgeRange" not in face
+
+
+def test_detect_without_an_image_says_where_it_goes() -> None:
+    result = cli("detect", "--attributes", "ALL")
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    assert "IMAGE is required" in result.stderr and "--attributes ALL -- photo.jpg" in result.stderr
+
+
 def test_detect_no_face() -> None:
     assert ok_json(cli("detect", "rekognition_mock/photos/coffee.jpg")) == {"FaceDetails": []}
 
