@@ -157,3 +157,17 @@ def test_face_attribute_overrides_are_checked() -> None:
         rekognition_mock.set_face_attributes(HOPPER, 0, {"AgeRange": 15})
     with pytest.raises(ValueError, match="EyesOpen.Value"):
         rekognition_mock.set_face_attributes(HOPPER, 0, {"EyesOpen": {"Value": "yes"}})
+
+
+def test_a_face_the_image_does_not_have_is_refused(rekognition: Any) -> None:
+    """An override for face 1 of a one-face photo would never apply: say so at once, and
+    leave the photo's real face as it was."""
+    [before] = rekognition.detect_faces(Image={"Bytes": HOPPER}, Attributes=["GENDER"])["FaceDetails"]
+    with pytest.raises(ValueError, match="the image has 1 face .*face_index 1 is not one of them"):
+        rekognition_mock.set_face_attributes(HOPPER, 1, {"Gender": {"Value": "Female", "Confidence": 1.0}})
+    with pytest.raises(ValueError, match="finds no face in the image"):
+        rekognition_mock.set_face_attributes(imagefactory.face_free(), 0, {"Gender": {"Value": "Male", "Confidence": 99.0}})
+    two = imagefactory.two_person_composite()
+    rekognition_mock.set_face_attributes(two, 1, {"Gender": {"Value": "Male", "Confidence": 99.0}})  # it has two
+    [after] = rekognition.detect_faces(Image={"Bytes": HOPPER}, Attributes=["GENDER"])["FaceDetails"]
+    assert after["Gender"] == before["Gender"]

@@ -109,9 +109,28 @@ def set_face_attributes(image: Any, face_index: int, attributes: dict[str, Any])
     if report.has_errors():
         raise ValueError(f"not FaceDetail values: {report.generate_report()}")
     key = image_key(image)
+    if key[0] == "sha256":
+        _check_face_index(bytes(image), face_index)
     _reachable_by_reset()
     with _lock:
         _face_attributes.setdefault(key, {}).setdefault(face_index, {}).update(attributes)
+
+
+def _check_face_index(data: bytes, face_index: int) -> None:
+    """ValueError if the image (given by its bytes) has no face ``face_index``: an override
+    for a face the mock does not find would never apply. The analysis is the one DetectFaces
+    will use (cached), so the check costs nothing later. An image the engine cannot read is
+    not checked here: the API call will refuse it."""
+    from ..settings import engine
+
+    try:
+        faces = len(engine().analyze(data).faces)
+    except Exception:  # not an image the engine reads: the API call reports it
+        return
+    if face_index >= faces:
+        raise ValueError(f"the image has {faces} face{'s' if faces != 1 else ''} (face_index 0 to {faces - 1}); "
+                         f"face_index {face_index} is not one of them" if faces else
+                         f"the mock finds no face in the image, so face_index {face_index} would never apply")
 
 
 def face_attributes(keys: list[tuple]) -> dict[int, dict[str, Any]]:
