@@ -140,6 +140,25 @@ def test_a_detect_faces_call_is_listed_with_its_image_and_faces(running: Running
     assert running.get(f"{API}requests/999999").status_code == 404
 
 
+@pytest.mark.parametrize("body", [b"not an image at all", HOPPER[:400]], ids=["text", "truncated_jpeg"])
+def test_a_body_that_is_no_image_gets_no_thumbnail_and_no_500(running: Running, body: bytes) -> None:
+    """The service refuses the call; the inspector lists it without a thumbnail and answers
+    its image links with a 404 and a reason, never a 500 and a traceback."""
+    with pytest.raises(running.rekognition.exceptions.ClientError):
+        running.rekognition.detect_faces(Image={"Bytes": body})
+    [call] = running.api("requests")["requests"]
+    [image] = call["images"]
+    base = f"{API}requests/{call['seq']}/images/0"
+    assert running.get(base).content == body  # the bytes as they came
+    for variant in ("thumb", "annotated.png"):
+        answer = running.get(f"{base}/{variant}")
+        assert answer.status_code == 404 and "error" in answer.json()
+    if body.startswith(b"\xff\xd8"):  # begins as a JPEG: listed, but cannot be drawn
+        assert image["available"] is True
+    else:
+        assert image["available"] is False and image["problem"] == "not a JPEG or PNG image"
+
+
 def test_searches_list_the_faces_they_matched(running: Running) -> None:
     running.rekognition.create_collection(CollectionId="staff")
     indexed = running.rekognition.index_faces(CollectionId="staff", Image={"Bytes": HOPPER}, ExternalImageId="grace")

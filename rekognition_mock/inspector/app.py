@@ -29,6 +29,8 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, unquote
 
+from PIL import Image
+
 from ..service import findings, recorder
 from .crops import CropStore
 
@@ -42,6 +44,7 @@ STATIC = {
 THUMB_SIDE = 240
 ANNOTATED_SIDE = 2048  # pixels, the longer side of an annotated PNG
 FACES_PAGE = 500
+NOT_AN_IMAGE = "not a JPEG or PNG image"
 
 SECURITY_HEADERS = [
     ("Cache-Control", "no-store"),
@@ -250,16 +253,21 @@ class Inspector:
         assert data is not None
         if variant is None:
             return _ok(image.media_type, data)
-        if variant == "thumb":
-            return _ok("image/jpeg", self._thumbnail(entry.seq, index, data))
-        if variant == "annotated.png":
+        if variant not in ("thumb", "annotated.png"):
+            raise HTTPError("404 Not Found", "no such image variant")
+        if not image.drawable:
+            raise HTTPError("404 Not Found", NOT_AN_IMAGE)
+        try:
+            if variant == "thumb":
+                return _ok("image/jpeg", self._thumbnail(entry.seq, index, data))
             from ..drawing import draw_marks
 
             marks = findings.marks(entry.operation, entry.response() if entry.status < 400 else {}).get(image.role, [])
             out = io.BytesIO()
             draw_marks(data, marks, ANNOTATED_SIDE).save(out, format="PNG")
             return _ok("image/png", out.getvalue())
-        raise HTTPError("404 Not Found", "no such image variant")
+        except (OSError, ValueError, SyntaxError, Image.DecompressionBombError) as exc:  # PIL's errors for a bad image
+            raise HTTPError("404 Not Found", "the image cannot be drawn (the service could not read it either)") from exc
 
     def _thumbnail(self, seq: int, index: int, data: bytes) -> bytes:
         key = (seq, index)
@@ -354,8 +362,8 @@ def _summary(entry: recorder.Entry) -> dict[str, Any]:
                 "index": index,
                 "role": image.role,
                 "source": image.source,
-                "available": image.data is not None,
-                "problem": image.problem,
+                "available": image.drawable,
+                "problem": image.problem or (None if image.data is None or image.drawable else NOT_AN_IMAGE),
                 "bytes": len(image.data) if image.data is not None else None,
                 "marks": [m.as_dict() for m in marks.get(image.role, [])],
             }

@@ -69,6 +69,11 @@ class RecordedImage:
     problem: str | None = None
 
     @property
+    def drawable(self) -> bool:
+        """Whether the bytes begin as a JPEG or a PNG does (the only images the service reads)."""
+        return self.data is not None and (self.data[:3] == b"\xff\xd8\xff" or self.data[:8] == b"\x89PNG\r\n\x1a\n")
+
+    @property
     def media_type(self) -> str:
         if self.data is not None and self.data.startswith(b"\x89PNG"):
             return "image/png"

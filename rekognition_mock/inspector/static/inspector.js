@@ -89,7 +89,12 @@ function stage(src, marks, alt) {
     }
     overlay.append(node);
   }
-  return el("div", { class: "stage" }, el("img", { src, alt, loading: "lazy" }), overlay);
+  const img = el("img", { src, alt, loading: "lazy" });
+  const holder = el("div", { class: "stage" }, img, overlay);
+  // An image the server cannot draw (its bytes begin as a JPEG but do not decode) answers 404:
+  // show why instead of a broken picture.
+  img.addEventListener("error", () => holder.replaceWith(el("div", { class: "stage unreadable", text: "image cannot be drawn" })));
+  return holder;
 }
 
 function isSearch(operation) {
