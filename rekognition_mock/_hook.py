@@ -121,7 +121,7 @@ def mock_rekognition(func: Any = None, config: Any = None) -> Any:
 
     from .settings import settings
 
-    settings.engine_config()  # a bad REKOGNITION_MOCK_* variable raises ValueError now, not per request
+    settings.check()  # a bad REKOGNITION_MOCK_* variable raises ValueError now, not per request
     install()
     if func is not None:
         return mock_aws(func)

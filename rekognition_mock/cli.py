@@ -45,7 +45,7 @@ def main(argv: list[str] | None = None) -> int:
         from .settings import settings
 
         _configure(args)  # an explicit --detector wins over the environment
-        settings.engine_config()  # a bad REKOGNITION_MOCK_* variable is reported here, on one line
+        settings.check()  # a bad REKOGNITION_MOCK_* variable is reported here, on one line
     except ValueError as exc:
         print(f"{PROG}: error: {exc}", file=sys.stderr)
         return 2

@@ -28,6 +28,7 @@ ENV_DETECTOR = "REKOGNITION_MOCK_DETECTOR"
 ENV_CACHE_DIR = "REKOGNITION_MOCK_CACHE_DIR"
 ENV_MIN_FACE_RATIO = "REKOGNITION_MOCK_MIN_FACE_RATIO"
 ENV_ROTATIONS = "REKOGNITION_MOCK_ROTATIONS"
+ENV_USER_UPDATE_SECONDS = "REKOGNITION_MOCK_USER_UPDATE_SECONDS"
 _UNSET = object()
 
 
@@ -38,7 +39,33 @@ class Settings:
         self._detector: str | None = None
         self._cache_dir: object = _UNSET
         self._applied_cache_dir: object = _UNSET
+        self._user_update_seconds: float | None = None
         self._lock = threading.Lock()
+
+    @property
+    def user_update_seconds(self) -> float:
+        """How long a user stays UPDATING after AssociateFaces or DisassociateFaces changed it
+        (AWS: "will become ACTIVE in few seconds"); 0 by default (the call's own answer says
+        UPDATING, as AWS's examples do; later reads see the finished state at once)."""
+        if self._user_update_seconds is not None:
+            return self._user_update_seconds
+        raw = os.environ.get(ENV_USER_UPDATE_SECONDS, "").strip()
+        if not raw:
+            return 0.0
+        try:
+            value = float(raw)
+        except ValueError:
+            raise ValueError(f"{ENV_USER_UPDATE_SECONDS} must be a number of seconds, not {raw!r}") from None
+        if not 0 <= value <= 3600:
+            raise ValueError(f"{ENV_USER_UPDATE_SECONDS} must be from 0 to 3600 seconds, not {value}")
+        return value
+
+    @user_update_seconds.setter
+    def user_update_seconds(self, value: float | None) -> None:
+        if value is not None and (isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 <= value <= 3600):
+            raise ValueError(f"user_update_seconds must be a number from 0 to 3600, not {value!r}")
+        with self._lock:
+            self._user_update_seconds = None if value is None else float(value)
 
     @property
     def detector(self) -> str:
@@ -96,6 +123,11 @@ class Settings:
             raise ValueError(f"{ENV_ROTATIONS} must be one of {ROTATIONS}, not {value!r}")
         return value
 
+    def check(self) -> None:
+        """ValueError now for a bad REKOGNITION_MOCK_* variable, rather than inside a request."""
+        self.engine_config()
+        _ = self.user_update_seconds
+
     def engine_config(self) -> EngineConfig:
         """The engine configuration these settings describe."""
         return EngineConfig(detector=self.detector, min_face_ratio=self.min_face_ratio, rotations=self.rotations)
@@ -104,16 +136,20 @@ class Settings:
 settings = Settings()
 
 
-def configure(detector: object = _UNSET, cache_dir: object = _UNSET) -> None:
+def configure(detector: object = _UNSET, cache_dir: object = _UNSET, user_update_seconds: object = _UNSET) -> None:
     """Change the settings given; leave the others as they are.
 
     ``detector``: ``"hog"``, ``"cnn"`` or ``None`` (back to the environment/default).
     ``cache_dir``: a directory for the on-disk analysis cache, or ``None`` (off).
+    ``user_update_seconds``: how long a user stays UPDATING after its faces change, or
+    ``None`` (back to the environment/default 0).
     """
     if detector is not _UNSET:
         settings.detector = detector  # type: ignore[assignment]
     if cache_dir is not _UNSET:
         settings.cache_dir = cache_dir  # type: ignore[assignment]
+    if user_update_seconds is not _UNSET:
+        settings.user_update_seconds = user_update_seconds  # type: ignore[assignment]
 
 
 def engine() -> "FaceEngine":

@@ -261,3 +261,9 @@ def test_serve_with_an_unusable_state_dir_names_the_state_dir(tmp_path: Path) ->
     error = one_line_error(cli("serve", "--port", "0", "--state-dir", state_dir))
     assert str(state_dir) in error
     assert "cannot listen" not in error
+
+
+def test_bad_user_update_seconds_is_a_one_line_error() -> None:
+    result = cli("detect", "rekognition_mock/photos/coffee.jpg", env=child_env(REKOGNITION_MOCK_USER_UPDATE_SECONDS="soon"))
+    line = one_line_error(result)
+    assert "REKOGNITION_MOCK_USER_UPDATE_SECONDS must be a number of seconds, not 'soon'" in line

@@ -49,7 +49,7 @@ def test_a_user_of_three_photos_is_found_by_a_fourth(rekognition: Any, staff: di
     associated = rekognition.associate_faces(CollectionId="staff", UserId="grace", FaceIds=staff["hopper"])
     assert_output_shape("AssociateFaces", associated)
     assert [f["FaceId"] for f in associated["AssociatedFaces"]] == staff["hopper"]
-    assert associated["UnsuccessfulFaceAssociations"] == [] and associated["UserStatus"] == "ACTIVE"
+    assert associated["UnsuccessfulFaceAssociations"] == [] and associated["UserStatus"] == "UPDATING"
 
     found = rekognition.search_users_by_image(CollectionId="staff", Image={"Bytes": HOPPER_FOURTH})
     assert_output_shape("SearchUsersByImage", found)
@@ -145,7 +145,7 @@ def test_faces_already_there_are_ignored_and_others_refused_with_their_reason(re
     assert {f["FaceId"]: (f["Reasons"], f["UserId"]) for f in undone["UnsuccessfulFaceDisassociations"]} == {
         staff["astronaut"]: (["ASSOCIATED_TO_A_DIFFERENT_USER"], "eileen"), MISSING: (["FACE_NOT_FOUND"], "grace")}
     done = rekognition.disassociate_faces(CollectionId="staff", UserId="eileen", FaceIds=[staff["astronaut"]])
-    assert done["DisassociatedFaces"] == [{"FaceId": staff["astronaut"]}] and done["UserStatus"] == "CREATED"
+    assert done["DisassociatedFaces"] == [{"FaceId": staff["astronaut"]}] and done["UserStatus"] == "UPDATING"
     assert "UserId" not in rekognition.list_faces(CollectionId="staff", FaceIds=[staff["astronaut"]])["Faces"][0]
 
 
@@ -391,3 +391,30 @@ def test_list_users_in_creation_order_and_paging_survives_changes(rekognition: A
     rekognition.delete_user(CollectionId="order", UserId="adam")  # the token's own user, gone
     rest = rekognition.list_users(CollectionId="order", MaxResults=10, NextToken=first["NextToken"])
     assert [u["UserId"] for u in rest["Users"]] == ["mia", "bob", "aaron"] and "NextToken" not in rest
+
+
+def test_a_user_reads_updating_while_its_faces_change(rekognition: Any, staff: dict[str, Any]) -> None:
+    """AWS's own examples of AssociateFaces and DisassociateFaces answer "UserStatus":
+    "UPDATING", and its guide says such a user "will become ACTIVE in few seconds" (search
+    results may contain it meanwhile). Here the call answers UPDATING, and the user reads
+    UPDATING for settings.user_update_seconds (0 by default), then ACTIVE or CREATED."""
+    import time
+
+    import rekognition_mock
+
+    rekognition.create_user(CollectionId="staff", UserId="grace")
+    rekognition_mock.configure(user_update_seconds=0.6)
+    try:
+        answer = rekognition.associate_faces(CollectionId="staff", UserId="grace", FaceIds=staff["hopper"])
+        assert answer["UserStatus"] == "UPDATING"
+        assert rekognition.list_users(CollectionId="staff")["Users"] == [{"UserId": "grace", "UserStatus": "UPDATING"}]
+        [match] = rekognition.search_users_by_image(CollectionId="staff", Image={"Bytes": HOPPER_FOURTH})["UserMatches"]
+        assert match["User"] == {"UserId": "grace", "UserStatus": "UPDATING"}  # found while updating, as AWS says
+        time.sleep(0.7)
+        assert rekognition.list_users(CollectionId="staff")["Users"] == [{"UserId": "grace", "UserStatus": "ACTIVE"}]
+        again = rekognition.associate_faces(CollectionId="staff", UserId="grace", FaceIds=staff["hopper"])
+        assert again["AssociatedFaces"] == [] and again["UserStatus"] == "ACTIVE"  # nothing changed
+    finally:
+        rekognition_mock.configure(user_update_seconds=None)
+    with pytest.raises(ValueError):
+        rekognition_mock.configure(user_update_seconds=-1)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import copy
 import threading
+import time
 from typing import Any
 
 import numpy as np
@@ -409,8 +410,24 @@ class RekognitionBackend(MotoRekognitionBackend):
 
     @staticmethod
     def _status(users: UserStore, user_id: str) -> str:
-        """``UserStatus``: changes are synchronous here, so a user is never UPDATING or CREATING."""
+        """``UserStatus``: UPDATING for ``settings.user_update_seconds`` after its faces changed
+        (0 by default), then ACTIVE with faces and CREATED without. Never CREATING: CreateUser
+        is synchronous here."""
+        user = users.get(user_id)
+        if user is not None and time.monotonic() < user.updating_until:
+            return "UPDATING"
         return "ACTIVE" if users.face_count(user_id) else "CREATED"
+
+    @staticmethod
+    def _changed(users: UserStore, user_id: str) -> str:
+        """Mark the user as being updated and answer AssociateFaces' or DisassociateFaces'
+        ``UserStatus``: UPDATING, as AWS's own examples of both calls answer."""
+        from ..settings import settings
+
+        user = users.get(user_id)
+        if user is not None:
+            user.updating_until = time.monotonic() + settings.user_update_seconds
+        return "UPDATING"
 
     @staticmethod
     def _replay(users: UserStore, operation: str, token: str | None, fingerprint: Any) -> dict[str, Any] | None:
@@ -532,7 +549,7 @@ class RekognitionBackend(MotoRekognitionBackend):
                 reply = {
                     "AssociatedFaces": [{"FaceId": f} for f in accepted],
                     "UnsuccessfulFaceAssociations": failed,
-                    "UserStatus": self._status(users, user_id),
+                    "UserStatus": self._changed(users, user_id) if accepted else self._status(users, user_id),
                 }
                 if token is not None:
                     users.remember("AssociateFaces", token, fingerprint, copy.deepcopy(reply))
@@ -568,7 +585,7 @@ class RekognitionBackend(MotoRekognitionBackend):
                 reply = {
                     "DisassociatedFaces": [{"FaceId": f} for f in done],
                     "UnsuccessfulFaceDisassociations": failed,
-                    "UserStatus": self._status(users, user_id),
+                    "UserStatus": self._changed(users, user_id) if done else self._status(users, user_id),
                 }
                 if token is not None:
                     users.remember("DisassociateFaces", token, fingerprint, copy.deepcopy(reply))

@@ -34,6 +34,7 @@ class User:
     user_id: str
     created: float = field(default_factory=time.time)
     create_token: str | None = None  # ClientRequestToken of the CreateUser that made it
+    updating_until: float = 0.0  # time.monotonic() until which the user reads UPDATING (not kept on disk)
 
 
 class UserStore:
