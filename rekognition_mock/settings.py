@@ -29,6 +29,7 @@ ENV_CACHE_DIR = "REKOGNITION_MOCK_CACHE_DIR"
 ENV_MIN_FACE_RATIO = "REKOGNITION_MOCK_MIN_FACE_RATIO"
 ENV_ROTATIONS = "REKOGNITION_MOCK_ROTATIONS"
 ENV_USER_UPDATE_SECONDS = "REKOGNITION_MOCK_USER_UPDATE_SECONDS"
+ENV_FACE_ID_SEED = "REKOGNITION_MOCK_FACE_ID_SEED"
 _UNSET = object()
 
 
@@ -40,7 +41,27 @@ class Settings:
         self._cache_dir: object = _UNSET
         self._applied_cache_dir: object = _UNSET
         self._user_update_seconds: float | None = None
+        self._face_id_seed: object = _UNSET
         self._lock = threading.Lock()
+
+    @property
+    def face_id_seed(self) -> str | None:
+        """The seed of the FaceIds IndexFaces hands out, or None (random, as AWS's)."""
+        if self._face_id_seed is not _UNSET:
+            return self._face_id_seed  # type: ignore[return-value]
+        return os.environ.get(ENV_FACE_ID_SEED) or None
+
+    @face_id_seed.setter
+    def face_id_seed(self, value: str | None) -> None:
+        if value is not None and not isinstance(value, (str, int)):
+            raise ValueError(f"face_id_seed must be a string or an integer, not {value!r}")
+        with self._lock:
+            self._face_id_seed = None if value is None else str(value)
+
+    def reset_face_id_seed(self) -> None:
+        """Forget an explicit seed (the environment decides again)."""
+        with self._lock:
+            self._face_id_seed = _UNSET
 
     @property
     def user_update_seconds(self) -> float:
@@ -136,13 +157,16 @@ class Settings:
 settings = Settings()
 
 
-def configure(detector: object = _UNSET, cache_dir: object = _UNSET, user_update_seconds: object = _UNSET) -> None:
+def configure(detector: object = _UNSET, cache_dir: object = _UNSET, user_update_seconds: object = _UNSET,
+              face_id_seed: object = _UNSET) -> None:
     """Change the settings given; leave the others as they are.
 
     ``detector``: ``"hog"``, ``"cnn"`` or ``None`` (back to the environment/default).
     ``cache_dir``: a directory for the on-disk analysis cache, or ``None`` (off).
     ``user_update_seconds``: how long a user stays UPDATING after its faces change, or
     ``None`` (back to the environment/default 0).
+    ``face_id_seed``: a string (or integer) that makes the FaceIds IndexFaces hands out the
+    same on every run, or ``None`` (random version-4 UUIDs, as AWS's).
     """
     if detector is not _UNSET:
         settings.detector = detector  # type: ignore[assignment]
@@ -150,6 +174,8 @@ def configure(detector: object = _UNSET, cache_dir: object = _UNSET, user_update
         settings.cache_dir = cache_dir  # type: ignore[assignment]
     if user_update_seconds is not _UNSET:
         settings.user_update_seconds = user_update_seconds  # type: ignore[assignment]
+    if face_id_seed is not _UNSET:
+        settings.face_id_seed = face_id_seed  # type: ignore[assignment]
 
 
 def engine() -> "FaceEngine":

@@ -429,9 +429,14 @@ def test_quality_filter_high_keeps_a_good_face(rekognition: Any) -> None:
     assert response["UnindexedFaces"] == []
 
 
-def test_index_faces_ids_are_deterministic(rekognition: Any) -> None:
+def test_index_faces_ids(rekognition: Any) -> None:
+    """FaceIds are random version-4 UUIDs, as AWS's; ImageIds depend on the bytes. AWS's
+    IndexFaces reference: "If you provide the same image, specify the same collection, and
+    use the same external ID in the IndexFaces operation, Amazon Rekognition doesn't save
+    duplicate face metadata": the face keeps its FaceId."""
     rekognition.create_collection(CollectionId="people")
     first = index(rekognition, "people", HOPPER, "hopper")["FaceRecords"][0]["Face"]
+    assert uuid.UUID(first["FaceId"]).version == 4
     second = index(rekognition, "people", HOPPER, "hopper")["FaceRecords"][0]["Face"]
     assert second["FaceId"] == first["FaceId"]
     assert second["ImageId"] == first["ImageId"]
@@ -454,6 +459,36 @@ def test_index_faces_ids_are_deterministic(rekognition: Any) -> None:
     augmented = index(rekognition, "people", imagefactory.augmented(), "hopper")["FaceRecords"][0]["Face"]
     assert augmented["ImageId"] != first["ImageId"]
     assert augmented["FaceId"] != first["FaceId"]
+
+    # No external id: each call adds the face again, under a new FaceId (AWS states no
+    # de-duplication then; a published observation of AWS saw new FaceIds on each run).
+    plain = [index(rekognition, "others", HOPPER)["FaceRecords"][0]["Face"]["FaceId"] for _ in range(2)]
+    assert plain[0] != plain[1] and face_count(rekognition, "others") == 3
+
+
+def test_a_face_id_seed_gives_the_same_ids_on_every_run() -> None:
+    """configure(face_id_seed=...) (or REKOGNITION_MOCK_FACE_ID_SEED) makes a suite's FaceIds
+    stable on purpose: each fresh mock hands out the same sequence; without it they differ."""
+    import boto3
+
+    import rekognition_mock
+
+    def run() -> list[str]:
+        with rekognition_mock.mock_rekognition():
+            client = boto3.client("rekognition", region_name=REGION)
+            client.create_collection(CollectionId="seeded")
+            return [index(client, "seeded", data)["FaceRecords"][0]["Face"]["FaceId"] for data in (HOPPER, ASTRONAUT)]
+
+    rekognition_mock.configure(face_id_seed="suite-1")
+    try:
+        first, second = run(), run()
+        assert first == second and len(set(first)) == 2
+        assert all(uuid.UUID(f).version == 4 for f in first)
+        rekognition_mock.configure(face_id_seed="suite-2")
+        assert run() != first
+    finally:
+        rekognition_mock.configure(face_id_seed=None)
+    assert run() != run()
 
 
 def test_index_faces_of_a_face_free_image_stores_nothing(rekognition: Any) -> None:
@@ -634,9 +669,9 @@ def test_deleted_face_is_no_longer_found_by_search(rekognition: Any) -> None:
     expect(rekognition, "InvalidParameterException",
            lambda: rekognition.search_faces(CollectionId="people", FaceId=hopper))
 
-    # Re-indexing the same image brings the same face back.
-    assert face_ids_of(index(rekognition, "people", HOPPER, "hopper")) == [hopper]
-    assert face_count(rekognition, "people") == 3
+    # Re-indexing the same image stores the face again, under a new FaceId (the deleted one is gone).
+    [again] = face_ids_of(index(rekognition, "people", HOPPER, "hopper"))
+    assert again != hopper and face_count(rekognition, "people") == 3
 
 
 def test_delete_faces_with_repeated_ids(rekognition: Any) -> None:
@@ -827,9 +862,9 @@ def test_a_reset_while_index_faces_commits_leaves_no_rows(rekognition: Any, stat
 
 def test_delete_faces_acts_only_on_the_collection_it_started_with(rekognition: Any, state_store: Any,
                                                                    monkeypatch: pytest.MonkeyPatch) -> None:
-    """A DeleteFaces whose collection is deleted, created again and given the same face
-    (FaceIds are deterministic) before it deletes fails as for a missing collection and
-    leaves the new collection's face in memory and in the state store alike."""
+    """A DeleteFaces whose collection is deleted, created again and given a face with the
+    same FaceId (forced here: FaceIds are random) before it deletes fails as for a missing
+    collection and leaves the new collection's face in memory and in the state store alike."""
     from rekognition_mock.service.models import rekognition_backends
 
     backend = rekognition_backends[DEFAULT_ACCOUNT_ID][REGION]
@@ -843,6 +878,7 @@ def test_delete_faces_acts_only_on_the_collection_it_started_with(rekognition: A
         monkeypatch.setattr(backend, "_collection", lookup)  # once
         backend.delete_collection(collection_id)
         backend.create_collection(collection_id)
+        monkeypatch.setattr(type(backend), "_new_face_id", lambda self: face_id)
         backend.index_faces(collection_id, {"Bytes": HOPPER}, None, None, None, "AUTO")
         return found
 
@@ -850,3 +886,22 @@ def test_delete_faces_acts_only_on_the_collection_it_started_with(rekognition: A
     expect(rekognition, "ResourceNotFoundException", lambda: rekognition.delete_faces(CollectionId="swap", FaceIds=[face_id]))
     assert [f["FaceId"] for f in rekognition.list_faces(CollectionId="swap")["Faces"]] == [face_id]
     assert [row[0] for row in state_store.faces(DEFAULT_ACCOUNT_ID, REGION, "swap")] == [face_id]
+
+
+def test_a_seeded_sequence_that_starts_over_skips_the_ids_it_already_gave(rekognition: Any) -> None:
+    """A server restarted on its state directory starts the seeded sequence over while its
+    collections keep their faces: the next face must not take a stored face's FaceId (the
+    store would keep the old face and drop the new one)."""
+    import rekognition_mock
+    from rekognition_mock.service.models import rekognition_backends
+
+    backend = rekognition_backends[DEFAULT_ACCOUNT_ID][REGION]
+    rekognition_mock.configure(face_id_seed="restart")
+    try:
+        rekognition.create_collection(CollectionId="kept")
+        [first] = face_ids_of(index(rekognition, "kept", HOPPER))
+        backend._face_ids = None  # as after a restart: the same sequence from its start
+        [second] = face_ids_of(index(rekognition, "kept", ASTRONAUT))
+        assert second != first and face_count(rekognition, "kept") == 2
+    finally:
+        rekognition_mock.configure(face_id_seed=None)

@@ -366,3 +366,34 @@ def test_attribute_tables_in_how_it_works_md() -> None:
     assert "square root" in section and emotions.FLATTEN == 0.5
     assert f"neutral class weighed {emotions.NEUTRAL_WEIGHT:g} times" in section
     assert f"{attributes.CHIP_SIZE} px, padding {attributes.CHIP_PADDING:g}" in section
+
+
+def test_collections_worked_example_runs_and_shows_its_face_ids(monkeypatch: pytest.MonkeyPatch, capsys: Any,
+                                                                tmp_path: Path) -> None:
+    """The worked example of collections.md runs as shown; with the seed it names, its FaceIds,
+    counts and pages are the ones printed there (the numbers after them depend on the
+    machine's arithmetic in their last digits, so only the ids and counts are compared)."""
+    import runpy
+
+    from rekognition_mock.settings import settings
+
+    text = (DOCS / "collections.md").read_text()
+    start = text.index("```python", text.index("## Worked example")) + len("```python\n")
+    script = text[start:text.index("```", start)]
+    shown_start = text.index("```\n", text.index("Output (a real run")) + 4
+    shown = text[shown_start:text.index("```", shown_start)]
+    assert "REKOGNITION_MOCK_FACE_ID_SEED=docs" in text
+    monkeypatch.setattr(settings, "_face_id_seed", "docs")
+    monkeypatch.chdir(DOCS.parent)
+    path = tmp_path / "collections_example.py"
+    path.write_text(script)
+    capsys.readouterr()
+    runpy.run_path(str(path), run_name="__main__")
+    printed = capsys.readouterr().out
+
+    def ids_and_counts(out: str) -> list[str]:
+        keep = ("indexed", "re-indexed", "FaceCount", "page", "deleted", "collections left", "created")
+        return [[t for t in line.split() if not t.startswith(("left=", "confidence="))]
+                for line in out.splitlines() if line.startswith(keep)]
+
+    assert ids_and_counts(printed) == ids_and_counts(shown)

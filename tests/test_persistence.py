@@ -209,3 +209,4 @@ def test_a_state_the_backends_cannot_take_is_one_line(tmp_path: Path) -> None:
             con.execute(f"UPDATE {table} SET region = 'nowhere-9'")
     line = one_line(serve(tmp_path))
     assert str(db) in line and "cannot restore" in line and "move" in line
+

@@ -18,7 +18,7 @@ from moto.rekognition.models import RekognitionBackend as MotoRekognitionBackend
 
 from ..settings import engine
 from ..store import persistence
-from ..store.collections import Collection, face_id_for, image_id_for
+from ..store.collections import Collection, FaceIds, image_id_for
 from ..store.facestore import StoredFace
 from ..store.users import User, UserStore
 from ..vision import (
@@ -60,6 +60,26 @@ class RekognitionBackend(MotoRekognitionBackend):
         super().__init__(region_name, account_id)
         self.collections: dict[str, Collection] = {}
         self._lock = threading.RLock()
+        self._face_ids: tuple[str | None, FaceIds] | None = None  # (the seed it was made with, the source)
+
+    def _new_face_id(self) -> str:
+        """A new FaceId: random, or from ``settings.face_id_seed``'s sequence for this account
+        and region (which starts over when the backend is reset, so each test gets the same ids)."""
+        from ..settings import settings
+
+        seed = settings.face_id_seed
+        if self._face_ids is None or self._face_ids[0] != seed:
+            source = FaceIds(None if seed is None else f"{seed}|{self.account_id}|{self.region_name}")
+            self._face_ids = (seed, source)
+        return self._face_ids[1].new()
+
+    def _unused_face_id(self, collection: Collection) -> str:
+        """A new FaceId the collection does not hold (a seeded sequence starts over when a
+        server restarts on its state directory, and must not hand out a stored face's id)."""
+        while True:
+            face_id = self._new_face_id()
+            if collection.faces.get(face_id) is None:
+                return face_id
 
     # -- images -----------------------------------------------------------------
 
@@ -273,7 +293,14 @@ class RekognitionBackend(MotoRekognitionBackend):
             reasons[i] = ["EXCEEDS_MAX_FACES"]
         chosen = sorted(ranked[:limit])  # engine order is largest first
         w, h = analysis.width, analysis.height
-        face_ids = [face_id_for(collection_id, image_id, external_image_id, i) for i in chosen]
+        boxes = np.array([_box_tuple(analysis.faces[i], w, h) for i in chosen], dtype=np.float32).reshape(-1, 4)
+        # AWS saves no duplicate for the same image, collection and external id: such a face
+        # keeps its FaceId. Without an external id every call adds new faces (see docs).
+        face_ids = [
+            (external_image_id is not None and collection.faces.same_face(image_id, external_image_id, box))
+            or self._unused_face_id(collection)
+            for box in boxes
+        ]
         if chosen:
             faces = [analysis.faces[i] for i in chosen]
             self._store_faces(
@@ -282,7 +309,7 @@ class RekognitionBackend(MotoRekognitionBackend):
                 image_id,
                 external_image_id,
                 np.stack([f.descriptor for f in faces]),
-                np.array([_box_tuple(f, w, h) for f in faces], dtype=np.float32),
+                boxes,
                 np.array([f.confidence for f in faces], dtype=np.float32),
             )
         records = []

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import random
+import threading
 import time
 import uuid
 from dataclasses import dataclass, field
@@ -32,7 +34,17 @@ def image_id_for(content_sha256: str) -> str:
     return str(uuid.uuid5(_NAMESPACE, "image:" + content_sha256))
 
 
-def face_id_for(collection_id: str, image_id: str, external_image_id: str | None, face_index: int) -> str:
-    """FaceId: UUID v5 of collection, image, external id and the face's place in the image."""
-    name = f"face:{collection_id}|{image_id}|{external_image_id or ''}|{face_index}"
-    return str(uuid.uuid5(_NAMESPACE, name))
+class FaceIds:
+    """New FaceIds: random version-4 UUIDs, as AWS's are. With a ``seed`` the sequence is
+    the same on every run (a test suite that wants stable ids asks for it); without one it
+    comes from the operating system's randomness."""
+
+    def __init__(self, seed: str | None = None) -> None:
+        self._random = random.Random(seed) if seed is not None else None
+        self._lock = threading.Lock()
+
+    def new(self) -> str:
+        if self._random is None:
+            return str(uuid.uuid4())
+        with self._lock:
+            return str(uuid.UUID(int=self._random.getrandbits(128), version=4))

@@ -279,6 +279,20 @@ class FaceStore:
         with self._lock:
             return [fid for fid, row in zip(face_ids, self._rows(face_ids)) if row is not None]
 
+    def same_face(self, image_id: str, external_image_id: str, box: np.ndarray) -> str | None:
+        """The FaceId of a live face already stored from the same image with the same external
+        id and the same box (the same face indexed again), if there is one."""
+        with self._lock:
+            ext = self._string_index.get(external_image_id)
+            if ext is None:
+                return None
+            n = self._n
+            halves = _halves(image_id)
+            match = (self.live[:n] & (self.external[:n] == ext) & (self.image_ids[:n, 0] == halves[0])
+                     & (self.image_ids[:n, 1] == halves[1]) & np.all(self.boxes[:n] == np.asarray(box, np.float32), axis=1))
+            rows = np.flatnonzero(match)
+            return _uuid(self.ids[int(rows[0])]) if len(rows) else None
+
     def get(self, face_id: str) -> StoredFace | None:
         with self._lock:
             row = self._row(face_id)
