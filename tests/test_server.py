@@ -19,6 +19,7 @@ import subprocess
 import sys
 import threading
 import time
+import uuid
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -70,12 +71,12 @@ def client(service: str, url: str) -> Any:
 class ServerProcess:
     """``python -m rekognition_mock.cli serve ...`` with its output collected line by line."""
 
-    def __init__(self, *args: str) -> None:
+    def __init__(self, *args: str, env: dict[str, str] | None = None) -> None:
         self.args = ["serve", *args]
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "rekognition_mock.cli", *self.args],
             cwd=REPO,
-            env=child_env(),
+            env=child_env(**(env or {})),
             stdin=subprocess.DEVNULL,
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
@@ -175,8 +176,8 @@ def start_server() -> Iterator[Callable[..., ServerProcess]]:
     """Start servers for one test; every one is killed (if still running) afterwards."""
     started: list[ServerProcess] = []
 
-    def start(*args: str) -> ServerProcess:
-        server = ServerProcess(*args)
+    def start(*args: str, env: dict[str, str] | None = None) -> ServerProcess:
+        server = ServerProcess(*args, env=env)
         started.append(server)
         return server
 
@@ -997,3 +998,25 @@ def test_in_process_stop_never_acknowledges_an_unsaved_face(tmp_path: Path, monk
         assert acknowledged <= saved, f"IndexFaces answered 200 for {acknowledged}, the database holds {saved}"
     else:  # refused: fine, as long as it was refused
         assert "error" in outcome
+
+
+def test_face_id_seed_and_user_updates_over_serve(start_server: Callable[..., ServerProcess]) -> None:
+    """The server takes REKOGNITION_MOCK_FACE_ID_SEED (the same FaceIds from two servers,
+    version 4) and REKOGNITION_MOCK_USER_UPDATE_SECONDS (a user reads UPDATING, then ACTIVE),
+    as the in-process settings do (docs/collections.md#ids, docs/operations.md#associatefaces)."""
+    env = {"REKOGNITION_MOCK_FACE_ID_SEED": "serve-test", "REKOGNITION_MOCK_USER_UPDATE_SECONDS": "1"}
+    ids = []
+    for _ in range(2):
+        proc = start_server("--port", "0", "--quiet", env=env)
+        rek = client("rekognition", proc.url)
+        rek.create_collection(CollectionId="seeded")
+        [record] = rek.index_faces(CollectionId="seeded", Image={"Bytes": HOPPER})["FaceRecords"]
+        ids.append(record["Face"]["FaceId"])
+        rek.create_user(CollectionId="seeded", UserId="grace")
+        answer = rek.associate_faces(CollectionId="seeded", UserId="grace", FaceIds=[ids[-1]])
+        assert answer["UserStatus"] == "UPDATING"
+        assert rek.list_users(CollectionId="seeded")["Users"] == [{"UserId": "grace", "UserStatus": "UPDATING"}]
+        time.sleep(1.2)
+        assert rek.list_users(CollectionId="seeded")["Users"] == [{"UserId": "grace", "UserStatus": "ACTIVE"}]
+        assert proc.terminate() == 0, proc.output()
+    assert ids[0] == ids[1] and uuid.UUID(ids[0]).version == 4
