@@ -28,7 +28,6 @@ reports both halves. The validation half is never read here.
 from __future__ import annotations
 
 import argparse
-import math
 import sys
 from pathlib import Path
 from typing import Any
@@ -194,16 +193,13 @@ def main(argv: list[str] | None = None) -> None:
     constants["GENDER"] = (age_module, f"GENDER = ({g[0]:.2f}, {g[1]:.2f})")
 
     def male_p(k: int) -> float:
-        zk = math.log(max(1e-6, min(1 - 1e-6, male[k])) / (1 - max(1e-6, min(1 - 1e-6, male[k]))))
-        return 1 / (1 + math.exp(-(g[0] * zk + g[1])))
+        return ag.male_probability(float(male[k]), (float(g[0]), float(g[1])))
 
     aged = [k for k, r in enumerate(rows) if r["labels"].get("AgeRange")]
     for spreads in np.arange(0.05, 2.0, 0.05):
         held = 0
         for k in aged:
-            mean = float(rows[k]["ages"] @ ag.AGES)
-            spread = math.sqrt(max(0.0, rows[k]["ages"] @ (ag.AGES - mean) ** 2))
-            low, high = max(0, math.floor(mean - spreads * spread)), math.ceil(mean + spreads * spread)
+            low, high = ag.AgeGender(*ag.age_and_spread(rows[k]["ages"]), 0.5).age_range(float(spreads))
             middle = sum(rows[k]["labels"]["AgeRange"]) / 2
             held += low - (high - low) <= middle <= high + (high - low)
         if held / len(aged) >= AGE_HOLDS:

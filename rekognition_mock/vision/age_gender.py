@@ -29,6 +29,7 @@ from importlib import resources
 
 import numpy as np
 
+from .attributes import logistic, logit
 from .crops import level_crop
 
 SIZE = 224
@@ -54,10 +55,22 @@ class AgeGender:
     beard_logit: float = 0.0
     mustache_logit: float = 0.0
 
-    def age_range(self) -> tuple[int, int]:
-        """Low and high of a range :data:`AGE_SPREADS` spreads either side of the expected age."""
-        half = AGE_SPREADS * self.age_spread
+    def age_range(self, spreads: float = AGE_SPREADS) -> tuple[int, int]:
+        """Low and high of a range ``spreads`` spreads either side of the expected age."""
+        half = spreads * self.age_spread
         return max(0, math.floor(self.age - half)), max(1, math.ceil(self.age + half))
+
+
+def age_and_spread(distribution: np.ndarray) -> tuple[float, float]:
+    """The expected age and the standard deviation of the network's distribution over :data:`AGES`."""
+    mean = float(distribution @ AGES)
+    return mean, float(math.sqrt(max(0.0, distribution @ (AGES - mean) ** 2)))
+
+
+def male_probability(network: float, calibration: tuple[float, float] = GENDER) -> float:
+    """The network's probability of a man, recalibrated (``calibration``: slope and intercept
+    of the log-odds)."""
+    return logistic(calibration[0] * logit(network, floor=1e-6) + calibration[1])
 
 
 class AgeGenderNet:
@@ -99,10 +112,6 @@ class AgeGenderNet:
         beard, mustache = self._readout("beard", features), self._readout("mustache", features)
         out = []
         for k in range(n):
-            mean = float(ages[k] @ AGES)
-            spread = float(math.sqrt(max(0.0, ages[k] @ (AGES - mean) ** 2)))
-            p = min(max(float(gender[k]), 1e-6), 1 - 1e-6)
-            z = GENDER[0] * math.log(p / (1 - p)) + GENDER[1]
-            male = 1.0 / (1.0 + math.exp(-z))
-            out.append(AgeGender(mean, spread, male, float(beard[k]), float(mustache[k])))
+            mean, spread = age_and_spread(ages[k])
+            out.append(AgeGender(mean, spread, male_probability(float(gender[k])), float(beard[k]), float(mustache[k])))
         return out

@@ -50,9 +50,20 @@ def probability(f: Flag) -> float:
     return f.confidence / 100.0 if f.value else 1.0 - f.confidence / 100.0
 
 
+def logistic(z: float) -> float:
+    """``1 / (1 + exp(-z))``, for log-odds from -∞ to ∞."""
+    return 1.0 / (1.0 + math.exp(-max(-50.0, min(50.0, z))))
+
+
+def logit(p: float, floor: float = 1e-4) -> float:
+    """The log-odds of ``p``, which is first kept ``floor`` away from 0 and 1."""
+    p = min(max(p, floor), 1.0 - floor)
+    return math.log(p / (1.0 - p))
+
+
 def flag(evidence: float) -> Flag:
     """Evidence in (-∞, ∞), positive meaning yes, to a Flag with logistic confidence."""
-    p = 1.0 / (1.0 + math.exp(-max(-50.0, min(50.0, evidence))))
+    p = logistic(evidence)
     return Flag(p >= 0.5, 100.0 * max(p, 1.0 - p))
 
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 import math
 
 from .age_gender import AgeGender
-from .attributes import FaceAttributes, Flag, probability
+from .attributes import FaceAttributes, Flag, logistic, logit, probability
 from .face_mesh import MeshFace
 
 # The eyes: the two eyeBlink blendshapes' mean. The tuning half has two faces with closed
@@ -62,10 +62,6 @@ FACE_OCCLUDED = (
     8.374,
 )
 
-def logistic(z: float) -> float:
-    return 1.0 / (1.0 + math.exp(-max(-50.0, min(50.0, z))))
-
-
 def flag(p: float) -> Flag:
     return Flag(p >= 0.5, 100.0 * max(p, 1.0 - p))
 
@@ -94,11 +90,6 @@ def smile(mesh: MeshFace) -> Flag:
     return flag(smile_probability(mesh))
 
 
-def _logit(p: float) -> float:
-    p = min(max(p, 1e-4), 1.0 - 1e-4)
-    return math.log(p / (1.0 - p))
-
-
 def eyeglasses_features(mesh: MeshFace, measured: FaceAttributes, glasses: float) -> dict[str, float]:
     return {"glasses": glasses, "log_bridge_across": math.log(max(1e-6, mesh.regions["bridge_across"])),
             "log_temples_across": math.log(max(1e-6, mesh.regions["temples_across"])), "frame_bridge": measured.frame_bridge}
@@ -110,7 +101,7 @@ def eyeglasses(mesh: MeshFace, measured: FaceAttributes, glasses: float) -> Flag
 
 
 def sunglasses_features(measured: FaceAttributes, glasses: float) -> dict[str, float]:
-    return {"dark_lenses_logit": _logit(probability(measured.sunglasses)), "glasses": glasses}
+    return {"dark_lenses_logit": logit(probability(measured.sunglasses)), "glasses": glasses}
 
 
 def sunglasses(measured: FaceAttributes, glasses: float) -> Flag:
@@ -119,7 +110,7 @@ def sunglasses(measured: FaceAttributes, glasses: float) -> Flag:
 
 
 def hair_features(mesh: MeshFace, measured: FaceAttributes, age_gender: AgeGender, readout: float) -> dict[str, float]:
-    return {**mesh.regions, "lip_strip": measured.lip_strip, "male_logit": _logit(age_gender.male), "readout": readout}
+    return {**mesh.regions, "lip_strip": measured.lip_strip, "male_logit": logit(age_gender.male), "readout": readout}
 
 
 def beard(mesh: MeshFace, measured: FaceAttributes, age_gender: AgeGender) -> Flag:
@@ -133,9 +124,9 @@ def mustache(mesh: MeshFace, measured: FaceAttributes, age_gender: AgeGender) ->
 
 
 def face_occluded_features(mesh: MeshFace, measured: FaceAttributes, mask: float, glasses: float) -> dict[str, float]:
-    return {"covered_logit": _logit(probability(measured.covered)),
+    return {"covered_logit": logit(probability(measured.covered)),
             "nose_redness_over_forehead": mesh.regions["nose_redness"] - mesh.regions["forehead_redness"],
-            "mask_logit": _logit(mask), "sunglasses_logit": _linear(SUNGLASSES, sunglasses_features(measured, glasses))}
+            "mask_logit": logit(mask), "sunglasses_logit": _linear(SUNGLASSES, sunglasses_features(measured, glasses))}
 
 
 def face_occluded(mesh: MeshFace, measured: FaceAttributes, mask: float, glasses: float) -> Flag:
