@@ -41,27 +41,22 @@ class Settings:
         self._cache_dir: object = _UNSET
         self._applied_cache_dir: object = _UNSET
         self._user_update_seconds: float | None = None
-        self._face_id_seed: object = _UNSET
+        self._face_id_seed: str | None = None
         self._lock = threading.Lock()
 
     @property
     def face_id_seed(self) -> str | None:
         """The seed of the FaceIds IndexFaces hands out, or None (random, as AWS's)."""
-        if self._face_id_seed is not _UNSET:
-            return self._face_id_seed  # type: ignore[return-value]
+        if self._face_id_seed is not None:
+            return self._face_id_seed
         return os.environ.get(ENV_FACE_ID_SEED) or None
 
     @face_id_seed.setter
-    def face_id_seed(self, value: str | None) -> None:
-        if value is not None and not isinstance(value, (str, int)):
+    def face_id_seed(self, value: str | int | None) -> None:
+        if value is not None and (isinstance(value, bool) or not isinstance(value, (str, int))):
             raise ValueError(f"face_id_seed must be a string or an integer, not {value!r}")
         with self._lock:
             self._face_id_seed = None if value is None else str(value)
-
-    def reset_face_id_seed(self) -> None:
-        """Forget an explicit seed (the environment decides again)."""
-        with self._lock:
-            self._face_id_seed = _UNSET
 
     @property
     def user_update_seconds(self) -> float:
@@ -70,16 +65,7 @@ class Settings:
         UPDATING, as AWS's examples do; later reads see the finished state at once)."""
         if self._user_update_seconds is not None:
             return self._user_update_seconds
-        raw = os.environ.get(ENV_USER_UPDATE_SECONDS, "").strip()
-        if not raw:
-            return 0.0
-        try:
-            value = float(raw)
-        except ValueError:
-            raise ValueError(f"{ENV_USER_UPDATE_SECONDS} must be a number of seconds, not {raw!r}") from None
-        if not 0 <= value <= 3600:
-            raise ValueError(f"{ENV_USER_UPDATE_SECONDS} must be from 0 to 3600 seconds, not {value}")
-        return value
+        return _env_number(ENV_USER_UPDATE_SECONDS, 0.0, (0.0, 3600.0), "a number of seconds", "from 0 to 3600 seconds")
 
     @user_update_seconds.setter
     def user_update_seconds(self, value: float | None) -> None:
@@ -125,16 +111,7 @@ class Settings:
     @property
     def min_face_ratio(self) -> float:
         """Smallest face searched for, as a fraction of the image's longer side."""
-        raw = os.environ.get(ENV_MIN_FACE_RATIO, "").strip()
-        if not raw:
-            return EngineConfig.min_face_ratio
-        try:
-            value = float(raw)
-        except ValueError:
-            raise ValueError(f"{ENV_MIN_FACE_RATIO} must be a number, not {raw!r}") from None
-        if not 0 <= value <= 1:
-            raise ValueError(f"{ENV_MIN_FACE_RATIO} must be in [0, 1], not {value}")
-        return value
+        return _env_number(ENV_MIN_FACE_RATIO, EngineConfig.min_face_ratio, (0.0, 1.0), "a number", "in [0, 1]")
 
     @property
     def rotations(self) -> str:
@@ -154,6 +131,21 @@ class Settings:
         return EngineConfig(detector=self.detector, min_face_ratio=self.min_face_ratio, rotations=self.rotations)
 
 
+def _env_number(name: str, default: float, bounds: tuple[float, float], kind: str, within: str) -> float:
+    """The number in environment variable ``name`` (``default`` when unset or blank);
+    ValueError naming the variable when it is not ``kind`` or not ``within`` ``bounds``."""
+    raw = os.environ.get(name, "").strip()
+    if not raw:
+        return default
+    try:
+        value = float(raw)
+    except ValueError:
+        raise ValueError(f"{name} must be {kind}, not {raw!r}") from None
+    if not bounds[0] <= value <= bounds[1]:
+        raise ValueError(f"{name} must be {within}, not {value}")
+    return value
+
+
 settings = Settings()
 
 
@@ -166,7 +158,8 @@ def configure(detector: object = _UNSET, cache_dir: object = _UNSET, user_update
     ``user_update_seconds``: how long a user stays UPDATING after its faces change, or
     ``None`` (back to the environment/default 0).
     ``face_id_seed``: a string (or integer) that makes the FaceIds IndexFaces hands out the
-    same on every run, or ``None`` (random version-4 UUIDs, as AWS's).
+    same on every run, or ``None`` (back to the environment/default: random version-4 UUIDs,
+    as AWS's).
     """
     if detector is not _UNSET:
         settings.detector = detector  # type: ignore[assignment]
