@@ -45,6 +45,7 @@ class UserStore:
         self.faces = faces
         self.lock = faces.lock
         self._users: dict[str, User] = {}  # creation order
+        self._latest = float("-inf")  # the latest ``created`` of any user added
         self._version = -1  # FaceStore.user_version the vectors below were built from
         self._where: dict[str, int] = {}  # user id -> row of _counts/_vectors
         self._ids: list[str] = []
@@ -63,11 +64,6 @@ class UserStore:
     def get(self, user_id: str) -> User | None:
         return self._users.get(user_id)
 
-    def ids(self) -> list[str]:
-        """Every UserId, in creation order."""
-        with self.lock:
-            return [u.user_id for u in self.in_order()]
-
     def in_order(self, after: tuple[float, str] | None = None) -> list[User]:
         """The users in creation order (by ``created``, which :meth:`add` keeps strictly
         increasing, then UserId), those after the key ``after`` only if given."""
@@ -84,9 +80,9 @@ class UserStore:
         """Keep ``user``; a user created in the same clock tick as the last one is placed
         just after it, so that creation order is never a tie."""
         with self.lock:
-            latest = max((u.created for u in self._users.values()), default=None)
-            if latest is not None and user.created <= latest and user.user_id not in self._users:
-                user.created = latest + 1e-6
+            if user.user_id not in self._users and user.created <= self._latest:
+                user.created = self._latest + 1e-6
+            self._latest = max(self._latest, user.created)
             self._users[user.user_id] = user
 
     def remove(self, user_id: str) -> None:
