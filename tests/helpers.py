@@ -41,3 +41,15 @@ def expect(client: Any, code: str, call: Callable[[], Any]) -> str:
     assert response["ResponseMetadata"]["HTTPStatusCode"] == 400
     assert response["Error"]["Message"]
     return response["Error"]["Message"]
+
+
+def only_face_group(data: bytes, group: str) -> Any:
+    """The one face of ``data`` with the engine's attribute ``group`` computed, and that group's value."""
+    from rekognition_mock.vision import EngineConfig, FaceEngine
+
+    engine = FaceEngine(EngineConfig())
+    analysis = engine.analyze(data)
+    engine.add_attributes(analysis, data, [group])
+    [face] = analysis.faces
+    return getattr(face, group)
+

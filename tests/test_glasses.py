@@ -2,29 +2,16 @@
 
 from __future__ import annotations
 
-import io
-
 import numpy as np
 import pytest
-from PIL import Image
 
 import imagefactory
+from helpers import only_face_group
 from rekognition_mock.vision import EngineConfig, FaceEngine
 
 
-def turned_bytes(data: bytes, quarter_turns: int) -> bytes:
-    im = np.asarray(Image.open(io.BytesIO(data)).convert("RGB"))
-    out = io.BytesIO()
-    Image.fromarray(np.rot90(im, quarter_turns)).save(out, "PNG")
-    return out.getvalue()
-
-
 def log_odds(data: bytes) -> float:
-    engine = FaceEngine(EngineConfig())
-    analysis = engine.analyze(data)
-    engine.add_attributes(analysis, data, ["glasses"])
-    [face] = analysis.faces
-    return face.glasses
+    return only_face_group(data, "glasses")
 
 
 CASES = {
@@ -42,7 +29,7 @@ def test_the_classifier_sees_glasses_whichever_way_the_face_turns(name: str, qua
     """Grace Hopper's glasses and the drawn pairs are glasses, the bare faces are not, and
     the band is turned level, so a portrait lying on either side reads as the upright one."""
     make, wearing = CASES[name]
-    data = make() if quarter_turns == 0 else turned_bytes(make(), quarter_turns)
+    data = make() if quarter_turns == 0 else imagefactory.turned_bytes(make(), quarter_turns)
     value = log_odds(data)
     assert (value > 2) if wearing else (value < -2)
 

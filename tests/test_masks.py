@@ -5,16 +5,11 @@ from __future__ import annotations
 import pytest
 
 import imagefactory
-from rekognition_mock.vision import EngineConfig, FaceEngine
-from test_glasses import turned_bytes
+from helpers import only_face_group
 
 
 def mask_probability(data: bytes) -> float:
-    engine = FaceEngine(EngineConfig())
-    analysis = engine.analyze(data)
-    engine.add_attributes(analysis, data, ["mask"])
-    [face] = analysis.faces
-    return face.mask
+    return only_face_group(data, "mask")
 
 
 @pytest.mark.parametrize("quarter_turns", [0, 1, 3])
@@ -22,7 +17,7 @@ def test_a_surgical_mask_is_a_mask_whichever_way_the_face_turns(quarter_turns: i
     """The drawn surgical mask reads as a mask, upright or lying on either side (the crop
     is turned level before the detector sees it)."""
     data = imagefactory.surgical_mask()
-    assert mask_probability(data if quarter_turns == 0 else turned_bytes(data, quarter_turns)) > 0.95
+    assert mask_probability(data if quarter_turns == 0 else imagefactory.turned_bytes(data, quarter_turns)) > 0.95
 
 
 @pytest.mark.parametrize("name", ["astronaut.jpg", "grace_hopper.jpg"])
