@@ -127,10 +127,11 @@ def _check_face_index(data: bytes, face_index: int) -> None:
         faces = len(engine().analyze(data).faces)
     except Exception:  # not an image the engine reads: the API call reports it
         return
+    if not faces:
+        raise ValueError(f"the mock finds no face in the image, so face_index {face_index} would never apply")
     if face_index >= faces:
         raise ValueError(f"the image has {faces} face{'s' if faces != 1 else ''} (face_index 0 to {faces - 1}); "
-                         f"face_index {face_index} is not one of them" if faces else
-                         f"the mock finds no face in the image, so face_index {face_index} would never apply")
+                         f"face_index {face_index} is not one of them")
 
 
 def face_attributes(keys: list[tuple]) -> dict[int, dict[str, Any]]:
