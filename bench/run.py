@@ -52,6 +52,22 @@ TARGETS = {
     "cut_half_found_share": (">=", 0.75),
     "cut_false_faces": ("<=", 0),
     "attributes_all_ratio": ("<=", 1.5),
+    "similarity_identical": (">=", 100.0),
+    "similarity_same_median": ("between", (98.5, 99.7)),
+    "similarity_same_pair_median": ("between", (98.5, 99.7)),
+    "similarity_same_min": (">=", 90.0),
+    "similarity_strangers_max": ("<=", 50.0),
+}
+
+# Who is in which development photo, and which files are one photograph (resized, cut or
+# re-encoded copies): pairs within one photograph are not "different photos of one person".
+PEOPLE = {
+    "obama": {"oval office": ["obama.jpg", "obama-1080p.jpg", "obama-720p.jpg", "obama-480p.jpg", "obama-240p.jpg",
+                              "obama_small.jpg", "obama_partial_face.jpg", "obama_partial_face2.jpg"],
+              "speech": ["obama2.jpg", "obama_rgba.png"]},
+    "biden": {"portrait": ["biden.jpg"]},
+    "rdj": {"1": ["wild/rdj_1.jpg"], "2": ["wild/rdj_2.jpg"], "3": ["wild/rdj_3.jpg"]},
+    "lowe": {"1": ["wild/lowe_1.jpg"], "2": ["wild/lowe_2.jpg"]},
 }
 
 
@@ -257,6 +273,57 @@ def _faces_of(path: Path, descriptors: bool = False):
 
     im = ImageOps.exif_transpose(Image.open(path)).convert("RGB")
     return im, fresh_engine().analyze(imagefactory.png_bytes(im), descriptors=descriptors)
+
+
+def bench_similarity() -> dict[str, float]:
+    """Similarity on the development photos' known people (``PEOPLE``): every pair of
+    different photographs of one person, one pair per two photographs (the nearest copies),
+    the same photograph resized or cut, strangers, and identical bytes. Prints the
+    calibration table of docs/how-it-works.md."""
+    from itertools import combinations
+
+    from rekognition_mock.service.shapes import number
+    from rekognition_mock.vision.similarity import similarity_from_distance
+
+    if not SHARED.is_dir():
+        return {}
+    engine = fresh_engine()
+    faces = {}  # (person, photograph, file) -> descriptor of the largest face
+    for person, photographs in PEOPLE.items():
+        for photograph, files in photographs.items():
+            for name in files:
+                found = engine.analyze((SHARED / name).read_bytes(), descriptors=True).faces
+                if found:
+                    largest = max(found, key=lambda f: (f.right - f.left) * (f.bottom - f.top))
+                    faces[(person, photograph, name)] = largest.descriptor
+    same, copies, strangers, pair_best = [], [], [], {}
+    for a, b in combinations(faces, 2):
+        d = float(np.linalg.norm(faces[a] - faces[b]))
+        if a[0] != b[0]:
+            strangers.append(d)
+        elif a[1] == b[1]:
+            copies.append(d)
+        else:
+            same.append(d)
+            key = (a[0], *sorted((a[1], b[1])))
+            pair_best[key] = min(d, pair_best.get(key, 9.0))
+    print("| pairs | count | distance | similarity | median similarity |")
+    print("|---|---:|---:|---:|---:|")
+    for label, ds in (("identical image", [0.0]), ("one photograph resized or cut", copies),
+                      ("different photos of one person, every pair", same),
+                      ("different photos of one person, one pair per two photos", list(pair_best.values())),
+                      ("strangers", strangers)):
+        sims = [similarity_from_distance(d) for d in ds]
+        print(f"| {label} | {len(ds)} | {min(ds):.3f}–{max(ds):.3f} | {min(sims):.2f}–{max(sims):.2f} "
+              f"| {statistics.median(sims):.2f} |")
+    identical = engine.analyze((SHARED / "obama.jpg").read_bytes(), descriptors=True).faces[0].descriptor
+    return {
+        "similarity_identical": number(similarity_from_distance(float(np.linalg.norm(identical - faces[("obama", "oval office", "obama.jpg")])))),
+        "similarity_same_median": statistics.median(similarity_from_distance(d) for d in same),
+        "similarity_same_pair_median": statistics.median(similarity_from_distance(d) for d in pair_best.values()),
+        "similarity_same_min": min(similarity_from_distance(d) for d in same),
+        "similarity_strangers_max": max(similarity_from_distance(d) for d in strangers),
+    }
 
 
 def _validation_photos() -> list[Path]:
@@ -490,6 +557,7 @@ def main(argv: list[str] | None = None) -> int:
         "warm_detect": lambda: bench_warm_detect(100 if args.quick else 300),
         "index": lambda: bench_index(repeat),
         "search": lambda: bench_search(1_000_000, 20 if args.quick else 100),
+        "similarity": bench_similarity,
         "turned": lambda: bench_turned(paths),
         "cut": lambda: bench_cut(paths),
         "turned_validation": lambda: bench_turned(_validation_photos(), "turned_validation"),
@@ -511,8 +579,12 @@ def main(argv: list[str] | None = None) -> int:
         verdict = ""
         if target:
             op, bound = target
-            ok = value >= bound if op == ">=" else value <= bound
-            verdict = f"{op} {bound:g}  {'ok' if ok else 'MISSED'}"
+            if op == "between":
+                ok = bound[0] <= value <= bound[1]
+                verdict = f"in {bound[0]:g}–{bound[1]:g}  {'ok' if ok else 'MISSED'}"
+            else:
+                ok = value >= bound if op == ">=" else value <= bound
+                verdict = f"{op} {bound:g}  {'ok' if ok else 'MISSED'}"
         print(f"{name:30s} {value:12.3f}  {verdict}")
     if args.json:
         Path(args.json).write_text(json.dumps(figures, indent=2, sort_keys=True))
