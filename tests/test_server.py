@@ -1000,10 +1000,12 @@ def test_in_process_stop_never_acknowledges_an_unsaved_face(tmp_path: Path, monk
         assert "error" in outcome
 
 
-def test_face_id_seed_and_user_updates_over_serve(start_server: Callable[..., ServerProcess]) -> None:
+def test_aws_values_over_serve(start_server: Callable[..., ServerProcess]) -> None:
     """The server takes REKOGNITION_MOCK_FACE_ID_SEED (the same FaceIds from two servers,
     version 4) and REKOGNITION_MOCK_USER_UPDATE_SECONDS (a user reads UPDATING, then ACTIVE),
-    as the in-process settings do (docs/collections.md#ids, docs/operations.md#associatefaces)."""
+    as the in-process settings do (docs/collections.md#ids, docs/operations.md#associatefaces),
+    and scores similarity with AWS's headroom: the identical image 100, the same photo
+    changed at least 99, a stranger low (docs/how-it-works.md#similarity)."""
     env = {"REKOGNITION_MOCK_FACE_ID_SEED": "serve-test", "REKOGNITION_MOCK_USER_UPDATE_SECONDS": "1"}
     ids = []
     for _ in range(2):
@@ -1018,5 +1020,11 @@ def test_face_id_seed_and_user_updates_over_serve(start_server: Callable[..., Se
         assert rek.list_users(CollectionId="seeded")["Users"] == [{"UserId": "grace", "UserStatus": "UPDATING"}]
         time.sleep(1.2)
         assert rek.list_users(CollectionId="seeded")["Users"] == [{"UserId": "grace", "UserStatus": "ACTIVE"}]
+        same = rek.compare_faces(SourceImage={"Bytes": HOPPER}, TargetImage={"Bytes": HOPPER})
+        changed = rek.compare_faces(SourceImage={"Bytes": HOPPER}, TargetImage={"Bytes": imagefactory.augmented()})
+        stranger = rek.compare_faces(SourceImage={"Bytes": HOPPER}, TargetImage={"Bytes": ASTRONAUT}, SimilarityThreshold=0)
+        assert same["FaceMatches"][0]["Similarity"] == 100.0
+        assert 99 <= changed["FaceMatches"][0]["Similarity"] < 100
+        assert stranger["FaceMatches"][0]["Similarity"] < 50
         assert proc.terminate() == 0, proc.output()
     assert ids[0] == ids[1] and uuid.UUID(ids[0]).version == 4
