@@ -12,7 +12,7 @@ from typing import Any
 from ._hook import install, mock_rekognition
 from .settings import configure, settings
 
-__version__ = "0.1.0"
+__version__ = "0.2.0"
 
 install()
 

@@ -10,6 +10,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+from . import __version__
 from .service.recorder import DEFAULT_MAX_BYTES, DEFAULT_MAX_ENTRIES
 from .vision.config import DETECTORS
 
@@ -61,6 +62,7 @@ def main(argv: list[str] | None = None) -> int:
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog=PROG, description="Amazon Rekognition for tests, answered by a real face engine (dlib's networks).")
     parser.add_argument("--detector", choices=DETECTORS, help=f"face detector (default: $REKOGNITION_MOCK_DETECTOR or {DETECTORS[0]})")
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
     serve = sub.add_parser("serve", help="run a moto server with this Rekognition", description="Run moto's server (every moto service) with Rekognition answered by the face engine.")
@@ -202,8 +204,13 @@ def _is_loopback(host: str) -> bool:
 
 def _serve(args: argparse.Namespace) -> int:
     _configure(args)
-    from .server import RekognitionMockServer, StateDirError
+    from .server import RekognitionMockServer, ServerExtraMissing, StateDirError, require_server_extra
     from .vision.engine import map_large_blocks
+
+    try:
+        require_server_extra()
+    except ServerExtraMissing as exc:
+        raise CommandError(str(exc)) from None
 
     map_large_blocks()  # this process is the server's own: large blocks go back to the system when freed
 

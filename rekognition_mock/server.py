@@ -9,6 +9,7 @@ command line (``rekognition-mock serve``) or in-process, like moto's ThreadedMot
 
 from __future__ import annotations
 
+import importlib.util
 import io
 import json
 import logging
@@ -70,6 +71,7 @@ class RekognitionMockServer:
         Raises :class:`StateDirError` when the state directory cannot be used and
         ``OSError`` when the address cannot be bound (werkzeug would exit instead).
         """
+        require_server_extra()
         from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
         from werkzeug.serving import make_server
 
@@ -204,6 +206,24 @@ class RekognitionMockServer:
 
 class StateDirError(Exception):
     """The ``--state-dir`` cannot be created or opened."""
+
+
+SERVER_PACKAGES = ("flask", "flask_cors")  # what moto's server imports beyond moto's core
+
+
+class ServerExtraMissing(ImportError):
+    """The server's packages are not installed (the in-process install leaves them out)."""
+
+
+def require_server_extra() -> None:
+    """Raise :class:`ServerExtraMissing`, naming the extra to install, when moto's server
+    cannot be imported: ``pip install rekognition-mock`` is the in-process mock only."""
+    missing = [name for name in SERVER_PACKAGES if importlib.util.find_spec(name) is None]
+    if missing:
+        raise ServerExtraMissing(
+            f"the server needs {' and '.join(missing)}, which the in-process install leaves out: "
+            "pip install 'rekognition-mock[server]'"
+        )
 
 
 def _bind(host: str, port: int) -> socket.socket:

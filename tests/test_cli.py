@@ -251,6 +251,21 @@ def test_serve_on_a_busy_port_is_a_one_line_error() -> None:
     assert f"cannot listen on 127.0.0.1:{port}" in error
 
 
+def test_serve_without_the_server_extra_names_the_extra() -> None:
+    """``pip install rekognition-mock`` is the in-process mock: moto's server stack (Flask and
+    its CloudFormation linting) comes with the ``server`` extra. Without it, serve says so in
+    one line instead of an ImportError traceback. Flask is hidden the way a missing package
+    looks to the import system (``sys.modules["flask"] = None``); .ci/release-check runs
+    the same command in a real in-process install."""
+    code = ("import sys; sys.modules['flask'] = None; from rekognition_mock.cli import main; "
+            "sys.exit(main(['serve', '--port', '0']))")
+    result = subprocess.run([sys.executable, "-c", code], cwd=REPO, env=child_env(), stdin=subprocess.DEVNULL,
+                            capture_output=True, text=True, timeout=TIMEOUT)
+    error = one_line_error(result)
+    assert "pip install 'rekognition-mock[server]'" in error
+    assert "flask" in error
+
+
 def test_serve_with_an_unusable_state_dir_names_the_state_dir(tmp_path: Path) -> None:
     """A --state-dir that cannot be created is reported as "cannot listen on HOST:PORT"
     (cli._serve wraps every OSError of server._build(), the StateStore's mkdir included),
