@@ -1,0 +1,45 @@
+"""The package as a user installs it: one version, the extras, the install section."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+import tomllib
+from pathlib import Path
+
+import rekognition_mock
+
+REPO = Path(__file__).resolve().parents[1]
+PYPROJECT = tomllib.loads((REPO / "pyproject.toml").read_text())
+
+
+def test_version_is_written_once_and_named_by_the_changelog() -> None:
+    assert PYPROJECT["project"]["dynamic"] == ["version"]
+    assert PYPROJECT["tool"]["setuptools"]["dynamic"]["version"] == {"attr": "rekognition_mock.__version__"}
+    newest = re.search(r"^## (\S+)", (REPO / "CHANGELOG.md").read_text(), re.M)
+    assert newest and newest.group(1) == rekognition_mock.__version__
+    wheels = set(re.findall(r"rekognition_mock-([\d.]+)-py3-none-any\.whl", (REPO / "README.md").read_text()))
+    assert wheels == {rekognition_mock.__version__}
+
+
+def test_the_in_process_install_leaves_the_server_stack_to_its_extra() -> None:
+    """moto[server] brings Flask and the CloudFormation linter (sympy, networkx): about 180 MB
+    that the in-process mock never imports (docs/performance.md#installed-size)."""
+    required = PYPROJECT["project"]["dependencies"]
+    assert not any(dep.startswith("moto[server") for dep in required)
+    assert any(dep.startswith("moto[s3]") for dep in required)  # images as S3Object
+    assert PYPROJECT["project"]["optional-dependencies"]["server"] == ["moto[server]>=5,<6"]
+    # The mock, the plugin's module and the CLI's import nothing from the server stack.
+    code = ("import sys, boto3, rekognition_mock, rekognition_mock.plugin, rekognition_mock.cli; "
+            "from rekognition_mock import mock_rekognition\n"
+            "with mock_rekognition():\n"
+            "    boto3.client('rekognition', region_name='us-east-1').list_collections()\n"
+            "print(sorted(m for m in sys.modules if m.split('.')[0] in ('flask', 'flask_cors', 'cfnlint', 'sympy')))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=REPO)
+    assert out.stdout.strip() == "[]"
+
+
+def test_cli_version() -> None:
+    out = subprocess.run([sys.executable, "-m", "rekognition_mock.cli", "--version"], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == f"rekognition-mock {rekognition_mock.__version__}"
