@@ -90,6 +90,42 @@ def test_several_processes_share_one_directory(tmp_path: Path) -> None:
     assert DiskCache(tmp_path).get(key).has_descriptors
 
 
+# Analyse grace_hopper.jpg with descriptors and the glasses group; print the models loaded.
+RACER = textwrap.dedent(
+    """
+    import json, sys
+    from rekognition_mock.settings import engine
+    from rekognition_mock.vision import weights
+    data = open(sys.argv[1], "rb").read()
+    analysis = engine().analyze(data, descriptors=True)
+    engine().add_attributes(analysis, data, ["glasses"])
+    face = analysis.faces[0]
+    print(json.dumps({"models": weights.loaded_models(), "glasses": repr(face.glasses)}))
+    """
+)
+
+
+def test_processes_that_meet_the_same_image_analyse_it_once(tmp_path: Path) -> None:
+    """pytest-xdist workers of a cold run meet the same photos at the same time: the disk
+    cache's lock per key makes one analyse while the others wait and read its entry, and
+    the same for each attribute group, so no network runs in two processes."""
+    photo = REPO / "rekognition_mock" / "photos" / "grace_hopper.jpg"
+    racers = [
+        subprocess.Popen([sys.executable, "-c", RACER, str(photo)], env=child_env(REKOGNITION_MOCK_CACHE_DIR=str(tmp_path)),
+                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        for _ in range(3)
+    ]
+    results = []
+    for racer in racers:
+        out, err = racer.communicate(timeout=300)
+        assert racer.returncode == 0, err
+        results.append(json.loads(out.strip().splitlines()[-1]))
+    loaded = [model for r in results for model in r["models"]]
+    assert {"mmod", "resnet", "glasses"} <= set(loaded)
+    assert len(loaded) == len(set(loaded)), results  # no network ran in two processes
+    assert len({r["glasses"] for r in results}) == 1  # the others read its attributes
+
+
 PLUGIN_TEST = textwrap.dedent(
     """
     from rekognition_mock.vision import weights

@@ -2,18 +2,27 @@
 
 Entries are pickles written atomically (temporary file + rename), so several processes
 (pytest-xdist workers) can share one directory; an entry that cannot be read for any
-reason is ignored, removed and recomputed. The key covers the image's SHA-256, the engine
+reason is ignored, removed and recomputed. :meth:`DiskCache.lock` is a lock across
+processes per key (striped over 256 lock files), so that two workers that meet the same
+image analyse it once: the second waits, then reads the first one's entry. The key covers the image's SHA-256, the engine
 settings, the model files' versions and :data:`FORMAT`, which changes whenever the
 engine's results would.
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
 import pickle
 import tempfile
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
+
+try:
+    import fcntl
+except ImportError:  # Windows: no lock across processes, each worker analyses for itself
+    fcntl = None  # type: ignore[assignment]
 
 FORMAT = "rekognition-mock-analysis-31"  # 31: age, gender and facial hair from the HSE network; glasses and mask networks; FaceAttributes.covered
 
@@ -40,6 +49,28 @@ class DiskCache:
 
     def _path(self, key: str) -> Path:
         return self.directory / key[:2] / f"{key}.pickle"
+
+    @contextlib.contextmanager
+    def lock(self, key: str) -> Iterator[None]:
+        """Hold the lock of ``key`` across processes (an exclusive ``flock`` on one of 256
+        lock files, chosen by the key's first two hex digits). Not re-entrant; a cache
+        whose lock file cannot be opened simply does not lock."""
+        if fcntl is None:
+            yield
+            return
+        try:
+            folder = self.directory / "locks"
+            folder.mkdir(exist_ok=True)
+            handle = open(folder / f"{key[:2]}.lock", "a+b")
+        except OSError:
+            yield
+            return
+        with handle:
+            fcntl.flock(handle.fileno(), fcntl.LOCK_EX)
+            try:
+                yield
+            finally:
+                fcntl.flock(handle.fileno(), fcntl.LOCK_UN)
 
     def get(self, key: str) -> Any | None:
         path = self._path(key)

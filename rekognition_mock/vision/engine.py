@@ -12,6 +12,7 @@ images run one after another instead of each holding a few hundred megabytes at 
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import hashlib
 import math
@@ -119,26 +120,40 @@ class FaceEngine:
                 analysis = disk.get(key)
                 if analysis is not None:
                     self._remember(key, analysis, None)
-            if analysis is None:
-                width, height = read_size(data)
-                with _BUDGET.reserve(network_pixels(width, height, self.config)):
-                    rgb, scale = self._decode(data, width, height)
-                    analysis = self._analyze_pixels(key, content_sha256, rgb)
-                    if scale != (1.0, 1.0):
-                        _enlarge(analysis, scale)
-                    if descriptors:
-                        self._describe(analysis, rgb)
-                    self._remember(key, analysis, rgb)
-                    del rgb
-                    scale = detection.analysis_scale(analysis.width, analysis.height, self.config)
-                    if analysis.width * analysis.height * scale * scale > TRIM_PIXELS:
-                        give_back_memory()  # the network ran on a large input
-                if disk is not None:
-                    disk.put(key, analysis)
-            elif descriptors and not analysis._descriptors_done:
-                self._describe(analysis, self._pixels_for(key, data))
-                if disk is not None:
-                    disk.put(key, analysis)
+            if analysis is None or (descriptors and not analysis._descriptors_done):
+                with disk.lock(key) if disk is not None else contextlib.nullcontext():
+                    return self._analyze_locked(key, content_sha256, data, descriptors, analysis, disk)
+        return analysis
+
+    def _analyze_locked(self, key: str, content_sha256: str, data: bytes, descriptors: bool,
+                        analysis: Analysis | None, disk: DiskCache | None) -> Analysis:
+        """:meth:`analyze`'s work under the key's locks: another process may have stored the
+        analysis (or its descriptors) while this one waited, so the disk is read again."""
+        if disk is not None:
+            stored = disk.get(key)
+            if stored is not None and (analysis is None or (stored._descriptors_done and not analysis._descriptors_done)):
+                analysis = stored
+                self._remember(key, analysis, None)
+        if analysis is None:
+            width, height = read_size(data)
+            with _BUDGET.reserve(network_pixels(width, height, self.config)):
+                rgb, scale = self._decode(data, width, height)
+                analysis = self._analyze_pixels(key, content_sha256, rgb)
+                if scale != (1.0, 1.0):
+                    _enlarge(analysis, scale)
+                if descriptors:
+                    self._describe(analysis, rgb)
+                self._remember(key, analysis, rgb)
+                del rgb
+                scale = detection.analysis_scale(analysis.width, analysis.height, self.config)
+                if analysis.width * analysis.height * scale * scale > TRIM_PIXELS:
+                    give_back_memory()  # the network ran on a large input
+            if disk is not None:
+                disk.put(key, analysis)
+        elif descriptors and not analysis._descriptors_done:
+            self._describe(analysis, self._pixels_for(key, data))
+            if disk is not None:
+                disk.put(key, analysis)
         return analysis
 
     def _key_lock(self, key: str) -> threading.Lock:
@@ -165,7 +180,10 @@ class FaceEngine:
         wanted = [g for g in ATTRIBUTE_GROUPS if g in set(groups)]
         if all(getattr(f, g) is not None for f in analysis.faces for g in wanted):
             return
-        with self._key_lock(analysis.key):
+        disk = _DISK_CACHE
+        with self._key_lock(analysis.key), disk.lock(analysis.key) if disk is not None else contextlib.nullcontext():
+            if disk is not None:
+                _adopt_attributes(analysis, disk.get(analysis.key), wanted)  # another process's work
             todo = {g: [f for f in analysis.faces if getattr(f, g) is None] for g in wanted}
             todo = {g: faces for g, faces in todo.items() if faces}
             if not todo:
@@ -176,8 +194,8 @@ class FaceEngine:
                 located = [((f.left / sx, f.top / sy, f.right / sx, f.bottom / sy), f.landmarks / (sx, sy)) for f in faces]
                 for face, value in zip(faces, ATTRIBUTE_GROUPS[group](rgb, located)):
                     setattr(face, group, value)
-            if _DISK_CACHE is not None:
-                _DISK_CACHE.put(analysis.key, analysis)
+            if disk is not None:
+                disk.put(analysis.key, analysis)
 
     def pixels(self, analysis: Analysis, data: bytes) -> np.ndarray:
         """The upright pixels ``analysis`` was measured on (decoded smaller for very large
@@ -640,6 +658,17 @@ def mirrored_landmarks_68(rgb: np.ndarray, box: tuple[float, float, float, float
     points[:, 0] = span - points[:, 0] - 1 + x0
     points[:, 1] += y0
     return points[list(MIRROR_68)]
+
+
+def _adopt_attributes(analysis: Analysis, stored: Analysis | None, groups: Iterable[str]) -> None:
+    """Copy into ``analysis`` the attribute groups that ``stored`` (the same image's analysis
+    read back from the disk cache) has and ``analysis`` lacks, face by face."""
+    if stored is None or len(stored.faces) != len(analysis.faces):
+        return
+    for mine, theirs in zip(analysis.faces, stored.faces):
+        for group in groups:
+            if getattr(mine, group) is None and getattr(theirs, group) is not None:
+                setattr(mine, group, getattr(theirs, group))
 
 
 _DISK_CACHE: DiskCache | None = None
