@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import io
 from typing import Any
 
@@ -182,17 +184,44 @@ def test_foreground_is_the_people(rekognition: Any) -> None:
 
 
 def test_moderation_labels_are_scripted_only(rekognition: Any) -> None:
+    """Scripted moderation labels take their place in AWS's taxonomy (version 7) and bring
+    their ancestors: "The list includes the top-level label and each child label detected
+    in the image" (DetectModerationLabelsResponse in the API reference)."""
     empty = rekognition.detect_moderation_labels(Image={"Bytes": HOPPER})
     assert_output_shape("DetectModerationLabels", empty)
     assert empty["ModerationLabels"] == [] and empty["ModerationModelVersion"] == "7.0" and empty["ContentTypes"] == []
-    rekognition_mock.set_moderation_labels(HOPPER, [{"Name": "Smoking", "Confidence": 52.0, "ParentName": "Drugs & Tobacco",
-                                                     "TaxonomyLevel": 2}, "Weapons"])
+    rekognition_mock.set_moderation_labels(HOPPER, [{"Name": "Smoking", "Confidence": 52.0}, "weapons"])
     response = rekognition.detect_moderation_labels(Image={"Bytes": HOPPER})
     assert_output_shape("DetectModerationLabels", response)
-    assert [(label["Name"], label["ParentName"], label["TaxonomyLevel"]) for label in response["ModerationLabels"]] == [
-        ("Weapons", "", 1), ("Smoking", "Drugs & Tobacco", 2)]  # 52 passes the default MinConfidence of 50
+    assert [(label["Name"], label["ParentName"], label["TaxonomyLevel"], label["Confidence"])
+            for label in response["ModerationLabels"]] == [
+        ("Weapons", "Violence", 2, 99.0), ("Violence", "", 1, 99.0),  # the name as AWS spells it
+        ("Smoking", "Drugs & Tobacco Paraphernalia & Use", 3, 52.0),  # 52 passes the default MinConfidence of 50
+        ("Drugs & Tobacco Paraphernalia & Use", "Drugs & Tobacco", 2, 52.0), ("Drugs & Tobacco", "", 1, 52.0)]
     stricter = rekognition.detect_moderation_labels(Image={"Bytes": HOPPER}, MinConfidence=55)
-    assert [label["Name"] for label in stricter["ModerationLabels"]] == ["Weapons"]
+    assert [label["Name"] for label in stricter["ModerationLabels"]] == ["Weapons", "Violence"]
+
+
+def test_a_scripted_ancestor_keeps_its_own_confidence(rekognition: Any) -> None:
+    rekognition_mock.set_moderation_labels(HOPPER, [{"Name": "Alcohol", "Confidence": 60.0}, "Drinking",
+                                                    {"Name": "Alcoholic Beverages", "Confidence": 80.0}])
+    labels = rekognition.detect_moderation_labels(Image={"Bytes": HOPPER})["ModerationLabels"]
+    assert [(label["Name"], label["Confidence"]) for label in labels] == [
+        ("Drinking", 99.0), ("Alcohol Use", 99.0), ("Alcoholic Beverages", 80.0), ("Alcohol", 60.0)]
+
+
+@pytest.mark.parametrize(("label", "message"), [
+    ("Suggestive", "'Suggestive' is not in AWS's moderation taxonomy (version 7); the top-level names are 'Explicit'"),
+    ("Weapon", "did you mean 'Weapons' or 'Weapon Violence'?"),
+    ({"Name": "Smoking", "ParentName": "Drugs & Tobacco"},
+     "'Smoking' has ParentName 'Drugs & Tobacco Paraphernalia & Use' in AWS's moderation taxonomy, not 'Drugs & Tobacco'"),
+    ({"Name": "Weapons", "TaxonomyLevel": 1}, "'Weapons' has TaxonomyLevel 2"),
+])
+def test_moderation_labels_outside_the_taxonomy_are_refused(label: Any, message: str) -> None:
+    """A name AWS never answers (a typo, or a version-6 name such as Suggestive) would let a
+    test pass here that can never see that label on AWS."""
+    with pytest.raises(ValueError, match=re.escape(message)):
+        rekognition_mock.set_moderation_labels(HOPPER, [label])
 
 
 def test_bad_images_get_the_usual_errors(rekognition: Any) -> None:

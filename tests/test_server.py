@@ -603,6 +603,9 @@ def test_controls_over_http(server: ServerProcess, rekognition: Any) -> None:
                                                                "labels": ["Alcohol"]}, timeout=CALL_TIMEOUT).ok
     moderated = rekognition.detect_moderation_labels(Image={"S3Object": {"Bucket": "shop", "Name": "cup.jpg"}})
     assert [label["Name"] for label in moderated["ModerationLabels"]] == ["Alcohol"]
+    outside = requests.post(control + "moderation-labels", json={"image": {"bucket": "shop", "key": "cup.jpg"},
+                                                                "labels": ["Suggestive"]}, timeout=CALL_TIMEOUT)
+    assert outside.status_code == 400 and "not in AWS's moderation taxonomy" in outside.text
     assert requests.post(control + "reset", json={}, timeout=CALL_TIMEOUT).json()["labels"] == []
     assert rekognition.detect_labels(Image={"Bytes": COFFEE})["Labels"] == []
     refused = requests.post(control + "reset", json={}, headers={"Origin": "https://evil.example"}, timeout=CALL_TIMEOUT)

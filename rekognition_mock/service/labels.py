@@ -14,6 +14,7 @@ from typing import Any
 
 from ..vision import image_properties
 from ..vision.engine import Analysis
+from . import moderation as moderation_labels
 from .colours import dominant_colour, palette
 from .limits import (
     DEFAULT_LABEL_MIN_CONFIDENCE,
@@ -39,7 +40,8 @@ Box = tuple[float, float, float, float]  # left, top, right, bottom in image pix
 
 def normalise_labels(labels: list[Any], moderation: bool = False) -> list[dict[str, Any]]:
     """Scripted labels as response dicts: a name alone gets confidence 99, empty lists for
-    the members it does not give, and (moderation) a top-level place in the taxonomy."""
+    the members it does not give, and (moderation) its place in AWS's moderation taxonomy
+    with its ancestors (:func:`moderation.with_ancestors`); a name outside it is refused."""
     if not isinstance(labels, (list, tuple)):
         raise TypeError("labels must be a list of names or of label dicts")
     out = []
@@ -51,17 +53,14 @@ def normalise_labels(labels: list[Any], moderation: bool = False) -> list[dict[s
         if isinstance(confidence, bool) or not isinstance(confidence, (int, float)) or not 0 <= confidence <= 100:
             raise ValueError(f"a label's Confidence is a number from 0 to 100: {label!r}")
         item["Confidence"] = float(confidence)
-        if moderation:
-            item.setdefault("ParentName", "")
-            item.setdefault("TaxonomyLevel", 1 if not item["ParentName"] else 2)
-        else:
+        if not moderation:
             for key in ("Instances", "Parents", "Aliases", "Categories"):
                 item.setdefault(key, [])
             item["Instances"] = [
                 {"Confidence": item["Confidence"], "DominantColors": [], **instance} for instance in item["Instances"]
             ]
         out.append(item)
-    return out
+    return moderation_labels.with_ancestors(out) if moderation else out
 
 
 def person_boxes(analysis: Analysis) -> list[Box]:
@@ -217,8 +216,8 @@ def detect_moderation_labels(scripted: list[dict[str, Any]] | None, min_confiden
     """The DetectModerationLabels response: the scripted labels at or above ``min_confidence``
     (50 by default), strongest first; nothing is measured."""
     threshold = DEFAULT_MODERATION_MIN_CONFIDENCE if min_confidence is None else min_confidence
-    kept = sorted(
+    kept = sorted(  # strongest first; at one confidence the deepest label first, as AWS lists them
         (label for label in scripted or [] if label["Confidence"] >= threshold),
-        key=lambda label: (-label["Confidence"], label["Name"]),
+        key=lambda label: (-label["Confidence"], -label["TaxonomyLevel"]),
     )
     return {"ModerationLabels": kept, "ModerationModelVersion": MODERATION_MODEL_VERSION, "ContentTypes": []}
