@@ -8,9 +8,9 @@ Run by hand when a model or a measure changes (the photos are not part of the pr
 
 It runs the engine over every labelled face of the tuning half and fits:
 
-- the facial-hair read-outs: a logistic model of the age and gender network's 1024 pooled
-  features (standardised; L2 penalty :data:`READOUT_PENALTY`) for Beard and for Mustache,
-  written to ``vision/data/facial_hair_readouts.npz`` with ``--write-readouts``;
+- the read-outs: a logistic model of the age and gender network's 1024 pooled features
+  (standardised; L2 penalty :data:`READOUT_PENALTY`) for Beard, Mustache and FaceOccluded,
+  written to ``vision/data/hse_readouts.npz`` with ``--write``;
 - the logistic models of :mod:`rekognition_mock.vision.mesh_attributes` (``BEARD``,
   ``MUSTACHE``, ``EYEGLASSES``, ``SUNGLASSES``, ``FACE_OCCLUDED``), each over its named inputs
   (``FACE_OCCLUDED`` reads the ``SUNGLASSES`` model: paste that first and run again); a read-out's
@@ -45,7 +45,7 @@ READOUT_PENALTY = 10.0
 STACK_PENALTY = 0.01
 FOLDS = 8
 AGE_HOLDS = 0.97
-READOUTS = {"Beard": "beard", "Mustache": "mustache"}
+READOUTS = {"Beard": "beard", "Mustache": "mustache", "FaceOccluded": "occluded"}
 
 
 def logistic_fit(x: np.ndarray, y: np.ndarray, penalty: float, steps: int = 50) -> np.ndarray:
@@ -98,7 +98,7 @@ def faces_of(folder: Path) -> list[dict[str, Any]]:
                 "features": features[0], "mesh": face.mesh, "measured": face.measured, "glasses": face.glasses,
                 "eyeglasses": ma.eyeglasses_features(face.mesh, face.measured, face.glasses),
                 "sunglasses": ma.sunglasses_features(face.measured, face.glasses),
-                "occluded": ma.face_occluded_features(face.mesh, face.measured, face.mask, face.glasses),
+                "occluded": ma.face_occluded_features(face.mesh, face.measured, face.mask, face.glasses, 0.0),
             })
     return rows
 
@@ -164,7 +164,7 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("folder", type=Path, nargs="?", default=DEFAULT_OUT)
     parser.add_argument("--write", action="store_true",
-                        help="rewrite vision/data/facial_hair_readouts.npz and the fitted constants in the modules")
+                        help="rewrite vision/data/hse_readouts.npz and the fitted constants in the modules")
     args = parser.parse_args(argv)
 
     from rekognition_mock.vision import age_gender as ag
@@ -221,6 +221,8 @@ def main(argv: list[str] | None = None) -> None:
     for label, constant, key in (("Eyeglasses", "EYEGLASSES", "eyeglasses"), ("Sunglasses", "SUNGLASSES", "sunglasses"),
                                  ("FaceOccluded", "FACE_OCCLUDED", "occluded")):
         inputs = {k: {n: rows[k][key][n] for n in getattr(ma, constant)[0]} for k in range(len(rows))}
+        if label in READOUTS:  # the read-out's out-of-fold answer, as for the facial hair
+            inputs = {k: {**inputs[k], "readout": held_out[READOUTS[label]][k]} for k in held_out[READOUTS[label]]}
         weights, intercept, right = stack(rows, label, inputs)
         constants[constant] = (mesh_module, _assignment(constant, weights, intercept))
         print(f"{constant}: tuning half {100 * right:.1f} %")

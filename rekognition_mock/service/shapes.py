@@ -83,7 +83,7 @@ KEY_GROUPS = {
     "EyesOpen": ("mesh",), "MouthOpen": ("mesh",), "Eyeglasses": ("mesh", "measured", "glasses"),
     "Sunglasses": ("measured", "glasses"),
     "Beard": ("mesh", "measured", "age_gender"), "Mustache": ("mesh", "measured", "age_gender"),
-    "FaceOccluded": ("mesh", "measured", "mask", "glasses"), "EyeDirection": ("mesh", "measured"),
+    "FaceOccluded": ("mesh", "measured", "mask", "glasses", "age_gender"), "EyeDirection": ("mesh", "measured"),
 }
 MEASURED = ("measured",)
 
@@ -147,7 +147,8 @@ def face_detail(face: Face, width: int, height: int, attributes: list[str] | Non
     detail["Quality"] = quality(face)
     detail["Confidence"] = number(face.confidence)
     if "FaceOccluded" in extra:
-        detail["FaceOccluded"] = _flag(mesh_attributes.face_occluded(mesh(face), measured(face), mask(face), glasses(face)))
+        detail["FaceOccluded"] = _flag(mesh_attributes.face_occluded(mesh(face), measured(face), mask(face), glasses(face),
+                                                                    age_gender(face)))
     if "EyeDirection" in extra:
         a = measured(face)
         confidence = mesh_attributes.eye_direction_confidence(mesh(face))

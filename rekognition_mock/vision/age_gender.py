@@ -15,10 +15,11 @@ the same person), the two answers averaged. It answers:
   (:data:`AGE_SPREADS` spreads either side);
 - the probability of a man, recalibrated by :data:`GENDER` (the publication's own cut is
   0.6, not 0.5);
-- 1024 pooled features, from which two linear read-outs (:data:`READOUTS`, fitted on the
-  attribute set's tuning half by ``scripts/fit_attribute_models.py``) give the log-odds of a beard
-  and of a moustache: a network that tells people apart sees facial hair, which the
-  regions measured in pixels confuse with stubble, shadow and skin.
+- 1024 pooled features, from which three linear read-outs (:data:`READOUTS`, fitted on the
+  attribute set's tuning half by ``scripts/fit_attribute_models.py``) give the log-odds of a beard,
+  of a moustache and of a covered face: a network that tells people apart sees facial hair
+  (which the regions measured in pixels confuse with stubble, shadow and skin) and what hides
+  the features it tells people by.
 """
 
 from __future__ import annotations
@@ -41,19 +42,20 @@ AGES = np.arange(1, 101, dtype=np.float64)  # the age each output stands for
 AGE_SPREADS = 0.50
 # Log-odds of a man = slope × the network's log-odds + intercept (logistic fit, tuning half).
 GENDER = (1.52, -1.27)
-READOUTS = "facial_hair_readouts.npz"  # in vision/data: mean, scale, and weights per read-out
+READOUTS = "hse_readouts.npz"  # in vision/data: mean, scale, and weights per read-out
 
 
 @dataclass(frozen=True)
 class AgeGender:
     """One face: expected age and its spread (years), the probability it is a man's, and the
-    read-outs' log-odds of a beard and a moustache."""
+    read-outs' log-odds of a beard, a moustache and a covered face."""
 
     age: float
     age_spread: float
     male: float
     beard_logit: float = 0.0
     mustache_logit: float = 0.0
+    occluded_logit: float = 0.0
 
     def age_range(self, spreads: float = AGE_SPREADS) -> tuple[int, int]:
         """Low and high of a range ``spreads`` spreads either side of the expected age."""
@@ -110,8 +112,10 @@ class AgeGenderNet:
         gender, ages, features = self.outputs(rgb, faces)
         n = len(faces)
         beard, mustache = self._readout("beard", features), self._readout("mustache", features)
+        occluded = self._readout("occluded", features)
         out = []
         for k in range(n):
             mean, spread = age_and_spread(ages[k])
-            out.append(AgeGender(mean, spread, male_probability(float(gender[k])), float(beard[k]), float(mustache[k])))
+            out.append(AgeGender(mean, spread, male_probability(float(gender[k])), float(beard[k]), float(mustache[k]),
+                                 float(occluded[k])))
         return out

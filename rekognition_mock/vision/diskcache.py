@@ -24,7 +24,7 @@ try:
 except ImportError:  # Windows: no lock across processes, each worker analyses for itself
     fcntl = None  # type: ignore[assignment]
 
-FORMAT = "rekognition-mock-analysis-31"  # 31: age, gender and facial hair from the HSE network; glasses and mask networks; FaceAttributes.covered
+FORMAT = "rekognition-mock-analysis-32"  # 32: the age and gender network's read-out of a covered face (FaceOccluded)
 
 
 def model_versions() -> str:

@@ -54,12 +54,12 @@ MUSTACHE = (
 # Occlusion: the measured evidence of a covered mouth or a face cut by the image's edge (as
 # log-odds; :class:`.attributes.FaceAttributes`), the nose's redness less the forehead's (under
 # a mask the nose takes the mask's colour, while the forehead stays skin), the masked-face
-# detector's log-odds of a mask (:mod:`.masks`) and the Sunglasses model's log-odds (AWS counts
-# dark sunglasses).
+# detector's log-odds of a mask (:mod:`.masks`), the Sunglasses model's log-odds (AWS counts
+# dark sunglasses) and the age and gender network's read-out of a covered face (:mod:`.age_gender`).
 FACE_OCCLUDED = (
-    {"covered_logit": 2.3412, "nose_redness_over_forehead": -3.7626, "mask_logit": 0.4073,
-     "sunglasses_logit": 0.359},
-    8.374,
+    {"covered_logit": 7.2508, "nose_redness_over_forehead": -5.4351, "mask_logit": 0.6041,
+     "sunglasses_logit": 1.5007, "readout": 3.6168},
+    38.7021,
 )
 
 def flag(p: float) -> Flag:
@@ -123,16 +123,19 @@ def mustache(mesh: MeshFace, measured: FaceAttributes, age_gender: AgeGender) ->
     return flag(logistic(_linear(MUSTACHE, hair_features(mesh, measured, age_gender, age_gender.mustache_logit))))
 
 
-def face_occluded_features(mesh: MeshFace, measured: FaceAttributes, mask: float, glasses: float) -> dict[str, float]:
+def face_occluded_features(mesh: MeshFace, measured: FaceAttributes, mask: float, glasses: float,
+                           readout: float) -> dict[str, float]:
     return {"covered_logit": logit(probability(measured.covered)),
             "nose_redness_over_forehead": mesh.regions["nose_redness"] - mesh.regions["forehead_redness"],
-            "mask_logit": logit(mask), "sunglasses_logit": _linear(SUNGLASSES, sunglasses_features(measured, glasses))}
+            "mask_logit": logit(mask), "sunglasses_logit": _linear(SUNGLASSES, sunglasses_features(measured, glasses)),
+            "readout": readout}
 
 
-def face_occluded(mesh: MeshFace, measured: FaceAttributes, mask: float, glasses: float) -> Flag:
-    """:data:`FACE_OCCLUDED`, given the masked-face detector's probability of a mask and the
-    glasses classifier's log-odds."""
-    return flag(logistic(_linear(FACE_OCCLUDED, face_occluded_features(mesh, measured, mask, glasses))))
+def face_occluded(mesh: MeshFace, measured: FaceAttributes, mask: float, glasses: float, age_gender: AgeGender) -> Flag:
+    """:data:`FACE_OCCLUDED`, given the masked-face detector's probability of a mask, the
+    glasses classifier's log-odds and the age and gender network's read-outs."""
+    features = face_occluded_features(mesh, measured, mask, glasses, age_gender.occluded_logit)
+    return flag(logistic(_linear(FACE_OCCLUDED, features)))
 
 
 def eye_direction_confidence(mesh: MeshFace) -> float:
