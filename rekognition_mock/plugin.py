@@ -24,6 +24,7 @@ from .vision.config import DETECTORS
 if TYPE_CHECKING:
     from moto.core.models import MockAWS
 
+    from .service.calls import RecordedCalls
     from .service.models import RekognitionBackend
 
 DEFAULT_REGION = "us-east-1"
@@ -304,3 +305,17 @@ def face_image() -> Callable[[str], bytes]:
     from .fixtures import face_image as load
 
     return load
+
+
+@pytest.fixture
+def rekognition_calls(request: pytest.FixtureRequest) -> RecordedCalls:
+    """The Rekognition calls made since this test's setup began, in order, like ``responses.calls``.
+
+    Each has ``operation``, ``params`` (images' bytes replaced by their size and SHA-256),
+    ``response`` or ``error`` (``code``, ``message``), ``seconds``, ``images`` and
+    ``image_digests``. Calls answered by ``rekognition_server`` count too. ``reset()``
+    forgets the calls so far (the failure report keeps them).
+    """
+    from .service.calls import RecordedCalls
+
+    return RecordedCalls(request.node.stash[_CALLS])
