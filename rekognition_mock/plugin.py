@@ -24,6 +24,7 @@ from .vision.config import DETECTORS
 if TYPE_CHECKING:
     from moto.core.models import MockAWS
 
+    from .server import RekognitionMockServer
     from .service.calls import RecordedCalls
     from .service.models import RekognitionBackend
 
@@ -319,3 +320,55 @@ def rekognition_calls(request: pytest.FixtureRequest) -> RecordedCalls:
     from .service.calls import RecordedCalls
 
     return RecordedCalls(request.node.stash[_CALLS])
+
+
+class ServedRekognition:
+    """What ``rekognition_server`` yields: the in-process server's address, and the
+    environment a subprocess needs to reach it."""
+
+    def __init__(self, server: RekognitionMockServer) -> None:
+        self.server = server
+
+    @property
+    def url(self) -> str:
+        """``http://127.0.0.1:<port>``, the endpoint for any SDK or the AWS CLI."""
+        return self.server.url
+
+    @property
+    def port(self) -> int:
+        return self.server.port
+
+    @property
+    def env(self) -> dict[str, str]:
+        """``os.environ`` for a subprocess: ``AWS_ENDPOINT_URL`` set to :attr:`url`, fake
+        credentials, the region, and no profile or config file that could lead elsewhere."""
+        from ._hook import fake_aws_environment
+
+        unset, values = fake_aws_environment()
+        env = {k: v for k, v in os.environ.items() if k not in unset and not k.startswith("AWS_ENDPOINT_URL_")}
+        return {**env, **values, "AWS_ENDPOINT_URL": self.url, "AWS_DEFAULT_REGION": _region()}
+
+    def reset(self) -> None:
+        """Empty every backend (collections, S3 buckets...) and the scripted controls."""
+        self.server.reset()
+
+    def __repr__(self) -> str:
+        return f"<ServedRekognition {self.url}>"
+
+
+@pytest.fixture(scope="session")
+def rekognition_server() -> Iterator[ServedRekognition]:
+    """``rekognition-mock serve`` on a free port of 127.0.0.1, in this process, for the session:
+    for clients that are not Python (``.url``, ``.port``, ``.env`` for a subprocess).
+
+    Rekognition is answered by the face engine, as in the fixtures; every other moto service
+    is served too. The state is the process's moto backends, shared by the tests that use the
+    server and emptied whenever a mock starts or stops: ``.reset()`` empties it.
+    """
+    from .server import RekognitionMockServer
+
+    server = RekognitionMockServer(port=0, inspector=False).start()
+    try:
+        yield ServedRekognition(server)
+    finally:
+        server.stop()
