@@ -113,3 +113,13 @@ def test_the_fixture_holds_this_tests_calls_only(pytester: pytest.Pytester) -> N
     """))
     result = pytester.runpytest_inprocess("-p", "no:cacheprovider")
     result.assert_outcomes(passed=2)
+
+
+def test_the_example_in_pytest_md_runs_green(pytester: pytest.Pytester) -> None:
+    from pathlib import Path
+
+    page = (Path(__file__).parent.parent / "docs" / "pytest.md").read_text()
+    section = page[page.index("## Recorded calls"):]
+    start = section.index("```python\n") + len("```python\n")
+    pytester.makepyfile(test_example=section[start:section.index("```", start)])
+    pytester.runpytest_inprocess("-p", "no:cacheprovider").assert_outcomes(passed=1)

@@ -251,3 +251,22 @@ def test_the_annotated_image_carries_the_attributes_beside_the_box(pytester: pyt
     (plain,) = (tmp_path / "plain").rglob("01-DetectFaces-Image.png")
     with_attributes, without = green_pixels(png, box)[1], green_pixels(plain, box)[1]
     assert with_attributes > without + 300  # the attribute lines, in the face's colour, outside its box
+
+
+def test_the_report_shown_in_pytest_md_is_what_its_example_gives(pytester: pytest.Pytester, tmp_path: Path) -> None:
+    """docs/pytest.md's example test, run: its report is the one the page shows (times and
+    the artifacts folder aside)."""
+    page = (Path(__file__).parent.parent / "docs" / "pytest.md").read_text()
+    start = page.index("# test_gate.py\n")
+    source = page[start:page.index("```", start)]
+    shown_start = page.index("```text\n", start) + len("```text\n")
+    shown = page[shown_start:page.index("```", shown_start)]
+    pytester.makepyfile(test_gate=source)
+    result = pytester.runpytest_inprocess("-p", "no:cacheprovider", f"--rekognition-artifacts={tmp_path}")
+    result.assert_outcomes(failed=1)
+
+    def normalised(text: str, folder: str) -> list[str]:
+        text = re.sub(r"\(\d+\.\d{3} s\)", "(T s)", text.replace(folder, "FOLDER"))
+        return [line for line in text.splitlines() if line.strip() and not line.startswith("---")]
+
+    assert normalised(section_of(result), str(tmp_path)) == normalised(shown, ".pytest_cache/d/rekognition-artifacts")
