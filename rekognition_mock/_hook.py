@@ -19,6 +19,8 @@ from collections.abc import Callable, Iterator
 from types import ModuleType
 from typing import Any, TypeVar, overload
 
+from .settings import settings
+
 MOTO_MODULE = "moto.rekognition"
 
 # Environment variables that could send a boto3 client somewhere other than the mock
@@ -50,11 +52,7 @@ F = TypeVar("F", bound=Callable[..., Any])
 
 def engine_answers() -> bool:
     """Whether a Rekognition request reaching moto now goes to the face engine."""
-    if _held or getattr(_thread, "engine", False):
-        return True
-    from .settings import settings
-
-    return settings.plain_mock_aws == "engine"
+    return bool(_held or getattr(_thread, "engine", False)) or settings.plain_mock_aws == "engine"
 
 
 def _hold(delta: int) -> None:
@@ -167,8 +165,6 @@ def mock_rekognition(func: Any = None, config: Any = None) -> Any:
     engine answers, whatever ``settings.plain_mock_aws`` says.
     """
     from moto import mock_aws
-
-    from .settings import settings
 
     settings.check()  # a bad REKOGNITION_MOCK_* variable raises ValueError now, not per request
     install()

@@ -110,6 +110,10 @@ def _apply_plain_ini(config: pytest.Config) -> None:
     """The ini option ``rekognition_plain_mock_aws``, for the whole run (undone at its end)."""
     choice = str(config.getini(PLAIN_INI) or "").strip().lower()
     if not choice:
+        try:
+            settings.plain_mock_aws  # REKOGNITION_MOCK_PLAIN_MOCK_AWS: refused now, not inside a request
+        except ValueError as exc:
+            raise pytest.UsageError(str(exc)) from None
         return
     if choice not in PLAIN_MOCK_AWS:
         raise pytest.UsageError(f"{PLAIN_INI} must be one of {', '.join(PLAIN_MOCK_AWS)}, not {choice!r}")

@@ -344,12 +344,18 @@ def test_markers_choose_per_test_and_nothing_leaks(pytester: pytest.Pytester, in
     assert settings._plain_mock_aws is None and _hook._held == 0
 
 
-def test_a_bad_ini_value_or_marker_argument_is_refused(pytester: pytest.Pytester) -> None:
+def test_a_bad_ini_value_variable_or_marker_argument_is_refused(pytester: pytest.Pytester,
+                                                                 monkeypatch: pytest.MonkeyPatch) -> None:
     pytester.makeini("[pytest]\nrekognition_plain_mock_aws = canned\n")
     bad_ini = run(pytester, "def test_x():\n    pass\n")
     assert bad_ini.ret == pytest.ExitCode.USAGE_ERROR
     bad_ini.stderr.fnmatch_lines(["*rekognition_plain_mock_aws must be one of engine, moto, not 'canned'*"])
     pytester.makeini("[pytest]\n")
+    with monkeypatch.context() as patched:
+        patched.setenv("REKOGNITION_MOCK_PLAIN_MOCK_AWS", "canned")
+        bad_variable = run(pytester, "def test_x():\n    pass\n")
+    assert bad_variable.ret == pytest.ExitCode.USAGE_ERROR
+    bad_variable.stderr.fnmatch_lines(["*REKOGNITION_MOCK_PLAIN_MOCK_AWS must be one of*'canned'*"])
     source = "import pytest\n\n@pytest.mark.moto_rekognition(False)\ndef test_x():\n    pass\n"
     bad_marker = run(pytester, source)
     bad_marker.assert_outcomes(errors=1)
