@@ -1,4 +1,4 @@
-"""Draw what the mock sees: boxes, landmarks and captions over the upright image.
+"""Draw what the mock sees: boxes, landmarks, captions and attributes over the upright image.
 
 Used by ``rekognition-mock draw``, by the pytest report's annotated images and by the
 inspector page's "annotated PNG" links.
@@ -47,32 +47,74 @@ def draw_faces(data: bytes, face_details: list[dict[str, Any]]) -> Image.Image:
     return picture
 
 
-def draw_marks(data: bytes, marks: Sequence[Any], max_side: int | None = None) -> Image.Image:
-    """The image with each :class:`~rekognition_mock.service.findings.Mark` drawn and captioned
-    (scaled down to ``max_side`` pixels first, if given: boxes are ratios)."""
+def draw_marks(data: bytes, marks: Sequence[Any], max_side: int | None = None, notes: Sequence[str] = ()) -> Image.Image:
+    """The image with each :class:`~rekognition_mock.service.findings.Mark` drawn and captioned,
+    its attributes written beside its box, and ``notes`` (what belongs to the whole image,
+    such as labels without a box) in the top left corner; scaled down to ``max_side`` pixels
+    first, if given (boxes are ratios)."""
     picture = upright(data, max_side)
     for mark in marks:
-        _draw_box(picture, mark.box, mark.landmarks, mark.caption(), COLOURS.get(mark.kind, COLOURS["face"]))
+        colour = COLOURS.get(mark.kind, COLOURS["face"])
+        _draw_box(picture, mark.box, mark.landmarks, mark.caption(), colour, getattr(mark, "attributes", ()))
+    if notes:
+        font = _font(_text_size(picture))
+        _text_block(ImageDraw.Draw(picture), (0, 0), list(notes), font, COLOURS["instance"], _line_width(picture))
     return picture
 
 
-def _draw_box(picture: Image.Image, box: dict[str, float], landmarks: list[dict[str, Any]], caption: str, colour: tuple[int, int, int]) -> None:
+def _line_width(picture: Image.Image) -> int:
+    return max(2, round(min(picture.size) / 250))
+
+
+def _text_size(picture: Image.Image) -> int:
+    return max(11, round(min(picture.size) / 40))
+
+
+def _draw_box(picture: Image.Image, box: dict[str, float], landmarks: list[dict[str, Any]], caption: str,
+              colour: tuple[int, int, int], details: Sequence[str] = ()) -> None:
     pen = ImageDraw.Draw(picture)
     w, h = picture.size
-    line = max(2, round(min(w, h) / 250))
+    line = _line_width(picture)
     left, top = box.get("Left", 0) * w, box.get("Top", 0) * h
     right, bottom = left + box.get("Width", 0) * w, top + box.get("Height", 0) * h
     pen.rectangle([left, top, right, bottom], outline=colour, width=line)
     for mark in landmarks:
         x, y = mark["X"] * w, mark["Y"] * h
         pen.ellipse([x - line, y - line, x + line, y + line], fill=LANDMARK_COLOUR)
+    font = _font(_text_size(picture))
     if caption:
-        font = _font(max(11, round(min(w, h) / 40)))
         x0, y0, x1, y1 = pen.textbbox((0, 0), caption, font=font)
         text_h = y1 - y0
         y = top - text_h - 2 * line if top - text_h - 2 * line >= 0 else bottom + line
         pen.rectangle([left, y, left + (x1 - x0) + 2 * line, y + text_h + 2 * line], fill=(0, 0, 0))
         pen.text((left + line - x0, y + line - y0), caption, fill=colour, font=font)
+    if details:
+        width, height = _block_size(pen, list(details), font, line)
+        if right + line + width <= w:  # beside the box: right of it, else left of it, else under it
+            corner = (right + line, top)
+        elif left - line - width >= 0:
+            corner = (left - line - width, top)
+        else:
+            corner = (max(0.0, min(left, w - width)), min(bottom + line, max(0.0, h - height)))
+        _text_block(pen, corner, list(details), font, colour, line)
+
+
+def _block_size(pen: ImageDraw.ImageDraw, lines: list[str], font: Any, pad: int) -> tuple[float, float]:
+    boxes = [pen.textbbox((0, 0), text, font=font) for text in lines]
+    step = max(b[3] - b[1] for b in boxes) + pad
+    return max(b[2] - b[0] for b in boxes) + 2 * pad, step * len(lines) + pad
+
+
+def _text_block(pen: ImageDraw.ImageDraw, corner: tuple[float, float], lines: list[str], font: Any,
+                colour: tuple[int, int, int], pad: int) -> None:
+    """``lines`` one under the other on a black ground, from ``corner`` (left, top)."""
+    width, height = _block_size(pen, lines, font, pad)
+    x, y = corner
+    pen.rectangle([x, y, x + width, y + height], fill=(0, 0, 0))
+    step = (height - pad) / len(lines)
+    for i, text in enumerate(lines):
+        x0, y0, _, _ = pen.textbbox((0, 0), text, font=font)
+        pen.text((x + pad - x0, y + pad + i * step - y0), text, fill=colour, font=font)
 
 
 def _font(size: int) -> Any:

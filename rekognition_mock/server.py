@@ -21,7 +21,7 @@ from http import HTTPStatus
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from ._hook import install
+from ._hook import create_engine_backend_app, install
 
 if TYPE_CHECKING:
     from .service.exceptions import ImageTooLargeException, RekognitionError
@@ -72,7 +72,7 @@ class RekognitionMockServer:
         ``OSError`` when the address cannot be bound (werkzeug would exit instead).
         """
         require_server_extra()
-        from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
+        from moto.moto_server.werkzeug_app import DomainDispatcherApplication
         from werkzeug.serving import make_server
 
         try:  # moto up to 5.1 has its own handler; 5.2 serves with werkzeug's
@@ -96,7 +96,7 @@ class RekognitionMockServer:
                     command = getattr(self, "command", None) or "-"
                     print(_printable(f'{self.address_string()} "{command} {action}" {code}'), flush=True)
 
-        app = _Guard(DomainDispatcherApplication(create_backend_app), self.cors_origins, self.moto_api)
+        app = _Guard(DomainDispatcherApplication(create_engine_backend_app), self.cors_origins, self.moto_api)
         if self.inspector:  # in front of the guard: it keeps its own same-origin rules
             from .inspector import Inspector
 

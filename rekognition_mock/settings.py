@@ -11,6 +11,9 @@ environment variable, and the default.
 - an optional larger smallest face, as a fraction of the image's longer side:
   ``REKOGNITION_MOCK_MIN_FACE_RATIO`` (default 0: faces down to AWS's 40 px in a
   1920×1080 image). Raising it skips small faces to save time.
+- who answers Rekognition inside a plain ``mock_aws``: ``REKOGNITION_MOCK_PLAIN_MOCK_AWS`` =
+  ``engine`` (default: the face engine) or ``moto`` (moto's own canned answers, for suites
+  written against them). ``mock_rekognition()`` always uses the engine.
 """
 
 from __future__ import annotations
@@ -30,6 +33,8 @@ ENV_MIN_FACE_RATIO = "REKOGNITION_MOCK_MIN_FACE_RATIO"
 ENV_ROTATIONS = "REKOGNITION_MOCK_ROTATIONS"
 ENV_USER_UPDATE_SECONDS = "REKOGNITION_MOCK_USER_UPDATE_SECONDS"
 ENV_FACE_ID_SEED = "REKOGNITION_MOCK_FACE_ID_SEED"
+ENV_PLAIN_MOCK_AWS = "REKOGNITION_MOCK_PLAIN_MOCK_AWS"
+PLAIN_MOCK_AWS = ("engine", "moto")  # who answers Rekognition in a plain mock_aws; the first is the default
 _UNSET = object()
 
 
@@ -42,6 +47,7 @@ class Settings:
         self._applied_cache_dir: object = _UNSET
         self._user_update_seconds: float | None = None
         self._face_id_seed: str | None = None
+        self._plain_mock_aws: str | None = None
         self._lock = threading.Lock()
 
     @property
@@ -73,6 +79,26 @@ class Settings:
             raise ValueError(f"user_update_seconds must be a number from 0 to 3600, not {value!r}")
         with self._lock:
             self._user_update_seconds = None if value is None else float(value)
+
+    @property
+    def plain_mock_aws(self) -> str:
+        """Who answers Rekognition inside a plain ``mock_aws`` (and moto's own servers):
+        ``"engine"`` (default: the face engine) or ``"moto"`` (moto's canned answers).
+        ``mock_rekognition()``, the pytest fixtures and ``rekognition-mock serve`` always
+        use the engine."""
+        if self._plain_mock_aws is not None:
+            return self._plain_mock_aws
+        value = os.environ.get(ENV_PLAIN_MOCK_AWS, "").strip().lower() or PLAIN_MOCK_AWS[0]
+        if value not in PLAIN_MOCK_AWS:
+            raise ValueError(f"{ENV_PLAIN_MOCK_AWS} must be one of {PLAIN_MOCK_AWS}, not {value!r}")
+        return value
+
+    @plain_mock_aws.setter
+    def plain_mock_aws(self, value: str | None) -> None:
+        if value is not None and value not in PLAIN_MOCK_AWS:
+            raise ValueError(f"plain_mock_aws must be one of {PLAIN_MOCK_AWS}, not {value!r}")
+        with self._lock:
+            self._plain_mock_aws = value
 
     @property
     def detector(self) -> str:
@@ -125,6 +151,7 @@ class Settings:
         """ValueError now for a bad REKOGNITION_MOCK_* variable, rather than inside a request."""
         self.engine_config()
         _ = self.user_update_seconds
+        _ = self.plain_mock_aws
 
     def engine_config(self) -> EngineConfig:
         """The engine configuration these settings describe."""
@@ -150,7 +177,7 @@ settings = Settings()
 
 
 def configure(detector: object = _UNSET, cache_dir: object = _UNSET, user_update_seconds: object = _UNSET,
-              face_id_seed: object = _UNSET) -> None:
+              face_id_seed: object = _UNSET, plain_mock_aws: object = _UNSET) -> None:
     """Change the settings given; leave the others as they are.
 
     ``detector``: ``"hog"``, ``"cnn"`` or ``None`` (back to the environment/default).
@@ -160,6 +187,9 @@ def configure(detector: object = _UNSET, cache_dir: object = _UNSET, user_update
     ``face_id_seed``: a string (or integer) that makes the FaceIds IndexFaces hands out the
     same on every run, or ``None`` (back to the environment/default: random version-4 UUIDs,
     as AWS's).
+    ``plain_mock_aws``: ``"engine"`` or ``"moto"``: who answers Rekognition inside a plain
+    ``mock_aws`` (``mock_rekognition()`` always uses the engine), or ``None`` (back to the
+    environment/default ``"engine"``).
     """
     if detector is not _UNSET:
         settings.detector = detector  # type: ignore[assignment]
@@ -169,6 +199,8 @@ def configure(detector: object = _UNSET, cache_dir: object = _UNSET, user_update
         settings.user_update_seconds = user_update_seconds  # type: ignore[assignment]
     if face_id_seed is not _UNSET:
         settings.face_id_seed = face_id_seed  # type: ignore[assignment]
+    if plain_mock_aws is not _UNSET:
+        settings.plain_mock_aws = plain_mock_aws  # type: ignore[assignment]
 
 
 def engine() -> "FaceEngine":

@@ -12,7 +12,7 @@ import pytest
 import rekognition_mock.service.models  # noqa: F401  (loaded before pytester's in-process run, see test_plugin)
 
 from rekognition_mock.service import quality_filter, shapes
-from rekognition_mock.settings import ENV_CACHE_DIR, ENV_DETECTOR, ENV_MIN_FACE_RATIO, ENV_ROTATIONS
+from rekognition_mock.settings import ENV_CACHE_DIR, ENV_DETECTOR, ENV_MIN_FACE_RATIO, ENV_PLAIN_MOCK_AWS, ENV_ROTATIONS
 from rekognition_mock.vision import EngineConfig, detection, quality
 from rekognition_mock.vision.similarity import distance_for_similarity, similarity_from_distance
 
@@ -100,9 +100,9 @@ def test_analysis_size_table() -> None:
 def test_settings_documented() -> None:
     """Every environment variable the settings read is named in the docs and the README."""
     readme = (DOCS.parent / "README.md").read_text()
-    for name in (ENV_DETECTOR, ENV_CACHE_DIR, ENV_MIN_FACE_RATIO, ENV_ROTATIONS):
+    for name in (ENV_DETECTOR, ENV_CACHE_DIR, ENV_MIN_FACE_RATIO, ENV_ROTATIONS, ENV_PLAIN_MOCK_AWS):
         assert name in HOW
-    for name in (ENV_DETECTOR, ENV_ROTATIONS):
+    for name in (ENV_DETECTOR, ENV_ROTATIONS, ENV_PLAIN_MOCK_AWS):
         assert name in readme
 
 
@@ -148,8 +148,15 @@ def test_every_image_the_docs_show_exists() -> None:
 def test_report_figures_in_pytest_md() -> None:
     from rekognition_mock import report
 
+    from rekognition_mock import plugin
+    from rekognition_mock.service import recorder
+    from rekognition_mock.settings import PLAIN_MOCK_AWS
+
     text = (DOCS / "pytest.md").read_text()
     assert f"larger\n  than {report.MAX_SIDE} pixels on its longer side" in text
+    assert f"newest {recorder.DEFAULT_MAX_ENTRIES} calls of the test (and about {recorder.DEFAULT_MAX_BYTES // 2**20} MB" in text
+    assert f"`{plugin.PLAIN_INI} = moto`" in text and f"The default is `{PLAIN_MOCK_AWS[0]}`." in text
+    assert f"`@pytest.mark.{plugin.MOTO_MARKER}`" in text and f"`@pytest.mark.{plugin.ENGINE_MARKER}`" in text
 
 
 def test_memory_limits_documented() -> None:

@@ -6,7 +6,7 @@ the engine's real answers; here, the shapes those do not produce yet and odd res
 
 from __future__ import annotations
 
-from rekognition_mock.service import findings
+from rekognition_mock.service import findings, recorder
 
 BOX = {"Width": 0.2, "Height": 0.3, "Left": 0.1, "Top": 0.15}
 
@@ -57,3 +57,50 @@ def test_user_searches_by_image_mark_the_searched_and_unsearched_faces() -> None
     (match,) = findings.matches("SearchUsersByImage", response)
     assert (match.user_id, match.similarity, match.face_id) == ("grace", 99.2, None)
     assert match.describe() == "UserId grace similarity 99.2%"
+
+
+def test_a_face_lists_the_attributes_asked_for_and_marks_the_scripted_ones() -> None:
+    detail = {
+        "BoundingBox": BOX, "Confidence": 99.9, "Landmarks": [], "Pose": {"Roll": 1.0, "Yaw": 2.0, "Pitch": 3.0},
+        "Quality": {"Brightness": 80.0, "Sharpness": 90.0}, "AgeRange": {"Low": 25, "High": 33},
+        "EyesOpen": {"Value": False, "Confidence": 98.6}, "Gender": {"Value": "Female", "Confidence": 99.21},
+        "Emotions": [{"Type": "CALM", "Confidence": 12.0}, {"Type": "HAPPY", "Confidence": 97.14}],
+        "EyeDirection": {"Yaw": -0.8, "Pitch": 5.2, "Confidence": 99.9},
+    }
+    notes = {recorder.SCRIPTED_FACE_ATTRIBUTES: [["EyesOpen", {"Value": False, "Confidence": 98.6}],
+                                                 ["Pose", {"Roll": 1.0, "Yaw": 2.0, "Pitch": 3.0}]]}
+    (mark,) = findings.marks("DetectFaces", {"FaceDetails": [detail]}, notes)["Image"]
+    assert mark.attributes == [
+        "Pose roll 1.0 yaw 2.0 pitch 3.0 (scripted)",  # a default member is listed only when scripted
+        "AgeRange 25-33",
+        "EyesOpen false 98.6 (scripted)",
+        "Gender Female 99.2",
+        "Emotions HAPPY 97.1",  # the strongest
+        "EyeDirection yaw -0.8 pitch 5.2 confidence 99.9",
+    ]
+    (unscripted,) = findings.marks("DetectFaces", {"FaceDetails": [detail]})["Image"]
+    assert "EyesOpen false 98.6" in unscripted.attributes and not any("Pose" in a for a in unscripted.attributes)
+
+
+def test_labels_boxed_or_not_with_the_scripted_ones_marked() -> None:
+    response = {
+        "Labels": [
+            {"Name": "Person", "Confidence": 99.1, "Instances": [{"BoundingBox": BOX, "Confidence": 98.5}]},
+            {"Name": "Dog", "Confidence": 99.0, "Instances": []},
+        ]
+    }
+    notes = {recorder.SCRIPTED_LABELS: [["Dog"]]}
+    person, dog = findings.labels("DetectLabels", response, notes)
+    assert (person.describe(), len(person.boxes), dog.describe(), dog.boxes) == ("Person 99.1%", 1, "Dog 99.0% (scripted)", [])
+    moderation = {"ModerationLabels": [{"Name": "Weapons", "Confidence": 87.5, "ParentName": "Violence"}]}
+    (weapons,) = findings.labels("DetectModerationLabels", moderation, {recorder.SCRIPTED_MODERATION_LABELS: [["Weapons"]]})
+    assert weapons.describe() == "Weapons 87.5% under Violence (scripted)"
+    assert findings.marks("DetectModerationLabels", moderation) == {"Image": []}  # no boxes, and no faces
+    assert not findings.finds_faces("DetectModerationLabels") and findings.finds_faces("CompareFaces")
+    assert findings.labels("DetectFaces", response) == [] and findings.labels("DetectLabels", {"Labels": "odd"}) == []
+
+
+def test_a_scripted_labels_instances_say_so_on_the_image() -> None:
+    response = {"Labels": [{"Name": "Hat", "Confidence": 99.0, "Instances": [{"BoundingBox": BOX, "Confidence": 99.0}]}]}
+    (mark,) = findings.marks("DetectLabels", response, {recorder.SCRIPTED_LABELS: [["Hat"]]})["Image"]
+    assert mark.caption() == "Hat (scripted) 99.0%"

@@ -18,7 +18,7 @@ import pytest
 
 import rekognition_mock
 import rekognition_mock.service.models  # noqa: F401
-from rekognition_mock import fixtures
+from rekognition_mock import _hook, fixtures
 from rekognition_mock.settings import settings
 
 pytest_plugins = ["pytester"]
@@ -29,7 +29,9 @@ def pytester(pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch) -> pyte
     """pytester with the entry-point plugin autoloaded and the detector at its default."""
     monkeypatch.delenv("PYTEST_DISABLE_PLUGIN_AUTOLOAD", raising=False)
     monkeypatch.delenv("REKOGNITION_MOCK_DETECTOR", raising=False)
+    monkeypatch.delenv("REKOGNITION_MOCK_PLAIN_MOCK_AWS", raising=False)
     monkeypatch.setattr(settings, "_detector", None)
+    monkeypatch.setattr(settings, "_plain_mock_aws", None)
     return pytester
 
 
@@ -155,6 +157,8 @@ def test_bad_marker_value_errors(pytester: pytest.Pytester) -> None:
 def test_fixtures_and_marker_are_documented(pytester: pytest.Pytester) -> None:
     markers = pytester.runpytest_inprocess("--markers", "-p", "no:cacheprovider")
     markers.stdout.fnmatch_lines(["@pytest.mark.rekognition_detector(name): *"])
+    markers.stdout.fnmatch_lines(["@pytest.mark.moto_rekognition: *"])
+    markers.stdout.fnmatch_lines(["@pytest.mark.rekognition_engine: *"])
     result = pytester.runpytest_inprocess("--fixtures", "-p", "no:cacheprovider")
     result.stdout.fnmatch_lines(["*fixtures defined from rekognition_mock.plugin*"])
     names = ("rekognition_mock_session", "rekognition_client", "s3_client")
@@ -171,6 +175,191 @@ def test_importing_the_plugin_is_cheap() -> None:
     done = subprocess.run([sys.executable, "-c", code], check=True, capture_output=True, text=True)
     out = done.stdout
     assert out.strip() == "[]"
+
+
+# -- plain mock_aws: the engine or moto's canned Rekognition -----------------------------
+
+LEGACY_SUITE = """
+    # written against moto's canned Rekognition: placeholder bytes, moto's numbers
+    import boto3
+    import pytest
+    from moto import mock_aws
+
+    FAKE = {"Bytes": b"fake"}
+
+    @mock_aws
+    def test_compare_faces_matches():
+        client = boto3.client("rekognition", region_name="us-east-1")
+        response = client.compare_faces(SourceImage=FAKE, TargetImage=FAKE)
+        assert response["FaceMatches"][0]["Similarity"] == 100.0
+        assert response["SourceImageOrientationCorrection"] == "ROTATE_90"
+
+    @mock_aws
+    def test_detect_labels_finds_a_phone():
+        client = boto3.client("rekognition", region_name="us-east-1")
+        assert client.detect_labels(Image=FAKE)["Labels"][0]["Name"] == "Mobile Phone"
+
+    @mock_aws
+    class TestText:
+        def test_detect_text(self):
+            client = boto3.client("rekognition", region_name="us-east-1")
+            assert client.detect_text(Image=FAKE)["TextDetections"]
+
+    @pytest.fixture
+    def rekognition():
+        with mock_aws():
+            yield boto3.client("rekognition", region_name="us-east-1")
+
+    def test_a_key_never_uploaded(rekognition):
+        response = rekognition.compare_faces(SourceImage={"S3Object": {"Bucket": "photos", "Name": "never-uploaded.jpg"}}, TargetImage=FAKE)
+        assert len(response["UnmatchedFaces"]) == 1
+"""
+
+NEW_SUITE = """
+    import boto3
+    import pytest
+    from rekognition_mock import mock_rekognition
+
+    FAKE = {"Bytes": b"fake"}
+
+    def test_the_fixtures_use_the_engine(rekognition_client, face_image):
+        assert len(rekognition_client.detect_faces(Image={"Bytes": face_image("grace_hopper")})["FaceDetails"]) == 1
+        with pytest.raises(rekognition_client.exceptions.InvalidImageFormatException):
+            rekognition_client.compare_faces(SourceImage=FAKE, TargetImage=FAKE)
+
+    @mock_rekognition
+    def test_mock_rekognition_uses_the_engine():
+        client = boto3.client("rekognition", region_name="us-east-1")
+        with pytest.raises(client.exceptions.InvalidImageFormatException):
+            client.compare_faces(SourceImage=FAKE, TargetImage=FAKE)
+"""
+
+
+def legacy_and_new(pytester: pytest.Pytester, legacy_conftest: str | None = None) -> None:
+    pytester.makepyfile(**{"legacy/test_legacy": textwrap.dedent(LEGACY_SUITE), "test_new": textwrap.dedent(NEW_SUITE)})
+    if legacy_conftest:
+        pytester.makeconftest("")  # rootdir conftest (none of the switch's business)
+        (pytester.path / "legacy" / "conftest.py").write_text(textwrap.dedent(legacy_conftest))
+
+
+def test_a_suite_written_against_motos_canned_answers_passes_with_the_ini_option(pytester: pytest.Pytester) -> None:
+    legacy_and_new(pytester)
+    without = pytester.runpytest_inprocess("-p", "no:cacheprovider")
+    # the engine refuses b"fake" and a missing object as AWS does (DetectText is moto's in both)
+    without.assert_outcomes(passed=3, failed=3)
+    without.stdout.fnmatch_lines(["*InvalidImageFormatException*"])
+
+    pytester.makeini("[pytest]\nrekognition_plain_mock_aws = moto\n")
+    result = pytester.runpytest_inprocess("-p", "no:cacheprovider", "--strict-markers")
+    result.assert_outcomes(passed=6)  # unchanged legacy tests on moto, the fixtures on the engine
+    assert settings._plain_mock_aws is None and _hook._held == 0  # the run's choice ended with it
+
+
+def test_a_directory_conftest_marks_its_tests_for_moto(pytester: pytest.Pytester) -> None:
+    legacy_and_new(pytester, legacy_conftest="""
+        from pathlib import Path
+
+        import pytest
+
+        HERE = Path(__file__).parent
+
+        def pytest_collection_modifyitems(items):
+            for item in items:
+                if HERE in item.path.parents:
+                    item.add_marker(pytest.mark.moto_rekognition)
+    """)
+    pytester.makepyfile(test_plain="""
+        import boto3
+        import pytest
+        from moto import mock_aws
+
+        @mock_aws
+        def test_outside_the_directory_plain_mock_aws_is_the_engine():
+            client = boto3.client("rekognition", region_name="us-east-1")
+            with pytest.raises(client.exceptions.InvalidImageFormatException):
+                client.compare_faces(SourceImage={"Bytes": b"fake"}, TargetImage={"Bytes": b"fake"})
+    """)
+    result = pytester.runpytest_inprocess("-p", "no:cacheprovider", "--strict-markers")
+    result.assert_outcomes(passed=7)
+
+
+MARKED = """
+    import boto3
+    import pytest
+    from moto import mock_aws
+    from rekognition_mock import configure, settings
+
+    FAKE = {"Bytes": b"fake"}
+
+    def canned():
+        client = boto3.client("rekognition", region_name="us-east-1")
+        try:
+            return client.compare_faces(SourceImage=FAKE, TargetImage=FAKE)["FaceMatches"][0]["Similarity"] == 100.0
+        except client.exceptions.InvalidImageFormatException:
+            return False
+
+    @pytest.mark.moto_rekognition
+    @mock_aws
+    def test_1_marked_moto():
+        assert canned()
+
+    @mock_aws
+    def test_2_unmarked_after_a_marked_one():
+        assert canned() is UNMARKED_CANNED
+
+    @pytest.mark.moto_rekognition
+    class TestMarkedClass:
+        @mock_aws
+        def test_3_in_the_class(self):
+            assert canned()
+
+        @pytest.mark.rekognition_engine
+        @mock_aws
+        def test_4_the_closest_marker_wins(self):
+            assert not canned()
+
+    @pytest.mark.moto_rekognition
+    def test_5_the_fixtures_keep_the_engine(rekognition_client):
+        assert not canned()
+
+    @pytest.mark.moto_rekognition
+    def test_6_a_test_changes_its_mind():
+        configure(plain_mock_aws="engine")
+        with mock_aws():
+            assert not canned()
+
+    @mock_aws
+    def test_7_nothing_leaked():
+        assert settings.plain_mock_aws == ("moto" if UNMARKED_CANNED else "engine")
+        assert canned() is UNMARKED_CANNED
+"""
+
+
+@pytest.mark.parametrize("ini", ["", "moto", "engine"])
+def test_markers_choose_per_test_and_nothing_leaks(pytester: pytest.Pytester, ini: str) -> None:
+    source = f"UNMARKED_CANNED = {ini == 'moto'}\n" + textwrap.dedent(MARKED)
+    args = ["--strict-markers"] + (["-o", f"rekognition_plain_mock_aws={ini}"] if ini else [])
+    result = run(pytester, source, *args)
+    result.assert_outcomes(passed=7)
+    assert settings._plain_mock_aws is None and _hook._held == 0
+
+
+def test_a_bad_ini_value_variable_or_marker_argument_is_refused(pytester: pytest.Pytester,
+                                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    pytester.makeini("[pytest]\nrekognition_plain_mock_aws = canned\n")
+    bad_ini = run(pytester, "def test_x():\n    pass\n")
+    assert bad_ini.ret == pytest.ExitCode.USAGE_ERROR
+    bad_ini.stderr.fnmatch_lines(["*rekognition_plain_mock_aws must be one of engine, moto, not 'canned'*"])
+    pytester.makeini("[pytest]\n")
+    with monkeypatch.context() as patched:
+        patched.setenv("REKOGNITION_MOCK_PLAIN_MOCK_AWS", "canned")
+        bad_variable = run(pytester, "def test_x():\n    pass\n")
+    assert bad_variable.ret == pytest.ExitCode.USAGE_ERROR
+    bad_variable.stderr.fnmatch_lines(["*REKOGNITION_MOCK_PLAIN_MOCK_AWS must be one of*'canned'*"])
+    source = "import pytest\n\n@pytest.mark.moto_rekognition(False)\ndef test_x():\n    pass\n"
+    bad_marker = run(pytester, source)
+    bad_marker.assert_outcomes(errors=1)
+    bad_marker.stdout.fnmatch_lines(["*@pytest.mark.moto_rekognition takes no arguments*"])
 
 
 # -- rekognition_mock.fixtures -------------------------------------------------------

@@ -110,3 +110,37 @@ def test_image_parameters_come_from_botocores_model() -> None:
     assert recorder.image_members("IndexFaces") == ("Image",)
     assert recorder.image_members("SearchFaces") == ()
     assert recorder.image_members("NoSuchOperation") == ()
+
+
+def test_what_the_controls_did_is_noted_on_the_call(rekognition: Any, ring: recorder.Ring) -> None:
+    import rekognition_mock
+
+    rekognition_mock.set_labels(HOPPER, ["Dog"])
+    rekognition_mock.set_moderation_labels(HOPPER, ["Violence"])
+    rekognition_mock.set_face_attributes(HOPPER, 0, {"Smile": {"Value": True, "Confidence": 91.0}})
+    rekognition_mock.inject_latency("ListCollections", 0.01)
+    rekognition_mock.inject_error("DescribeCollection", "ThrottlingException", times=10, message="slow down")  # retries too
+    rekognition.detect_labels(Image={"Bytes": HOPPER})
+    rekognition.detect_moderation_labels(Image={"Bytes": HOPPER})
+    rekognition.detect_faces(Image={"Bytes": HOPPER}, Attributes=["SMILE"])
+    rekognition.detect_faces(Image={"Bytes": ASTRONAUT}, Attributes=["SMILE"])  # nothing scripted there
+    rekognition.list_collections()
+    with pytest.raises(rekognition.exceptions.ThrottlingException):
+        rekognition.describe_collection(CollectionId="c")
+    labels, moderation, hopper, astronaut, listing, throttled = ring.entries()[:6]
+    assert labels.notes == {recorder.SCRIPTED_LABELS: [["Dog"]]}
+    assert moderation.notes == {recorder.SCRIPTED_MODERATION_LABELS: [["Violence"]]}
+    assert hopper.notes == {recorder.SCRIPTED_FACE_ATTRIBUTES: [["Smile", {"Value": True, "Confidence": 91.0}]]}
+    assert astronaut.notes == {}
+    assert listing.notes == {recorder.INJECTED_LATENCY: [0.01]}
+    assert throttled.notes == {recorder.INJECTED_ERROR: [{"code": "ThrottlingException", "message": "slow down"}]}
+    assert throttled.error_code == "ThrottlingException"
+
+
+def test_notes_go_nowhere_when_no_call_is_recorded() -> None:
+    recorder.note(recorder.INJECTED_LATENCY, 1.0)  # outside a recorded call: nothing to tell, no error
+    with recorder.collecting_notes() as outer:
+        with recorder.collecting_notes() as inner:
+            recorder.note(recorder.INJECTED_LATENCY, 2.0)
+        recorder.note(recorder.INJECTED_LATENCY, 3.0)
+    assert (inner, outer) == ({recorder.INJECTED_LATENCY: [2.0]}, {recorder.INJECTED_LATENCY: [3.0]})

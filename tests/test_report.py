@@ -181,5 +181,92 @@ def test_user_searches_name_the_users_matched(pytester: pytest.Pytester, tmp_pat
     result = run(pytester, source, "-p", "no:cacheprovider", f"--rekognition-artifacts={tmp_path}")
     result.assert_outcomes(failed=1)
     text = section_of(result)
-    assert re.search(r"5\. SearchUsersByImage -> 200\n.*\n +1 face found\n +- searched box\(", text)
+    assert re.search(r"5\. SearchUsersByImage -> 200 \(\d+\.\d{3} s\)\n.*\n +1 face found\n +- searched box\(", text)
     assert re.search(r"1 user\(s\) matched\n +- UserId grace similarity 100\.0%", text)
+
+
+DECIDED = """
+    import boto3
+    from botocore.config import Config
+    import rekognition_mock
+
+    def test_eyes_must_be_open(rekognition_client, face_image):
+        photo = face_image("grace_hopper")
+        rekognition_mock.set_face_attributes(photo, 0, {"EyesOpen": {"Value": False, "Confidence": 98.6}})
+        face = rekognition_client.detect_faces(Image={"Bytes": photo}, Attributes=["EYES_OPEN", "SMILE"])["FaceDetails"][0]
+        assert face["EyesOpen"]["Value"], "the eyes are shut"
+
+    def test_moderation(rekognition_client, face_image):
+        photo = face_image("astronaut")
+        rekognition_mock.set_moderation_labels(photo, ["Violence", {"Name": "Weapons", "ParentName": "Violence", "Confidence": 87.5}])
+        labels = rekognition_client.detect_moderation_labels(Image={"Bytes": photo})["ModerationLabels"]
+        assert not labels
+
+    def test_labels(rekognition_client, face_image):
+        photo = face_image("grace_hopper")
+        hat = {"Name": "Hat", "Instances": [{"BoundingBox": {"Left": 0.3, "Top": 0.05, "Width": 0.4, "Height": 0.2}}]}
+        rekognition_mock.set_labels(photo, ["Dog", hat])
+        names = [label["Name"] for label in rekognition_client.detect_labels(Image={"Bytes": photo})["Labels"]]
+        assert names == ["Cat"]
+
+    def test_throttled(rekognition_mock_session, face_image):
+        client = boto3.client("rekognition", region_name="us-east-1", config=Config(retries={"total_max_attempts": 1}))
+        rekognition_mock.inject_error("DetectFaces", "ThrottlingException")
+        rekognition_mock.inject_latency("ListCollections", 0.05)
+        client.list_collections()
+        client.detect_faces(Image={"Bytes": face_image("coffee")})
+"""
+
+
+def test_the_report_shows_attributes_labels_and_what_was_scripted_or_injected(pytester: pytest.Pytester, tmp_path: Path) -> None:
+    result = run(pytester, DECIDED, "-p", "no:cacheprovider", f"--rekognition-artifacts={tmp_path}")
+    result.assert_outcomes(failed=4)
+    sections = re.findall(r"-+ rekognition-mock -+\n(.*?)\n(?:=+|-+ |_+ )", result.stdout.str(), re.DOTALL)
+    eyes, moderation, labels, throttled = sections
+
+    assert "attributes asked: EYES_OPEN, SMILE" in eyes
+    assert re.search(r"- face box\(.*\n +Smile (true|false) \d+\.\d, EyesOpen false 98\.6 \(scripted\)\n", eyes), eyes
+    assert "Smile true 100.0 (scripted)" not in eyes and "Smile" in eyes  # only what was scripted says so
+
+    assert "1. DetectModerationLabels -> 200" in moderation
+    assert "faces found" not in moderation and "face found" not in moderation
+    assert "2 moderation labels found\n      - Violence 99.0% (scripted)\n      - Weapons 87.5% under Violence (scripted)" in moderation
+
+    assert "- Dog 99.0% (scripted), no box" in labels
+    assert re.search(r"- Hat 99\.0% \(scripted\)\n +instance box\(left=0\.300, top=0\.050, width=0\.400, height=0\.200\)", labels)
+    assert re.search(r"- Person \d+\.\d%\n +instance box\(", labels)  # measured: not scripted
+    assert "Person 100.0% (scripted)" not in labels
+
+    assert re.search(r"1\. ListCollections -> 200 \(0\.0\d\d s\)\n   latency 0\.05 s \[injected\] by inject_latency", throttled)
+    assert re.search(r"2\. DetectFaces -> 500 ThrottlingException: Service Unavailable \[injected\] by inject_error "
+                     r"\(\d\.\d{3} s\)", throttled), throttled
+
+
+def test_the_annotated_image_carries_the_attributes_beside_the_box(pytester: pytest.Pytester, tmp_path: Path) -> None:
+    run(pytester, DECIDED, "-p", "no:cacheprovider", f"--rekognition-artifacts={tmp_path}", "-k", "eyes")
+    (png,) = tmp_path.rglob("01-DetectFaces-Image.png")
+    text = section_of(run(pytester, FAILING, "-p", "no:cacheprovider", f"--rekognition-artifacts={tmp_path / 'plain'}"))
+    numbers = re.search(r"left=(?P<Left>[\d.]+), top=(?P<Top>[\d.]+), width=(?P<Width>[\d.]+), height=(?P<Height>[\d.]+)", text)
+    box = {k: float(v) for k, v in numbers.groupdict().items()}
+    (plain,) = (tmp_path / "plain").rglob("01-DetectFaces-Image.png")
+    with_attributes, without = green_pixels(png, box)[1], green_pixels(plain, box)[1]
+    assert with_attributes > without + 300  # the attribute lines, in the face's colour, outside its box
+
+
+def test_the_report_shown_in_pytest_md_is_what_its_example_gives(pytester: pytest.Pytester, tmp_path: Path) -> None:
+    """docs/pytest.md's example test, run: its report is the one the page shows (times and
+    the artifacts folder aside)."""
+    page = (Path(__file__).parent.parent / "docs" / "pytest.md").read_text()
+    start = page.index("# test_gate.py\n")
+    source = page[start:page.index("```", start)]
+    shown_start = page.index("```text\n", start) + len("```text\n")
+    shown = page[shown_start:page.index("```", shown_start)]
+    pytester.makepyfile(test_gate=source)
+    result = pytester.runpytest_inprocess("-p", "no:cacheprovider", f"--rekognition-artifacts={tmp_path}")
+    result.assert_outcomes(failed=1)
+
+    def normalised(text: str, folder: str) -> list[str]:
+        text = re.sub(r"\(\d+\.\d{3} s\)", "(T s)", text.replace(folder, "FOLDER"))
+        return [line for line in text.splitlines() if line.strip() and not line.startswith("---")]
+
+    assert normalised(section_of(result), str(tmp_path)) == normalised(shown, ".pytest_cache/d/rekognition-artifacts")

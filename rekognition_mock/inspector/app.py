@@ -262,7 +262,8 @@ class Inspector:
                 return _ok("image/jpeg", self._thumbnail(entry.seq, index, data))
             from ..drawing import draw_marks
 
-            marks = findings.marks(entry.operation, entry.response() if entry.status < 400 else {}).get(image.role, [])
+            response = entry.response() if entry.status < 400 else {}
+            marks = findings.marks(entry.operation, response, entry.notes).get(image.role, [])
             out = io.BytesIO()
             draw_marks(data, marks, ANNOTATED_SIDE).save(out, format="PNG")
             return _ok("image/png", out.getvalue())
@@ -354,7 +355,7 @@ def summary(entry: recorder.Entry) -> dict[str, Any]:
 
 def _summary(entry: recorder.Entry) -> dict[str, Any]:
     response = entry.response() if entry.status < 400 else {}
-    marks = findings.marks(entry.operation, response)
+    marks = findings.marks(entry.operation, response, entry.notes)
     images = []
     for index, image in enumerate(entry.images()):
         images.append(

@@ -24,6 +24,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from . import recorder
+
 ANY_OPERATION = "*"
 MAX_HTTP_BODY = 16 * 2**20  # a control's JSON body (an image of 5 MB in base64 and its labels)
 
@@ -84,10 +86,11 @@ def scripted(keys: list[tuple], moderation: bool = False) -> list[dict[str, Any]
     """The labels scripted for the first of ``keys`` that has some, else None."""
     table = _moderation if moderation else _labels
     with _lock:
-        for key in keys:
-            if key in table:
-                return [dict(label) for label in table[key]]
-    return None
+        found = next(([dict(label) for label in table[key]] for key in keys if key in table), None)
+    if found is not None:
+        kind = recorder.SCRIPTED_MODERATION_LABELS if moderation else recorder.SCRIPTED_LABELS
+        recorder.note(kind, [label["Name"] for label in found])
+    return found
 
 
 def set_face_attributes(image: Any, face_index: int, attributes: dict[str, Any]) -> None:
@@ -150,6 +153,7 @@ def override(details: list[dict[str, Any]], overrides: dict[int, dict[str, Any]]
             for name, value in attributes.items():
                 if name in details[index]:
                     details[index][name] = value
+                    recorder.note(recorder.SCRIPTED_FACE_ATTRIBUTES, [name, value])
 
 
 def inject_error(operation: str, error_code: str, times: int = 1, message: str | None = None) -> None:
@@ -188,10 +192,12 @@ def before(operation: str) -> None:
         delay = _latency.get(operation, _latency.get(ANY_OPERATION, 0.0))
         fault = _take_fault(operation) or _take_fault(ANY_OPERATION)
     if delay:
+        recorder.note(recorder.INJECTED_LATENCY, delay)
         time.sleep(delay)
     if fault is not None:
         from .exceptions import error_class
 
+        recorder.note(recorder.INJECTED_ERROR, {"code": fault.error_code, "message": fault.message})
         raise error_class(fault.error_code)(fault.message)  # type: ignore[misc]
 
 

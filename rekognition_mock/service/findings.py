@@ -2,15 +2,21 @@
 
 Each image parameter of a call (``Image``, ``SourceImage``, ``TargetImage``) gets a list
 of :class:`Mark` (a box with its confidence, landmarks and what it is: a detected face, an
-indexed or unindexed one, a match with its similarity...). Searches also name the
-collection faces they matched. Used by the inspector page and the pytest report, so both
-tell the same story. No moto, no numpy.
+indexed or unindexed one, a match with its similarity...), and a face mark the attributes
+the request asked for (``EyesOpen false 98.6``...). Searches also name the collection faces
+they matched, and DetectLabels and DetectModerationLabels their labels (:func:`labels`),
+boxed or not. What a test author scripted is marked so, from the call's recorded notes.
+Used by the inspector page and the pytest report, so both tell the same story. No moto,
+no numpy.
 """
 
 from __future__ import annotations
 
+import json
 from dataclasses import asdict, dataclass, field
 from typing import Any
+
+from .recorder import SCRIPTED_FACE_ATTRIBUTES, SCRIPTED_LABELS, SCRIPTED_MODERATION_LABELS
 
 # What a mark is; the inspector and the annotated images colour them by this.
 FACE = "face"  # DetectFaces
@@ -23,6 +29,10 @@ MATCH = "match"  # CompareFaces: a target face at or above the threshold
 UNMATCHED = "unmatched"  # CompareFaces: a target face below it
 INSTANCE = "instance"  # DetectLabels: a label's instance box
 KINDS = (FACE, INDEXED, UNINDEXED, SEARCHED, UNSEARCHED, SOURCE, MATCH, UNMATCHED, INSTANCE)
+SCRIPTED = "(scripted)"  # after a value a test author scripted
+# FaceDetail members every face has (DEFAULT): not listed as attributes unless scripted.
+DEFAULT_MEMBERS = ("BoundingBox", "Confidence", "Landmarks", "Pose", "Quality")
+LABELLING = ("DetectLabels", "DetectModerationLabels")
 
 
 @dataclass
@@ -38,6 +48,7 @@ class Mark:
     similarity: float | None = None
     label: str | None = None
     reasons: list[str] = field(default_factory=list)
+    attributes: list[str] = field(default_factory=list)  # "EyesOpen false 98.6" for each attribute asked for
 
     def caption(self) -> str:
         """A short text for the box: what it is and its score."""
@@ -100,18 +111,106 @@ class Match:
         return asdict(self)
 
 
+@dataclass
+class Label:
+    """A label DetectLabels or DetectModerationLabels answered, boxed or not."""
+
+    name: str
+    confidence: float | None
+    scripted: bool = False
+    parent: str | None = None  # a moderation label's ParentName
+    boxes: list[Mark] = field(default_factory=list)  # DetectLabels: its instances
+
+    def describe(self) -> str:
+        text = self.name
+        if self.confidence is not None:
+            text += f" {self.confidence:.1f}%"
+        if self.parent:
+            text += f" under {self.parent}"
+        if self.scripted:
+            text += f" {SCRIPTED}"
+        return text
+
+    def as_dict(self) -> dict[str, Any]:
+        return {**asdict(self), "text": self.describe()}
+
+
 SEARCHES = ("SearchFaces", "SearchFacesByImage", "SearchUsers", "SearchUsersByImage")
 
 
-def marks(operation: str, response: dict[str, Any]) -> dict[str, list[Mark]]:
-    """The marks of each image parameter, by parameter name (empty for a failed call)."""
+def marks(operation: str, response: dict[str, Any], notes: dict[str, list[Any]] | None = None) -> dict[str, list[Mark]]:
+    """The marks of each image parameter, by parameter name (empty for a failed call); the
+    call's ``notes`` (``recorder.Entry.notes``) mark scripted face attributes as such."""
     reader = _READERS.get(operation)
     if reader is None or not response:
         return {}
+    scripted = frozenset(_key(name, value) for name, value in (notes or {}).get(SCRIPTED_FACE_ATTRIBUTES, []))
     try:
-        return reader(response)
+        found = reader(response, scripted)
     except (AttributeError, KeyError, TypeError, ValueError):  # a response of an unexpected shape
         return {}
+    scripted_labels = {name for names in (notes or {}).get(SCRIPTED_LABELS, []) for name in names}
+    for mark in found.get("Image", []) if scripted_labels else []:
+        if mark.kind == INSTANCE and mark.label in scripted_labels:
+            mark.label = f"{mark.label} {SCRIPTED}"
+    return found
+
+
+def finds_faces(operation: str) -> bool:
+    """Whether ``operation`` answers with faces found in its images (the report counts them)."""
+    return operation in _READERS and operation not in LABELLING
+
+
+def labels(operation: str, response: dict[str, Any], notes: dict[str, list[Any]] | None = None) -> list[Label]:
+    """The labels of a DetectLabels or DetectModerationLabels response, as answered (empty for
+    any other call); those the call's ``notes`` say were scripted are marked so."""
+    if operation not in LABELLING or not response:
+        return []
+    moderation = operation == "DetectModerationLabels"
+    kind = SCRIPTED_MODERATION_LABELS if moderation else SCRIPTED_LABELS
+    scripted = {name for names in (notes or {}).get(kind, []) for name in names}
+    found = []
+    try:
+        for label in response.get("ModerationLabels" if moderation else "Labels") or []:
+            name = str(label.get("Name", ""))
+            boxes = [] if moderation else _instances(label)
+            found.append(Label(name, _number(label.get("Confidence")), name in scripted, label.get("ParentName") or None, boxes))
+    except (AttributeError, TypeError):  # a response of an unexpected shape
+        return []
+    return found
+
+
+def face_attributes(detail: dict[str, Any], scripted: frozenset[str] = frozenset()) -> list[str]:
+    """A text for each attribute of a FaceDetail the request asked for (the members beyond
+    :data:`DEFAULT_MEMBERS`), e.g. ``EyesOpen false 98.6``, ``AgeRange 25-35``, ``Emotions HAPPY 97.1``
+    (the strongest); a value in ``scripted`` (``_key``s) is marked so, a default member too."""
+    out = []
+    for name, value in detail.items():
+        key = _key(name, value)
+        if key in scripted:
+            out.append(f"{_attribute_text(name, value)} {SCRIPTED}")
+        elif name not in DEFAULT_MEMBERS:
+            out.append(_attribute_text(name, value))
+    return out
+
+
+def _key(name: str, value: Any) -> str:
+    return name + " " + json.dumps(value, sort_keys=True)
+
+
+def _attribute_text(name: str, value: Any) -> str:
+    if isinstance(value, dict) and "Value" in value:
+        shown = json.dumps(value["Value"]) if isinstance(value["Value"], bool) else str(value["Value"])
+        confidence = _number(value.get("Confidence"))
+        return f"{name} {shown}" + (f" {confidence:.1f}" if confidence is not None else "")
+    if name == "AgeRange" and isinstance(value, dict):
+        return f"AgeRange {value.get('Low')}-{value.get('High')}"
+    if name == "Emotions" and isinstance(value, list):
+        ranked = sorted((e for e in value if isinstance(e, dict)), key=lambda e: -(_number(e.get("Confidence")) or 0))
+        return f"Emotions {ranked[0].get('Type')} {_number(ranked[0].get('Confidence')) or 0:.1f}" if ranked else "Emotions none"
+    if isinstance(value, dict) and all(isinstance(v, (int, float)) for v in value.values()):
+        return f"{name} " + " ".join(f"{k[0].lower()}{k[1:]} {v:.1f}" for k, v in value.items())
+    return f"{name} {json.dumps(value)}"
 
 
 def matches(operation: str, response: dict[str, Any]) -> list[Match]:
@@ -130,67 +229,81 @@ def matches(operation: str, response: dict[str, Any]) -> list[Match]:
     return found
 
 
-def _face_mark(kind: str, detail: dict[str, Any], **extra: Any) -> Mark:
+def _face_mark(kind: str, detail: dict[str, Any], scripted: frozenset[str], **extra: Any) -> Mark:
     return Mark(
         kind,
         dict(detail.get("BoundingBox") or {}),
         _number(detail.get("Confidence")),
         list(detail.get("Landmarks") or []),
+        attributes=face_attributes(detail, scripted),
         **extra,
     )
+
+
+def _box_of(face: dict[str, Any]) -> dict[str, Any]:
+    return {key: face[key] for key in ("BoundingBox", "Confidence") if key in face}
 
 
 def _number(value: Any) -> float | None:
     return float(value) if isinstance(value, (int, float)) else None
 
 
-def _detect_faces(response: dict[str, Any]) -> dict[str, list[Mark]]:
-    return {"Image": [_face_mark(FACE, d) for d in response.get("FaceDetails") or []]}
+def _detect_faces(response: dict[str, Any], scripted: frozenset[str]) -> dict[str, list[Mark]]:
+    return {"Image": [_face_mark(FACE, d, scripted) for d in response.get("FaceDetails") or []]}
 
 
-def _index_faces(response: dict[str, Any]) -> dict[str, list[Mark]]:
+def _index_faces(response: dict[str, Any], scripted: frozenset[str]) -> dict[str, list[Mark]]:
     found = []
     for record in response.get("FaceRecords") or []:
         face = record.get("Face") or {}
         found.append(
-            _face_mark(INDEXED, record.get("FaceDetail") or face, face_id=face.get("FaceId"), external_image_id=face.get("ExternalImageId"))
+            _face_mark(INDEXED, record.get("FaceDetail") or _box_of(face), scripted, face_id=face.get("FaceId"),
+                       external_image_id=face.get("ExternalImageId"))
         )
     for unindexed in response.get("UnindexedFaces") or []:
-        found.append(_face_mark(UNINDEXED, unindexed.get("FaceDetail") or {}, reasons=list(unindexed.get("Reasons") or [])))
+        found.append(_face_mark(UNINDEXED, unindexed.get("FaceDetail") or {}, scripted, reasons=list(unindexed.get("Reasons") or [])))
     return {"Image": found}
 
 
-def _search_faces_by_image(response: dict[str, Any]) -> dict[str, list[Mark]]:
+def _search_faces_by_image(response: dict[str, Any], scripted: frozenset[str]) -> dict[str, list[Mark]]:
     box = response.get("SearchedFaceBoundingBox")
     if not box:
         return {"Image": []}
     return {"Image": [Mark(SEARCHED, dict(box), _number(response.get("SearchedFaceConfidence")))]}
 
 
-def _search_users_by_image(response: dict[str, Any]) -> dict[str, list[Mark]]:
+def _search_users_by_image(response: dict[str, Any], scripted: frozenset[str]) -> dict[str, list[Mark]]:
     searched = (response.get("SearchedFace") or {}).get("FaceDetail")
-    found = [_face_mark(SEARCHED, searched)] if searched else []
+    found = [_face_mark(SEARCHED, searched, scripted)] if searched else []
     for face in response.get("UnsearchedFaces") or []:
-        found.append(_face_mark(UNSEARCHED, face.get("FaceDetails") or {}, reasons=list(face.get("Reasons") or [])))
+        found.append(_face_mark(UNSEARCHED, face.get("FaceDetails") or {}, scripted, reasons=list(face.get("Reasons") or [])))
     return {"Image": found}
 
 
-def _compare_faces(response: dict[str, Any]) -> dict[str, list[Mark]]:
+def _compare_faces(response: dict[str, Any], scripted: frozenset[str]) -> dict[str, list[Mark]]:
     source = response.get("SourceImageFace")
     target = [
-        _face_mark(MATCH, m.get("Face") or {}, similarity=_number(m.get("Similarity"))) for m in response.get("FaceMatches") or []
+        _face_mark(MATCH, m.get("Face") or {}, scripted, similarity=_number(m.get("Similarity")))
+        for m in response.get("FaceMatches") or []
     ]
-    target += [_face_mark(UNMATCHED, face) for face in response.get("UnmatchedFaces") or []]
-    return {"SourceImage": [_face_mark(SOURCE, source)] if source else [], "TargetImage": target}
+    target += [_face_mark(UNMATCHED, face, scripted) for face in response.get("UnmatchedFaces") or []]
+    return {"SourceImage": [_face_mark(SOURCE, source, scripted)] if source else [], "TargetImage": target}
 
 
-def _detect_labels(response: dict[str, Any]) -> dict[str, list[Mark]]:
-    found = []
-    for label in response.get("Labels") or []:
-        for instance in label.get("Instances") or []:
-            if instance.get("BoundingBox"):
-                found.append(Mark(INSTANCE, dict(instance["BoundingBox"]), _number(instance.get("Confidence")), label=label.get("Name")))
-    return {"Image": found}
+def _instances(label: dict[str, Any]) -> list[Mark]:
+    return [
+        Mark(INSTANCE, dict(instance["BoundingBox"]), _number(instance.get("Confidence")), label=label.get("Name"))
+        for instance in label.get("Instances") or []
+        if instance.get("BoundingBox")
+    ]
+
+
+def _detect_labels(response: dict[str, Any], scripted: frozenset[str]) -> dict[str, list[Mark]]:
+    return {"Image": [mark for label in response.get("Labels") or [] for mark in _instances(label)]}
+
+
+def _detect_moderation_labels(response: dict[str, Any], scripted: frozenset[str]) -> dict[str, list[Mark]]:
+    return {"Image": []}  # no boxes: its labels are the image's (labels())
 
 
 _READERS = {
@@ -200,4 +313,5 @@ _READERS = {
     "SearchUsersByImage": _search_users_by_image,
     "CompareFaces": _compare_faces,
     "DetectLabels": _detect_labels,
+    "DetectModerationLabels": _detect_moderation_labels,
 }

@@ -9,20 +9,24 @@ An entry keeps what the call was made of, not what it means: the raw request bod
 status and the response body. Images are decoded (and S3 objects read) only when asked
 for, or at once by a ring made with ``capture=True`` (the server's, whose entries outlive
 the S3 objects they name). What the mock found in each image is read from the recorded
-response by ``findings``. Importing this module imports neither moto nor numpy.
+response by ``findings``. What the test-author controls did to a call (a scripted label
+or face attribute, an injected fault or latency) is told to it through :func:`note` while
+it is answered, and kept as the entry's ``notes``. Importing this module imports neither
+moto nor numpy.
 """
 
 from __future__ import annotations
 
 import base64
 import binascii
+import contextlib
 import functools
 import itertools
 import json
 import threading
 import time
 from collections import deque
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -30,6 +34,15 @@ DEFAULT_MAX_ENTRIES = 200
 DEFAULT_MAX_BYTES = 64 * 1024 * 1024
 
 _SEQ = itertools.count(1)
+
+# What the controls (service/controls.py) did to a call: the kinds of its notes.
+INJECTED_ERROR = "injected_error"  # {"code": ..., "message": ...}: the call failed because inject_error said so
+INJECTED_LATENCY = "injected_latency"  # seconds waited because inject_latency said so
+SCRIPTED_LABELS = "scripted_labels"  # the names of the labels set_labels added
+SCRIPTED_MODERATION_LABELS = "scripted_moderation_labels"  # ... that set_moderation_labels added
+SCRIPTED_FACE_ATTRIBUTES = "scripted_face_attributes"  # [member, value] that set_face_attributes put in a FaceDetail
+
+_CURRENT = threading.local()  # .notes: those of the call this thread is answering, while it is recorded
 
 
 class Sink(Protocol):
@@ -93,6 +106,7 @@ class Entry:
     response_body: str
     started: float  # wall clock, seconds since the epoch
     latency_ms: float
+    notes: dict[str, list[Any]] = field(default_factory=dict)  # what the controls did (see note())
     seq: int = field(default_factory=lambda: next(_SEQ))
     _images: list[RecordedImage] | None = field(default=None, repr=False)
     _params: dict[str, Any] | None = field(default=None, repr=False)
@@ -168,9 +182,29 @@ class Entry:
         return len(self.request_body) + len(self.response_body) + sum(len(i.data or b"") for i in images)
 
 
+@contextlib.contextmanager
+def collecting_notes() -> Iterator[dict[str, list[Any]]]:
+    """Collect what :func:`note` is told in this thread while the call inside is answered."""
+    notes: dict[str, list[Any]] = {}
+    outer = getattr(_CURRENT, "notes", None)
+    _CURRENT.notes = notes
+    try:
+        yield notes
+    finally:
+        _CURRENT.notes = outer
+
+
+def note(kind: str, value: Any) -> None:
+    """Tell the call this thread is answering that a control did ``kind`` (nothing happens
+    when the call is not recorded)."""
+    notes = getattr(_CURRENT, "notes", None)
+    if notes is not None:
+        notes.setdefault(kind, []).append(value)
+
+
 def record(
     operation: str, account: str, region: str, partition: str, request_body: Any, result: Any, started: float,
-    latency_ms: float,
+    latency_ms: float, notes: dict[str, list[Any]] | None = None,
 ) -> None:
     """Hand one answered call to every sink (``result`` is moto's (status, headers, body))."""
     status, _headers, body = result
@@ -178,7 +212,8 @@ def record(
         request_body = request_body.encode("utf-8", "surrogatepass")
     if isinstance(body, bytes):
         body = body.decode("utf-8", "replace")
-    entry = Entry(operation, account, region, partition, request_body or b"", int(status), body or "", started, latency_ms)
+    entry = Entry(operation, account, region, partition, request_body or b"", int(status), body or "", started, latency_ms,
+                  dict(notes or {}))
     for sink in _SINKS:
         sink.add(entry)
 

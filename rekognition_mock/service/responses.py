@@ -88,12 +88,13 @@ class RekognitionResponse(MotoRekognitionResponse):
         if not recorder.sinks():  # neither the inspector nor the pytest report is listening
             return self._answer()
         started, clock = recorder.now()
-        result = self._answer()
+        with recorder.collecting_notes() as notes:  # what the controls do to this call
+            result = self._answer()
         latency_ms = (time.perf_counter() - clock) * 1000
         backend = self.rekognition_backend
         recorder.record(
             self._get_action(), backend.account_id, backend.region_name, backend.partition, self.body, result, started,
-            latency_ms,
+            latency_ms, notes,
         )
         return result
 
