@@ -46,8 +46,8 @@ def unit_of(image: dict[str, Any]) -> str:
 
 def split_of(unit: str, development: bool) -> str:
     """``tune`` or ``validate`` for a unit. A unit holding a development photo (one of
-    ``shared/faces/wild``, on which the attribute thresholds were first set) is always
-    tuned on; any other goes by the parity of the SHA-256 of ``"<salt>:<unit>"``."""
+    ``shared/faces/wild``, on which the attribute thresholds were first set) or a photo
+    added after the split (``"added"``) is always tuned on; any other goes by the parity of the SHA-256 of ``"<salt>:<unit>"``."""
     if development:
         return "tune"
     return "validate" if int(hashlib.sha256(f"{SPLIT_SALT}:{unit}".encode()).hexdigest(), 16) % 2 == 0 else "tune"
@@ -58,7 +58,8 @@ def assign_splits(images: list[dict[str, Any]]) -> dict[str, str]:
     development: dict[str, bool] = {}
     for image in images:
         unit = unit_of(image)
-        development[unit] = development.get(unit, False) or "development_photo" in image
+        # development photos, and photos added after the split ("added"), are tuned on only
+        development[unit] = development.get(unit, False) or "development_photo" in image or "added" in image
     return {unit: split_of(unit, dev) for unit, dev in development.items()}
 
 
@@ -126,7 +127,7 @@ def check(labels: dict[str, Any]) -> list[str]:
             problems.append(f"{image['repo']}:{image['path']} is in {image.get('split')}, the rule says {expected[unit_of(image)]}")
         for face in image["faces"]:
             left, top, width, height = face["box"]
-            if width < 50 or left + width <= 0 or top + height <= 0 or left >= image["width"] or top >= image["height"]:
+            if width < (40 if "added" in image else 50) or left + width <= 0 or top + height <= 0 or left >= image["width"] or top >= image["height"]:
                 problems.append(f"{image['repo']}:{image['path']} box {face['box']} is off the image or too small")
     return problems
 

@@ -101,6 +101,6 @@ CLI = """
 def test_the_aws_cli_reaches_the_server(pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("AWS_PROFILE", "production")  # .env must not carry it to the CLI
     monkeypatch.setenv("AWS_ENDPOINT_URL_REKOGNITION", "https://rekognition.us-east-1.amazonaws.com")
-    pytester.makepyfile(test_cli=textwrap.dedent(CLI))
+    pytester.makepyfile(test_aws_cli_user=textwrap.dedent(CLI))  # not test_cli: the suite has a module of that name
     result = pytester.runpytest_inprocess("-p", "no:cacheprovider")
     result.assert_outcomes(passed=1)
