@@ -344,7 +344,8 @@ def free_port() -> int:
 
 def base_env(work: Path, cache_dir: str | None) -> dict[str, str]:
     """A reader's shell: fake credentials, us-east-1, the venv's tools first on PATH, no
-    AWS configuration files, no pager; the face engine's analyses shared with this run."""
+    AWS configuration files, no pager, no warnings from node about its version; the face
+    engine's analyses shared with this run."""
     from helpers import child_env
 
     env = child_env()
@@ -357,6 +358,7 @@ def base_env(work: Path, cache_dir: str | None) -> dict[str, str]:
     env["AWS_PAGER"] = ""
     env["COLUMNS"] = "80"
     env["HOME"] = str(work)
+    env["NODE_NO_WARNINGS"] = "1"  # node's warnings about its own version depend on the machine, not the example
     if cache_dir:
         env["REKOGNITION_MOCK_CACHE_DIR"] = cache_dir
     return env

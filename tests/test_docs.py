@@ -420,3 +420,45 @@ def test_validation_examples_in_operations_md(unvalidated_rekognition: Any) -> N
         assert raised.value.response["Error"]["Code"] == "ValidationException"
         assert output_matches([shown], [raised.value.response["Error"]["Message"]]), \
             (shown, raised.value.response["Error"]["Message"])
+
+
+def test_figures_in_readme_md() -> None:
+    """The numbers README.md states about the engine, the photos and the tests are the code's."""
+    from rekognition_mock.fixtures import fixture_names
+    from rekognition_mock.service import limits
+
+    readme = (DOCS.parent / "README.md").read_text().replace("\n", " ")
+    face = detection.smallest_face(1920, 1080, EngineConfig())
+    assert f"down to {face:g} px in a 1920×1080 photo" in readme
+    assert f"down to {face:g} px in a 1920×1080 image" in readme
+    assert f"a {limits.MAX_IMAGE_SIDE}×{limits.MAX_IMAGE_SIDE} PNG" in readme  # the largest the API takes
+    names = {0: "no", 1: "one", 2: "two", 3: "three", 4: "four", 5: "five", 6: "six"}
+    assert f"`rekognition_mock.fixtures.face_image` has {names[len(fixture_names())]})" in readme
+    inspector_tests = (DOCS.parent / "tests" / "test_inspector.py").read_text()
+    browser_tests = len(re.findall(r"^def test_\w+\([^)]*\bpage: Any", inspector_tests, re.MULTILINE))
+    assert f"The {names[browser_tests]} browser tests of the inspector page" in readme
+
+
+def test_command_defaults_in_cli_md_and_server_md() -> None:
+    """The defaults and limits cli.md and server.md give for the command are its parser's and
+    the service's."""
+    from rekognition_mock import cli
+    from rekognition_mock.service import limits
+    from rekognition_mock.service.validation import service_model
+
+    parser = cli._parser()
+    sub = next(a for a in parser._actions if a.dest == "command").choices
+    serve = {a.dest: a.default for a in sub["serve"]._actions}
+    compare = {a.dest: a.default for a in sub["compare"]._actions}
+    text = (DOCS / "cli.md").read_text().replace("\n", " ")
+    assert f"`--similarity-threshold` (default {compare['similarity_threshold']:g})" in text
+    assert f"`--host` (default `{serve['host']}`), `--port` (default `{serve['port']}`" in text
+    assert f"with {len(shapes.LANDMARK_POINTS)} landmarks" in text and f"its {len(shapes.LANDMARK_POINTS)} landmarks" in text
+    assert f"at least {limits.MIN_IMAGE_SIDE} pixels on the shorter side, at most 5 MB" in text
+    bytes_max = service_model().operation_model("DetectFaces").input_shape.members["Image"].members["Bytes"].metadata["max"]
+    assert bytes_max == 5 * 1024 * 1024
+    server = (DOCS / "server.md").read_text()
+    assert f"| `--host ADDR` | `{serve['host']}` |" in server and f"| `--port N` | `{serve['port']}` |" in server
+    assert f"`Content-Length` is above {limits.MAX_REQUEST_BYTES // 2**20} MB" in server.replace("\n", " ")
+    index = (DOCS / "index.md").read_text().replace("\n", " ")
+    assert f"Objects over {limits.MAX_S3_IMAGE_BYTES // 2**20} MB give `ImageTooLargeException`" in index
