@@ -65,9 +65,14 @@ def docs_runs(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathF
         run.run(read_blocks(page))
         return run
 
+    test_modules = {block.id for block, _ in docsrun.pytest_block_files(PAGES)}
+    wanted = {*pages, *(["pytest blocks"] if any(
+        item.name == "test_every_test_block_ran_under_pytest"
+        or (hasattr(item, "callspec") and getattr(item.callspec.params.get("block"), "id", None) in test_modules)
+        for item in selected) else [])}
     slowest_first = ["docs/cli.md", "docs/server.md", "pytest blocks"]  # most commands first, the rest fill in
     for name in [*slowest_first, *pages]:
-        if name in futures or (name != "pytest blocks" and name not in pages):
+        if name in futures or name not in wanted:
             continue
         work = tmp_path_factory.mktemp(re.sub(r"\W", "_", name))
         if name == "pytest blocks":
