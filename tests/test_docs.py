@@ -248,19 +248,6 @@ def test_user_vector_distances_in_collections_md() -> None:
             or f"{mean:.3f} against {min(single):.3f}–{max(single):.3f}" in text
 
 
-def test_retry_loop_example_runs(pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch) -> None:
-    """The retry-loop example of docs/scripting.md passes as a user's test file, as it is."""
-    from rekognition_mock.settings import settings
-
-    monkeypatch.delenv("PYTEST_DISABLE_PLUGIN_AUTOLOAD", raising=False)
-    monkeypatch.setattr(settings, "_detector", None)
-    section = SCRIPTING[SCRIPTING.index("### Testing a retry loop"):]
-    example = re.search(r"```python\n(.*?)```", section, re.DOTALL).group(1)
-    pytester.makepyfile(test_retry_example=example)
-    result = pytester.runpytest_inprocess("-p", "no:cacheprovider")
-    result.assert_outcomes(passed=example.count("\ndef test_"))
-
-
 def test_label_figures_in_operations_md() -> None:
     """The DetectLabels and DetectModerationLabels defaults operations.md states are limits.py's."""
     from rekognition_mock.service import limits
@@ -375,32 +362,110 @@ def test_attribute_tables_in_how_it_works_md() -> None:
     assert f"{attributes.CHIP_SIZE} px, padding {attributes.CHIP_PADDING:g}" in section
 
 
-def test_collections_worked_example_runs_and_shows_its_face_ids(monkeypatch: pytest.MonkeyPatch, capsys: Any,
-                                                                tmp_path: Path) -> None:
-    """The worked example of collections.md runs as shown; with the seed it names, its FaceIds,
-    counts and pages are the ones printed there (the numbers after them depend on the
-    machine's arithmetic in their last digits, so only the ids and counts are compared)."""
-    import runpy
+def fenced_after(text: str, marker: str) -> str:
+    """The fenced block right after the ``docs-run: checked by`` marker naming ``marker``
+    (its lines unindented)."""
+    start = text.index(f"checked by tests/test_docs.py::{marker} -->")
+    lines = text[start:].splitlines()[2:]
+    body = lines[: next(i for i, line in enumerate(lines) if line.strip().startswith("```"))]
+    return "\n".join(line.strip() for line in body)
 
-    from rekognition_mock.settings import settings
 
-    text = (DOCS / "collections.md").read_text()
-    start = text.index("```python", text.index("## Worked example")) + len("```python\n")
-    script = text[start:text.index("```", start)]
-    shown_start = text.index("```\n", text.index("Output (a real run")) + 4
-    shown = text[shown_start:text.index("```", shown_start)]
-    assert "REKOGNITION_MOCK_FACE_ID_SEED=docs" in text
-    monkeypatch.setattr(settings, "_face_id_seed", "docs")
-    monkeypatch.chdir(DOCS.parent)
-    path = tmp_path / "collections_example.py"
-    path.write_text(script)
-    capsys.readouterr()
-    runpy.run_path(str(path), run_name="__main__")
-    printed = capsys.readouterr().out
+def test_layers_tree_in_how_it_works_md() -> None:
+    """Every file and folder the layers tree of how-it-works.md names is in the package."""
+    tree = fenced_after(HOW, "test_layers_tree_in_how_it_works_md")
+    package = DOCS.parent / "rekognition_mock"
+    named = re.findall(r"(?:^|\s)(\w+(?:\.py|/))(?=\s|$)", tree, re.MULTILINE)
+    assert {"settings.py", "_hook.py", "plugin.py", "server.py", "cli.py", "service/", "store/", "vision/"} <= set(named)
+    assert named[0] == "rekognition_mock/"
+    for name in named[1:]:
+        assert (package / name.rstrip("/")).exists(), name
 
-    def ids_and_counts(out: str) -> list[str]:
-        keep = ("indexed", "re-indexed", "FaceCount", "page", "deleted", "collections left", "created")
-        return [[t for t in line.split() if not t.startswith(("left=", "confidence="))]
-                for line in out.splitlines() if line.startswith(keep)]
 
-    assert ids_and_counts(printed) == ids_and_counts(shown)
+def test_confidence_formula_in_how_it_works_md() -> None:
+    """The confidence formula how-it-works.md shows is confidence_from_score's."""
+    formula = fenced_after(HOW, "test_confidence_formula_in_how_it_works_md")
+    match = re.fullmatch(r"confidence = 100 / \(1 \+ exp\(−(\d+) · \(s − c\)\)\)\s+"
+                         r"c = ([\d.]+) for HOG, ([\d.]+) for the CNN", formula)
+    assert match, formula
+    slope, centres = float(match.group(1)), {"hog": float(match.group(2)), "cnn": float(match.group(3))}
+    for detector, centre in centres.items():
+        for score in (-0.5, 0.0, 0.1, 0.3, 0.7, 1.2):
+            assert detection.confidence_from_score(score, detector) == pytest.approx(
+                100 / (1 + np.exp(-slope * (score - centre))), abs=1e-9)
+
+
+def test_similarity_formula_in_how_it_works_md() -> None:
+    """The knots and the tail of z(d) how-it-works.md shows are vision/similarity.py's."""
+    from rekognition_mock.vision import similarity
+
+    formula = fenced_after(HOW, "test_similarity_formula_in_how_it_works_md")
+    assert formula.startswith("similarity_from_distance(d) = 100 / (1 + exp(−z(d)))")
+    knots = [(number(d), number(z)) for d, z in re.findall(r"\(([\d.]+), ([−\d.]+)\)", formula)]
+    assert knots == [tuple(knot) for knot in similarity.KNOTS]
+    tail = re.search(r"falling by (\d+) per unit of distance beyond ([\d.]+)", formula)
+    assert tail and -number(tail.group(1)) == similarity.TAIL_SLOPE and number(tail.group(2)) == similarity.KNOTS[-1][0]
+    for d in (0.0, 0.3, 0.45, 0.6, 0.7):
+        z = np.interp(d, *zip(*knots)) if d <= knots[-1][0] else knots[-1][1] + similarity.TAIL_SLOPE * (d - knots[-1][0])
+        assert similarity_from_distance(d) == pytest.approx(100 / (1 + np.exp(-z)), abs=1e-9)
+
+
+def test_validation_examples_in_operations_md(unvalidated_rekognition: Any) -> None:
+    """The two ValidationException messages operations.md shows are the mock's answers to
+    the requests they name (``...`` stands for the part left out)."""
+    from docsrun import output_matches
+
+    text = (DOCS / "operations.md").read_text()
+    first, second = (fenced_after(text[i:], "test_validation_examples_in_operations_md").replace("\n", " ")
+                     for i in (0, text.rindex("checked by tests/test_docs.py::test_validation_examples_in_operations_md")))
+    client = unvalidated_rekognition
+    with pytest.raises(client.exceptions.ClientError) as one:
+        client.compare_faces(SourceImage={"Bytes": b"x"}, TargetImage={"Bytes": b"x"}, SimilarityThreshold=101.0)
+    with pytest.raises(client.exceptions.ClientError) as three:
+        client.search_faces(CollectionId="bad id", FaceId="nope", MaxFaces=5000)
+    for shown, raised in ((first, one), (second, three)):
+        assert raised.value.response["Error"]["Code"] == "ValidationException"
+        assert output_matches([shown], [raised.value.response["Error"]["Message"]]), \
+            (shown, raised.value.response["Error"]["Message"])
+
+
+def test_figures_in_readme_md() -> None:
+    """The numbers README.md states about the engine, the photos and the tests are the code's."""
+    from rekognition_mock.fixtures import fixture_names
+    from rekognition_mock.service import limits
+
+    readme = (DOCS.parent / "README.md").read_text().replace("\n", " ")
+    face = detection.smallest_face(1920, 1080, EngineConfig())
+    assert f"down to {face:g} px in a 1920×1080 photo" in readme
+    assert f"down to {face:g} px in a 1920×1080 image" in readme
+    assert f"a {limits.MAX_IMAGE_SIDE}×{limits.MAX_IMAGE_SIDE} PNG" in readme  # the largest the API takes
+    names = {0: "no", 1: "one", 2: "two", 3: "three", 4: "four", 5: "five", 6: "six"}
+    assert f"`rekognition_mock.fixtures.face_image` has {names[len(fixture_names())]})" in readme
+    inspector_tests = (DOCS.parent / "tests" / "test_inspector.py").read_text()
+    browser_tests = len(re.findall(r"^def test_\w+\([^)]*\bpage: Any", inspector_tests, re.MULTILINE))
+    assert f"The {names[browser_tests]} browser tests of the inspector page" in readme
+
+
+def test_command_defaults_in_cli_md_and_server_md() -> None:
+    """The defaults and limits cli.md and server.md give for the command are its parser's and
+    the service's."""
+    from rekognition_mock import cli
+    from rekognition_mock.service import limits
+    from rekognition_mock.service.validation import service_model
+
+    parser = cli._parser()
+    sub = next(a for a in parser._actions if a.dest == "command").choices
+    serve = {a.dest: a.default for a in sub["serve"]._actions}
+    compare = {a.dest: a.default for a in sub["compare"]._actions}
+    text = (DOCS / "cli.md").read_text().replace("\n", " ")
+    assert f"`--similarity-threshold` (default {compare['similarity_threshold']:g})" in text
+    assert f"`--host` (default `{serve['host']}`), `--port` (default `{serve['port']}`" in text
+    assert f"with {len(shapes.LANDMARK_POINTS)} landmarks" in text and f"its {len(shapes.LANDMARK_POINTS)} landmarks" in text
+    assert f"at least {limits.MIN_IMAGE_SIDE} pixels on the shorter side, at most 5 MB" in text
+    bytes_max = service_model().operation_model("DetectFaces").input_shape.members["Image"].members["Bytes"].metadata["max"]
+    assert bytes_max == 5 * 1024 * 1024
+    server = (DOCS / "server.md").read_text()
+    assert f"| `--host ADDR` | `{serve['host']}` |" in server and f"| `--port N` | `{serve['port']}` |" in server
+    assert f"`Content-Length` is above {limits.MAX_REQUEST_BYTES // 2**20} MB" in server.replace("\n", " ")
+    index = (DOCS / "index.md").read_text().replace("\n", " ")
+    assert f"Objects over {limits.MAX_S3_IMAGE_BYTES // 2**20} MB give `ImageTooLargeException`" in index
