@@ -10,7 +10,8 @@ It runs the engine over every labelled face of the tuning half and fits:
 
 - the read-outs: a logistic model of the age and gender network's 1024 pooled features
   (standardised; L2 penalty :data:`READOUT_PENALTY`) for Beard, Mustache and FaceOccluded,
-  written to ``vision/data/hse_readouts.npz`` with ``--write``;
+  written to ``vision/data/hse_readouts.npz``, and of the 128-d descriptor for Eyeglasses,
+  written to ``vision/data/descriptor_readouts.npz``, with ``--write``;
 - the logistic models of :mod:`rekognition_mock.vision.mesh_attributes` (``BEARD``,
   ``MUSTACHE``, ``EYEGLASSES``, ``SUNGLASSES``, ``FACE_OCCLUDED``), each over its named inputs
   (``FACE_OCCLUDED`` reads the ``SUNGLASSES`` model: paste that first and run again); a read-out's
@@ -45,7 +46,8 @@ READOUT_PENALTY = 10.0
 STACK_PENALTY = 0.01
 FOLDS = 8
 AGE_HOLDS = 0.97
-READOUTS = {"Beard": "beard", "Mustache": "mustache", "FaceOccluded": "occluded"}
+READOUTS = {"Beard": "beard", "Mustache": "mustache", "FaceOccluded": "occluded"}  # of the age and gender network
+DESCRIPTOR_READOUTS = {"Eyeglasses": "eyeglasses"}  # of the 128-d descriptor (vision/glasses.py)
 
 
 def logistic_fit(x: np.ndarray, y: np.ndarray, penalty: float, steps: int = 50) -> np.ndarray:
@@ -80,7 +82,7 @@ def faces_of(folder: Path) -> list[dict[str, Any]]:
         if image["split"] != "tune":
             continue
         data = local_path(folder, image).read_bytes()
-        analysis = engine.analyze(data)
+        analysis = engine.analyze(data, descriptors=True)
         engine.add_attributes(analysis, data, ["measured", "mesh", "glasses", "mask"])
         rgb = engine.pixels(analysis, data)
         sx, sy = analysis._pixel_scale
@@ -95,20 +97,20 @@ def faces_of(folder: Path) -> list[dict[str, Any]]:
             male, ages, features = net.outputs(rgb, located)
             rows.append({
                 "photo": image["path"] + "@" + image["repo"], "labels": seen, "male_p": float(male[0]), "ages": ages[0],
-                "features": features[0], "mesh": face.mesh, "measured": face.measured, "glasses": face.glasses,
-                "eyeglasses": ma.eyeglasses_features(face.mesh, face.measured, face.glasses),
+                "features": features[0], "descriptor": face.descriptor, "mesh": face.mesh, "measured": face.measured,
+                "glasses": face.glasses, "eyeglasses": ma.eyeglasses_features(face.mesh, face.measured, face.glasses, 0.0),
                 "sunglasses": ma.sunglasses_features(face.measured, face.glasses),
                 "occluded": ma.face_occluded_features(face.mesh, face.measured, face.mask, face.glasses, 0.0),
             })
     return rows
 
 
-def readout(rows: list[dict[str, Any]], label: str, mean: np.ndarray, scale: np.ndarray
+def readout(rows: list[dict[str, Any]], label: str, mean: np.ndarray, scale: np.ndarray, source: str = "features"
             ) -> tuple[np.ndarray, dict[int, float]]:
-    """The read-out's weights for ``label`` fitted on every row that has it (features less
-    ``mean``, over ``scale``), and each such row's out-of-fold answer."""
+    """The read-out's weights for ``label`` fitted on every row that has it (the row's
+    ``source`` vector less ``mean``, over ``scale``), and each such row's out-of-fold answer."""
     judged = [k for k, r in enumerate(rows) if r["labels"].get(label) is not None]
-    x = (np.array([rows[k]["features"] for k in judged]) - mean) / scale
+    x = (np.array([rows[k][source] for k in judged]) - mean) / scale
     y = np.array([float(rows[k]["labels"][label]) for k in judged])
     photos = sorted({rows[k]["photo"] for k in judged})
     fold = {photo: n % FOLDS for n, photo in enumerate(photos)}
@@ -168,6 +170,7 @@ def main(argv: list[str] | None = None) -> None:
     args = parser.parse_args(argv)
 
     from rekognition_mock.vision import age_gender as ag
+    from rekognition_mock.vision import glasses as gl
     from rekognition_mock.vision import mesh_attributes as ma
 
     rows = faces_of(args.folder)
@@ -177,10 +180,19 @@ def main(argv: list[str] | None = None) -> None:
     fitted, held_out = {}, {}
     for label, name in READOUTS.items():
         fitted[name], held_out[name] = readout(rows, label, mean, scale)
+    identities = np.array([r["descriptor"] for r in rows], dtype=np.float64)
+    d_mean, d_scale = identities.mean(axis=0), identities.std(axis=0) + 1e-6
+    d_fitted = {}
+    for label, name in DESCRIPTOR_READOUTS.items():
+        d_fitted[name], held_out[name] = readout(rows, label, d_mean, d_scale, "descriptor")
     if args.write:
         target = ROOT / "rekognition_mock" / "vision" / "data" / ag.READOUTS
         np.savez(target, mean=mean.astype(np.float32), scale=scale.astype(np.float32),
                  **{name: w.astype(np.float32) for name, w in fitted.items()})
+        print(f"wrote {target.relative_to(ROOT)}")
+        target = ROOT / "rekognition_mock" / "vision" / "data" / gl.READOUTS
+        np.savez(target, mean=d_mean.astype(np.float32), scale=d_scale.astype(np.float32),
+                 **{name: w.astype(np.float32) for name, w in d_fitted.items()})
         print(f"wrote {target.relative_to(ROOT)}")
 
     male = np.array([r["male_p"] for r in rows])
@@ -223,6 +235,9 @@ def main(argv: list[str] | None = None) -> None:
         inputs = {k: {n: rows[k][key][n] for n in getattr(ma, constant)[0]} for k in range(len(rows))}
         if label in READOUTS:  # the read-out's out-of-fold answer, as for the facial hair
             inputs = {k: {**inputs[k], "readout": held_out[READOUTS[label]][k]} for k in held_out[READOUTS[label]]}
+        if label in DESCRIPTOR_READOUTS:
+            name = DESCRIPTOR_READOUTS[label]
+            inputs = {k: {**inputs[k], "descriptor_readout": held_out[name][k]} for k in held_out[name]}
         weights, intercept, right = stack(rows, label, inputs)
         constants[constant] = (mesh_module, _assignment(constant, weights, intercept))
         print(f"{constant}: tuning half {100 * right:.1f} %")

@@ -87,8 +87,9 @@ class RekognitionBackend(MotoRekognitionBackend):
         """Resolve an ``Image`` parameter and run the face engine on it; the attributes that
         ``attributes`` asks for (DetectFaces' ``Attributes``) are computed too, and only those."""
         data = images.image_bytes(image, self.account_id, self.region_name, self.partition)
-        analysis = self._analyze_bytes(data, descriptors)
         groups = shapes.attribute_groups(attributes)
+        analysis = self._analyze_bytes(data, descriptors or shapes.DESCRIPTOR in groups)
+        groups.discard(shapes.DESCRIPTOR)
         if groups and analysis.faces:
             engine().add_attributes(analysis, data, groups)
         return analysis

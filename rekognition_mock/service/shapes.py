@@ -78,9 +78,11 @@ def requested_keys(attributes: list[str] | None) -> tuple[set[str], bool]:
 
 # The engine's attribute groups (vision.engine.ATTRIBUTE_GROUPS) each optional FaceDetail key
 # is built from; every key not named here is measured from the landmarks and pixels.
+# DESCRIPTOR is no group: it asks for the faces' 128-d descriptors (Eyeglasses reads them).
+DESCRIPTOR = "descriptor"
 KEY_GROUPS = {
     "AgeRange": ("age_gender",), "Gender": ("age_gender",), "Emotions": ("expression", "mesh"), "Smile": ("mesh",),
-    "EyesOpen": ("mesh",), "MouthOpen": ("mesh",), "Eyeglasses": ("mesh", "measured", "glasses"),
+    "EyesOpen": ("mesh",), "MouthOpen": ("mesh",), "Eyeglasses": ("mesh", "measured", "glasses", DESCRIPTOR),
     "Sunglasses": ("measured", "glasses"),
     "Beard": ("mesh", "measured", "age_gender"), "Mustache": ("mesh", "measured", "age_gender"),
     "FaceOccluded": ("mesh", "measured", "mask", "glasses", "age_gender"), "EyeDirection": ("mesh", "measured"),
@@ -130,7 +132,8 @@ def face_detail(face: Face, width: int, height: int, attributes: list[str] | Non
     optional: dict[str, Callable[[], Any]] = {  # built only when asked for
         "AgeRange": lambda: age_range(face),
         "Smile": lambda: smile(face),
-        "Eyeglasses": lambda: _flag(mesh_attributes.eyeglasses(mesh(face), measured(face), glasses(face))),
+        "Eyeglasses": lambda: _flag(mesh_attributes.eyeglasses(mesh(face), measured(face), glasses(face),
+                                                               glasses_readout(face))),
         "Sunglasses": lambda: _flag(mesh_attributes.sunglasses(measured(face), glasses(face))),
         "Gender": lambda: gender(face),
         "Beard": lambda: _flag(mesh_attributes.beard(mesh(face), measured(face), age_gender(face))),
@@ -192,6 +195,14 @@ def glasses(face: Face) -> float:
     """The glasses classifier's log-odds (run whenever a key of its group is asked for)."""
     assert face.glasses is not None, "the glasses classifier did not run"
     return face.glasses
+
+
+def glasses_readout(face: Face) -> float:
+    """The descriptor's read-out of glasses (the descriptor is computed whenever Eyeglasses is asked for)."""
+    from ..vision.glasses import descriptor_log_odds
+
+    assert face.descriptor is not None, "the face's descriptor was not computed"
+    return descriptor_log_odds(face.descriptor)
 
 
 def gender(face: Face) -> dict[str, Any]:

@@ -24,7 +24,7 @@ try:
 except ImportError:  # Windows: no lock across processes, each worker analyses for itself
     fcntl = None  # type: ignore[assignment]
 
-FORMAT = "rekognition-mock-analysis-32"  # 32: the age and gender network's read-out of a covered face (FaceOccluded)
+FORMAT = "rekognition-mock-analysis-33"  # 33: read-outs refitted with the tuning-only additions (AgeGender.occluded_logit)
 
 
 def model_versions() -> str:

@@ -8,10 +8,17 @@ It sees the band of the face from the eyebrows to the tip of the nose (68-landma
 here the band is also turned so that the eyes lie level. The crop is resized to 128×64 RGB
 with values 0-255, and the network answers one number, negative for glasses: its negation
 is the log-odds of glasses that :mod:`.mesh_attributes` weighs with the frame's edges.
+
+The face's 128-d descriptor (dlib's ResNet, :mod:`.descriptors`) also sees glasses: a
+network taught to tell people apart learns what frames do to a face, on small and blurred
+faces too, where the band above holds few pixels. :func:`descriptor_log_odds` is a linear
+read-out of it (:data:`READOUTS`, fitted on the attribute set's tuning half by
+``scripts/fit_attribute_models.py``).
 """
 
 from __future__ import annotations
 
+import functools
 from importlib import resources
 
 import numpy as np
@@ -21,6 +28,19 @@ from . import crops
 WIDTH, HEIGHT = 128, 64
 BAND = list(range(17, 27)) + list(range(31, 36))  # eyebrows and the tip of the nose
 WIDEN = 1 / 3  # of the band's width, on each side
+READOUTS = "descriptor_readouts.npz"  # in vision/data: mean, scale, and the eyeglasses read-out's weights
+
+
+@functools.lru_cache(maxsize=1)
+def _readout() -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    with (resources.files("rekognition_mock.vision") / "data" / READOUTS).open("rb") as f, np.load(f) as r:
+        return r["mean"].astype(np.float64), r["scale"].astype(np.float64), r["eyeglasses"].astype(np.float64)
+
+
+def descriptor_log_odds(descriptor: np.ndarray) -> float:
+    """The log-odds of glasses read from a face's 128-d descriptor."""
+    mean, scale, w = _readout()
+    return float(((np.asarray(descriptor, np.float64) - mean) / scale) @ w[:-1] + w[-1])
 
 
 def band(rgb: np.ndarray, points: np.ndarray) -> np.ndarray:

@@ -30,25 +30,25 @@ SMILE_AT, SMILE_SLOPE = 0.58, 13.4
 # edges of skin, wrinkles and frames multiply) and across the nose where the 68 landmarks do
 # (``frame_bridge``, :class:`.attributes.FaceAttributes`).
 EYEGLASSES = (
-    {"glasses": 0.4178, "log_bridge_across": 1.5018, "log_temples_across": -0.7979,
-     "frame_bridge": 0.5993},
-    -0.1376,
+    {"glasses": 0.2443, "log_bridge_across": 0.4674, "log_temples_across": -0.2765,
+     "frame_bridge": 0.6067, "descriptor_readout": 0.6002},
+    -0.6228,
 )
 # Dark lenses: the measured darkness of the lenses (as log-odds) with the classifier's log-odds.
-SUNGLASSES = {"dark_lenses_logit": 1.2255, "glasses": 0.4093}, 0.0721
+SUNGLASSES = {"dark_lenses_logit": 1.2497, "glasses": 0.4252}, 0.0066
 # Facial hair: the read-out of the age and gender network's features (:mod:`.age_gender`, as
 # log-odds), its log-odds of a man, the chin's colour saturation and edges and the philtrum's
 # brightness where the mesh places them (each over the cheeks'), and the strip above the
 # upper lip where the 68 landmarks place it (``lip_strip``).
 BEARD = (
-    {"readout": 1.7685, "male_logit": -0.1556, "chin_saturation": -1.597, "chin_edges": 3.9981,
-     "philtrum_brightness": -1.4091, "lip_strip": -3.3211},
-    7.9808,
+    {"readout": 1.6579, "male_logit": -0.0806, "chin_saturation": -1.7288, "chin_edges":
+     3.5775, "philtrum_brightness": -1.3336, "lip_strip": -3.0675},
+    7.2724,
 )
 MUSTACHE = (
-    {"readout": 1.4313, "male_logit": -0.0713, "chin_saturation": -0.0381, "chin_edges":
-     7.0568, "philtrum_brightness": -7.0376, "lip_strip": -3.8556},
-    9.7673,
+    {"readout": 1.3423, "male_logit": 0.0446, "chin_saturation": -0.0419, "chin_edges": 6.5738,
+     "philtrum_brightness": -7.1138, "lip_strip": -3.8091},
+    8.8799,
 )
 
 # Occlusion: the measured evidence of a covered mouth or a face cut by the image's edge (as
@@ -57,9 +57,9 @@ MUSTACHE = (
 # detector's log-odds of a mask (:mod:`.masks`), the Sunglasses model's log-odds (AWS counts
 # dark sunglasses) and the age and gender network's read-out of a covered face (:mod:`.age_gender`).
 FACE_OCCLUDED = (
-    {"covered_logit": 7.2508, "nose_redness_over_forehead": -5.4351, "mask_logit": 0.6041,
-     "sunglasses_logit": 1.5007, "readout": 3.6168},
-    38.7021,
+    {"covered_logit": 3.5911, "nose_redness_over_forehead": -5.8453, "mask_logit": 0.244,
+     "sunglasses_logit": 1.1995, "readout": 1.9454},
+    21.9262,
 )
 
 def flag(p: float) -> Flag:
@@ -90,14 +90,16 @@ def smile(mesh: MeshFace) -> Flag:
     return flag(smile_probability(mesh))
 
 
-def eyeglasses_features(mesh: MeshFace, measured: FaceAttributes, glasses: float) -> dict[str, float]:
+def eyeglasses_features(mesh: MeshFace, measured: FaceAttributes, glasses: float, readout: float) -> dict[str, float]:
     return {"glasses": glasses, "log_bridge_across": math.log(max(1e-6, mesh.regions["bridge_across"])),
-            "log_temples_across": math.log(max(1e-6, mesh.regions["temples_across"])), "frame_bridge": measured.frame_bridge}
+            "log_temples_across": math.log(max(1e-6, mesh.regions["temples_across"])), "frame_bridge": measured.frame_bridge,
+            "descriptor_readout": readout}
 
 
-def eyeglasses(mesh: MeshFace, measured: FaceAttributes, glasses: float) -> Flag:
-    """:data:`EYEGLASSES`, given the glasses classifier's log-odds."""
-    return flag(logistic(_linear(EYEGLASSES, eyeglasses_features(mesh, measured, glasses))))
+def eyeglasses(mesh: MeshFace, measured: FaceAttributes, glasses: float, readout: float) -> Flag:
+    """:data:`EYEGLASSES`, given the glasses classifier's log-odds and the descriptor's
+    read-out of glasses (:func:`.glasses.descriptor_log_odds`)."""
+    return flag(logistic(_linear(EYEGLASSES, eyeglasses_features(mesh, measured, glasses, readout))))
 
 
 def sunglasses_features(measured: FaceAttributes, glasses: float) -> dict[str, float]:
