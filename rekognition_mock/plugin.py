@@ -75,6 +75,15 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     )
 
 
+def _share_cores_between_workers() -> None:
+    """On a pytest-xdist worker, run each network on the worker's share of the cores (set
+    before any network loads; a user's own REKOGNITION_MOCK_THREADS wins). Workers that each
+    took every core would only wait for each other."""
+    workers = os.environ.get("PYTEST_XDIST_WORKER_COUNT")
+    if workers and workers.isdigit() and int(workers) > 0:
+        os.environ.setdefault("REKOGNITION_MOCK_THREADS", str(max(1, (os.cpu_count() or 1) // int(workers))))
+
+
 def pytest_configure(config: pytest.Config) -> None:
     """Register the marker; keep analyses in pytest's cache directory across runs.
 
@@ -98,6 +107,7 @@ def pytest_configure(config: pytest.Config) -> None:
         f"(overrides the {PLAIN_INI} ini option)",
     )
     _apply_plain_ini(config)
+    _share_cores_between_workers()
     cache = getattr(config, "cache", None)
     if cache is None or config.getoption("rekognition_no_disk_cache", default=False):
         return

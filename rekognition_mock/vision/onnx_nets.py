@@ -296,6 +296,20 @@ def _shared_arena() -> None:
     ort.create_and_register_allocator(memory, ort.OrtArenaCfg({"arena_extend_strategy": 1}))  # grow by what is asked
 
 
+THREADS_VARIABLE = "REKOGNITION_MOCK_THREADS"
+
+
+def default_threads() -> int:
+    """Threads each network runs on: ``$REKOGNITION_MOCK_THREADS`` when it is a positive
+    number (the pytest plugin sets it on pytest-xdist workers, so that the workers share the
+    cores instead of each taking all of them), else the machine's cores."""
+    try:
+        threads = int(os.environ.get(THREADS_VARIABLE, ""))
+    except ValueError:
+        threads = 0
+    return threads if threads > 0 else (os.cpu_count() or 1)
+
+
 def _session(serialized: bytes, threads: int | None, arena: bool | str):
     import onnxruntime as ort
 
@@ -305,7 +319,7 @@ def _session(serialized: bytes, threads: int | None, arena: bool | str):
         options.add_session_config_entry("session.use_env_allocators", "1")
     else:
         options.enable_cpu_mem_arena = arena
-    options.intra_op_num_threads = threads or os.cpu_count() or 1
+    options.intra_op_num_threads = threads or default_threads()
     options.inter_op_num_threads = 1
     # idle threads sleep instead of spinning: the engine runs several sessions (and dlib)
     # one after the other, and a session's spinning threads slowed the next one by up to 3x
