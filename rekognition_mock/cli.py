@@ -205,14 +205,14 @@ def _is_loopback(host: str) -> bool:
 def _serve(args: argparse.Namespace) -> int:
     _configure(args)
     from .server import RekognitionMockServer, ServerExtraMissing, StateDirError, require_server_extra
-    from .vision.engine import map_large_blocks
+    from .vision.engine import tune_for_server
 
     try:
         require_server_extra()
     except ServerExtraMissing as exc:
         raise CommandError(str(exc)) from None
 
-    map_large_blocks()  # this process is the server's own: large blocks go back to the system when freed
+    tune_for_server()  # this process is the server's own: one heap, no onnxruntime arenas
 
     server = RekognitionMockServer(
         args.host, args.port, state_dir=args.state_dir, verbose=not args.quiet,
