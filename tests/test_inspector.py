@@ -33,6 +33,8 @@ from PIL import Image
 import imagefactory
 from helpers import child_env
 from rekognition_mock.inspector.app import InspectorRing
+from rekognition_mock.inspector.crops import CropStore
+from rekognition_mock.store.statedir import StateError
 from rekognition_mock.server import RekognitionMockServer
 from rekognition_mock.service import recorder
 
@@ -256,6 +258,78 @@ def test_collections_and_crops_survive_a_restart_with_a_state_dir(tmp_path: Path
         assert second.get(f"{API}crops/123456789012/us-east-1/staff/{face_id}.jpg").content[:3] == b"\xff\xd8\xff"
     finally:
         second.close()
+
+
+def filled_crops(state: Path) -> Path:
+    """A crop file of 60 faces (a few hundred KB, many pages), closed again."""
+    store = CropStore(state)
+    jpeg = bytes(range(256)) * 24
+    with store._lock:
+        store._stored(lambda db: db.executemany("INSERT INTO crops VALUES (?, ?, ?, ?, ?)",
+                                                [("123456789012", "us-east-1", "staff", f"face-{i}", jpeg) for i in range(60)]))
+    store.close()
+    path = state / "inspector-crops.sqlite3"
+    assert path.stat().st_size > 100_000
+    return path
+
+
+def damaged_header(path: Path) -> None:
+    with open(path, "r+b") as f:
+        f.write(b"not SQLite at all")
+
+
+def truncated(path: Path) -> None:
+    path.write_bytes(path.read_bytes()[: path.stat().st_size // 3])
+
+
+def damaged_pages(path: Path) -> None:
+    data = bytearray(path.read_bytes())
+    data[8192:] = b"\xa5" * (len(data) - 8192)  # the first pages intact, the rest garbage
+    path.write_bytes(bytes(data))
+
+
+def emptied(path: Path) -> None:
+    path.write_bytes(b"")
+
+
+@pytest.mark.parametrize("damage", [damaged_header, truncated, damaged_pages, emptied],
+                         ids=["header", "truncated", "pages", "empty"])
+def test_a_damaged_crop_file_is_one_line_and_dropped_only_when_asked(tmp_path: Path, damage: Any) -> None:
+    path = filled_crops(tmp_path)
+    damage(path)
+    with pytest.raises(StateError) as info:
+        CropStore(tmp_path)
+    message = str(info.value)
+    assert str(path) in message and "--reset-face-crops" in message and "\n" not in message
+    assert path.exists()  # not dropped unasked
+    fresh = CropStore(tmp_path, reset=True)
+    try:
+        assert not fresh.has(("123456789012", "us-east-1", "staff", "face-1"))
+    finally:
+        fresh.close()
+    CropStore(tmp_path).close()  # whole again
+
+
+def test_a_crop_file_failing_while_the_server_runs_leaves_the_inspector_answering(
+        tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    running = Running(state_dir=tmp_path)
+    try:
+        running.rekognition.create_collection(CollectionId="staff")
+        face_id = running.rekognition.index_faces(CollectionId="staff", Image={"Bytes": HOPPER})["FaceRecords"][0]["Face"]["FaceId"]
+        running.crops_made()
+        crops = running.server._inspector.crops
+        crops._memory.clear()  # only the file has the crop now
+        crops._db.close()  # every use of the file fails from here on, as a damaged page would
+        assert running.api("collections")["collections"][0]["id"] == "staff"
+        assert running.api("collections/123456789012/us-east-1/staff/faces")["faces"][0]["crop"] is False
+        assert running.get(f"{API}crops/123456789012/us-east-1/staff/{face_id}.jpg").status_code == 404
+        assert len(running.rekognition.index_faces(CollectionId="staff", Image={"Bytes": ASTRONAUT})["FaceRecords"]) == 1
+        running.crops_made()
+        assert running.api("collections/123456789012/us-east-1/staff/faces")["faces"][1]["crop"] is True  # in memory
+        failed = [r.message for r in caplog.records if r.name == "rekognition_mock.inspector" and r.levelname == "ERROR"]
+        assert len(failed) == 1 and "kept in memory only" in failed[0]
+    finally:
+        running.close()
 
 
 def test_the_request_ring_is_bounded_and_clearable() -> None:
