@@ -310,6 +310,33 @@ def test_a_damaged_crop_file_is_one_line_and_dropped_only_when_asked(tmp_path: P
     CropStore(tmp_path).close()  # whole again
 
 
+def test_serve_with_a_damaged_crop_file(tmp_path: Path) -> None:
+    """``serve`` stops with one line naming the crop file and the flag; with the flag it
+    starts, its collections intact, and the crop file new."""
+    from rekognition_mock.store.persistence import StateStore
+
+    store = StateStore(tmp_path)
+    store.put_collection("123456789012", "us-east-1", "staff", "arn:aws:rekognition:us-east-1:123456789012:collection/staff",
+                         1.0, {})
+    store.close()
+    path = filled_crops(tmp_path)
+    damaged_pages(path)
+    command = [sys.executable, "-m", "rekognition_mock.cli", "serve", "--port", "0", "--state-dir", str(tmp_path)]
+    refused = subprocess.run(command, cwd=Path(__file__).resolve().parents[1], env=child_env(), capture_output=True,
+                             text=True, timeout=TIMEOUT, stdin=subprocess.DEVNULL)
+    assert refused.returncode == 1 and "Traceback" not in refused.stderr
+    [line] = [line for line in refused.stderr.splitlines() if "error:" in line]
+    assert str(path) in line and "--reset-face-crops" in line
+    from serverprocess import ServerProcess
+
+    server = ServerProcess("--port", "0", "--state-dir", str(tmp_path), "--reset-face-crops")
+    try:
+        assert client("rekognition", server.url).list_collections()["CollectionIds"] == ["staff"]
+        server.wait_until(lambda: server.count("dropped") > 0)
+    finally:
+        server.close()
+
+
 def test_a_crop_file_failing_while_the_server_runs_leaves_the_inspector_answering(
         tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
     running = Running(state_dir=tmp_path)
@@ -403,6 +430,19 @@ def test_its_own_origin_and_a_link_to_the_page_are_accepted(running: Running) ->
     link = {"Sec-Fetch-Site": "cross-site", "Sec-Fetch-Mode": "navigate", "Sec-Fetch-Dest": "document"}
     assert running.get(PAGE, **link).status_code == 200  # the page alone holds no data
     assert running.get(API + "requests", **link).status_code == 403
+
+
+def test_an_allowed_host_name_reaches_the_inspector() -> None:
+    """``--allow-host`` (a container's name): the inspector and the controls answer to it."""
+    running = Running(allowed_hosts=["rekognition"])
+    try:
+        port = running.server.port
+        assert running.get(API + "requests", Host=f"rekognition:{port}").status_code == 200
+        assert running.get("/_rekognition_mock/controls", Host=f"rekognition:{port}").status_code == 200
+        assert running.get(API + "requests", Host=f"other:{port}").status_code == 403
+        assert running.get("/_rekognition_mock/controls", Host=f"other:{port}").status_code == 403
+    finally:
+        running.close()
 
 
 def test_other_paths_go_on_to_the_server(running: Running) -> None:

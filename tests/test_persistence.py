@@ -289,3 +289,45 @@ def test_a_write_that_cannot_be_saved_changes_nothing_in_memory(tmp_path: Path) 
         persistence.activate(None)
         store.close()
         moto_api_backend.reset()
+
+
+def test_a_server_whose_state_dir_is_deleted_acknowledges_no_write(tmp_path: Path) -> None:
+    """Over HTTP: once the directory is gone, CreateCollection and IndexFaces answer AWS's
+    InternalServerError (500), nothing they asked for is listed, the log says why once, and
+    a second server cannot start on the same path beside the first."""
+    import shutil
+
+    import imagefactory
+    from botocore.exceptions import ClientError
+
+    from serverprocess import ServerProcess, client
+
+    state = tmp_path / "state"
+    server = ServerProcess("--port", "0", "--state-dir", str(state), "--moto-api")
+    try:
+        rek = client("rekognition", server.url)
+        rek.create_collection(CollectionId="before")
+        photo = imagefactory.fixture_bytes("grace_hopper.jpg")
+        rek.index_faces(CollectionId="before", Image={"Bytes": photo})
+        shutil.rmtree(state)
+        for call in (lambda: rek.create_collection(CollectionId="after"),
+                     lambda: rek.index_faces(CollectionId="before", Image={"Bytes": imagefactory.augmented()}),
+                     lambda: rek.delete_collection(CollectionId="before")):
+            with pytest.raises(ClientError) as info:
+                call()
+            assert info.value.response["Error"]["Code"] == "InternalServerError"
+            assert info.value.response["ResponseMetadata"]["HTTPStatusCode"] == 500
+            assert "could not be saved" in info.value.response["Error"]["Message"]
+        import requests
+
+        reset = requests.post(server.url + "/moto-api/reset", timeout=120)  # moto's route, not Rekognition's
+        assert reset.status_code == 500 and reset.json()["__type"] == "InternalServerError"
+        assert rek.list_collections()["CollectionIds"] == ["before"]
+        assert len(rek.list_faces(CollectionId="before")["Faces"]) == 1
+        server.wait_until(lambda: server.count("was deleted while the server ran") > 0)
+        assert server.count("was deleted while the server ran") == 1
+        refused = serve(state)
+        assert "in use by another rekognition-mock server" in one_line(refused)
+        assert "Traceback" not in server.output()
+    finally:
+        server.close()
