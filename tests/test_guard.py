@@ -117,6 +117,19 @@ def test_malformed_chunked_framing_is_a_json_400(guard: Guard, app: Recorder, fr
     assert app.seen == []
 
 
+def test_bodies_are_bounded_before_they_are_read(guard: Guard, app: Recorder) -> None:
+    """A declared length over the bound is refused unread: 16 MB for Rekognition, 5 GB (S3's
+    largest single upload) for moto's other services, and a control's own bound."""
+    status, error = call(guard, "POST", "/", CONTENT_LENGTH=str(17 * 2**20),
+                         HTTP_X_AMZ_TARGET="RekognitionService.DetectFaces")
+    assert status == 400 and error["__type"] == "ImageTooLargeException"
+    status, error = call(guard, "PUT", "/bucket/huge", CONTENT_LENGTH=str(6 * 2**30))
+    assert status == 400 and error["__type"] == "EntityTooLarge" and "5368709120" in error["message"]
+    status, error = call(guard, "POST", "/_rekognition_mock/labels", CONTENT_LENGTH=str(2**30))
+    assert status == 400 and "at most" in error["error"]
+    assert app.seen == []
+
+
 @pytest.mark.parametrize("length", ["-1", "ten", "1e3", "9" * 40])
 def test_a_content_length_that_is_not_a_number_is_a_json_400(guard: Guard, app: Recorder, length: str) -> None:
     status, error = call(guard, "POST", "/", CONTENT_LENGTH=length)

@@ -14,7 +14,8 @@
   answer only when asked for.
 - A Rekognition operation the service does not have, or this mock does not implement,
   gets AWS's JSON error (400, not retried) instead of an HTML 500 that SDKs retry.
-- Every body is read whole first (:mod:`.body`), within 16 MB for Rekognition.
+- Every body is read whole first (:mod:`.body`), within 16 MB for Rekognition and 5 GB
+  (S3's largest single upload) for moto's other services.
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ from .connections import json_error_body, printable
 
 CONTROLS_PREFIX = "/_rekognition_mock/"
 MOTO_API = "/moto-api"
+MAX_OTHER_BODY = 5 * 2**30  # bytes: the largest body another service takes (S3's largest single PUT)
 
 
 class Guard:
@@ -58,7 +60,7 @@ class Guard:
         try:
             bodies.read_whole(environ, _body_limit(rekognition, is_control))
         except bodies.TooLarge as exc:
-            return _too_large(start_response, exc.length, rekognition)
+            return _too_large(start_response, exc.length, rekognition, is_control)
         except bodies.BodyError as exc:
             return json_error(start_response, exc.status, exc.error_type, exc.message)
         if is_control:
@@ -101,16 +103,20 @@ def _body_limit(rekognition: bool, control: bool) -> int | None:
         return MAX_REQUEST_BYTES
     if control:
         return controls.MAX_HTTP_BODY
-    return None  # moto's other services read what they are sent
+    return MAX_OTHER_BODY
 
 
-def _too_large(start_response: Callable[..., Any], length: int | None, rekognition: bool) -> list[bytes]:
+def _too_large(start_response: Callable[..., Any], length: int | None, rekognition: bool, control: bool) -> list[bytes]:
     from ..service import controls
     from ..service.exceptions import ImageTooLargeException
     from ..service.limits import MAX_REQUEST_BYTES
 
-    if not rekognition:
+    if control:
         return _json_answer(start_response, 400, {"error": f"a control's body is JSON of at most {controls.MAX_HTTP_BODY} bytes"})
+    if not rekognition:
+        size = f"{length} bytes" if length is not None else f"more than {MAX_OTHER_BODY} bytes"
+        return json_error(start_response, 400, "EntityTooLarge", f"Your proposed upload exceeds the maximum allowed "
+                          f"size: the request body is {size}; the maximum is {MAX_OTHER_BODY}.")
     size = f"{length} bytes" if length is not None else f"more than {MAX_REQUEST_BYTES} bytes"
     error = ImageTooLargeException.detail(f"The request body is {size}; the maximum is {MAX_REQUEST_BYTES}.")
     body = error.description.encode()
