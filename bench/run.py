@@ -23,6 +23,7 @@ sys.path.insert(0, str(ROOT / "tests"))  # imagefactory: turned and cut copies, 
 
 import imagefactory  # noqa: E402
 import numpy as np  # noqa: E402
+from server_memory import bench_server_memory  # noqa: E402
 
 os.environ.setdefault("AWS_ACCESS_KEY_ID", "testing")
 os.environ.setdefault("AWS_SECRET_ACCESS_KEY", "testing")
@@ -57,6 +58,8 @@ TARGETS = {
     "similarity_same_pair_median": ("between", (98.5, 99.7)),
     "similarity_same_min": (">=", 90.0),
     "similarity_strangers_max": ("<=", 50.0),
+    "server_small16_peak_mb": ("<=", 600.0),
+    "server_mixed16_peak_mb": ("<=", 600.0),
 }
 
 # Who is in which development photo, and which files are one photograph (resized, cut or
@@ -562,8 +565,9 @@ def main(argv: list[str] | None = None) -> int:
         "cut": lambda: bench_cut(paths),
         "turned_validation": lambda: bench_turned(_validation_photos(), "turned_validation"),
         "cut_validation": lambda: bench_cut(_validation_photos(), "cut_validation"),
+        "server_memory": bench_server_memory,
     }
-    slow = ("turned", "cut", "turned_validation", "cut_validation")  # minutes each: not in --quick unless named
+    slow = ("turned", "cut", "turned_validation", "cut_validation", "server_memory")  # minutes each: not in --quick unless named
     figures: dict[str, float] = {}
     for name, fn in groups.items():
         if args.only and name not in args.only:

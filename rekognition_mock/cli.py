@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from . import __version__
+from ._server import DEFAULT_MAX_CONNECTIONS, DEFAULT_READ_TIMEOUT
 from .service.recorder import DEFAULT_MAX_BYTES, DEFAULT_MAX_ENTRIES
 from .vision.config import DETECTORS
 
@@ -82,6 +83,17 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument("--inspector-requests", type=_positive, default=None, metavar="N",
                        help=f"how many recent requests the inspector keeps (default: {DEFAULT_MAX_ENTRIES}; "
                             f"at most {DEFAULT_MAX_BYTES // 2**20} MB of images)")
+    serve.add_argument("--reset-face-crops", action="store_true",
+                       help="drop the inspector's crop file in --state-dir and start it afresh "
+                            "(when the server says it is damaged; faces indexed so far keep no crop)")
+    serve.add_argument("--read-timeout", type=_seconds, default=DEFAULT_READ_TIMEOUT, metavar="SECONDS",
+                       help="a request's line and headers must arrive within it, and its body may pause no "
+                            f"longer (default: {DEFAULT_READ_TIMEOUT:g})")
+    serve.add_argument("--max-connections", type=_positive, default=DEFAULT_MAX_CONNECTIONS, metavar="N",
+                       help=f"connections served at once; one more is answered 503 (default: {DEFAULT_MAX_CONNECTIONS})")
+    serve.add_argument("--allow-host", metavar="NAME", action="append", default=[],
+                       help="a Host name (e.g. a container's) the controls, the inspector and moto's /moto-api/ "
+                            "answer to besides IP addresses, localhost and --host; repeatable")
     serve.set_defaults(run=_serve)
 
     detect = sub.add_parser("detect", help="print the DetectFaces JSON for an image", description="Print the DetectFaces response the mock returns for IMAGE.")
@@ -100,6 +112,16 @@ def _parser() -> argparse.ArgumentParser:
     draw.add_argument("-o", "--output", required=True, metavar="OUT.png", help="PNG file to write")
     draw.set_defaults(run=_draw)
     return parser
+
+
+def _seconds(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number of seconds: {text!r}") from None
+    if not 0 < value < 86400:
+        raise argparse.ArgumentTypeError(f"must be more than 0 and less than a day, not {text}")
+    return value
 
 
 def _positive(text: str) -> int:
@@ -205,19 +227,21 @@ def _is_loopback(host: str) -> bool:
 def _serve(args: argparse.Namespace) -> int:
     _configure(args)
     from .server import RekognitionMockServer, ServerExtraMissing, StateDirError, require_server_extra
-    from .vision.engine import map_large_blocks
+    from .vision.engine import tune_for_server
 
     try:
         require_server_extra()
     except ServerExtraMissing as exc:
         raise CommandError(str(exc)) from None
 
-    map_large_blocks()  # this process is the server's own: large blocks go back to the system when freed
+    tune_for_server()  # this process is the server's own: one heap, no onnxruntime arenas
 
     server = RekognitionMockServer(
         args.host, args.port, state_dir=args.state_dir, verbose=not args.quiet,
         cors_origins=args.cors_origin, moto_api=args.moto_api,
         inspector=args.inspector, face_crops=args.face_crops, inspector_requests=args.inspector_requests,
+        read_timeout=args.read_timeout, max_connections=args.max_connections, allowed_hosts=args.allow_host,
+        reset_face_crops=args.reset_face_crops,
     )
     if not _is_loopback(args.host):
         _status(f"warning: {args.host} is not a loopback address: other machines can reach the mock "

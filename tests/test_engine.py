@@ -151,6 +151,7 @@ class RecordingBudget(engine_module._Budget):
         super().__init__(capacity)
         self.reserved: list[int] = []
         self.in_use = self.most = 0
+        self.passes = self.most_passes = 0  # reservations held at once
 
     @contextlib.contextmanager
     def reserve(self, amount: int) -> Any:
@@ -159,11 +160,14 @@ class RecordingBudget(engine_module._Budget):
                 self.reserved.append(min(amount, self.capacity))
                 self.in_use += self.reserved[-1]
                 self.most = max(self.most, self.in_use)
+                self.passes += 1
+                self.most_passes = max(self.most_passes, self.passes)
             try:
                 yield
             finally:
                 with self._cond:
                     self.in_use -= min(amount, self.capacity)
+                    self.passes -= 1
 
 
 def test_concurrent_analyses_share_one_budget(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -179,6 +183,28 @@ def test_concurrent_analyses_share_one_budget(monkeypatch: pytest.MonkeyPatch) -
     assert found[0] >= 1 and found[1:] == [1, 1]
     assert sorted(budget.reserved)[-1] == budget.capacity  # 1920×1080: the detector sees 3840×2160
     assert sum(budget.reserved) > budget.capacity and budget.most <= budget.capacity
+    assert budget.in_use == 0 and budget._free == budget.capacity
+
+
+def test_passes_over_small_images_run_one_at_a_time(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Memory follows the pixels analysed, not the number of requests (issue 25: sixteen
+    small images at once took a server to 1.1 GB): detection, attributes and late
+    descriptors of small images each reserve what any pass holds, so they run one at a time."""
+    monkeypatch.setattr(engine_module, "_DISK_CACHE", None)
+    budget = RecordingBudget(engine_module.ANALYSIS_BUDGET_PIXELS)
+    monkeypatch.setattr(engine_module, "_BUDGET", budget)
+    fresh = FaceEngine(EngineConfig())
+    images = [HOPPER, imagefactory.fixture_bytes("astronaut.jpg"), imagefactory.augmented()]
+
+    def serve(data: bytes) -> None:
+        analysis = fresh.analyze(data)
+        fresh.add_attributes(analysis, data, ["age_gender"])
+        fresh.analyze(data, descriptors=True)
+
+    with concurrent.futures.ThreadPoolExecutor(len(images)) as pool:
+        list(pool.map(serve, images))
+    assert len(budget.reserved) == 3 * len(images)  # a detection, an attribute pass and a descriptor pass each
+    assert min(budget.reserved) > budget.capacity // 2 and budget.most_passes == 1
     assert budget.in_use == 0 and budget._free == budget.capacity
 
 

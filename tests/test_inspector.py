@@ -33,6 +33,8 @@ from PIL import Image
 import imagefactory
 from helpers import child_env
 from rekognition_mock.inspector.app import InspectorRing
+from rekognition_mock.inspector.crops import CropStore
+from rekognition_mock.store.statedir import StateError
 from rekognition_mock.server import RekognitionMockServer
 from rekognition_mock.service import recorder
 
@@ -258,6 +260,105 @@ def test_collections_and_crops_survive_a_restart_with_a_state_dir(tmp_path: Path
         second.close()
 
 
+def filled_crops(state: Path) -> Path:
+    """A crop file of 60 faces (a few hundred KB, many pages), closed again."""
+    store = CropStore(state)
+    jpeg = bytes(range(256)) * 24
+    with store._lock:
+        store._stored(lambda db: db.executemany("INSERT INTO crops VALUES (?, ?, ?, ?, ?)",
+                                                [("123456789012", "us-east-1", "staff", f"face-{i}", jpeg) for i in range(60)]))
+    store.close()
+    path = state / "inspector-crops.sqlite3"
+    assert path.stat().st_size > 100_000
+    return path
+
+
+def damaged_header(path: Path) -> None:
+    with open(path, "r+b") as f:
+        f.write(b"not SQLite at all")
+
+
+def truncated(path: Path) -> None:
+    path.write_bytes(path.read_bytes()[: path.stat().st_size // 3])
+
+
+def damaged_pages(path: Path) -> None:
+    data = bytearray(path.read_bytes())
+    data[8192:] = b"\xa5" * (len(data) - 8192)  # the first pages intact, the rest garbage
+    path.write_bytes(bytes(data))
+
+
+def emptied(path: Path) -> None:
+    path.write_bytes(b"")
+
+
+@pytest.mark.parametrize("damage", [damaged_header, truncated, damaged_pages, emptied],
+                         ids=["header", "truncated", "pages", "empty"])
+def test_a_damaged_crop_file_is_one_line_and_dropped_only_when_asked(tmp_path: Path, damage: Any) -> None:
+    path = filled_crops(tmp_path)
+    damage(path)
+    with pytest.raises(StateError) as info:
+        CropStore(tmp_path)
+    message = str(info.value)
+    assert str(path) in message and "--reset-face-crops" in message and "\n" not in message
+    assert path.exists()  # not dropped unasked
+    fresh = CropStore(tmp_path, reset=True)
+    try:
+        assert not fresh.has(("123456789012", "us-east-1", "staff", "face-1"))
+    finally:
+        fresh.close()
+    CropStore(tmp_path).close()  # whole again
+
+
+def test_serve_with_a_damaged_crop_file(tmp_path: Path) -> None:
+    """``serve`` stops with one line naming the crop file and the flag; with the flag it
+    starts, its collections intact, and the crop file new."""
+    from rekognition_mock.store.persistence import StateStore
+
+    store = StateStore(tmp_path)
+    store.put_collection("123456789012", "us-east-1", "staff", "arn:aws:rekognition:us-east-1:123456789012:collection/staff",
+                         1.0, {})
+    store.close()
+    path = filled_crops(tmp_path)
+    damaged_pages(path)
+    command = [sys.executable, "-m", "rekognition_mock.cli", "serve", "--port", "0", "--state-dir", str(tmp_path)]
+    refused = subprocess.run(command, cwd=Path(__file__).resolve().parents[1], env=child_env(), capture_output=True,
+                             text=True, timeout=TIMEOUT, stdin=subprocess.DEVNULL)
+    assert refused.returncode == 1 and "Traceback" not in refused.stderr
+    [line] = [line for line in refused.stderr.splitlines() if "error:" in line]
+    assert str(path) in line and "--reset-face-crops" in line
+    from serverprocess import ServerProcess
+
+    server = ServerProcess("--port", "0", "--state-dir", str(tmp_path), "--reset-face-crops")
+    try:
+        assert client("rekognition", server.url).list_collections()["CollectionIds"] == ["staff"]
+        server.wait_until(lambda: server.count("dropped") > 0)
+    finally:
+        server.close()
+
+
+def test_a_crop_file_failing_while_the_server_runs_leaves_the_inspector_answering(
+        tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    running = Running(state_dir=tmp_path)
+    try:
+        running.rekognition.create_collection(CollectionId="staff")
+        face_id = running.rekognition.index_faces(CollectionId="staff", Image={"Bytes": HOPPER})["FaceRecords"][0]["Face"]["FaceId"]
+        running.crops_made()
+        crops = running.server._inspector.crops
+        crops._memory.clear()  # only the file has the crop now
+        crops._db.close()  # every use of the file fails from here on, as a damaged page would
+        assert running.api("collections")["collections"][0]["id"] == "staff"
+        assert running.api("collections/123456789012/us-east-1/staff/faces")["faces"][0]["crop"] is False
+        assert running.get(f"{API}crops/123456789012/us-east-1/staff/{face_id}.jpg").status_code == 404
+        assert len(running.rekognition.index_faces(CollectionId="staff", Image={"Bytes": ASTRONAUT})["FaceRecords"]) == 1
+        running.crops_made()
+        assert running.api("collections/123456789012/us-east-1/staff/faces")["faces"][1]["crop"] is True  # in memory
+        failed = [r.message for r in caplog.records if r.name == "rekognition_mock.inspector" and r.levelname == "ERROR"]
+        assert len(failed) == 1 and "kept in memory only" in failed[0]
+    finally:
+        running.close()
+
+
 def test_the_request_ring_is_bounded_and_clearable() -> None:
     running = Running(inspector_requests=2)
     try:
@@ -329,6 +430,19 @@ def test_its_own_origin_and_a_link_to_the_page_are_accepted(running: Running) ->
     link = {"Sec-Fetch-Site": "cross-site", "Sec-Fetch-Mode": "navigate", "Sec-Fetch-Dest": "document"}
     assert running.get(PAGE, **link).status_code == 200  # the page alone holds no data
     assert running.get(API + "requests", **link).status_code == 403
+
+
+def test_an_allowed_host_name_reaches_the_inspector() -> None:
+    """``--allow-host`` (a container's name): the inspector and the controls answer to it."""
+    running = Running(allowed_hosts=["rekognition"])
+    try:
+        port = running.server.port
+        assert running.get(API + "requests", Host=f"rekognition:{port}").status_code == 200
+        assert running.get("/_rekognition_mock/controls", Host=f"rekognition:{port}").status_code == 200
+        assert running.get(API + "requests", Host=f"other:{port}").status_code == 403
+        assert running.get("/_rekognition_mock/controls", Host=f"other:{port}").status_code == 403
+    finally:
+        running.close()
 
 
 def test_other_paths_go_on_to_the_server(running: Running) -> None:

@@ -102,6 +102,11 @@ def not_a_database(db: Path) -> None:
     db.write_bytes(b"this is a text file, not SQLite\n" * 200)
 
 
+def truncated_to_nothing(db: Path) -> None:
+    """A database that existed and is now 0 bytes: damage, not a new state directory."""
+    db.write_bytes(b"")
+
+
 @pytest.mark.parametrize(
     ("damage", "words"),
     [
@@ -111,8 +116,9 @@ def not_a_database(db: Path) -> None:
         (damage_pages, "damaged"),
         (stray_faces, "belongs to collection 'people', which is not stored"),
         (not_a_database, "not a rekognition-mock database"),
+        (truncated_to_nothing, "is empty (0 bytes)"),
     ],
-    ids=["tags-json", "blob", "schema", "pages", "stray-faces", "not-sqlite"],
+    ids=["tags-json", "blob", "schema", "pages", "stray-faces", "not-sqlite", "empty"],
 )
 def test_a_damaged_database_is_one_line_naming_the_file(tmp_path: Path, damage, words: str) -> None:
     db = filled(tmp_path)
@@ -210,3 +216,118 @@ def test_a_state_the_backends_cannot_take_is_one_line(tmp_path: Path) -> None:
     line = one_line(serve(tmp_path))
     assert str(db) in line and "cannot restore" in line and "move" in line
 
+
+# -- writes that cannot be saved (issue 25) ------------------------------------------------
+
+
+def test_a_new_directory_gets_a_whole_database(tmp_path: Path) -> None:
+    """The database is made under another name and renamed into place: its path never holds
+    a partial (or empty) file, so an empty one is always damage."""
+    StateStore(tmp_path / "new").close()
+    assert (tmp_path / "new" / DATABASE).stat().st_size > 0
+    assert sorted(p.name for p in (tmp_path / "new").iterdir()) == [".rekognition-mock.lock", DATABASE]
+
+
+def test_writes_fail_once_the_directory_is_deleted(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    """SQLite goes on writing to the deleted files: each write would be acknowledged and
+    lost. The store refuses them instead, and says so once in the log."""
+    import shutil
+
+    state = tmp_path / "state"
+    store = StateStore(state)
+    try:
+        store.put_collection(ACCOUNT, REGION, "kept", "arn:kept", 1.0, {})
+        shutil.rmtree(state)
+        for _ in range(2):
+            with pytest.raises(persistence.StateWriteError) as info:
+                store.put_collection(ACCOUNT, REGION, "lost", "arn:lost", 2.0, {})
+            assert "deleted" in str(info.value) and str(state / DATABASE) in str(info.value)
+            assert "InternalServerError" in str(info.value) and "\n" not in str(info.value)
+        assert [r.message for r in caplog.records if r.levelname == "ERROR"] == [str(info.value)]
+        with pytest.raises(StateError, match="in use by another rekognition-mock server"):
+            StateStore(state)  # held by its path too: no second store beside the first
+    finally:
+        store.close()
+    StateStore(state).close()
+
+
+def test_writes_fail_when_the_database_cannot_be_written(tmp_path: Path) -> None:
+    """SQLite refusing a write (a read-only file system, a full disk) is a StateWriteError,
+    and the store takes writes again once SQLite does."""
+    store = StateStore(tmp_path)
+    try:
+        store._db.execute("PRAGMA query_only=ON")  # every write fails as on a read-only file system
+        with pytest.raises(persistence.StateWriteError, match="SQLite refused the write"):
+            store.put_collection(ACCOUNT, REGION, "people", "arn:people", 1.0, {})
+        store._db.execute("PRAGMA query_only=OFF")
+        store.put_collection(ACCOUNT, REGION, "people", "arn:people", 1.0, {})
+        assert [row[2] for row in store.collections()] == ["people"]
+    finally:
+        store.close()
+
+
+def test_a_write_that_cannot_be_saved_changes_nothing_in_memory(tmp_path: Path) -> None:
+    """The backends write to the store before they change memory: a refused write leaves the
+    collection and its faces as they were, so nothing unsaved is ever listed."""
+    from moto.moto_api._internal.models import moto_api_backend
+
+    from rekognition_mock.service.models import rekognition_backends
+
+    store = StateStore(tmp_path)
+    persistence.activate(store)
+    try:
+        backend = rekognition_backends[ACCOUNT][REGION]
+        backend.create_collection("people")
+        store._db.execute("PRAGMA query_only=ON")
+        with pytest.raises(persistence.StateWriteError):
+            backend.create_collection("others")
+        with pytest.raises(persistence.StateWriteError):
+            backend.tag_resource(backend.describe_collection("people").arn, {"team": "qa"})
+        assert sorted(backend.collections) == ["people"] and backend.collections["people"].tags == {}
+        store._db.execute("PRAGMA query_only=OFF")
+    finally:
+        persistence.activate(None)
+        store.close()
+        moto_api_backend.reset()
+
+
+def test_a_server_whose_state_dir_is_deleted_acknowledges_no_write(tmp_path: Path) -> None:
+    """Over HTTP: once the directory is gone, CreateCollection and IndexFaces answer AWS's
+    InternalServerError (500), nothing they asked for is listed, the log says why once, and
+    a second server cannot start on the same path beside the first."""
+    import shutil
+
+    import imagefactory
+    from botocore.exceptions import ClientError
+
+    from serverprocess import ServerProcess, client
+
+    state = tmp_path / "state"
+    server = ServerProcess("--port", "0", "--state-dir", str(state), "--moto-api")
+    try:
+        rek = client("rekognition", server.url)
+        rek.create_collection(CollectionId="before")
+        photo = imagefactory.fixture_bytes("grace_hopper.jpg")
+        rek.index_faces(CollectionId="before", Image={"Bytes": photo})
+        shutil.rmtree(state)
+        for call in (lambda: rek.create_collection(CollectionId="after"),
+                     lambda: rek.index_faces(CollectionId="before", Image={"Bytes": imagefactory.augmented()}),
+                     lambda: rek.delete_collection(CollectionId="before")):
+            with pytest.raises(ClientError) as info:
+                call()
+            assert info.value.response["Error"]["Code"] == "InternalServerError"
+            assert info.value.response["ResponseMetadata"]["HTTPStatusCode"] == 500
+            assert "could not be saved" in info.value.response["Error"]["Message"]
+        import requests
+
+        reset = requests.post(server.url + "/moto-api/reset", timeout=120)  # moto's route, not Rekognition's
+        assert reset.status_code == 500 and reset.json()["__type"] == "InternalServerError"
+        assert rek.list_collections()["CollectionIds"] == ["before"]
+        assert len(rek.list_faces(CollectionId="before")["Faces"]) == 1
+        server.wait_until(lambda: server.count("was deleted while the server ran") > 0)
+        assert server.count("was deleted while the server ran") == 1
+        refused = serve(state)
+        assert "in use by another rekognition-mock server" in one_line(refused)
+        assert "Traceback" not in server.output()
+    finally:
+        server.close()

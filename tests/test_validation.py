@@ -7,7 +7,7 @@ import base64
 import pytest
 
 from rekognition_mock.service.exceptions import SerializationException, ValidationException
-from rekognition_mock.service.validation import service_model, validate_input
+from rekognition_mock.service.validation import service_model, shortened, validate_input
 
 IMAGE = {"Bytes": base64.b64encode(b"\xff\xd8\xff\xe0 not really a jpeg").decode()}
 S3_IMAGE = {"S3Object": {"Bucket": "my-bucket", "Name": "faces/a.jpg"}}
@@ -122,6 +122,26 @@ def test_collection_id_too_long() -> None:
         PREFIX + f"Value '{'c' * 256}' at 'collectionId' failed to satisfy constraint: "
         "Member must have length less than or equal to 255"
     )
+
+
+def test_a_long_value_is_cut_where_a_message_names_it() -> None:
+    """A 1 MB CollectionId broke two constraints and was named whole twice (a 2 MB answer):
+    messages name the first 256 characters of a value and "..." (issue 25)."""
+    exc = validation_error("CreateCollection", {"CollectionId": "c" * 1_000_000})
+    shown = f"Value '{'c' * 256}...' at 'collectionId' failed to satisfy constraint: "
+    assert exc.message == PREFIX + shown + "Member must have length less than or equal to 255"
+    tags = validation_error("CreateCollection", {"CollectionId": "c", "Tags": {"k" * 500_000: "v"}})
+    assert len(tags.message) < 600 and "...' at 'tags'" in tags.message
+    faces = validation_error("DeleteFaces", {"CollectionId": "c", "FaceIds": ["not-a-face-id"] * 4097})
+    assert len(faces.message) < 1000
+    with pytest.raises(SerializationException) as info:
+        validate_input("CreateCollection", {"CollectionId": "c", "Tags": {"k" * 500_000: 1}})
+    assert len(info.value.message) < 400
+
+
+def test_shortened_keeps_a_value_up_to_256_characters() -> None:
+    assert shortened("c" * 256) == "c" * 256
+    assert shortened("c" * 257) == "c" * 256 + "..."
 
 
 def test_empty_collection_id_breaks_length_and_pattern() -> None:

@@ -6,8 +6,9 @@ request goes on to the app it wraps, untouched.
 
 Nothing it serves can be read by another origin: it never sends CORS headers, refuses a
 request whose ``Origin`` is not its own or that a browser marks as cross-site
-(``Sec-Fetch-Site``), answers only to a ``Host`` that is an IP address, ``localhost`` or
-the address the server was started on (so a rebound DNS name cannot reach it), and sends
+(``Sec-Fetch-Site``), answers only to a ``Host`` that is an IP address, ``localhost``, the
+address the server was started on or an ``--allow-host`` name (so a rebound DNS name
+cannot reach it; the rule of :mod:`rekognition_mock._server.callers`), and sends
 ``Cross-Origin-Resource-Policy: same-origin``, a strict Content-Security-Policy and
 ``frame-ancestors 'none'``.
 """
@@ -16,9 +17,7 @@ from __future__ import annotations
 
 import functools
 import io
-import ipaddress
 import json
-import re
 import threading
 import time
 import weakref
@@ -31,6 +30,7 @@ from urllib.parse import parse_qs, unquote
 
 from PIL import Image
 
+from .._server.callers import Hosts, from_another_site
 from ..service import findings, recorder
 from .crops import CropStore
 
@@ -94,11 +94,13 @@ class Inspector:
         face_crops: bool = True,
         max_requests: int = recorder.DEFAULT_MAX_ENTRIES,
         max_bytes: int = recorder.DEFAULT_MAX_BYTES,
+        hosts: Hosts | None = None,
+        reset_crops: bool = False,
     ) -> None:
         self.app = app
-        self.host = host.strip("[]").lower()
+        self.hosts = hosts or Hosts(host)
         self.state_dir = Path(state_dir) if state_dir else None
-        self.crops = CropStore(self.state_dir) if face_crops else None
+        self.crops = CropStore(self.state_dir, reset=reset_crops) if face_crops else None
         self.ring = InspectorRing(self.crops, max_entries=max_requests, max_bytes=max_bytes)
         self.started = time.time()
         self._thumbs: OrderedDict[tuple[int, int], bytes] = OrderedDict()
@@ -133,31 +135,17 @@ class Inspector:
     def _check_caller(self, environ: dict[str, Any]) -> None:
         """Refuse anything another web origin could send or read (see the module's docstring)."""
         host = environ.get("HTTP_HOST", "")
-        if not self._known_host(host):
-            raise HTTPError("403 Forbidden", f"the inspector answers only to its own address, not to Host {host!r}")
+        if not self.hosts.known(host):
+            raise HTTPError("403 Forbidden", f"the inspector answers only to its own address, not to Host {host[:200]!r}")
         origin = environ.get("HTTP_ORIGIN")
         own = f"{environ.get('wsgi.url_scheme', 'http')}://{host}"
         if origin is not None and origin != own:
-            raise HTTPError("403 Forbidden", f"requests from the web origin {origin} are refused")
-        site = environ.get("HTTP_SEC_FETCH_SITE")
-        if site in ("cross-site", "same-site"):
+            raise HTTPError("403 Forbidden", f"requests from the web origin {origin[:200]} are refused")
+        if from_another_site(environ):
             # A link from elsewhere may open the page itself (it holds no data), nothing more.
             navigating = environ.get("HTTP_SEC_FETCH_MODE") == "navigate" and environ.get("HTTP_SEC_FETCH_DEST") == "document"
             if not (navigating and environ.get("PATH_INFO", "").rstrip("/") == PAGE.rstrip("/")):
                 raise HTTPError("403 Forbidden", "cross-site requests are refused")
-
-    def _known_host(self, host_header: str) -> bool:
-        match = re.fullmatch(r"\[([0-9a-fA-F:.]+)\](?::\d+)?|([^:\[\]]*)(?::\d+)?", host_header)
-        if not match:
-            return False
-        name = (match.group(1) or match.group(2) or "").lower()
-        if name in ("localhost", self.host) or name.endswith(".localhost"):
-            return True
-        try:
-            ipaddress.ip_address(name)
-        except ValueError:
-            return False
-        return True
 
     # -- routes --------------------------------------------------------------------------
 

@@ -6,6 +6,12 @@ image of that call, on a worker thread so the call does not wait for it. Crops l
 memory, the newest ``max_bytes`` of them, and with ``--state-dir`` also in their own
 SQLite file there (``inspector-crops.sqlite3``), so faces restored after a restart keep
 theirs. Crops of collections that no longer exist are dropped when collections are listed.
+
+That file is checked when the server starts, as the state database is: a file that is empty,
+damaged or not this table stops the server with one line naming it and the fix. Crops are a
+convenience and cannot be made again (no pixels are kept), so the file is dropped and started
+afresh only when asked (``--reset-face-crops``). Should it fail while the server runs, crops
+are kept in memory from then on (one line in the log), and the inspector answers as before.
 """
 
 from __future__ import annotations
@@ -21,6 +27,7 @@ from pathlib import Path
 from PIL import Image, ImageOps
 
 from ..service.recorder import Entry
+from ..store.statedir import StateError, create_whole, refuse_empty
 
 log = logging.getLogger("rekognition_mock.inspector")
 
@@ -28,6 +35,10 @@ CROP_SIDE = 96  # pixels, the longer side
 MARGIN = 0.15  # of the box's size, on every side
 DEFAULT_MAX_BYTES = 32 * 1024 * 1024
 FILE_NAME = "inspector-crops.sqlite3"
+SCHEMA = ("CREATE TABLE IF NOT EXISTS crops (account TEXT NOT NULL, region TEXT NOT NULL, "
+          "collection_id TEXT NOT NULL, face_id TEXT NOT NULL, jpeg BLOB NOT NULL, "
+          "PRIMARY KEY (account, region, collection_id, face_id))")
+COLUMNS = ["account", "region", "collection_id", "face_id", "jpeg"]
 
 Key = tuple[str, str, str, str]  # account, region, collection id, face id
 
@@ -55,21 +66,18 @@ def crop_face(picture: Image.Image, box: dict[str, float]) -> bytes:
 class CropStore:
     """Face crops by (account, region, collection, FaceId), made in the background."""
 
-    def __init__(self, state_dir: str | Path | None = None, max_bytes: int = DEFAULT_MAX_BYTES) -> None:
+    def __init__(self, state_dir: str | Path | None = None, max_bytes: int = DEFAULT_MAX_BYTES,
+                 reset: bool = False) -> None:
+        """``reset`` drops the crop file of ``state_dir`` first; a file that cannot be used
+        is a :class:`~rekognition_mock.store.statedir.StateError` (one line)."""
         self.max_bytes = max_bytes
         self._memory: OrderedDict[Key, bytes] = OrderedDict()
         self._bytes = 0
         self._lock = threading.Lock()
         self._db: sqlite3.Connection | None = None
-        if state_dir is not None:
-            path = Path(state_dir) / FILE_NAME
-            self._db = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
-            self._db.execute("PRAGMA journal_mode=WAL")
-            self._db.execute(
-                "CREATE TABLE IF NOT EXISTS crops (account TEXT NOT NULL, region TEXT NOT NULL, "
-                "collection_id TEXT NOT NULL, face_id TEXT NOT NULL, jpeg BLOB NOT NULL, "
-                "PRIMARY KEY (account, region, collection_id, face_id))"
-            )
+        self.path = Path(state_dir) / FILE_NAME if state_dir is not None else None
+        if self.path is not None:
+            self._db = open_crops(self.path, reset)
         self._jobs: queue.Queue[Entry | None] = queue.Queue()
         self._worker = threading.Thread(target=self._work, name="rekognition-mock-crops", daemon=True)
         self._worker.start()
@@ -118,9 +126,23 @@ class CropStore:
                 crops.append((key, crop_face(picture, face["BoundingBox"])))
         for key, jpeg in crops:
             self._remember(key, jpeg)
-        if self._db is not None and crops:
+        if crops:
             with self._lock:
-                self._db.executemany("INSERT OR REPLACE INTO crops VALUES (?, ?, ?, ?, ?)", [(*k, j) for k, j in crops])
+                self._stored(lambda db: db.executemany("INSERT OR REPLACE INTO crops VALUES (?, ?, ?, ?, ?)",
+                                                       [(*k, j) for k, j in crops]))
+
+    def _stored(self, use):  # type: ignore[no-untyped-def]
+        """``use(db)``'s answer, or None without a file; a file that fails is given up (caller holds the lock)."""
+        if self._db is None:
+            return None
+        try:
+            return use(self._db)
+        except sqlite3.Error as exc:
+            log.error("%s failed (%s); face crops are kept in memory only from now on (restart with "
+                      "--reset-face-crops to start the file afresh)", self.path, " ".join(str(exc).split()))
+            self._db.close()
+            self._db = None
+            return None
 
     def _remember(self, key: Key, jpeg: bytes) -> None:
         with self._lock:
@@ -141,11 +163,9 @@ class CropStore:
             if jpeg is not None:
                 self._memory.move_to_end(key)
                 return jpeg
-            if self._db is None:
-                return None
-            row = self._db.execute(
+            row = self._stored(lambda db: db.execute(
                 "SELECT jpeg FROM crops WHERE account=? AND region=? AND collection_id=? AND face_id=?", key
-            ).fetchone()
+            ).fetchone())
         if row is None:
             return None
         self._remember(key, bytes(row[0]))
@@ -155,23 +175,19 @@ class CropStore:
         with self._lock:
             if key in self._memory:
                 return True
-            if self._db is None:
-                return False
-            return self._db.execute(
+            return self._stored(lambda db: db.execute(
                 "SELECT 1 FROM crops WHERE account=? AND region=? AND collection_id=? AND face_id=?", key
-            ).fetchone() is not None
+            ).fetchone()) is not None
 
     def keep_only(self, collections: set[tuple[str, str, str]]) -> None:
         """Forget the crops of every collection not in ``collections`` (deleted, or reset)."""
         with self._lock:
             for key in [k for k in self._memory if k[:3] not in collections]:
                 self._bytes -= len(self._memory.pop(key))
-            if self._db is None:
-                return
-            stored = self._db.execute("SELECT DISTINCT account, region, collection_id FROM crops").fetchall()
-            gone = [tuple(row) for row in stored if tuple(row) not in collections]
+            stored = self._stored(lambda db: db.execute("SELECT DISTINCT account, region, collection_id FROM crops").fetchall())
+            gone = [tuple(row) for row in stored or [] if tuple(row) not in collections]
             if gone:
-                self._db.executemany("DELETE FROM crops WHERE account=? AND region=? AND collection_id=?", gone)
+                self._stored(lambda db: db.executemany("DELETE FROM crops WHERE account=? AND region=? AND collection_id=?", gone))
 
     @property
     def nbytes(self) -> int:
@@ -185,3 +201,48 @@ class CropStore:
                 self._db.close()
                 self._db = None
 
+
+
+def open_crops(path: Path, reset: bool = False) -> sqlite3.Connection:
+    """The crop file at ``path``, created whole when absent and checked when present;
+    ``reset`` drops it first. :class:`StateError` names the file and the fix."""
+    fix = ("start the server with --reset-face-crops to drop it and keep crops afresh (faces indexed so far "
+           "keep none), or with --no-face-crops")
+    if reset:
+        for name in (path, Path(f"{path}-wal"), Path(f"{path}-shm")):
+            try:
+                name.unlink(missing_ok=True)
+            except OSError as exc:
+                raise StateError(f"cannot drop {name}: {exc.strerror or exc}") from None
+        log.warning("dropped %s (--reset-face-crops): faces indexed so far have no crop", path)
+    refuse_empty(path, fix)
+    try:
+        if not path.exists():
+            create_whole(path, _set_up)
+        db = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
+    except (OSError, sqlite3.Error) as exc:
+        raise StateError(f"cannot open {path}: {exc}") from None
+    try:
+        db.execute("PRAGMA journal_mode=WAL")
+        columns = [row[1] for row in db.execute("PRAGMA table_info(crops)")]
+        if columns != COLUMNS:
+            raise StateError(f"{path} is not a crop file of rekognition-mock (table crops has columns {columns}); {fix}")
+        problem = db.execute("PRAGMA quick_check").fetchone()[0]
+        if problem != "ok":
+            raise StateError(f"{path} is damaged ({' '.join(str(problem).split())}); {fix}")
+        db.execute("BEGIN IMMEDIATE")  # can it be written? (a read-only file or directory fails here)
+        db.execute("ROLLBACK")
+    except StateError:
+        db.close()
+        raise
+    except sqlite3.Error as exc:
+        db.close()
+        if "readonly" in str(exc) or "read-only" in str(exc):
+            raise StateError(f"{path} is read-only; make it and its directory writable, or start with --no-face-crops") from None
+        raise StateError(f"{path} is not a crop file of rekognition-mock or is damaged ({exc}); {fix}") from None
+    return db
+
+
+def _set_up(db: sqlite3.Connection) -> None:
+    db.execute("PRAGMA journal_mode=WAL")
+    db.execute(SCHEMA)

@@ -11,6 +11,7 @@ from typing import Any
 from moto.core.exceptions import HTTPException
 from moto.rekognition.responses import RekognitionResponse as MotoRekognitionResponse
 
+from ..store.persistence import StateWriteError
 from . import controls, recorder, shapes
 from .exceptions import InternalServerError, SerializationException
 from .limits import (
@@ -107,6 +108,9 @@ class RekognitionResponse(MotoRekognitionResponse):
             return super().call_action()
         except (HTTPException, NotImplementedError):
             raise
+        except StateWriteError as exc:  # logged by the store, once, with the file and the fix
+            error = InternalServerError(f"{InternalServerError.default_message} {exc.short}")
+            return error.code, {"Content-Type": "application/x-amz-json-1.1"}, error.get_body()
         except Exception:  # a bug of ours must not leak a traceback into the response
             log.exception("rekognition-mock failed on %s", self._get_action())
             error = InternalServerError()

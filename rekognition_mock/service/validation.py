@@ -25,9 +25,10 @@ from botocore.model import OperationNotFoundError, ServiceModel, Shape
 
 from .exceptions import SerializationException, ValidationException
 
-__all__ = ["service_model", "validate_input"]
+__all__ = ["service_model", "shortened", "validate_input"]
 
 MAX_LISTED_ERRORS = 10  # AWS lists at most this many violations but counts all
+SHOWN_CHARS = 256  # of a value a message names: a longer one is cut there, followed by "..."
 
 _INT_BOUNDS = {"integer": (-(2**31), 2**31 - 1), "long": (-(2**63), 2**63 - 1)}
 _EXPECTED = {  # type_name -> the JSON type named in a SerializationException
@@ -208,7 +209,7 @@ def _decoded_length(text: str, where: str) -> int:
     """Byte length of strict base64 ``text``, worked out without decoding it."""
     if len(text) % 4 or not _BASE64.fullmatch(text):
         raise SerializationException(
-            f"Unable to unmarshal request: expected base64-encoded string for '{where}'"
+            f"Unable to unmarshal request: expected base64-encoded string for '{shortened(where)}'"
         )
     return len(text) // 4 * 3 - (len(text) - len(text.rstrip("=")))
 
@@ -216,7 +217,7 @@ def _decoded_length(text: str, where: str) -> int:
 def _type_check(ok: bool, shape: Shape, where: str) -> None:
     if not ok:
         raise SerializationException(
-            f"Unable to unmarshal request: expected {_EXPECTED[shape.type_name]} for '{where}'"
+            f"Unable to unmarshal request: expected {_EXPECTED[shape.type_name]} for '{shortened(where)}'"
         )
 
 
@@ -262,9 +263,15 @@ def _join(path: str, name: str) -> str:
     return f"{path}.{name}" if path else name
 
 
+def shortened(text: str, most: int = SHOWN_CHARS) -> str:
+    """``text`` as a message shows a value a client sent: whole up to ``most`` characters,
+    else its first ``most`` and "..." (a 1 MB CollectionId made a 2 MB answer)."""
+    return text if len(text) <= most else text[:most] + "..."
+
+
 def _violation(value: Any, path: str, constraint: str, shape: Shape | None = None) -> str:
-    shown = "null" if value is None else f"'{_render(value, shape)}'"
-    return f"Value {shown} at '{path}' failed to satisfy constraint: {constraint}"
+    shown = "null" if value is None else f"'{shortened(_render(value, shape))}'"
+    return f"Value {shown} at '{shortened(path)}' failed to satisfy constraint: {constraint}"
 
 
 def _render(value: Any, shape: Shape | None) -> str:

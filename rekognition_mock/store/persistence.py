@@ -5,6 +5,11 @@ committed before the call returns (and so before the HTTP response is sent). A s
 killed at any point restarts with every acknowledged change. Without a state directory
 nothing here is used and state lives in memory, as in moto.
 
+A directory deleted, replaced or made read-only while the server runs makes every later
+write fail with :class:`StateWriteError` (nothing is changed in memory either, so the
+service answers InternalServerError and acknowledges nothing), logged once. How the
+directory is held and its database created: :mod:`.statedir`.
+
 State directories written before the users API (no ``users`` table; ``faces.user_id`` was
 always NULL) open as they are: the missing table is created empty. A face naming a user that
 is not stored is refused at start like any other damage.
@@ -13,7 +18,7 @@ is not stored is refused at start like any other damage.
 from __future__ import annotations
 
 import json
-import os
+import logging
 import sqlite3
 import threading
 from collections.abc import Iterator
@@ -21,6 +26,11 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+
+from .statedir import LOCK_FILE, DirectoryLock, Identity, StateError, StateWriteError, create_whole, refuse_empty
+
+__all__ = ["DATABASE", "LOCK_FILE", "StateError", "StateStore", "StateWriteError", "activate", "active", "face_row"]
+log = logging.getLogger("rekognition_mock.server")
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS collections (
@@ -43,7 +53,6 @@ CREATE TABLE IF NOT EXISTS faces (
 
 FaceRow = tuple[str, str, str | None, str | None, bytes, float, int, bytes]
 DATABASE = "rekognition-mock.sqlite3"
-LOCK_FILE = ".rekognition-mock.lock"
 _COLUMNS = {
     "collections": ["account", "region", "collection_id", "arn", "created", "tags"],
     "users": ["account", "region", "collection_id", "user_id", "created", "create_token"],
@@ -54,14 +63,10 @@ DESCRIPTOR_BYTES = 128 * 4
 BOX_BYTES = 4 * 4
 
 
-class StateError(Exception):
-    """The state directory cannot be used; the message is one line naming the file and the fix."""
-
-
 class StateStore:
     """A SQLite database holding every account's and region's collections.
 
-    The directory belongs to one store at a time (an exclusive lock on a file in it, held
+    The directory belongs to one store at a time (:class:`.statedir.DirectoryLock`, held
     until :meth:`close`), must be writable, and its database is checked when opened:
     any problem is a :class:`StateError` with a one-line explanation.
     """
@@ -70,32 +75,57 @@ class StateStore:
         directory = Path(directory)
         self.path = directory / DATABASE
         self._lock = threading.Lock()
-        self._lock_file = _lock_directory(directory)
+        self._hold = DirectoryLock(directory)
         try:
             self._db = _open(self.path)
+            self._identity = Identity(self.path)
         except BaseException:
-            _release(self._lock_file)
+            self._hold.release()
             raise
+        self._lost: str | None = None  # why no write can be saved any more, once that is so
 
     def close(self) -> None:
         with self._lock:
             self._db.close()
-            _release(self._lock_file)
+            self._hold.release()
 
     def _write(self, statements: list[tuple[str, Any]]) -> None:
-        """Run statements in one transaction, committed before returning."""
+        """Run statements in one transaction, committed before returning; StateWriteError
+        when the change cannot be saved where the server will find it again."""
         with self._lock:
-            self._db.execute("BEGIN IMMEDIATE")
+            self._check(self._identity.lost() or self._identity.unwritable())
             try:
-                for sql, args in statements:
-                    if isinstance(args, list):
-                        self._db.executemany(sql, args)
-                    else:
-                        self._db.execute(sql, args)
-            except BaseException:
-                self._db.execute("ROLLBACK")
-                raise
-            self._db.execute("COMMIT")
+                self._db.execute("BEGIN IMMEDIATE")
+                try:
+                    for sql, args in statements:
+                        if isinstance(args, list):
+                            self._db.executemany(sql, args)
+                        else:
+                            self._db.execute(sql, args)
+                except BaseException:
+                    self._db.execute("ROLLBACK")
+                    raise
+                self._db.execute("COMMIT")
+            except sqlite3.Error as exc:
+                raise self._failed(f"SQLite refused the write ({' '.join(str(exc).split())})", lasting=False) from None
+            self._check(self._identity.lost())  # committed, but to a file no longer at its path?
+
+    def _check(self, problem: str | None) -> None:
+        if self._lost is not None:
+            raise StateWriteError(self._lost, _SHORT)
+        if problem is not None:
+            raise self._failed(problem, lasting=True)
+
+    def _failed(self, problem: str, lasting: bool) -> StateWriteError:
+        """The error for a write that could not be saved, logged on one line."""
+        message = (f"{self.path}: {problem}; the change was not saved and the client was answered "
+                   "InternalServerError")
+        if lasting:  # the directory the server holds is gone: every later write fails the same way
+            message = (f"{message}, as every later write will be; stop the server, then restore "
+                       f"{self.path.parent} or start on an empty --state-dir")
+            self._lost = message
+        log.error("%s", message)
+        return StateWriteError(message, _SHORT)
 
     # -- writes -------------------------------------------------------------------
 
@@ -200,43 +230,16 @@ class StateStore:
             ).fetchall()
 
 
-def _lock_directory(directory: Path) -> Any:
-    """Create ``directory`` if needed and take its exclusive lock (StateError if held)."""
-    import fcntl
-
-    try:
-        directory.mkdir(parents=True, exist_ok=True)
-        handle = open(directory / LOCK_FILE, "a+")  # noqa: SIM115 - held until close()
-    except OSError as exc:
-        raise StateError(f"cannot use state directory {directory}: {exc.strerror or exc}") from None
-    try:
-        fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
-    except OSError:
-        handle.close()
-        raise StateError(
-            f"state directory {directory} is in use by another rekognition-mock server "
-            f"(lock {directory / LOCK_FILE}); stop that server or choose another --state-dir"
-        ) from None
-    handle.seek(0)
-    handle.truncate()
-    handle.write(f"{os.getpid()}\n")
-    handle.flush()
-    return handle
-
-
-def _release(handle: Any) -> None:
-    import fcntl
-
-    try:
-        fcntl.flock(handle.fileno(), fcntl.LOCK_UN)
-    finally:
-        handle.close()
+_SHORT = "The change could not be saved in the server's state directory (see the server's log)."
 
 
 def _open(path: Path) -> sqlite3.Connection:
     """Open, create or check the database at ``path``; StateError names the problem and the fix."""
     fix = f"move {path} away to start with empty state (or restore a backup of it)"
+    refuse_empty(path, fix)
     try:
+        if not path.exists():
+            create_whole(path, _set_up)
         db = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
     except sqlite3.Error as exc:
         raise StateError(f"cannot open {path}: {exc}") from None
@@ -264,6 +267,11 @@ def _open(path: Path) -> sqlite3.Connection:
         db.close()
         raise StateError(f"{path} is not a rekognition-mock database or is damaged ({exc}); {fix}") from None
     return db
+
+
+def _set_up(db: sqlite3.Connection) -> None:
+    db.execute("PRAGMA journal_mode=WAL")
+    db.executescript(SCHEMA)
 
 
 def _check_schema(db: sqlite3.Connection, path: Path, fix: str) -> None:

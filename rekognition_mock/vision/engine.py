@@ -5,9 +5,11 @@ engine settings, so the same bytes are analysed once per process; descriptors ar
 computed only when asked for, once per image.
 
 Memory: both caches are bounded in bytes (:data:`ANALYSIS_CACHE_BYTES`,
-:data:`PIXEL_CACHE_BYTES`), and analyses share a process-wide budget
-(:data:`ANALYSIS_BUDGET_PIXELS` of network input), so concurrent requests for large
-images run one after another instead of each holding a few hundred megabytes at once.
+:data:`PIXEL_CACHE_BYTES`), and every pass over an image (detection, attributes, late
+descriptors) reserves from one process-wide budget (:data:`ANALYSIS_BUDGET_PIXELS` of
+network input) its pixels plus :data:`PASS_PIXELS`, what any pass holds whatever the
+image's size. Concurrent requests hold memory in proportion to the pixels being analysed,
+not to their number: passes over images, small or large, run one after another.
 """
 
 from __future__ import annotations
@@ -136,7 +138,7 @@ class FaceEngine:
                 self._remember(key, analysis, None)
         if analysis is None:
             width, height = read_size(data)
-            with _BUDGET.reserve(network_pixels(width, height, self.config)):
+            with _BUDGET.reserve(PASS_PIXELS + network_pixels(width, height, self.config)):
                 rgb, scale = self._decode(data, width, height)
                 analysis = self._analyze_pixels(key, content_sha256, rgb)
                 if scale != (1.0, 1.0):
@@ -151,7 +153,8 @@ class FaceEngine:
             if disk is not None:
                 disk.put(key, analysis)
         elif descriptors and not analysis._descriptors_done:
-            self._describe(analysis, self._pixels_for(key, data))
+            with self._pixels_reserved(key, data) as rgb:
+                self._describe(analysis, rgb)
             if disk is not None:
                 disk.put(key, analysis)
         return analysis
@@ -188,12 +191,13 @@ class FaceEngine:
             todo = {g: faces for g, faces in todo.items() if faces}
             if not todo:
                 return
-            rgb = self._pixels_for(analysis.key, data)
             sx, sy = analysis._pixel_scale
-            for group, faces in todo.items():
-                located = [((f.left / sx, f.top / sy, f.right / sx, f.bottom / sy), f.landmarks / (sx, sy)) for f in faces]
-                for face, value in zip(faces, ATTRIBUTE_GROUPS[group](rgb, located)):
-                    setattr(face, group, value)
+            with self._pixels_reserved(analysis.key, data) as rgb:
+                for group, faces in todo.items():
+                    located = [((f.left / sx, f.top / sy, f.right / sx, f.bottom / sy), f.landmarks / (sx, sy)) for f in faces]
+                    for face, value in zip(faces, ATTRIBUTE_GROUPS[group](rgb, located)):
+                        setattr(face, group, value)
+                del rgb
             if disk is not None:
                 disk.put(analysis.key, analysis)
 
@@ -208,8 +212,20 @@ class FaceEngine:
         if rgb is not None:
             return rgb
         width, height = read_size(data)
-        with _BUDGET.reserve(width * height // detection.reduction(width, height, self.config) ** 2):
+        with _BUDGET.reserve(self._decoded_pixels(width, height)):
             return self._decode(data, width, height)[0]
+
+    @contextmanager
+    def _pixels_reserved(self, key: str, data: bytes) -> Iterator[np.ndarray]:
+        """The decoded pixels of ``data`` for a pass over them, held within the budget
+        (those pixels and :data:`PASS_PIXELS`) until the pass is done."""
+        width, height = read_size(data)
+        with _BUDGET.reserve(PASS_PIXELS + self._decoded_pixels(width, height)):
+            rgb = self._pixels.get(key)
+            yield rgb if rgb is not None else self._decode(data, width, height)[0]
+
+    def _decoded_pixels(self, width: int, height: int) -> int:
+        return width * height // detection.reduction(width, height, self.config) ** 2
 
     def _decode(self, data: bytes, width: int, height: int) -> tuple[np.ndarray, tuple[float, float]]:
         """The upright pixels, decoded smaller when the image is so large that its smallest
@@ -320,6 +336,13 @@ ANALYSIS_CACHE_BYTES = 32 * 2**20  # analyses kept in memory (about 6 KB a face)
 PIXEL_CACHE_BYTES = 32 * 2**20  # decoded images kept for a later pass on the same image (five 1080p images)
 KEY_LOCKS = 1024  # per-image locks kept before the idle ones are dropped
 ANALYSIS_BUDGET_PIXELS = 3840 * 2160  # network input analysed at once: one 1080p image (AWS's reference size)
+# What a pass over an image holds whatever the image's size (the detector's turned copies and
+# first layers, landmarks, an attribute network's batch: 50-90 MB measured for a 0.5 MP photo,
+# as much as 1-2 million network pixels), counted as half the budget: passes run one at a time.
+# Every network run uses all the cores already: sixteen small images sent at once to a server
+# on 2 cores were answered as fast that way as two or three side by side, with 100 MB less at
+# the peak (bench/run.py --only server_memory).
+PASS_PIXELS = ANALYSIS_BUDGET_PIXELS // 2
 _ANALYSIS_BYTES, _FACE_BYTES = 1024, 6 * 1024
 
 
@@ -443,27 +466,37 @@ def give_back_memory() -> None:
         trim(0)
 
 
-MMAP_THRESHOLD = 4 * 2**20  # in server processes, blocks this large are mapped, and unmapped when freed
+def tune_for_server() -> None:
+    """Set this process up as a server's: one heap for every thread, and no onnxruntime
+    memory arenas, so that what concurrent requests hold follows the analysis budget.
 
-
-def map_large_blocks() -> None:
-    """Have the C library map every block of :data:`MMAP_THRESHOLD` or more and give it
-    back as soon as it is freed.
-
-    glibc raises that threshold after each large block is freed (up to 32 MB), after which
-    decoded images and tensors come from per-thread heaps that concurrent requests leave
-    fragmented (tens of megabytes held once they are done). Called by
-    ``rekognition-mock serve`` for its own process only, never in a user's process.
+    glibc gives each thread that allocates its own heap (up to eight per core), and each
+    heap keeps the most its thread ever held; onnxruntime's arenas likewise keep the most
+    their sessions were ever asked for at once: sixteen small images sent at once took a
+    server to 1.1 GB. With one heap, what a request frees is what the next one takes; blocks
+    of :data:`MMAP_THRESHOLD` or more are mapped, and unmapped as soon as they are freed
+    (glibc would otherwise raise that threshold after each large block, up to 32 MB, and keep
+    those blocks in the heap), and the heap goes back to the system whenever no request runs
+    (:func:`give_back_memory`). Runs take a little longer (pages mapped afresh instead of
+    an arena's). Called by ``rekognition-mock serve`` for its own process only, before any
+    model loads; never in a user's process.
     """
     import ctypes
     import ctypes.util
 
+    from . import onnx_nets
+
+    onnx_nets.without_arenas()
     try:
         mallopt = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6").mallopt
     except (OSError, AttributeError):  # not glibc: nothing to do
         return
-    m_mmap_threshold = -3
+    m_mmap_threshold, m_arena_max = -3, -8
+    mallopt(m_arena_max, 1)
     mallopt(m_mmap_threshold, MMAP_THRESHOLD)
+
+
+MMAP_THRESHOLD = 4 * 2**20  # in server processes, blocks this large are mapped, and unmapped when freed
 
 
 def _enlarge(analysis: Analysis, scale: tuple[float, float]) -> None:

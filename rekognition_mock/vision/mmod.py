@@ -327,8 +327,10 @@ class MMODDetector:
 
     @staticmethod
     def _run(session, tensor: np.ndarray, shrink: bool = False) -> np.ndarray:
+        from .onnx_nets import arenas
+
         options = None
-        if shrink:  # give the memory of a large run back once the image is done
+        if shrink and arenas():  # give the memory of a large run back once the image is done
             import onnxruntime as ort
 
             options = ort.RunOptions()

@@ -310,10 +310,28 @@ def default_threads() -> int:
     return threads if threads > 0 else (os.cpu_count() or 1)
 
 
+_ARENAS = True  # False in server processes (without_arenas)
+
+
+def without_arenas() -> None:
+    """Sessions made from now on keep no memory arena: each run's memory goes back to the C
+    library when the run ends (``rekognition-mock serve``, whose requests run side by side:
+    arenas keep the most their sessions were ever asked for at once)."""
+    global _ARENAS
+    _ARENAS = False
+
+
+def arenas() -> bool:
+    """Whether sessions made now keep a memory arena."""
+    return _ARENAS
+
+
 def _session(serialized: bytes, threads: int | None, arena: bool | str):
     import onnxruntime as ort
 
     options = ort.SessionOptions()
+    if not _ARENAS:
+        arena = False
     if arena == "shared":
         _shared_arena()
         options.add_session_config_entry("session.use_env_allocators", "1")
