@@ -9,13 +9,13 @@ from __future__ import annotations
 
 import socket
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 
 import pytest
 import requests
 
 from rekognition_mock._server.connections import error_type, printable
-from serverprocess import CALL_TIMEOUT, ServerProcess, raw_exchange, start_server, status_and_json  # noqa: F401
+from serverprocess import CALL_TIMEOUT, ServerProcess, raw_exchange, status_and_json
 
 HEAD = b"POST / HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/x-amz-json-1.1\r\n"
 DESCRIBE = HEAD + b"X-Amz-Target: RekognitionService.DescribeCollection\r\n"
@@ -117,7 +117,7 @@ def test_connections_beyond_the_cap_are_answered_503(quick: ServerProcess) -> No
     assert answer.status_code == 200
 
 
-def test_the_flags_are_checked(start_server: Callable[..., ServerProcess]) -> None:
+def test_the_flags_are_checked() -> None:
     import subprocess
     import sys
 
