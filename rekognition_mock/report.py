@@ -12,7 +12,6 @@ Passing tests never reach this module.
 from __future__ import annotations
 
 import hashlib
-import io
 import re
 import shutil
 from collections.abc import Sequence

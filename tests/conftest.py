@@ -60,3 +60,17 @@ def unvalidated_rekognition(mocked_aws: None) -> Any:
     Bad parameters reach the mock, so its server-side validation is what answers.
     """
     return make_client("rekognition", Config(parameter_validation=False))
+
+
+@pytest.fixture
+def pytester(pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch) -> pytest.Pytester:
+    """pytester (for the modules that load it) as a user's run sees the plugin: autoloaded
+    from its entry point, the detector and the plain-``mock_aws`` choice at their defaults."""
+    from rekognition_mock.settings import settings
+
+    monkeypatch.delenv("PYTEST_DISABLE_PLUGIN_AUTOLOAD", raising=False)
+    monkeypatch.delenv("REKOGNITION_MOCK_DETECTOR", raising=False)
+    monkeypatch.delenv("REKOGNITION_MOCK_PLAIN_MOCK_AWS", raising=False)
+    monkeypatch.setattr(settings, "_detector", None)
+    monkeypatch.setattr(settings, "_plain_mock_aws", None)
+    return pytester

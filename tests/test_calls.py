@@ -20,7 +20,6 @@ import rekognition_mock
 import rekognition_mock.service.models  # noqa: F401
 from rekognition_mock.service import recorder
 from rekognition_mock.service.calls import CallError, CallImage, RecordedCalls
-from rekognition_mock.settings import settings
 
 pytest_plugins = ["pytester"]
 
@@ -81,14 +80,6 @@ def test_reset_forgets_the_calls_so_far_and_injected_faults_are_noted(rekognitio
 
 
 # -- the fixture ---------------------------------------------------------------------------
-
-
-@pytest.fixture
-def pytester(pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch) -> pytest.Pytester:
-    monkeypatch.delenv("PYTEST_DISABLE_PLUGIN_AUTOLOAD", raising=False)
-    monkeypatch.delenv("REKOGNITION_MOCK_DETECTOR", raising=False)
-    monkeypatch.setattr(settings, "_detector", None)
-    return pytester
 
 
 def test_the_fixture_holds_this_tests_calls_only(pytester: pytest.Pytester) -> None:

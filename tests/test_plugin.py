@@ -24,17 +24,6 @@ from rekognition_mock.settings import settings
 pytest_plugins = ["pytester"]
 
 
-@pytest.fixture
-def pytester(pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch) -> pytest.Pytester:
-    """pytester with the entry-point plugin autoloaded and the detector at its default."""
-    monkeypatch.delenv("PYTEST_DISABLE_PLUGIN_AUTOLOAD", raising=False)
-    monkeypatch.delenv("REKOGNITION_MOCK_DETECTOR", raising=False)
-    monkeypatch.delenv("REKOGNITION_MOCK_PLAIN_MOCK_AWS", raising=False)
-    monkeypatch.setattr(settings, "_detector", None)
-    monkeypatch.setattr(settings, "_plain_mock_aws", None)
-    return pytester
-
-
 def run(pytester: pytest.Pytester, source: str, *args: str) -> pytest.RunResult:
     pytester.makepyfile(test_user=textwrap.dedent(source))
     return pytester.runpytest_inprocess("-p", "no:cacheprovider", *args)

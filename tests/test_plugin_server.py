@@ -18,17 +18,8 @@ import pytest
 
 import rekognition_mock.server  # noqa: F401
 import rekognition_mock.service.models  # noqa: F401
-from rekognition_mock.settings import settings
 
 pytest_plugins = ["pytester"]
-
-
-@pytest.fixture
-def pytester(pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch) -> pytest.Pytester:
-    monkeypatch.delenv("PYTEST_DISABLE_PLUGIN_AUTOLOAD", raising=False)
-    monkeypatch.delenv("REKOGNITION_MOCK_DETECTOR", raising=False)
-    monkeypatch.setattr(settings, "_detector", None)
-    return pytester
 
 
 def refused(port: int) -> bool:

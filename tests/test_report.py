@@ -19,7 +19,6 @@ from PIL import Image
 
 import rekognition_mock.service.models  # noqa: F401
 from rekognition_mock import report
-from rekognition_mock.settings import settings
 
 pytest_plugins = ["pytester"]
 
@@ -31,14 +30,6 @@ FAILING = """
     def test_passes(rekognition_client, face_image):
         assert rekognition_client.detect_faces(Image={"Bytes": face_image("grace_hopper")})["FaceDetails"]
 """
-
-
-@pytest.fixture
-def pytester(pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch) -> pytest.Pytester:
-    monkeypatch.delenv("PYTEST_DISABLE_PLUGIN_AUTOLOAD", raising=False)
-    monkeypatch.delenv("REKOGNITION_MOCK_DETECTOR", raising=False)
-    monkeypatch.setattr(settings, "_detector", None)
-    return pytester
 
 
 def run(pytester: pytest.Pytester, source: str, *args: str) -> pytest.RunResult:

@@ -27,7 +27,7 @@ from pathlib import Path
 from PIL import Image, ImageOps
 
 from ..service.recorder import Entry
-from ..store.statedir import StateError, create_whole, refuse_empty
+from ..store.statedir import StateError, open_checked
 
 log = logging.getLogger("rekognition_mock.inspector")
 
@@ -215,32 +215,15 @@ def open_crops(path: Path, reset: bool = False) -> sqlite3.Connection:
             except OSError as exc:
                 raise StateError(f"cannot drop {name}: {exc.strerror or exc}") from None
         log.warning("dropped %s (--reset-face-crops): faces indexed so far have no crop", path)
-    refuse_empty(path, fix)
-    try:
-        if not path.exists():
-            create_whole(path, _set_up)
-        db = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
-    except (OSError, sqlite3.Error) as exc:
-        raise StateError(f"cannot open {path}: {exc}") from None
-    try:
+
+    def prepare(db: sqlite3.Connection) -> None:
         db.execute("PRAGMA journal_mode=WAL")
         columns = [row[1] for row in db.execute("PRAGMA table_info(crops)")]
         if columns != COLUMNS:
             raise StateError(f"{path} is not a crop file of rekognition-mock (table crops has columns {columns}); {fix}")
-        problem = db.execute("PRAGMA quick_check").fetchone()[0]
-        if problem != "ok":
-            raise StateError(f"{path} is damaged ({' '.join(str(problem).split())}); {fix}")
-        db.execute("BEGIN IMMEDIATE")  # can it be written? (a read-only file or directory fails here)
-        db.execute("ROLLBACK")
-    except StateError:
-        db.close()
-        raise
-    except sqlite3.Error as exc:
-        db.close()
-        if "readonly" in str(exc) or "read-only" in str(exc):
-            raise StateError(f"{path} is read-only; make it and its directory writable, or start with --no-face-crops") from None
-        raise StateError(f"{path} is not a crop file of rekognition-mock or is damaged ({exc}); {fix}") from None
-    return db
+
+    return open_checked(path, fix=fix, kind="a crop file of rekognition-mock", read_only_fix="start with --no-face-crops",
+                        set_up=_set_up, prepare=prepare)
 
 
 def _set_up(db: sqlite3.Connection) -> None:

@@ -27,7 +27,7 @@ from typing import Any
 
 import numpy as np
 
-from .statedir import LOCK_FILE, DirectoryLock, Identity, StateError, StateWriteError, create_whole, refuse_empty
+from .statedir import LOCK_FILE, DirectoryLock, Identity, StateError, StateWriteError, open_checked
 
 __all__ = ["DATABASE", "LOCK_FILE", "StateError", "StateStore", "StateWriteError", "activate", "active", "face_row"]
 log = logging.getLogger("rekognition_mock.server")
@@ -236,37 +236,15 @@ _SHORT = "The change could not be saved in the server's state directory (see the
 def _open(path: Path) -> sqlite3.Connection:
     """Open, create or check the database at ``path``; StateError names the problem and the fix."""
     fix = f"move {path} away to start with empty state (or restore a backup of it)"
-    refuse_empty(path, fix)
-    try:
-        if not path.exists():
-            create_whole(path, _set_up)
-        db = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
-    except sqlite3.Error as exc:
-        raise StateError(f"cannot open {path}: {exc}") from None
-    try:
+
+    def prepare(db: sqlite3.Connection) -> None:
         db.execute("PRAGMA journal_mode=WAL")
         db.execute("PRAGMA synchronous=NORMAL")
         db.executescript(SCHEMA)
         _check_schema(db, path, fix)
-        problem = db.execute("PRAGMA quick_check").fetchone()[0]
-        if problem != "ok":
-            raise StateError(f"{path} is damaged ({problem}); {fix}")
-        db.execute("BEGIN IMMEDIATE")  # can we write? (a read-only file or directory fails here)
-        db.execute("CREATE TABLE IF NOT EXISTS _writable (x)")
-        db.execute("ROLLBACK")
-        _check_rows(db, path, fix)
-    except StateError:
-        db.close()
-        raise
-    except sqlite3.OperationalError as exc:
-        db.close()
-        if "readonly" in str(exc) or "read-only" in str(exc):
-            raise StateError(f"{path} is read-only; make it and its directory writable, or choose another --state-dir") from None
-        raise StateError(f"{path} cannot be used ({exc}); {fix}") from None
-    except sqlite3.DatabaseError as exc:
-        db.close()
-        raise StateError(f"{path} is not a rekognition-mock database or is damaged ({exc}); {fix}") from None
-    return db
+
+    return open_checked(path, fix=fix, kind="a rekognition-mock database", read_only_fix="choose another --state-dir",
+                        set_up=_set_up, prepare=prepare, after=lambda db: _check_rows(db, path, fix))
 
 
 def _set_up(db: sqlite3.Connection) -> None:

@@ -146,6 +146,46 @@ def create_whole(path: Path, setup: Callable[[sqlite3.Connection], None]) -> Non
     _sync_directory(path.parent)
 
 
+def open_checked(path: Path, *, fix: str, kind: str, read_only_fix: str,
+                 set_up: Callable[[sqlite3.Connection], None],
+                 prepare: Callable[[sqlite3.Connection], None],
+                 after: Callable[[sqlite3.Connection], None] | None = None) -> sqlite3.Connection:
+    """The SQLite database at ``path``, created whole by ``set_up`` when absent, otherwise
+    checked: ``prepare`` (its pragmas and schema check), SQLite's quick check, a write
+    that is rolled back, then ``after`` (row checks). Every problem is one
+    :class:`StateError` line naming the file and ``fix``; ``kind`` names what the file
+    should be ("a rekognition-mock database")."""
+    refuse_empty(path, fix)
+    try:
+        if not path.exists():
+            create_whole(path, set_up)
+        db = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
+    except (OSError, sqlite3.Error) as exc:
+        raise StateError(f"cannot open {path}: {exc}") from None
+    try:
+        prepare(db)
+        problem = db.execute("PRAGMA quick_check").fetchone()[0]
+        if problem != "ok":
+            raise StateError(f"{path} is damaged ({' '.join(str(problem).split())}); {fix}")
+        db.execute("BEGIN IMMEDIATE")  # can it be written? (a read-only file or directory fails here)
+        db.execute("CREATE TABLE IF NOT EXISTS _writable (x)")
+        db.execute("ROLLBACK")
+        if after is not None:
+            after(db)
+    except StateError:
+        db.close()
+        raise
+    except sqlite3.OperationalError as exc:
+        db.close()
+        if "readonly" in str(exc) or "read-only" in str(exc):
+            raise StateError(f"{path} is read-only; make it and its directory writable, or {read_only_fix}") from None
+        raise StateError(f"{path} cannot be used ({exc}); {fix}") from None
+    except sqlite3.DatabaseError as exc:
+        db.close()
+        raise StateError(f"{path} is not {kind} or is damaged ({exc}); {fix}") from None
+    return db
+
+
 def _sync_directory(directory: Path) -> None:
     try:
         fd = os.open(directory, os.O_RDONLY)
