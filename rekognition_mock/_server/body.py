@@ -70,31 +70,29 @@ def read_whole(environ: dict[str, Any], limit: int | None = None) -> None:
     copy = tempfile.SpooledTemporaryFile(max_size=IN_MEMORY)  # noqa: SIM115 - handed on in environ
     size = 0
     try:
-        while length is None or size < length:
-            want = CHUNK if length is None else min(CHUNK, length - size)
-            if chunked and limit is not None:
-                want = min(want, limit + 1 - size)
-            part = read(want)
-            if not part:
-                if length is not None:
-                    raise BodyError(400, "BadRequestException",
-                                    f"The request body ended after {size} of its {length} bytes (Content-Length).")
-                break
-            copy.write(part)
-            size += len(part)
-            if chunked and limit is not None and size > limit:
-                raise TooLarge(None)
-    except TimeoutError:
-        copy.close()
-        raise BodyError(408, "RequestTimeoutException",
-                        f"The request body stopped arriving after {size} bytes: nothing came within the read timeout.") from None
-    except ConnectionError:
-        copy.close()
-        raise
-    except OSError as exc:  # werkzeug's chunk reader: "Invalid chunk header", "Missing chunk terminating newline"
-        copy.close()
-        raise BodyError(400, "BadRequestException",
-                        f"The request body's chunked framing cannot be read: {exc} (after {size} bytes).") from None
+        try:
+            while length is None or size < length:
+                want = CHUNK if length is None else min(CHUNK, length - size)
+                if chunked and limit is not None:
+                    want = min(want, limit + 1 - size)
+                part = read(want)
+                if not part:
+                    if length is not None:
+                        raise BodyError(400, "BadRequestException",
+                                        f"The request body ended after {size} of its {length} bytes (Content-Length).")
+                    break
+                copy.write(part)
+                size += len(part)
+                if chunked and limit is not None and size > limit:
+                    raise TooLarge(None)
+        except TimeoutError:
+            raise BodyError(408, "RequestTimeoutException", f"The request body stopped arriving after {size} bytes: "
+                            "nothing came within the read timeout.") from None
+        except ConnectionError:
+            raise
+        except OSError as exc:  # werkzeug's chunk reader: "Invalid chunk header", "Missing chunk terminating newline"
+            raise BodyError(400, "BadRequestException",
+                            f"The request body's chunked framing cannot be read: {exc} (after {size} bytes).") from None
     except BaseException:
         copy.close()
         raise
