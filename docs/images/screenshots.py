@@ -31,15 +31,13 @@ ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--d
 VIEWPORT = {"width": 1400, "height": 860}
 
 FAILING_TEST = '''
-def test_the_visitor_is_on_the_staff(rekognition_client, face_image):
-    rekognition_client.create_collection(CollectionId="staff")
-    rekognition_client.index_faces(
-        CollectionId="staff", Image={"Bytes": face_image("astronaut")}, ExternalImageId="eileen"
-    )
-    found = rekognition_client.search_faces_by_image(
-        CollectionId="staff", Image={"Bytes": face_image("grace_hopper")}
-    )["FaceMatches"]
-    assert found, "the visitor should match someone on the staff"
+def test_the_id_photo_is_accepted(rekognition_client, face_image):
+    faces = rekognition_client.detect_faces(
+        Image={"Bytes": face_image("grace_hopper")}, Attributes=["EYES_OPEN", "EYEGLASSES", "SUNGLASSES"]
+    )["FaceDetails"]
+    assert len(faces) == 1, "an ID photo shows one face"
+    face = faces[0]
+    assert face["EyesOpen"]["Value"] and not face["Eyeglasses"]["Value"], "eyes open, no glasses"
 '''
 
 
@@ -89,11 +87,11 @@ def inspector_shots(browser) -> None:  # noqa: ANN001
 
 def report_shot(browser) -> None:  # noqa: ANN001
     with tempfile.TemporaryDirectory() as work:
-        Path(work, "test_staff.py").write_text(textwrap.dedent(FAILING_TEST))
+        Path(work, "test_id_photo.py").write_text(textwrap.dedent(FAILING_TEST))
         artifacts = Path(work, "artifacts")
         run = subprocess.run(
             [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "--tb=line",
-             f"--rekognition-artifacts={artifacts}", "test_staff.py"],
+             f"--rekognition-artifacts={artifacts}", "test_id_photo.py"],
             cwd=work, capture_output=True, text=True, env={**os.environ, "COLUMNS": "100"},
         )
         text = run.stdout.replace(work + "/", "")
@@ -103,7 +101,7 @@ def report_shot(browser) -> None:  # noqa: ANN001
             body {{ margin: 0; background: #1e1e1e; color: #ddd; display: flex; gap: 20px; padding: 18px; }}
             pre {{ font: 12.5px/1.45 "DejaVu Sans Mono", monospace; margin: 0; white-space: pre-wrap; width: 860px; }}
             figure {{ margin: 0; color: #aaa; font: 12px sans-serif; }} img {{ width: 440px; display: block; }}
-        </style><pre>$ pytest test_staff.py\n{html.escape(text)}</pre>
+        </style><pre>$ pytest test_id_photo.py\n{html.escape(text)}</pre>
         <figure><img src="annotated.png"><figcaption>{html.escape(pngs[-1].name)}</figcaption></figure>"""
         Path(work, "report.html").write_text(page_html)
         page = browser.new_page(viewport={"width": 1360, "height": 760})
