@@ -48,6 +48,7 @@ import configparser
 import json
 import os
 import re
+import select
 import shlex
 import shutil
 import signal
@@ -417,13 +418,17 @@ class Server:
         return self.proc.poll() is None
 
     def settled(self, quiet: float = 0.3) -> list[str]:
-        """What it printed so far, once nothing new arrived for ``quiet`` seconds."""
+        """What it printed so far, once nothing new arrived for ``quiet`` seconds and its
+        pipe holds nothing unread (on a loaded machine the reader thread can lag behind a
+        line the server wrote before its answer went out)."""
+        assert self.proc.stdout is not None
         while True:
+            unread = bool(select.select([self.proc.stdout.fileno()], [], [], 0)[0])
             with self._changed:
                 waited = time.monotonic() - self.arrived
-                if waited >= quiet or not self._reader.is_alive():
+                if not self._reader.is_alive() or (waited >= quiet and not unread):
                     return list(self.lines)
-            time.sleep(quiet - waited)
+            time.sleep(0.05 if unread else quiet - waited)
 
     def stop(self, signum: int = signal.SIGINT) -> tuple[list[str], list[str]]:
         """Stop it (SIGINT is the reader's Ctrl-C); what it printed before, and after."""
