@@ -1,4 +1,4 @@
-"""The users API (service/models.py users section over store/users.py): faces grouped into users, users searched.
+"""The users API (service/models/users.py over store/users.py): faces grouped into users, users searched.
 
 Real photos throughout: three different images of Grace Hopper (the photo, a cropped and
 rescaled copy, a mirrored one) make a user, a fourth (blurred) finds her, Eileen Collins

@@ -1,0 +1,38 @@
+"""The Rekognition backend: per account and region, moto-style.
+
+It subclasses moto's own (canned) Rekognition backend so that operations this project
+does not model yet keep moto's behaviour, and replaces the face operations with ones
+answered by the face engine.
+
+The backend is composed of one module per family of operations (moto splits its large
+services the same way): ``analysis`` (image operations), ``collections``, ``faces``
+(faces in collections) and ``users``, over the shared state of ``base``.
+"""
+
+from __future__ import annotations
+
+from moto.core.base_backend import BackendDict
+
+from ...store import persistence
+from .base import BackendBase
+from .collections import CollectionsMixin
+from .faces import FacesMixin
+from .users import UsersMixin
+
+
+class RekognitionBackend(FacesMixin, UsersMixin, CollectionsMixin, BackendBase):
+    """State and logic for one account and region."""
+
+
+rekognition_backends = BackendDict(RekognitionBackend, "rekognition")
+
+
+def load_state(store: "persistence.StateStore") -> int:
+    """Fill the backends from ``store``; returns how many collections were restored."""
+    count = 0
+    for account, region, collection_id, arn, created, tags in store.collections():
+        backend = rekognition_backends[account][region]
+        backend.restore_collection(collection_id, arn, created, tags, store.faces(account, region, collection_id),
+                                   store.users(account, region, collection_id))
+        count += 1
+    return count

@@ -1,0 +1,285 @@
+"""Users of a collection: CreateUser, DeleteUser, ListUsers, AssociateFaces,
+DisassociateFaces, SearchUsers, SearchUsersByImage."""
+
+from __future__ import annotations
+
+import copy
+import time
+from typing import Any
+
+import numpy as np
+
+from ...store import persistence
+from ...store.collections import Collection
+from ...store.users import User, UserStore
+from ...vision import distance_for_similarity, similarity_from_distance
+from .. import quality_filter, shapes
+from ..exceptions import (
+    ConflictException,
+    IdempotentParameterMismatchException,
+    InvalidPaginationTokenException,
+    InvalidParameterException,
+    ResourceNotFoundException,
+    ServiceQuotaExceededException,
+)
+from ..limits import DEFAULT_MAX_USERS, DEFAULT_USER_PAGE, FACE_MODEL_VERSION, MAX_FACES, MAX_FACES_PER_USER
+from ..pagination import decode_token, encode_token
+from .analysis import ImagesMixin
+
+
+class UsersMixin(ImagesMixin):
+    """Users of a collection, and the user search."""
+
+    # -- users ------------------------------------------------------------------------
+
+    def _user(self, collection: Collection, user_id: str) -> User:
+        user = collection.users.get(user_id)
+        if user is None:
+            raise ResourceNotFoundException(f"The user id: {user_id} does not exist in the collection.")
+        return user
+
+    @staticmethod
+    def _status(users: UserStore, user_id: str) -> str:
+        """``UserStatus``: UPDATING for ``settings.user_update_seconds`` after its faces changed
+        (0 by default), then ACTIVE with faces and CREATED without. Never CREATING: CreateUser
+        is synchronous here."""
+        user = users.get(user_id)
+        if user is not None and time.monotonic() < user.updating_until:
+            return "UPDATING"
+        return "ACTIVE" if users.face_count(user_id) else "CREATED"
+
+    @staticmethod
+    def _changed(users: UserStore, user_id: str) -> str:
+        """Mark the user as being updated and answer AssociateFaces' or DisassociateFaces'
+        ``UserStatus``: UPDATING, as AWS's own examples of both calls answer."""
+        from ...settings import settings
+
+        user = users.get(user_id)
+        if user is not None:
+            user.updating_until = time.monotonic() + settings.user_update_seconds
+        return "UPDATING"
+
+    @staticmethod
+    def _replay(users: UserStore, operation: str, token: str | None, fingerprint: Any) -> dict[str, Any] | None:
+        """The reply to an earlier call with the same ClientRequestToken (a retry gets the same
+        answer); IdempotentParameterMismatchException if that call asked something else."""
+        if token is None:
+            return None
+        seen = users.recall(operation, token)
+        if seen is None:
+            return None
+        if seen[0] != fingerprint:
+            raise IdempotentParameterMismatchException()
+        return copy.deepcopy(seen[1])
+
+    def create_user(self, collection_id: str, user_id: str, token: str | None) -> None:
+        with self._lock:
+            users = self._collection(collection_id).users
+            with users.lock:
+                if token is not None:
+                    made = users.by_token(token)
+                    if made is not None:
+                        if made.user_id == user_id:
+                            return  # the same request again: idempotent
+                        raise IdempotentParameterMismatchException()
+                if user_id in users:
+                    raise ConflictException(f"A User with the Id {user_id} already exists within the collection.")
+                user = User(user_id, create_token=token)
+                store = persistence.active()
+                if store is not None:
+                    store.put_user(self.account_id, self.region_name, collection_id, user_id, user.created, token)
+                users.add(user)
+
+    def delete_user(self, collection_id: str, user_id: str, token: str | None = None) -> dict[str, Any]:
+        with self._lock:
+            collection = self._collection(collection_id)
+            users = collection.users
+            with users.lock:
+                replayed = self._replay(users, "DeleteUser", token, user_id)
+                if replayed is not None:
+                    return replayed
+                self._user(collection, user_id)
+                store = persistence.active()
+                if store is not None:
+                    store.delete_user(self.account_id, self.region_name, collection_id, user_id)
+                users.remove(user_id)  # its faces stay, associated with no one
+                reply: dict[str, Any] = {}
+                if token is not None:
+                    users.remember("DeleteUser", token, user_id, reply)
+                return reply
+
+    def list_users(self, collection_id: str, next_token: str | None, max_results: int | None) -> dict[str, Any]:
+        """Users in creation order (AWS orders them by a key it generates; creation order is
+        the honest stand-in); a NextToken holds the last user's (created, UserId), so paging
+        neither repeats nor skips a user when others are created or deleted meanwhile."""
+        collection = self._collection(collection_id)
+        after = None
+        if next_token:
+            position = decode_token(next_token, "users", collection.arn)
+            if (not isinstance(position, list) or len(position) != 2 or isinstance(position[0], bool)
+                    or not isinstance(position[0], (int, float)) or not isinstance(position[1], str)):
+                raise InvalidPaginationTokenException()
+            after = (float(position[0]), position[1])
+        users = collection.users.in_order(after)
+        limit = max_results or DEFAULT_USER_PAGE
+        page = users[:limit]
+        body: dict[str, Any] = {
+            "Users": [shapes.matched_user(u.user_id, self._status(collection.users, u.user_id)) for u in page]
+        }
+        if len(users) > limit:
+            body["NextToken"] = encode_token("users", collection.arn, [page[-1].created, page[-1].user_id])
+        return body
+
+    def associate_faces(self, collection_id: str, user_id: str, face_ids: list[str], threshold: float,
+                        token: str | None = None) -> dict[str, Any]:
+        with self._lock:
+            collection = self._collection(collection_id)
+            users = collection.users
+            with users.lock:
+                fingerprint = (user_id, tuple(face_ids), threshold)
+                replayed = self._replay(users, "AssociateFaces", token, fingerprint)
+                if replayed is not None:
+                    return replayed
+                self._user(collection, user_id)
+                held = users.face_count(user_id)
+                if held >= MAX_FACES_PER_USER:
+                    raise ServiceQuotaExceededException(
+                        f"The user id: {user_id} already has {MAX_FACES_PER_USER} faces associated with it."
+                    )
+                unique = list(dict.fromkeys(face_ids))
+                owners = collection.faces.users_of(unique)
+                has_faces = held > 0  # a user without faces has nothing to match: it takes any face
+                free = [face_id for face_id, owner in zip(unique, owners) if owner is None]
+                descriptors = {face.face_id: d for face, d in collection.faces.export(free)} if has_faces else {}
+                accepted: list[str] = []
+                failed: list[dict[str, Any]] = []
+                for face_id, owner in zip(unique, owners):
+                    if owner is False:
+                        failed.append(shapes.unsuccessful_face(face_id, user_id, ["FACE_NOT_FOUND"]))
+                    elif owner == user_id:
+                        continue  # already this user's: ignored, as AWS does
+                    elif owner is not None:
+                        failed.append(shapes.unsuccessful_face(face_id, owner, ["ASSOCIATED_TO_A_DIFFERENT_USER"]))
+                    else:
+                        if has_faces:
+                            distance = users.distance(descriptors[face_id], user_id)
+                            assert distance is not None  # the user holds faces
+                            confidence = _user_similarity(distance)
+                            if confidence < threshold:
+                                failed.append(shapes.unsuccessful_face(face_id, user_id, ["LOW_MATCH_CONFIDENCE"], confidence))
+                                continue
+                        if held + len(accepted) >= MAX_FACES_PER_USER:
+                            failed.append(shapes.unsuccessful_face(face_id, user_id, []))  # no room left; AWS names no reason
+                            continue
+                        accepted.append(face_id)
+                store = persistence.active()
+                if store is not None:
+                    store.set_face_users(self.account_id, self.region_name, collection_id, accepted, user_id)
+                users.associate(accepted, user_id)
+                reply = {
+                    "AssociatedFaces": [{"FaceId": f} for f in accepted],
+                    "UnsuccessfulFaceAssociations": failed,
+                    "UserStatus": self._changed(users, user_id) if accepted else self._status(users, user_id),
+                }
+                if token is not None:
+                    users.remember("AssociateFaces", token, fingerprint, copy.deepcopy(reply))
+                return reply
+
+    def disassociate_faces(self, collection_id: str, user_id: str, face_ids: list[str],
+                           token: str | None = None) -> dict[str, Any]:
+        with self._lock:
+            collection = self._collection(collection_id)
+            users = collection.users
+            with users.lock:
+                fingerprint = (user_id, tuple(face_ids))
+                replayed = self._replay(users, "DisassociateFaces", token, fingerprint)
+                if replayed is not None:
+                    return replayed
+                self._user(collection, user_id)
+                unique = list(dict.fromkeys(face_ids))
+                done: list[str] = []
+                failed: list[dict[str, Any]] = []
+                for face_id, owner in zip(unique, collection.faces.users_of(unique)):
+                    if owner is False:
+                        failed.append(shapes.unsuccessful_face(face_id, user_id, ["FACE_NOT_FOUND"]))
+                    elif owner is None:
+                        continue  # not associated with anyone: ignored, as AWS does
+                    elif owner != user_id:
+                        failed.append(shapes.unsuccessful_face(face_id, owner, ["ASSOCIATED_TO_A_DIFFERENT_USER"]))
+                    else:
+                        done.append(face_id)
+                store = persistence.active()
+                if store is not None:
+                    store.set_face_users(self.account_id, self.region_name, collection_id, done, None)
+                users.associate(done, None)
+                reply = {
+                    "DisassociatedFaces": [{"FaceId": f} for f in done],
+                    "UnsuccessfulFaceDisassociations": failed,
+                    "UserStatus": self._changed(users, user_id) if done else self._status(users, user_id),
+                }
+                if token is not None:
+                    users.remember("DisassociateFaces", token, fingerprint, copy.deepcopy(reply))
+                return reply
+
+    def _user_hits(self, users: UserStore, query: np.ndarray, threshold: float, max_users: int | None,
+                   exclude: str | None = None) -> list[dict[str, Any]]:
+        """``UserMatches``: users whose vector scores at least ``threshold`` against ``query``, best first."""
+        # Search a hair past the threshold, then keep what the response reports as >= it (as face search does).
+        reach = distance_for_similarity(max(0.0, threshold - 1e-4))
+        scored = [
+            (user_id, _user_similarity(d))
+            for user_id, d in users.search(query, reach, max_users or DEFAULT_MAX_USERS, exclude=exclude)
+        ]
+        return shapes.user_matches([(u, self._status(users, u), sim) for u, sim in scored if sim >= threshold])
+
+    def search_users(self, collection_id: str, user_id: str | None, face_id: str | None, threshold: float,
+                     max_users: int | None) -> dict[str, Any]:
+        collection = self._collection(collection_id)
+        if (user_id is None) == (face_id is None):
+            raise InvalidParameterException("Exactly one of UserId and FaceId must be given.")
+        if face_id is not None:
+            query = collection.faces.descriptor(face_id)
+            if query is None:
+                raise InvalidParameterException("faceId was not found in the collection.")
+            matches = self._user_hits(collection.users, query, threshold, max_users)
+            searched: dict[str, Any] = {"SearchedFace": {"FaceId": face_id}}
+        else:
+            assert user_id is not None
+            self._user(collection, user_id)
+            query = collection.users.vector(user_id)
+            if query is None:
+                raise InvalidParameterException(f"The user id: {user_id} has no faces associated with it.")
+            matches = self._user_hits(collection.users, query, threshold, max_users, exclude=user_id)
+            searched = {"SearchedUser": {"UserId": user_id}}
+        return {"UserMatches": matches, "FaceModelVersion": FACE_MODEL_VERSION, **searched}
+
+    def search_users_by_image(self, collection_id: str, image: Any, threshold: float, max_users: int | None,
+                              quality_filter_level: str) -> dict[str, Any]:
+        """The largest face that passes QualityFilter is searched; the others are UnsearchedFaces.
+        Without such a face: no SearchedFace and no matches (not an error, unlike SearchFacesByImage)."""
+        collection = self._collection(collection_id)
+        analysis = self.analyze_image(image, descriptors=True)
+        w, h = analysis.width, analysis.height
+        faces = analysis.faces[:MAX_FACES]
+        probe = next((f for f in faces if quality_filter.passes(f, quality_filter_level)), None)
+        unsearched = [
+            {"FaceDetails": shapes.face_detail(face, w, h),
+             "Reasons": quality_filter.rejection_reasons(face, quality_filter_level) or ["FACE_NOT_LARGEST"]}
+            for face in faces if face is not probe
+        ]
+        body: dict[str, Any] = {
+            "UserMatches": [] if probe is None else self._user_hits(collection.users, probe.descriptor, threshold, max_users),
+            "FaceModelVersion": FACE_MODEL_VERSION,
+        }
+        if probe is not None:
+            body["SearchedFace"] = {"FaceDetail": shapes.face_detail(probe, w, h)}
+        body["UnsearchedFaces"] = unsearched
+        return body
+
+
+def _user_similarity(distance: float) -> float:
+    """A face's similarity to a user, as reported: SearchUsers' ``Similarity`` and a refused
+    association's ``Confidence`` both come from here, on a distance from UserStore.distances."""
+    return shapes.number(similarity_from_distance(distance))
+
+
