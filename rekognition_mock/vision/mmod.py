@@ -1,7 +1,8 @@
 """dlib's MMOD face detector, computed the way ``loss_mmod`` and its input layer do.
 
 The network is dlib's own (weights converted once from ``mmod_human_face_detector.dat``
-to the ONNX files of ``vision/data/``), run by onnxruntime. Around it, this module reproduces dlib's detection procedure:
+to the ONNX files of ``vision/data/``), run by onnxruntime. Around it, this module
+reproduces dlib's detection procedure:
 
 1. **Tiled pyramid** (``input_rgb_image_pyramid<pyramid_down<6>>``): the normalised
    image, ``(pixel - mean) / 256`` per channel, and its successive 5/6 reductions are laid
