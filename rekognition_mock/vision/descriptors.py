@@ -30,8 +30,8 @@ def face_chip(rgb: np.ndarray, box: tuple[float, float, float, float], landmarks
 class ResNetEncoder:
     """Chips to descriptors, batched. Thread-safe (onnxruntime sessions are)."""
 
-    def __init__(self, network, session) -> None:
-        self.mean = np.asarray(network.input["mean"], dtype=np.float32)
+    def __init__(self, mean, session) -> None:
+        self.mean = np.asarray(mean, dtype=np.float32)  # per channel, subtracted from the chip's pixels
         self.session = session
 
     def encode(self, chips: list[np.ndarray]) -> np.ndarray:

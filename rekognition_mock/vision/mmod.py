@@ -1,7 +1,8 @@
 """dlib's MMOD face detector, computed the way ``loss_mmod`` and its input layer do.
 
-The network is dlib's own (weights read from ``mmod_human_face_detector.dat``), run by
-onnxruntime. Around it, this module reproduces dlib's detection procedure:
+The network is dlib's own (weights converted once from ``mmod_human_face_detector.dat``
+to the ONNX files of ``vision/data/``), run by onnxruntime. Around it, this module
+reproduces dlib's detection procedure:
 
 1. **Tiled pyramid** (``input_rgb_image_pyramid<pyramid_down<6>>``): the normalised
    image, ``(pixel - mean) / 256`` per channel, and its successive 5/6 reductions are laid
@@ -243,25 +244,29 @@ def front_channels(front) -> int:
 class MMODDetector:
     """dlib's MMOD CNN on onnxruntime. Thread-safe; load once per process.
 
-    ``front`` and ``back`` run the two halves of the network (:func:`split_network`),
-    built by :func:`.onnx_nets.build_model` with ``compact_input`` and with ``taps``;
-    ``upscale`` and ``pyramid_resize`` are sessions of :func:`.onnx_nets.resize_model` with
-    half-pixel (enlargement) and corner-aligned (pyramid) sampling, ``compact`` one of
-    :func:`.onnx_nets.float16_model`.
+    ``settings`` is what the network's file holds besides its weights (the ``"mmod"`` part
+    of ``vision/data/dlib_networks.json``: input ``mean``, the pyramid's ``padding`` and
+    ``outer_padding``, the detection ``window``, the overlap rule ``nms`` and the last
+    convolution's ``taps``). ``front`` and ``back`` run the two halves of the network
+    (:func:`split_network`), built by :func:`.dlib_graphs.build_model` with
+    ``compact_input`` and with ``taps``; ``upscale`` and ``pyramid_resize`` are sessions of
+    :func:`.dlib_graphs.resize_model` with half-pixel (enlargement) and corner-aligned
+    (pyramid) sampling, ``compact`` one of :func:`.dlib_graphs.float16_model`.
     """
 
-    def __init__(self, network, front, back, upscale, pyramid_resize, compact) -> None:
-        from .onnx_nets import tap_kernel
+    def __init__(self, settings: dict, front, back, upscale, pyramid_resize, compact) -> None:
+        from .onnx_nets import TapKernel
 
-        self.mean = np.asarray(network.input["mean"], dtype=np.float32)[:, None, None]
+        self.mean = np.asarray(settings["mean"], dtype=np.float32)[:, None, None]
         self.mean_rgb = np.round(self.mean.reshape(3)).astype(np.uint8)  # the colour the network sees as nothing
-        self.padding = network.input["padding"]
-        self.outer = network.input["outer_padding"]
-        self.window = network.loss["windows"][0]
-        self.nms = network.loss["nms"]
+        self.padding = int(settings["padding"])
+        self.outer = int(settings["outer_padding"])
+        self.window = tuple(settings["window"])
+        self.nms = {"iou": float(settings["nms"]["iou"]), "covered": float(settings["nms"]["covered"])}
         self.front = front
         self.back = back
-        self.taps = tap_kernel(network)
+        taps = settings["taps"]
+        self.taps = TapKernel(tuple(taps["size"]), tuple(taps["padding"]), float(taps["bias"]))
         self._upscale = upscale
         self._pyramid_resize = pyramid_resize
         self._compact = compact
@@ -435,7 +440,7 @@ def _first_kept(scores: np.ndarray, levels, window: tuple[int, int], threshold: 
 
 
 def _resized(session, image: np.ndarray, shape: tuple[int, int, int, int], spare: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
-    """``image`` resized to ``shape`` by a :func:`.onnx_nets.resize_model` session: float32
+    """``image`` resized to ``shape`` by a :func:`.dlib_graphs.resize_model` session: float32
     (written into ``spare`` when it is large enough) and float16. Outputs of
     :data:`BOUND_OUTPUT_BYTES` or more are written into arrays of ours (:func:`_run_into`)."""
     inputs = {"image": image, "sizes": np.array(shape, dtype=np.int64)}

@@ -1,9 +1,12 @@
-"""Lazy, thread-safe loading of the models shipped by ``face-recognition-models``.
+"""Lazy, thread-safe loading of the models.
 
 Nothing here runs at import time: each model loads on first use, once per process.
-dlib's objects come with a lock because they are not safe to call from several threads
-at once; the onnxruntime networks (dlib's CNN detector and ResNet, rebuilt from the
-same ``.dat`` files) are.
+dlib's CNN detector and ResNet run on onnxruntime from ONNX files shipped in
+``vision/data/`` (converted once from the ``.dat`` files of ``face-recognition-models`` by
+``scripts/convert_dlib_networks.py``), as do the attribute networks; the HOG detector, the
+68-point landmark model and the reference networks the parity tests compare with are
+dlib's own objects, read from ``face-recognition-models``. dlib's objects come with a lock
+because they are not safe to call from several threads at once; onnxruntime sessions are.
 """
 
 from __future__ import annotations
@@ -58,22 +61,31 @@ def hog_detector_copy() -> LoadedModel:
     return _load("hog_copy", lambda: pickle.loads(pickle.dumps(original)))
 
 
+def _dlib_settings() -> dict:
+    """``vision/data/dlib_networks.json``: what the dlib networks' runtime takes from their
+    files besides the weights (written by ``scripts/convert_dlib_networks.py``)."""
+    import json
+
+    from .onnx_nets import shipped
+
+    return json.loads(shipped("dlib_networks.json"))
+
+
 def mmod_detector() -> LoadedModel:
-    """dlib's MMOD CNN face detector, run by onnxruntime (:class:`.mmod.MMODDetector`)."""
+    """dlib's MMOD CNN face detector, run by onnxruntime (:class:`.mmod.MMODDetector`)
+    from the ONNX files converted once from ``mmod_human_face_detector.dat``."""
 
     def build() -> Any:
-        from . import dlib_format, mmod, onnx_nets
+        from . import mmod
+        from .onnx_nets import session_from_bytes, shipped
 
-        with open(_paths().cnn_face_detector_model_location(), "rb") as f:
-            network = dlib_format.read_network(f.read(), dlib_format.mmod_architecture())
-        front, back = mmod.split_network(network)
         return mmod.MMODDetector(
-            network,
-            onnx_nets.session(onnx_nets.build_model(front, compact_input=True), arena="shared"),
-            onnx_nets.session(onnx_nets.build_model(back, channels=mmod.front_channels(front), taps=True), arena="shared"),
-            onnx_nets.session(onnx_nets.resize_model("half_pixel"), arena=False),
-            onnx_nets.session(onnx_nets.resize_model("align_corners"), arena=False),
-            onnx_nets.session(onnx_nets.float16_model(), arena=False),
+            _dlib_settings()["mmod"],
+            session_from_bytes(shipped("dlib_mmod_front.onnx"), arena="shared"),
+            session_from_bytes(shipped("dlib_mmod_back.onnx"), arena="shared"),
+            session_from_bytes(shipped("resize_half_pixel.onnx"), arena=False),
+            session_from_bytes(shipped("resize_align_corners.onnx"), arena=False),
+            session_from_bytes(shipped("to_float16.onnx"), arena=False),
         )
 
     return _load("mmod", build)
@@ -135,17 +147,17 @@ def face_mesh_net() -> LoadedModel:
 
 
 def resnet_encoder() -> LoadedModel:
-    """dlib's face-recognition ResNet (150×150 chip to 128-d descriptor) on onnxruntime.
+    """dlib's face-recognition ResNet (150×150 chip to 128-d descriptor) on onnxruntime,
+    from the ONNX file converted once from ``dlib_face_recognition_resnet_model_v1.dat``.
 
     ``model`` is a :class:`.descriptors.ResNetEncoder`.
     """
 
     def build() -> Any:
-        from . import descriptors, dlib_format, onnx_nets
+        from .descriptors import ResNetEncoder
+        from .onnx_nets import session_from_bytes, shipped
 
-        with open(_paths().face_recognition_model_location(), "rb") as f:
-            network = dlib_format.read_network(f.read(), dlib_format.resnet_architecture())
-        return descriptors.ResNetEncoder(network, onnx_nets.session(onnx_nets.build_model(network, network.input["size"])))
+        return ResNetEncoder(_dlib_settings()["resnet"]["mean"], session_from_bytes(shipped("dlib_resnet.onnx")))
 
     return _load("resnet", build)
 
