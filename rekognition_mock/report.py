@@ -25,7 +25,7 @@ from .service.recorder import INJECTED_ERROR, INJECTED_LATENCY, Entry, RecordedI
 SECTION = "rekognition-mock"
 MAX_MATCHES_LISTED = 10
 MAX_SIDE = 2048  # annotated images larger than this are scaled down (pixels, longer side)
-INJECTED = "[injected]"  # a fault or a latency a test injected (service/controls.py)
+INJECTED = "[injected]"  # a fault or a latency a test injected (service/controls/)
 
 
 def folder_for(root: Path, nodeid: str) -> Path:

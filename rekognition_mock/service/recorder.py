@@ -35,7 +35,7 @@ DEFAULT_MAX_BYTES = 64 * 1024 * 1024
 
 _SEQ = itertools.count(1)
 
-# What the controls (service/controls.py) did to a call: the kinds of its notes.
+# What the controls (service/controls/) did to a call: the kinds of its notes.
 INJECTED_ERROR = "injected_error"  # {"code": ..., "message": ...}: the call failed because inject_error said so
 INJECTED_LATENCY = "injected_latency"  # seconds waited because inject_latency said so
 SCRIPTED_LABELS = "scripted_labels"  # the names of the labels set_labels added
