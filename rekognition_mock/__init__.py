@@ -23,6 +23,7 @@ __all__ = [
     "install",
     "mock_rekognition",
     "reset_controls",
+    "set_celebrities",
     "set_face_attributes",
     "set_labels",
     "set_moderation_labels",
@@ -55,6 +56,17 @@ def set_moderation_labels(image: Any, labels: list[Any]) -> None:
     from .service import controls
 
     controls.set_labels(image, labels, moderation=True)
+
+
+def set_celebrities(celebrities: dict[str, Any]) -> None:
+    """RecognizeCelebrities recognises these people, by the engine, in any photo of them:
+    ``{"Name": [photo, ...]}`` (each photo the image's bytes or an S3 ``(bucket, key)``; the
+    largest face of each stands for the celebrity), or ``{"Name": {"Images": [...], "Urls":
+    [...], "KnownGender": "Female", "Id": "..."}}``. Ids default to one made from the name;
+    GetCelebrityInfo answers them. A name registered again is replaced."""
+    from .service import controls
+
+    controls.set_celebrities(celebrities)
 
 
 def inject_error(operation: str, error_code: str, *, times: int = 1, message: str | None = None) -> None:
