@@ -27,6 +27,7 @@ __all__ = [
     "set_face_attributes",
     "set_labels",
     "set_moderation_labels",
+    "set_protective_equipment",
     "settings",
     "similarity_from_distance",
 ]
@@ -67,6 +68,16 @@ def set_celebrities(celebrities: dict[str, Any]) -> None:
     from .service import controls
 
     controls.set_celebrities(celebrities)
+
+
+def set_protective_equipment(image: Any, person_index: int, equipment: list[Any]) -> None:
+    """DetectProtectiveEquipment finds ``equipment`` on the person of face ``person_index``
+    (largest first) of ``image``: types (``"FACE_COVER"``, ``"HEAD_COVER"``, ``"HAND_COVER"``)
+    or dicts in the ``EquipmentDetection`` shape with a ``BodyPart``; e.g.
+    ``set_protective_equipment(photo, 0, ["FACE_COVER", "HEAD_COVER"])``."""
+    from .service import controls
+
+    controls.set_protective_equipment(image, person_index, equipment)
 
 
 def inject_error(operation: str, error_code: str, *, times: int = 1, message: str | None = None) -> None:

@@ -38,6 +38,11 @@ class ImageResponses:
         info.pop("Id")
         return json.dumps(info)
 
+    def detect_protective_equipment(self) -> str:
+        params = self._request()
+        return json.dumps(self.rekognition_backend.detect_protective_equipment(
+            params["Image"], params.get("SummarizationAttributes")))
+
 
 def _celebrity(celebrity: Celebrity) -> dict[str, Any]:
     """The members a ``Celebrity`` and GetCelebrityInfo share (KnownGender only when known)."""

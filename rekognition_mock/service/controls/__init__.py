@@ -19,7 +19,9 @@ from . import labels  # isort: skip  (the families list in this order)
 from . import faults  # isort: skip
 from . import faces  # isort: skip
 from . import celebrities  # isort: skip
+from . import equipment  # isort: skip
 from .celebrities import set_celebrities
+from .equipment import scripted_equipment, set_protective_equipment
 from .faces import face_attributes, override, set_face_attributes
 from .faults import before, inject_error, inject_latency, operation_name
 from .labels import scripted, set_labels
@@ -41,5 +43,6 @@ __all__ = [
     "ANY_OPERATION", "FAMILIES", "HTTP_CONTROLS", "MAX_HTTP_BODY", "before", "face_attributes", "faces", "faults",
     "handle_http", "http_control", "image_key", "inject_error", "inject_latency", "inspector_rows", "labels",
     "listing", "operation_name", "override", "request_image_keys", "reset", "scripted", "set_face_attributes",
-    "set_celebrities", "set_labels", "celebrities",
+    "set_celebrities", "set_labels", "celebrities", "equipment", "scripted_equipment",
+    "set_protective_equipment",
 ]
