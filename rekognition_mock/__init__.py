@@ -28,6 +28,7 @@ __all__ = [
     "set_labels",
     "set_moderation_labels",
     "set_protective_equipment",
+    "set_text",
     "settings",
     "similarity_from_distance",
 ]
@@ -78,6 +79,15 @@ def set_protective_equipment(image: Any, person_index: int, equipment: list[Any]
     from .service import controls
 
     controls.set_protective_equipment(image, person_index, equipment)
+
+
+def set_text(image: Any, lines: list[Any]) -> None:
+    """DetectText reads ``lines`` in ``image`` (its bytes, or an S3 ``(bucket, key)``): strings,
+    or dicts with ``Text`` and optionally ``BoundingBox``, ``Confidence`` and ``Words``; e.g.
+    ``set_text(photo, ["EXIT", "Platform 9"])``. Without it, DetectText finds no text."""
+    from .service import controls
+
+    controls.set_text(image, lines)
 
 
 def inject_error(operation: str, error_code: str, *, times: int = 1, message: str | None = None) -> None:

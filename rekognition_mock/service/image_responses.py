@@ -43,6 +43,10 @@ class ImageResponses:
         return json.dumps(self.rekognition_backend.detect_protective_equipment(
             params["Image"], params.get("SummarizationAttributes")))
 
+    def detect_text(self) -> str:
+        params = self._request()
+        return json.dumps(self.rekognition_backend.detect_text(params["Image"], params.get("Filters")))
+
 
 def _celebrity(celebrity: Celebrity) -> dict[str, Any]:
     """The members a ``Celebrity`` and GetCelebrityInfo share (KnownGender only when known)."""

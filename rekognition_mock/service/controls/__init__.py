@@ -20,11 +20,13 @@ from . import faults  # isort: skip
 from . import faces  # isort: skip
 from . import celebrities  # isort: skip
 from . import equipment  # isort: skip
+from . import text  # isort: skip
 from .celebrities import set_celebrities
 from .equipment import scripted_equipment, set_protective_equipment
 from .faces import face_attributes, override, set_face_attributes
 from .faults import before, inject_error, inject_latency, operation_name
 from .labels import scripted, set_labels
+from .text import scripted_text, set_text
 from .registry import (
     ANY_OPERATION,
     FAMILIES,
@@ -44,5 +46,5 @@ __all__ = [
     "handle_http", "http_control", "image_key", "inject_error", "inject_latency", "inspector_rows", "labels",
     "listing", "operation_name", "override", "request_image_keys", "reset", "scripted", "set_face_attributes",
     "set_celebrities", "set_labels", "celebrities", "equipment", "scripted_equipment",
-    "set_protective_equipment",
+    "set_protective_equipment", "scripted_text", "set_text", "text",
 ]

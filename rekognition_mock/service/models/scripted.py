@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from .. import controls, images, protective_equipment
+from .. import controls, images, protective_equipment, text_detection
 from .analysis import ImagesMixin
 
 
@@ -22,3 +22,9 @@ class ScriptedImagesMixin(ImagesMixin):
         if summarization is not None:
             result["Summary"] = protective_equipment.summary(found, summarization)
         return result
+
+    def detect_text(self, image: Any, filters: dict[str, Any] | None) -> dict[str, Any]:  # type: ignore[override]
+        """The scripted lines (none unless scripted: there is no OCR here), filtered."""
+        data = images.image_bytes(image, self.account_id, self.region_name, self.partition)
+        self._analyze_bytes(data)  # the same image checks and errors as every image operation
+        return text_detection.detect_text(controls.scripted_text(controls.request_image_keys(image, data)), filters)
