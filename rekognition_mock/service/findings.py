@@ -33,6 +33,7 @@ SCRIPTED = "(scripted)"  # after a value a test author scripted
 # FaceDetail members every face has (DEFAULT): not listed as attributes unless scripted.
 DEFAULT_MEMBERS = ("BoundingBox", "Confidence", "Landmarks", "Pose", "Quality")
 LABELLING = ("DetectLabels", "DetectModerationLabels")
+BOXING = ("DetectProtectiveEquipment", "DetectText")  # boxes that are not faces: persons, equipment, words
 
 
 @dataclass
@@ -158,7 +159,7 @@ def marks(operation: str, response: dict[str, Any], notes: dict[str, list[Any]] 
 
 def finds_faces(operation: str) -> bool:
     """Whether ``operation`` answers with faces found in its images (the report counts them)."""
-    return operation in _READERS and operation not in LABELLING
+    return operation in _READERS and operation not in LABELLING and operation not in BOXING
 
 
 def labels(operation: str, response: dict[str, Any], notes: dict[str, list[Any]] | None = None) -> list[Label]:
@@ -306,6 +307,35 @@ def _detect_moderation_labels(response: dict[str, Any], scripted: frozenset[str]
     return {"Image": []}  # no boxes: its labels are the image's (labels())
 
 
+def _recognize_celebrities(response: dict[str, Any], scripted: frozenset[str]) -> dict[str, list[Mark]]:
+    found = [
+        _face_mark(MATCH, c.get("Face") or {}, scripted, similarity=_number(c.get("MatchConfidence")), label=c.get("Name"))
+        for c in response.get("CelebrityFaces") or []
+    ]
+    return {"Image": found + [_face_mark(UNMATCHED, face, scripted) for face in response.get("UnrecognizedFaces") or []]}
+
+
+def _detect_protective_equipment(response: dict[str, Any], scripted: frozenset[str]) -> dict[str, list[Mark]]:
+    found = []
+    for person in response.get("Persons") or []:
+        found.append(Mark(INSTANCE, dict(person.get("BoundingBox") or {}), _number(person.get("Confidence")),
+                          label=f"person {person.get('Id')}"))
+        for part in person.get("BodyParts") or []:
+            for item in part.get("EquipmentDetections") or []:
+                covers = "" if (item.get("CoversBodyPart") or {}).get("Value", True) else " (not covering)"
+                found.append(Mark(INSTANCE, dict(item.get("BoundingBox") or {}), _number(item.get("Confidence")),
+                                  label=f"{item.get('Type')} on {part.get('Name')}{covers}"))
+    return {"Image": found}
+
+
+def _detect_text(response: dict[str, Any], scripted: frozenset[str]) -> dict[str, list[Mark]]:
+    return {"Image": [
+        Mark(INSTANCE, dict((d.get("Geometry") or {}).get("BoundingBox") or {}), _number(d.get("Confidence")),
+             label=str(d.get("DetectedText")))
+        for d in response.get("TextDetections") or [] if d.get("Type") == "WORD"
+    ]}
+
+
 _READERS = {
     "DetectFaces": _detect_faces,
     "IndexFaces": _index_faces,
@@ -314,4 +344,7 @@ _READERS = {
     "CompareFaces": _compare_faces,
     "DetectLabels": _detect_labels,
     "DetectModerationLabels": _detect_moderation_labels,
+    "RecognizeCelebrities": _recognize_celebrities,
+    "DetectProtectiveEquipment": _detect_protective_equipment,
+    "DetectText": _detect_text,
 }
