@@ -112,6 +112,9 @@ def test_bad_input_gets_aws_errors(unvalidated_rekognition: Any) -> None:
     with pytest.raises(client.exceptions.ClientError) as info:
         client.detect_text(Image={"Bytes": COFFEE}, Filters={"RegionsOfInterest": [{}] * 11})
     assert info.value.response["ResponseMetadata"]["HTTPStatusCode"] == 400
+    for region in ({}, {"Polygon": [{"X": 0.1, "Y": 0.1}, {"X": 0.5, "Y": 0.5}]}):
+        with pytest.raises(client.exceptions.InvalidParameterException):
+            client.detect_text(Image={"Bytes": COFFEE}, Filters={"RegionsOfInterest": [region]})
 
 
 def test_over_http(rekognition_server: Any) -> None:

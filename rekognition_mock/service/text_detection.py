@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from .exceptions import InvalidParameterException
 from .shapes import number
 
 MAX_WORDS = 100  # "DetectText can detect up to 100 words in an image" (API reference)
@@ -26,6 +27,9 @@ def detect_text(lines: list[dict[str, Any]] | None, filters: dict[str, Any] | No
     filters = filters or {}
     word_filter = filters.get("WordFilter")
     regions = filters.get("RegionsOfInterest") or []
+    for region in regions:
+        if "BoundingBox" not in region and len(region.get("Polygon") or []) < 3:
+            raise InvalidParameterException("A region of interest needs a BoundingBox or a Polygon of at least 3 points.")
     kept: list[tuple[dict[str, Any], list[dict[str, Any]]]] = []
     count = 0
     for line in lines or []:
@@ -73,8 +77,8 @@ def _passes(word: dict[str, Any], word_filter: dict[str, Any] | None) -> bool:
 
 
 def _in_regions(box: dict[str, float], regions: list[dict[str, Any]]) -> bool:
-    """Whether the box is more than half inside one of ``regions`` (each a ``BoundingBox``
-    or a ``Polygon``; a region with neither covers the image); True without regions."""
+    """Whether the box is more than half inside one of ``regions`` (each a ``Polygon`` of
+    3 points or more, or else a ``BoundingBox``); True without regions."""
     if not regions:
         return True
     area = box["Width"] * box["Height"]
@@ -83,13 +87,11 @@ def _in_regions(box: dict[str, float], regions: list[dict[str, Any]]) -> bool:
     for region in regions:
         if "Polygon" in region and len(region["Polygon"]) >= 3:
             shape = [(float(p.get("X", 0.0)), float(p.get("Y", 0.0))) for p in region["Polygon"]]
-        elif "BoundingBox" in region:
+        else:
             r = region["BoundingBox"]
             left, top = float(r.get("Left", 0.0)), float(r.get("Top", 0.0))
             right, bottom = left + float(r.get("Width", 0.0)), top + float(r.get("Height", 0.0))
             shape = [(left, top), (right, top), (right, bottom), (left, bottom)]
-        else:
-            return True
         if _overlap(shape, box) > area / 2:
             return True
     return False
