@@ -42,9 +42,9 @@ from .registry import (
 )
 
 __all__ = [
-    "ANY_OPERATION", "FAMILIES", "HTTP_CONTROLS", "MAX_HTTP_BODY", "before", "face_attributes", "faces", "faults",
-    "handle_http", "http_control", "image_key", "inject_error", "inject_latency", "inspector_rows", "labels",
-    "listing", "operation_name", "override", "request_image_keys", "reset", "scripted", "set_face_attributes",
-    "set_celebrities", "set_labels", "celebrities", "equipment", "scripted_equipment",
-    "set_protective_equipment", "scripted_text", "set_text", "text",
+    "ANY_OPERATION", "FAMILIES", "HTTP_CONTROLS", "MAX_HTTP_BODY", "before", "celebrities", "equipment",
+    "face_attributes", "faces", "faults", "handle_http", "http_control", "image_key", "inject_error",
+    "inject_latency", "inspector_rows", "labels", "listing", "operation_name", "override", "request_image_keys",
+    "reset", "scripted", "scripted_equipment", "scripted_text", "set_celebrities", "set_face_attributes",
+    "set_labels", "set_protective_equipment", "set_text", "text",
 ]
