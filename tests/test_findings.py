@@ -124,3 +124,15 @@ def test_celebrities_equipment_and_text_are_marked() -> None:
         {"DetectedText": "EXIT", "Type": "LINE", "Id": 0, "Confidence": 99.0, "Geometry": {"BoundingBox": BOX}},
         {"DetectedText": "EXIT", "Type": "WORD", "Id": 1, "ParentId": 0, "Confidence": 98.0, "Geometry": {"BoundingBox": BOX}}]})["Image"]
     assert [(m.kind, m.label, m.confidence, m.box) for m in words] == [("instance", "EXIT", 98.0, BOX)]
+
+
+def test_scripted_words_and_equipment_say_so() -> None:
+    words = {"TextDetections": [{"DetectedText": "EXIT", "Type": "WORD", "Id": 0, "ParentId": 0, "Confidence": 99.0,
+                                 "Geometry": {"BoundingBox": BOX}}]}
+    [word] = findings.marks("DetectText", words, {recorder.SCRIPTED_TEXT: [["EXIT"]]})["Image"]
+    assert word.label == "EXIT (scripted)"
+    person = {"Persons": [{"Id": 0, "Confidence": 99.0, "BoundingBox": BOX, "BodyParts": [{"Name": "HEAD", "Confidence": 99.0,
+              "EquipmentDetections": [{"Type": "HEAD_COVER", "Confidence": 99.0, "BoundingBox": BOX,
+                                       "CoversBodyPart": {"Value": True, "Confidence": 99.0}}]}]}]}
+    marked = findings.marks("DetectProtectiveEquipment", person, {recorder.SCRIPTED_EQUIPMENT: [[[0, "HEAD_COVER"]]]})["Image"]
+    assert [m.label for m in marked] == ["person 0", "HEAD_COVER on HEAD (scripted)"]

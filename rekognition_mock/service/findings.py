@@ -16,7 +16,13 @@ import json
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from .recorder import SCRIPTED_FACE_ATTRIBUTES, SCRIPTED_LABELS, SCRIPTED_MODERATION_LABELS
+from .recorder import (
+    SCRIPTED_EQUIPMENT,
+    SCRIPTED_FACE_ATTRIBUTES,
+    SCRIPTED_LABELS,
+    SCRIPTED_MODERATION_LABELS,
+    SCRIPTED_TEXT,
+)
 
 # What a mark is; the inspector and the annotated images colour them by this.
 FACE = "face"  # DetectFaces
@@ -154,6 +160,12 @@ def marks(operation: str, response: dict[str, Any], notes: dict[str, list[Any]] 
     for mark in found.get("Image", []) if scripted_labels else []:
         if mark.kind == INSTANCE and mark.label in scripted_labels:
             mark.label = f"{mark.label} {SCRIPTED}"
+    # Words are all scripted (no OCR), and so is the equipment (the persons are measured).
+    if (operation == "DetectText" and (notes or {}).get(SCRIPTED_TEXT)) or (
+            operation == "DetectProtectiveEquipment" and (notes or {}).get(SCRIPTED_EQUIPMENT)):
+        for mark in found.get("Image", []):
+            if mark.label is not None and not mark.label.startswith("person "):
+                mark.label = f"{mark.label} {SCRIPTED}"
     return found
 
 

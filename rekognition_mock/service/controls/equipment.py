@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from .. import recorder
 from .faces import check_face_index
 from .registry import Family, http_control, image_key, image_target, json_image, json_integer, row
 
@@ -100,7 +101,11 @@ def _number(value: Any, name: str, low: float = 0.0, high: float = 100.0) -> flo
 
 def scripted_equipment(keys: list[tuple]) -> dict[int, list[dict[str, Any]]]:
     """The equipment scripted per person for the first of ``keys`` that has some."""
-    return EQUIPMENT.first(keys) or {}
+    found = EQUIPMENT.first(keys) or {}
+    if found:
+        recorder.note(recorder.SCRIPTED_EQUIPMENT,
+                      [[index, item["Type"] or item["BodyPart"]] for index, items in sorted(found.items()) for item in items])
+    return found
 
 
 @http_control("protective-equipment")

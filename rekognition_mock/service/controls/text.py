@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from .. import recorder
 from .registry import Family, http_control, image_key, image_target, json_image, row
 
 SCRIPTED_CONFIDENCE = 99.0
@@ -108,7 +109,10 @@ def _number(value: Any, name: str, high: float) -> float:
 
 def scripted_text(keys: list[tuple]) -> list[dict[str, Any]] | None:
     """The lines scripted for the first of ``keys`` that has some, else None."""
-    return TEXT.first(keys)
+    found = TEXT.first(keys)
+    if found:
+        recorder.note(recorder.SCRIPTED_TEXT, [line["Text"] for line in found])
+    return found
 
 
 @http_control("text")
