@@ -108,7 +108,8 @@ def inject_latency(operation: str, seconds: float) -> None:
 
 
 def reset_controls() -> None:
-    """Forget scripted labels, injected errors and latencies (moto's reset does it too)."""
+    """Forget every control: scripted answers, registered celebrities, injected errors and
+    latencies (moto's reset does it too)."""
     from .service import controls
 
     controls.reset()
