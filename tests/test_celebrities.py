@@ -96,6 +96,15 @@ def test_bad_registrations_are_refused() -> None:
         rekognition_mock.set_celebrities({})
     with pytest.raises(TypeError):
         rekognition_mock.set_celebrities({"X": ["not an image"]})
+    rekognition_mock.set_celebrities({"Grace Hopper": {"Images": [HOPPER], "Id": "Hopper1"}})
+    with pytest.raises(ValueError, match="Hopper1"):  # nothing of a refused call is registered
+        rekognition_mock.set_celebrities({"Eileen Collins": [ASTRONAUT], "Someone": {"Images": [ASTRONAUT], "Id": "Hopper1"}})
+    from rekognition_mock.service.controls.celebrities import registered
+
+    assert [c.name for c in registered()] == ["Grace Hopper"]
+    rekognition_mock.set_celebrities({"Grace Hopper": [ASTRONAUT]})  # registered again: replaced, new default id
+    assert [(c.name, c.celebrity_id) for c in registered()] == [("Grace Hopper", celebrity_id("Grace Hopper"))]
+    rekognition_mock.reset_controls()
 
 
 def test_bad_input_gets_aws_errors(unvalidated_rekognition: Any) -> None:

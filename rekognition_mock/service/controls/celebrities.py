@@ -67,12 +67,16 @@ def set_celebrities(celebrities: dict[str, Any]) -> None:
         for image in celebrity.images:
             if not isinstance(image, tuple):
                 _check_face(bytes(image), celebrity.name)
+    names = {c.name for c in parsed}
+    kept = [other for other in registered() if other.name not in names]  # a name registered again is replaced
     for celebrity in parsed:
-        for other in registered():
-            if other.name == celebrity.name:
-                CELEBRITIES.discard(other.celebrity_id)
-            elif other.celebrity_id == celebrity.celebrity_id:
+        for other in kept:
+            if other.celebrity_id == celebrity.celebrity_id:
                 raise ValueError(f"the Id {celebrity.celebrity_id!r} is {other.name!r}'s already")
+    for other in registered():
+        if other.name in names:
+            CELEBRITIES.discard(other.celebrity_id)
+    for celebrity in parsed:
         CELEBRITIES.put(celebrity.celebrity_id, celebrity)
 
 
