@@ -23,9 +23,12 @@ __all__ = [
     "install",
     "mock_rekognition",
     "reset_controls",
+    "set_celebrities",
     "set_face_attributes",
     "set_labels",
     "set_moderation_labels",
+    "set_protective_equipment",
+    "set_text",
     "settings",
     "similarity_from_distance",
 ]
@@ -57,6 +60,36 @@ def set_moderation_labels(image: Any, labels: list[Any]) -> None:
     controls.set_labels(image, labels, moderation=True)
 
 
+def set_celebrities(celebrities: dict[str, Any]) -> None:
+    """RecognizeCelebrities recognises these people, by the engine, in any photo of them:
+    ``{"Name": [photo, ...]}`` (each photo the image's bytes or an S3 ``(bucket, key)``; the
+    largest face of each stands for the celebrity), or ``{"Name": {"Images": [...], "Urls":
+    [...], "KnownGender": "Female", "Id": "..."}}``. Ids default to one made from the name;
+    GetCelebrityInfo answers them. A name registered again is replaced."""
+    from .service import controls
+
+    controls.set_celebrities(celebrities)
+
+
+def set_protective_equipment(image: Any, person_index: int, equipment: list[Any]) -> None:
+    """DetectProtectiveEquipment finds ``equipment`` on the person of face ``person_index``
+    (largest first) of ``image``: types (``"FACE_COVER"``, ``"HEAD_COVER"``, ``"HAND_COVER"``)
+    or dicts in the ``EquipmentDetection`` shape with a ``BodyPart``; e.g.
+    ``set_protective_equipment(photo, 0, ["FACE_COVER", "HEAD_COVER"])``."""
+    from .service import controls
+
+    controls.set_protective_equipment(image, person_index, equipment)
+
+
+def set_text(image: Any, lines: list[Any]) -> None:
+    """DetectText reads ``lines`` in ``image`` (its bytes, or an S3 ``(bucket, key)``): strings,
+    or dicts with ``Text`` and optionally ``BoundingBox``, ``Confidence`` and ``Words``; e.g.
+    ``set_text(photo, ["EXIT", "Platform 9"])``. Without it, DetectText finds no text."""
+    from .service import controls
+
+    controls.set_text(image, lines)
+
+
 def inject_error(operation: str, error_code: str, *, times: int = 1, message: str | None = None) -> None:
     """The next ``times`` calls of ``operation`` (``"DetectFaces"``, ``"detect_faces"`` or
     ``"*"`` for any) fail with AWS's ``error_code`` (``"ThrottlingException"``, any error of
@@ -75,7 +108,8 @@ def inject_latency(operation: str, seconds: float) -> None:
 
 
 def reset_controls() -> None:
-    """Forget scripted labels, injected errors and latencies (moto's reset does it too)."""
+    """Forget every control: scripted answers, registered celebrities, injected errors and
+    latencies (moto's reset does it too)."""
     from .service import controls
 
     controls.reset()

@@ -19,13 +19,13 @@ from pathlib import Path
 
 from PIL import Image, UnidentifiedImageError
 
-from .service.findings import LABELLING, SEARCHES, finds_faces, labels, marks, matches
+from .service.findings import BOXING, LABELLING, SEARCHES, finds_faces, labels, marks, matches
 from .service.recorder import INJECTED_ERROR, INJECTED_LATENCY, Entry, RecordedImage
 
 SECTION = "rekognition-mock"
 MAX_MATCHES_LISTED = 10
 MAX_SIDE = 2048  # annotated images larger than this are scaled down (pixels, longer side)
-INJECTED = "[injected]"  # a fault or a latency a test injected (service/controls.py)
+INJECTED = "[injected]"  # a fault or a latency a test injected (service/controls/)
 
 
 def folder_for(root: Path, nodeid: str) -> Path:
@@ -61,6 +61,9 @@ def section(entries: Sequence[Entry], folder: Path) -> str:
                     lines.append(f"      - {mark.describe()}")
                     if mark.attributes:
                         lines.append(f"        {', '.join(mark.attributes)}")
+            elif entry.status < 400 and entry.operation in BOXING:
+                lines.append(f"      {len(image_marks)} box{'' if len(image_marks) == 1 else 'es'} found")
+                lines.extend(f"      - {mark.describe()}" for mark in image_marks)
             elif entry.status < 400 and entry.operation in LABELLING:
                 noun = "moderation label" if entry.operation == "DetectModerationLabels" else "label"
                 lines.append(f"      {_count(len(found_labels), noun)} found")

@@ -1,4 +1,4 @@
-"""service/controls.py: injected faults and latency, seen by botocore as production's."""
+"""service/controls/: injected faults and latency, seen by botocore as production's."""
 
 from __future__ import annotations
 
@@ -171,3 +171,39 @@ def test_a_face_the_image_does_not_have_is_refused(rekognition: Any) -> None:
     rekognition_mock.set_face_attributes(two, 1, {"Gender": {"Value": "Male", "Confidence": 99.0}})  # it has two
     [after] = rekognition.detect_faces(Image={"Bytes": HOPPER}, Attributes=["GENDER"])["FaceDetails"]
     assert after["Gender"] == before["Gender"]
+
+
+def test_controls_need_no_backend_and_a_reset_still_clears_them() -> None:
+    """The controls import no backend (no import circle); moto's reset reaches them anyway,
+    through the registry's own moto backend, before any Rekognition backend exists."""
+    import subprocess
+    import sys
+
+    script = (
+        "import sys, moto\n"
+        "import rekognition_mock\n"
+        "from rekognition_mock.service import controls\n"
+        "rekognition_mock.set_labels(b'any image', ['Flag'])\n"
+        "assert 'rekognition_mock.service.models' not in sys.modules, 'the controls imported the backend'\n"
+        "assert controls.listing()['labels']\n"
+        "with moto.mock_aws():\n"
+        "    pass\n"
+        "assert controls.listing()['labels'] == [], controls.listing()\n"
+        "assert 'rekognition_mock.service.models' not in sys.modules\n"
+    )
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+
+
+def test_every_family_is_listed_and_cleared(mocked_aws: None) -> None:
+    from rekognition_mock.service import controls
+
+    listed = controls.listing()
+    assert set(listed) == set(controls.FAMILIES) and all(entries == [] for entries in listed.values())
+    rekognition_mock.set_labels(("b", "k"), ["Flag"])
+    rekognition_mock.inject_latency("*", 0.01)
+    assert controls.listing()["labels"] == [{"image": ["s3", "b", "k"], "labels": [
+        {"Name": "Flag", "Confidence": 99.0, "Instances": [], "Parents": [], "Aliases": [], "Categories": []}]}]
+    assert [r["kind"] for r in controls.inspector_rows()] == ["labels", "latency"]
+    rekognition_mock.reset_controls()
+    assert controls.inspector_rows() == []

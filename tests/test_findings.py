@@ -104,3 +104,35 @@ def test_a_scripted_labels_instances_say_so_on_the_image() -> None:
     response = {"Labels": [{"Name": "Hat", "Confidence": 99.0, "Instances": [{"BoundingBox": BOX, "Confidence": 99.0}]}]}
     (mark,) = findings.marks("DetectLabels", response, {recorder.SCRIPTED_LABELS: [["Hat"]]})["Image"]
     assert mark.caption() == "Hat (scripted) 99.0%"
+
+
+def test_celebrities_equipment_and_text_are_marked() -> None:
+    face = {"BoundingBox": BOX, "Confidence": 99.9}
+    celebrities = findings.marks("RecognizeCelebrities", {
+        "CelebrityFaces": [{"Name": "Grace Hopper", "Id": "3Ir0du6", "MatchConfidence": 99.2, "Face": face}],
+        "UnrecognizedFaces": [face]})["Image"]
+    assert [(m.kind, m.label, m.similarity) for m in celebrities] == [("match", "Grace Hopper", 99.2), ("unmatched", None, None)]
+    assert findings.finds_faces("RecognizeCelebrities")
+
+    persons = findings.marks("DetectProtectiveEquipment", {"Persons": [{"Id": 0, "Confidence": 99.0, "BoundingBox": BOX, "BodyParts": [
+        {"Name": "FACE", "Confidence": 99.0, "EquipmentDetections": [
+            {"Type": "FACE_COVER", "Confidence": 97.0, "BoundingBox": BOX, "CoversBodyPart": {"Value": False, "Confidence": 90.0}}]}]}]})["Image"]
+    assert [m.label for m in persons] == ["person 0", "FACE_COVER on FACE (not covering)"]
+    assert not findings.finds_faces("DetectProtectiveEquipment")
+
+    words = findings.marks("DetectText", {"TextDetections": [
+        {"DetectedText": "EXIT", "Type": "LINE", "Id": 0, "Confidence": 99.0, "Geometry": {"BoundingBox": BOX}},
+        {"DetectedText": "EXIT", "Type": "WORD", "Id": 1, "ParentId": 0, "Confidence": 98.0, "Geometry": {"BoundingBox": BOX}}]})["Image"]
+    assert [(m.kind, m.label, m.confidence, m.box) for m in words] == [("instance", "EXIT", 98.0, BOX)]
+
+
+def test_scripted_words_and_equipment_say_so() -> None:
+    words = {"TextDetections": [{"DetectedText": "EXIT", "Type": "WORD", "Id": 0, "ParentId": 0, "Confidence": 99.0,
+                                 "Geometry": {"BoundingBox": BOX}}]}
+    [word] = findings.marks("DetectText", words, {recorder.SCRIPTED_TEXT: [["EXIT"]]})["Image"]
+    assert word.label == "EXIT (scripted)"
+    person = {"Persons": [{"Id": 0, "Confidence": 99.0, "BoundingBox": BOX, "BodyParts": [{"Name": "HEAD", "Confidence": 99.0,
+              "EquipmentDetections": [{"Type": "HEAD_COVER", "Confidence": 99.0, "BoundingBox": BOX,
+                                       "CoversBodyPart": {"Value": True, "Confidence": 99.0}}]}]}]}
+    marked = findings.marks("DetectProtectiveEquipment", person, {recorder.SCRIPTED_EQUIPMENT: [[[0, "HEAD_COVER"]]]})["Image"]
+    assert [m.label for m in marked] == ["person 0", "HEAD_COVER on HEAD (scripted)"]

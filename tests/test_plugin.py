@@ -234,8 +234,8 @@ def legacy_and_new(pytester: pytest.Pytester, legacy_conftest: str | None = None
 def test_a_suite_written_against_motos_canned_answers_passes_with_the_ini_option(pytester: pytest.Pytester) -> None:
     legacy_and_new(pytester)
     without = pytester.runpytest_inprocess("-p", "no:cacheprovider")
-    # the engine refuses b"fake" and a missing object as AWS does (DetectText is moto's in both)
-    without.assert_outcomes(passed=3, failed=3)
+    # the engine refuses b"fake" and a missing object as AWS does (DetectText included)
+    without.assert_outcomes(passed=2, failed=4)
     without.stdout.fnmatch_lines(["*InvalidImageFormatException*"])
 
     pytester.makeini("[pytest]\nrekognition_plain_mock_aws = moto\n")

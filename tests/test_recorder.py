@@ -144,3 +144,17 @@ def test_notes_go_nowhere_when_no_call_is_recorded() -> None:
             recorder.note(recorder.INJECTED_LATENCY, 2.0)
         recorder.note(recorder.INJECTED_LATENCY, 3.0)
     assert (inner, outer) == ({recorder.INJECTED_LATENCY: [2.0]}, {recorder.INJECTED_LATENCY: [3.0]})
+
+
+def test_scripted_text_and_equipment_are_noted_on_the_call(rekognition: Any, ring: recorder.Ring) -> None:
+    import rekognition_mock
+
+    rekognition_mock.set_text(HOPPER, ["US NAVY"])
+    rekognition_mock.set_protective_equipment(HOPPER, 0, ["HEAD_COVER", {"BodyPart": "LEFT_HAND"}])
+    rekognition.detect_text(Image={"Bytes": HOPPER})
+    rekognition.detect_protective_equipment(Image={"Bytes": HOPPER})
+    rekognition.detect_text(Image={"Bytes": ASTRONAUT})  # nothing scripted there
+    text, equipment, astronaut = ring.entries()[:3]
+    assert text.notes == {recorder.SCRIPTED_TEXT: [["US NAVY"]]}
+    assert equipment.notes == {recorder.SCRIPTED_EQUIPMENT: [[[0, "HEAD_COVER"], [0, "LEFT_HAND"]]]}
+    assert astronaut.notes == {}

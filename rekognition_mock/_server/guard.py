@@ -126,7 +126,7 @@ def _too_large(start_response: Callable[..., Any], length: int | None, rekogniti
 
 
 def _control(environ: dict[str, Any], start_response: Callable[..., Any]) -> list[bytes]:
-    """The test-author controls over HTTP (docs/scripting.md), answered by service/controls.py."""
+    """The test-author controls over HTTP (docs/scripting.md), answered by service/controls/."""
     from ..service import controls
 
     name = environ["PATH_INFO"][len(CONTROLS_PREFIX):].strip("/")

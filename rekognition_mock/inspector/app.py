@@ -392,24 +392,7 @@ def controls_listing() -> dict[str, Any]:
     """The test-author controls in force (scripted answers, injected faults, latency)."""
     from ..service import controls
 
-    listed = controls.listing()
-    rows: list[dict[str, Any]] = []
-    for kind, key in (("labels", "labels"), ("moderation labels", "moderation_labels")):
-        for item in listed[key]:
-            image = item["image"]
-            target = f"s3://{image[1]}/{image[2]}" if image[0] == "s3" else f"image sha256 {image[1][:12]}..."
-            names = ", ".join(f"{label['Name']} ({label['Confidence']:g})" for label in item["labels"])
-            rows.append({"kind": kind, "target": target, "detail": names, "remaining": None})
-    for fault in listed["errors"]:
-        detail = fault["error_code"] + (f": {fault['message']}" if fault["message"] else "")
-        rows.append({"kind": "error", "target": fault["operation"], "detail": detail, "remaining": fault["times"]})
-    for item in listed.get("face_attributes", []):
-        image = item["image"]
-        target = f"s3://{image[1]}/{image[2]}" if image[0] == "s3" else f"image sha256 {image[1][:12]}..."
-        detail = f"face {item['face_index']}: " + ", ".join(sorted(item["attributes"]))
-        rows.append({"kind": "face attributes", "target": target, "detail": detail, "remaining": None})
-    for delay in listed["latency"]:
-        rows.append({"kind": "latency", "target": delay["operation"], "detail": f"{delay['seconds']:g} s", "remaining": None})
+    rows = controls.inspector_rows()
     return {"available": True, "controls": rows}
 
 

@@ -16,7 +16,13 @@ import json
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from .recorder import SCRIPTED_FACE_ATTRIBUTES, SCRIPTED_LABELS, SCRIPTED_MODERATION_LABELS
+from .recorder import (
+    SCRIPTED_EQUIPMENT,
+    SCRIPTED_FACE_ATTRIBUTES,
+    SCRIPTED_LABELS,
+    SCRIPTED_MODERATION_LABELS,
+    SCRIPTED_TEXT,
+)
 
 # What a mark is; the inspector and the annotated images colour them by this.
 FACE = "face"  # DetectFaces
@@ -33,6 +39,7 @@ SCRIPTED = "(scripted)"  # after a value a test author scripted
 # FaceDetail members every face has (DEFAULT): not listed as attributes unless scripted.
 DEFAULT_MEMBERS = ("BoundingBox", "Confidence", "Landmarks", "Pose", "Quality")
 LABELLING = ("DetectLabels", "DetectModerationLabels")
+BOXING = ("DetectProtectiveEquipment", "DetectText")  # boxes that are not faces: persons, equipment, words
 
 
 @dataclass
@@ -153,12 +160,18 @@ def marks(operation: str, response: dict[str, Any], notes: dict[str, list[Any]] 
     for mark in found.get("Image", []) if scripted_labels else []:
         if mark.kind == INSTANCE and mark.label in scripted_labels:
             mark.label = f"{mark.label} {SCRIPTED}"
+    # Words are all scripted (no OCR), and so is the equipment (the persons are measured).
+    if (operation == "DetectText" and (notes or {}).get(SCRIPTED_TEXT)) or (
+            operation == "DetectProtectiveEquipment" and (notes or {}).get(SCRIPTED_EQUIPMENT)):
+        for mark in found.get("Image", []):
+            if mark.label is not None and not mark.label.startswith("person "):
+                mark.label = f"{mark.label} {SCRIPTED}"
     return found
 
 
 def finds_faces(operation: str) -> bool:
     """Whether ``operation`` answers with faces found in its images (the report counts them)."""
-    return operation in _READERS and operation not in LABELLING
+    return operation in _READERS and operation not in LABELLING and operation not in BOXING
 
 
 def labels(operation: str, response: dict[str, Any], notes: dict[str, list[Any]] | None = None) -> list[Label]:
@@ -306,6 +319,35 @@ def _detect_moderation_labels(response: dict[str, Any], scripted: frozenset[str]
     return {"Image": []}  # no boxes: its labels are the image's (labels())
 
 
+def _recognize_celebrities(response: dict[str, Any], scripted: frozenset[str]) -> dict[str, list[Mark]]:
+    found = [
+        _face_mark(MATCH, c.get("Face") or {}, scripted, similarity=_number(c.get("MatchConfidence")), label=c.get("Name"))
+        for c in response.get("CelebrityFaces") or []
+    ]
+    return {"Image": found + [_face_mark(UNMATCHED, face, scripted) for face in response.get("UnrecognizedFaces") or []]}
+
+
+def _detect_protective_equipment(response: dict[str, Any], scripted: frozenset[str]) -> dict[str, list[Mark]]:
+    found = []
+    for person in response.get("Persons") or []:
+        found.append(Mark(INSTANCE, dict(person.get("BoundingBox") or {}), _number(person.get("Confidence")),
+                          label=f"person {person.get('Id')}"))
+        for part in person.get("BodyParts") or []:
+            for item in part.get("EquipmentDetections") or []:
+                covers = "" if (item.get("CoversBodyPart") or {}).get("Value", True) else " (not covering)"
+                found.append(Mark(INSTANCE, dict(item.get("BoundingBox") or {}), _number(item.get("Confidence")),
+                                  label=f"{item.get('Type')} on {part.get('Name')}{covers}"))
+    return {"Image": found}
+
+
+def _detect_text(response: dict[str, Any], scripted: frozenset[str]) -> dict[str, list[Mark]]:
+    return {"Image": [
+        Mark(INSTANCE, dict((d.get("Geometry") or {}).get("BoundingBox") or {}), _number(d.get("Confidence")),
+             label=str(d.get("DetectedText")))
+        for d in response.get("TextDetections") or [] if d.get("Type") == "WORD"
+    ]}
+
+
 _READERS = {
     "DetectFaces": _detect_faces,
     "IndexFaces": _index_faces,
@@ -314,4 +356,7 @@ _READERS = {
     "CompareFaces": _compare_faces,
     "DetectLabels": _detect_labels,
     "DetectModerationLabels": _detect_moderation_labels,
+    "RecognizeCelebrities": _recognize_celebrities,
+    "DetectProtectiveEquipment": _detect_protective_equipment,
+    "DetectText": _detect_text,
 }

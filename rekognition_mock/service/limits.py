@@ -33,3 +33,7 @@ DEFAULT_LABEL_MIN_CONFIDENCE = 55.0  # DetectLabels MinConfidence (the current A
 DEFAULT_MODERATION_MIN_CONFIDENCE = 50.0  # DetectModerationLabels MinConfidence
 MAX_LABELS = 1000  # DetectLabels MaxLabels: its default and its upper limit
 DEFAULT_MAX_DOMINANT_COLORS = 10  # Settings.ImageProperties.MaxDominantColors
+MAX_CELEBRITY_FACES = 64  # RecognizeCelebrities answers for the 64 largest faces (the API reference)
+# AWS publishes no threshold for RecognizeCelebrities; a face is a registered celebrity from
+# Rekognition's default face-match threshold up (CompareFaces, SearchFaces).
+CELEBRITY_MATCH_THRESHOLD = DEFAULT_SIMILARITY_THRESHOLD

@@ -35,12 +35,14 @@ DEFAULT_MAX_BYTES = 64 * 1024 * 1024
 
 _SEQ = itertools.count(1)
 
-# What the controls (service/controls.py) did to a call: the kinds of its notes.
+# What the controls (service/controls/) did to a call: the kinds of its notes.
 INJECTED_ERROR = "injected_error"  # {"code": ..., "message": ...}: the call failed because inject_error said so
 INJECTED_LATENCY = "injected_latency"  # seconds waited because inject_latency said so
 SCRIPTED_LABELS = "scripted_labels"  # the names of the labels set_labels added
 SCRIPTED_MODERATION_LABELS = "scripted_moderation_labels"  # ... that set_moderation_labels added
 SCRIPTED_FACE_ATTRIBUTES = "scripted_face_attributes"  # [member, value] that set_face_attributes put in a FaceDetail
+SCRIPTED_EQUIPMENT = "scripted_equipment"  # [[person index, type or bare hand], ...] that set_protective_equipment gave
+SCRIPTED_TEXT = "scripted_text"  # the lines set_text gave
 
 _CURRENT = threading.local()  # .notes: those of the call this thread is answering, while it is recorded
 

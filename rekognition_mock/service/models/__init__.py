@@ -5,8 +5,9 @@ does not model yet keep moto's behaviour, and replaces the face operations with 
 answered by the face engine.
 
 The backend is composed of one module per family of operations (moto splits its large
-services the same way): ``analysis`` (image operations), ``collections``, ``faces``
-(faces in collections) and ``users``, over the shared state of ``base``.
+services the same way): ``analysis`` (image operations), ``celebrities``, ``collections``,
+``faces`` (faces in collections), ``scripted`` (DetectProtectiveEquipment, DetectText)
+and ``users``, over the shared state of ``base``.
 """
 
 from __future__ import annotations
@@ -15,12 +16,14 @@ from moto.core.base_backend import BackendDict
 
 from ...store import persistence
 from .base import BackendBase
+from .celebrities import CelebritiesMixin
 from .collections import CollectionsMixin
 from .faces import FacesMixin
+from .scripted import ScriptedImagesMixin
 from .users import UsersMixin
 
 
-class RekognitionBackend(FacesMixin, UsersMixin, CollectionsMixin, BackendBase):
+class RekognitionBackend(CelebritiesMixin, ScriptedImagesMixin, FacesMixin, UsersMixin, CollectionsMixin, BackendBase):
     """State and logic for one account and region."""
 
 

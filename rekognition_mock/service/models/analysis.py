@@ -49,11 +49,7 @@ class ImagesMixin(BackendBase):
         return {"FaceDetails": details}
 
     def _face_overrides(self, image: Any, analysis: Analysis) -> dict[int, dict[str, Any]]:
-        keys = [("sha256", analysis.content_sha256)]
-        s3_object = image.get("S3Object") if isinstance(image, dict) else None
-        if isinstance(s3_object, dict):
-            keys.insert(0, ("s3", s3_object.get("Bucket"), s3_object.get("Name")))
-        return controls.face_attributes(keys)
+        return controls.face_attributes(_image_keys(image, analysis))
 
     def compare_faces(  # type: ignore[override]
         self,
@@ -101,7 +97,7 @@ class ImagesMixin(BackendBase):
         data = images.image_bytes(image, self.account_id, self.region_name, self.partition)
         analysis = self._analyze_bytes(data)
         return labels.detect_labels(
-            analysis, lambda: engine().pixels(analysis, data), controls.scripted(_image_keys(image, data)),
+            analysis, lambda: engine().pixels(analysis, data), controls.scripted(controls.request_image_keys(image, data)),
             max_labels, min_confidence, features, settings,
         )
 
@@ -109,15 +105,15 @@ class ImagesMixin(BackendBase):
         """Nothing is measured (there is no such model here): only scripted labels."""
         data = images.image_bytes(image, self.account_id, self.region_name, self.partition)
         self._analyze_bytes(data)  # the same image checks and errors as every image operation
-        return labels.detect_moderation_labels(controls.scripted(_image_keys(image, data), moderation=True), min_confidence)
+        return labels.detect_moderation_labels(
+            controls.scripted(controls.request_image_keys(image, data), moderation=True), min_confidence)
 
 
-def _image_keys(image: dict[str, Any], data: bytes) -> list[tuple]:
-    """The control keys an image answers to: its S3 object, if named so, and its bytes."""
-    keys = []
+
+def _image_keys(image: Any, analysis: Analysis) -> list[tuple]:
+    """The control keys of an analysed ``Image`` parameter: its S3 object, then its content."""
+    keys: list[tuple] = [("sha256", analysis.content_sha256)]
     s3_object = image.get("S3Object") if isinstance(image, dict) else None
     if isinstance(s3_object, dict):
-        keys.append(("s3", s3_object.get("Bucket"), s3_object.get("Name")))
-    keys.append(controls.image_key(data))
+        keys.insert(0, ("s3", s3_object.get("Bucket"), s3_object.get("Name")))
     return keys
-
