@@ -28,6 +28,7 @@ __all__ = [
     "set_moderation_labels",
     "settings",
     "similarity_from_distance",
+    "wait_for_jobs",
 ]
 
 
@@ -79,6 +80,15 @@ def reset_controls() -> None:
     from .service import controls
 
     controls.reset()
+
+
+def wait_for_jobs(timeout: float | None = None) -> bool:
+    """Block until every Rekognition Video job started so far (StartFaceSearch, ...) has
+    finished and published its SNS completion message; False if ``timeout`` seconds passed
+    first. Jobs run on a worker thread unless ``configure(video_jobs="sync")``."""
+    from .service import jobs
+
+    return jobs.wait_for_jobs(timeout)
 
 
 def __getattr__(name: str) -> Any:

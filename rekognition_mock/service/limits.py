@@ -33,3 +33,10 @@ DEFAULT_LABEL_MIN_CONFIDENCE = 55.0  # DetectLabels MinConfidence (the current A
 DEFAULT_MODERATION_MIN_CONFIDENCE = 50.0  # DetectModerationLabels MinConfidence
 MAX_LABELS = 1000  # DetectLabels MaxLabels: its default and its upper limit
 DEFAULT_MAX_DOMINANT_COLORS = 10  # Settings.ImageProperties.MaxDominantColors
+
+# Rekognition Video (stored videos)
+MAX_VIDEO_BYTES = 10 * 1024 ** 3  # an S3 video over 10 GB: VideoTooLargeException
+VIDEO_PAGE = 1000  # Get* MaxResults: its default and its largest value (more is answered with 1000)
+VIDEO_CONTAINERS = ("mov,mp4,m4a,3gp,3g2,mj2", "avi")  # FFmpeg's demuxers of .mp4/.mov and .avi (API_Video)
+VIDEO_CODECS = ("h264",)  # "H.264 encoded video files"
+UNSUPPORTED_VIDEO = "Unsupported codec/format."  # StatusMessage of a job whose video cannot be analysed

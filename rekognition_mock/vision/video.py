@@ -148,3 +148,12 @@ def frames(data: bytes, interval_ms: float = 200.0) -> Iterator[tuple[int, np.nd
                 target = (math.floor((timestamp + half_ms) / interval_ms) + 1) * interval_ms
         except av.error.FFmpegError as exc:
             raise VideoDecodeError(f"the video cannot be decoded: {exc}") from None
+
+
+def jpeg(rgb: np.ndarray, quality: int = 95) -> bytes:
+    """A sampled frame as JPEG bytes, for the image engine (which caches by content)."""
+    from PIL import Image
+
+    out = io.BytesIO()
+    Image.fromarray(rgb).save(out, format="JPEG", quality=quality)
+    return out.getvalue()

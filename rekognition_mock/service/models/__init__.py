@@ -6,7 +6,7 @@ answered by the face engine.
 
 The backend is composed of one module per family of operations (moto splits its large
 services the same way): ``analysis`` (image operations), ``collections``, ``faces``
-(faces in collections) and ``users``, over the shared state of ``base``.
+(faces in collections), ``users`` and ``video`` (video jobs), over the shared state of ``base``.
 """
 
 from __future__ import annotations
@@ -18,9 +18,10 @@ from .base import BackendBase
 from .collections import CollectionsMixin
 from .faces import FacesMixin
 from .users import UsersMixin
+from .video import VideoMixin
 
 
-class RekognitionBackend(FacesMixin, UsersMixin, CollectionsMixin, BackendBase):
+class RekognitionBackend(VideoMixin, FacesMixin, UsersMixin, CollectionsMixin, BackendBase):
     """State and logic for one account and region."""
 
 

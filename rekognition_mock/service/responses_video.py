@@ -1,0 +1,50 @@
+"""The HTTP handlers of Rekognition Video's operations (a mixin of ``responses.RekognitionResponse``)."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from . import video_shapes
+
+
+class VideoResponses:
+    """Start* answers the JobId; Get* the job's status, its video and a page of its entries."""
+
+    rekognition_backend: Any
+
+    def _request(self) -> dict[str, Any]:  # pragma: no cover - RekognitionResponse's
+        raise NotImplementedError
+
+    def start_face_detection(self) -> str:
+        params = self._request()
+        job_id = self.rekognition_backend.start_face_detection(
+            params["Video"], params.get("ClientRequestToken"), params.get("JobTag"), params.get("NotificationChannel"),
+            params.get("FaceAttributes"),
+        )
+        return json.dumps({"JobId": job_id})
+
+    def get_face_detection(self) -> str:
+        params = self._request()
+        page = self.rekognition_backend.get_face_detection(params["JobId"], params.get("MaxResults"), params.get("NextToken"))
+        attributes = [page.job.params["FaceAttributes"]]
+        body = video_shapes.job_body(page)
+        body["Faces"] = [video_shapes.face_detection(entry, attributes) for entry in page.entries]
+        return json.dumps({**body, **video_shapes.job_tail(page)})
+
+    def start_face_search(self) -> str:
+        params = self._request()
+        job_id = self.rekognition_backend.start_face_search(
+            params["Video"], params.get("ClientRequestToken"), params.get("JobTag"), params.get("NotificationChannel"),
+            params["CollectionId"], params.get("FaceMatchThreshold"),
+        )
+        return json.dumps({"JobId": job_id})
+
+    def get_face_search(self) -> str:
+        params = self._request()
+        page = self.rekognition_backend.get_face_search(
+            params["JobId"], params.get("MaxResults"), params.get("NextToken"), params.get("SortBy"),
+        )
+        body = video_shapes.job_body(page)
+        body["Persons"] = [video_shapes.person_match(entry) for entry in page.entries]
+        return json.dumps({**body, **video_shapes.job_tail(page)})

@@ -1,0 +1,60 @@
+"""Rekognition Video's response structures, from the jobs' domain entries."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from . import shapes
+from .limits import FACE_MODEL_VERSION
+
+
+def video_metadata(info: Any) -> dict[str, Any]:
+    """``VideoMetadata`` from a ``vision.video.VideoInfo``."""
+    return {
+        "Codec": info.codec,
+        "DurationMillis": info.duration_ms,
+        "Format": info.format,
+        "FrameRate": shapes.number(info.frame_rate),
+        "FrameHeight": info.height,
+        "FrameWidth": info.width,
+        "ColorRange": "FULL" if info.full_range else "LIMITED",
+    }
+
+
+def job_body(page: Any) -> dict[str, Any]:
+    """What every Get* answers about its job, in AWS's order; NextToken when there is more."""
+    job = page.job
+    body: dict[str, Any] = {"JobStatus": job.status}
+    if job.status_message is not None:
+        body["StatusMessage"] = job.status_message
+    if job.metadata is not None and job.status != "IN_PROGRESS":
+        body["VideoMetadata"] = video_metadata(job.metadata)
+    if page.next_token is not None:
+        body["NextToken"] = page.next_token
+    return body
+
+
+def job_tail(page: Any) -> dict[str, Any]:
+    job = page.job
+    tail: dict[str, Any] = {"JobId": job.job_id, "Video": job.video}
+    if job.job_tag is not None:
+        tail["JobTag"] = job.job_tag
+    return tail
+
+
+def face_detection(entry: Any, attributes: list[str]) -> dict[str, Any]:
+    """A ``FaceDetection``: the frame's time and the face's ``FaceDetail``."""
+    return {"Timestamp": entry.timestamp, "Face": shapes.face_detail(entry.face, entry.width, entry.height, attributes)}
+
+
+def person_match(entry: Any) -> dict[str, Any]:
+    """A ``PersonMatch``: the tracked person at that time and the collection's faces it matches."""
+    return {
+        "Timestamp": entry.timestamp,
+        "Person": {
+            "Index": entry.index,
+            "BoundingBox": shapes.bounding_box(entry.face, entry.width, entry.height),
+            "Face": shapes.face_detail(entry.face, entry.width, entry.height),
+        },
+        "FaceMatches": shapes.face_matches(entry.matches, FACE_MODEL_VERSION),
+    }

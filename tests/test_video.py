@@ -1,0 +1,322 @@
+"""Rekognition Video in-process: StartFaceDetection/GetFaceDetection and StartFaceSearch/
+GetFaceSearch on H.264 videos composed from the bundled photos (videofactory), with jobs,
+ClientRequestToken, SNS → SQS completion messages and AWS's errors."""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+import rekognition_mock
+import videofactory as vf
+from conftest import make_client
+from helpers import expect
+from rekognition_mock.fixtures import face_image
+from shapecheck import assert_output_shape
+
+BUCKET = "videos"
+ROLE = "arn:aws:iam::123456789012:role/AmazonRekognitionServiceRole"
+DEFAULT_KEYS = {"BoundingBox", "Landmarks", "Pose", "Quality", "Confidence"}
+
+
+@pytest.fixture
+def aws(mocked_aws: None) -> Iterator[dict[str, Any]]:
+    """Clients of one mock, a bucket holding the composed videos, and jobs back to the
+    default settings afterwards."""
+    clients = {name: make_client(name) for name in ("rekognition", "s3", "sns", "sqs")}
+    clients["s3"].create_bucket(Bucket=BUCKET)
+    clients["s3"].put_object(Bucket=BUCKET, Key="hopper.mp4", Body=vf.person_from_1s_to_3s())
+    clients["s3"].put_object(Bucket=BUCKET, Key="two.mp4", Body=vf.two_people_with_a_cut())
+    yield clients
+    rekognition_mock.wait_for_jobs(300)
+    rekognition_mock.configure(video_jobs=None, video_sample_ms=None)
+
+
+def s3_video(name: str) -> dict[str, Any]:
+    return {"S3Object": {"Bucket": BUCKET, "Name": name}}
+
+
+def subscribed_queue(aws: dict[str, Any], name: str = "AmazonRekognitionJobs") -> tuple[str, str]:
+    """(topic ARN, queue URL): an SNS topic with an SQS queue subscribed to it."""
+    topic = aws["sns"].create_topic(Name=name)["TopicArn"]
+    queue = aws["sqs"].create_queue(QueueName=name)["QueueUrl"]
+    queue_arn = aws["sqs"].get_queue_attributes(QueueUrl=queue, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    aws["sns"].subscribe(TopicArn=topic, Protocol="sqs", Endpoint=queue_arn)
+    return topic, queue
+
+
+def completion(aws: dict[str, Any], queue: str) -> dict[str, Any]:
+    """The one completion message in ``queue`` (the Rekognition JSON inside SNS's envelope)."""
+    messages = aws["sqs"].receive_message(QueueUrl=queue, MaxNumberOfMessages=10, WaitTimeSeconds=0)["Messages"]
+    assert len(messages) == 1
+    return json.loads(json.loads(messages[0]["Body"])["Message"])
+
+
+def all_pages(call: Any, key: str, **params: Any) -> tuple[list[Any], list[dict[str, Any]]]:
+    """Every entry of a paginated Get*, and the pages."""
+    entries, pages, token = [], [], None
+    while True:
+        page = call(**params, **({"NextToken": token} if token else {}))
+        pages.append(page)
+        entries += page[key]
+        token = page.get("NextToken")
+        if not token:
+            return entries, pages
+
+
+def test_face_search_user_scenario(aws: dict[str, Any]) -> None:
+    """Issue 26's first Done-when line: face search on an S3 video with an SNS topic
+    subscribed by an SQS queue; the message arrives; GetFaceSearch pages find the indexed
+    person where she is on screen (1 s to 3 s) and no one elsewhere."""
+    rekognition = aws["rekognition"]
+    rekognition.create_collection(CollectionId="staff")
+    [record] = rekognition.index_faces(CollectionId="staff", Image={"Bytes": face_image("grace_hopper")},
+                                       ExternalImageId="grace")["FaceRecords"]
+    topic, queue = subscribed_queue(aws)
+
+    job_id = rekognition.start_face_search(
+        Video=s3_video("hopper.mp4"), CollectionId="staff", JobTag="nightly",
+        NotificationChannel={"SNSTopicArn": topic, "RoleArn": ROLE},
+    )["JobId"]
+    assert rekognition_mock.wait_for_jobs(300)
+
+    message = completion(aws, queue)
+    assert set(message) == {"JobId", "Status", "API", "JobTag", "Timestamp", "Video"}
+    assert (message["JobId"], message["Status"], message["API"], message["JobTag"]) == (
+        job_id, "SUCCEEDED", "StartFaceSearch", "nightly")
+    assert message["Video"] == {"S3ObjectName": "hopper.mp4", "S3Bucket": BUCKET}
+    assert isinstance(message["Timestamp"], int)
+
+    persons, pages = all_pages(rekognition.get_face_search, "Persons", JobId=job_id, MaxResults=4)
+    assert len(pages) == 3
+    for page in pages:
+        assert_output_shape("GetFaceSearch", page)
+        assert page["JobStatus"] == "SUCCEEDED" and page["JobId"] == job_id and page["JobTag"] == "nightly"
+        assert page["Video"] == s3_video("hopper.mp4")
+        assert page["VideoMetadata"] == {"Codec": "h264", "DurationMillis": 4000, "Format": "QuickTime / MOV",
+                                         "FrameRate": 25.0, "FrameHeight": 360, "FrameWidth": 640,
+                                         "ColorRange": "LIMITED"}
+    times = [p["Timestamp"] for p in persons]
+    assert times == list(range(1000, 3000, 200))  # every sample while she is on screen, and only those
+    assert {p["Person"]["Index"] for p in persons} == {0}
+    for person in persons:
+        [match] = person["FaceMatches"]
+        assert match["Face"]["FaceId"] == record["Face"]["FaceId"]
+        assert match["Face"]["ExternalImageId"] == "grace"
+        assert match["Similarity"] > 95
+        box = person["Person"]["BoundingBox"]
+        assert 200 / 640 < box["Left"] + box["Width"] / 2 < 440 / 640  # she stands at x = 200 … ~440
+        assert set(person["Person"]["Face"]) == DEFAULT_KEYS
+
+
+def test_face_detection_two_people_a_cut_and_a_black_frame(aws: dict[str, Any]) -> None:
+    rekognition = aws["rekognition"]
+    job_id = rekognition.start_face_detection(Video=s3_video("two.mp4"))["JobId"]
+    assert rekognition_mock.wait_for_jobs(300)
+    faces, pages = all_pages(rekognition.get_face_detection, "Faces", JobId=job_id, MaxResults=10)
+    for page in pages:
+        assert_output_shape("GetFaceDetection", page)
+        assert "JobTag" not in page
+    counts: dict[int, int] = {}
+    for face in faces:
+        counts[face["Timestamp"]] = counts.get(face["Timestamp"], 0) + 1
+        assert set(face["Face"]) == DEFAULT_KEYS
+    assert counts == {**{t: 1 for t in range(0, 2000, 200)}, **{t: 2 for t in range(2000, 3600, 200)},
+                      **{t: 1 for t in range(4000, 5000, 200)}}  # nobody in the black frames (3.6–4 s)
+    assert [f["Timestamp"] for f in faces] == sorted(f["Timestamp"] for f in faces)
+    assert len(pages) == 4 and [len(p["Faces"]) for p in pages] == [10, 10, 10, 1]
+
+
+def test_face_detection_all_attributes(aws: dict[str, Any]) -> None:
+    rekognition = aws["rekognition"]
+    rekognition_mock.configure(video_sample_ms=1000)
+    job_id = rekognition.start_face_detection(Video=s3_video("hopper.mp4"), FaceAttributes="ALL")["JobId"]
+    assert rekognition_mock.wait_for_jobs(300)
+    answer = rekognition.get_face_detection(JobId=job_id)
+    assert_output_shape("GetFaceDetection", answer)
+    assert [f["Timestamp"] for f in answer["Faces"]] == [1000, 2000]  # one frame a second, on screen at 1 s and 2 s
+    # Each frame is answered as DetectFaces answers that frame: the same engine, the same attributes.
+    from rekognition_mock.vision import video
+
+    frames = dict(video.frames(vf.person_from_1s_to_3s(), 1000))
+    for face in answer["Faces"]:
+        assert {"AgeRange", "Gender", "Emotions", "EyesOpen", "Smile"} <= set(face["Face"])
+        image = {"Bytes": video.jpeg(frames[face["Timestamp"]])}
+        [detail] = rekognition.detect_faces(Image=image, Attributes=["ALL"])["FaceDetails"]
+        assert face["Face"] == detail
+
+
+def test_face_search_tracks_each_person_with_one_index(aws: dict[str, Any]) -> None:
+    """Grace Hopper keeps her index across the cut (a new shot, her box moved); the
+    astronaut gets one when she appears, and a new one after the black frames."""
+    rekognition = aws["rekognition"]
+    rekognition.create_collection(CollectionId="crew")
+    for name in ("grace_hopper", "astronaut"):
+        rekognition.index_faces(CollectionId="crew", Image={"Bytes": face_image(name)}, ExternalImageId=name)
+    job_id = rekognition.start_face_search(Video=s3_video("two.mp4"), CollectionId="crew")["JobId"]
+    assert rekognition_mock.wait_for_jobs(300)
+    persons, _ = all_pages(rekognition.get_face_search, "Persons", JobId=job_id)
+    seen: dict[str, dict[int, list[int]]] = {}
+    for person in persons:
+        [match] = person["FaceMatches"]
+        name = match["Face"]["ExternalImageId"]
+        seen.setdefault(name, {}).setdefault(person["Person"]["Index"], []).append(person["Timestamp"])
+    [grace] = seen["grace_hopper"].values()
+    assert grace == list(range(0, 3600, 200))
+    assert sorted(seen["astronaut"].values()) == [list(range(2000, 3600, 200)), list(range(4000, 5000, 200))]
+    grace_index = next(iter(seen["grace_hopper"]))
+    assert grace_index == 0 and sorted(seen["astronaut"]) == [1, 2]
+
+    by_index, pages = all_pages(rekognition.get_face_search, "Persons", JobId=job_id, SortBy="INDEX", MaxResults=7)
+    assert_output_shape("GetFaceSearch", pages[0])
+    keys = [(p["Person"]["Index"], p["Timestamp"]) for p in by_index]
+    assert keys == sorted(keys) and len(keys) == len(persons)
+
+
+def test_face_match_threshold_and_nobody_indexed(aws: dict[str, Any]) -> None:
+    rekognition = aws["rekognition"]
+    rekognition.create_collection(CollectionId="others")
+    rekognition.index_faces(CollectionId="others", Image={"Bytes": face_image("astronaut")})
+    job_id = rekognition.start_face_search(Video=s3_video("hopper.mp4"), CollectionId="others")["JobId"]
+    strict = rekognition.start_face_search(Video=s3_video("two.mp4"), CollectionId="others",
+                                           FaceMatchThreshold=100)["JobId"]
+    assert rekognition_mock.wait_for_jobs(300)
+    answer = rekognition.get_face_search(JobId=job_id)
+    assert answer["JobStatus"] == "SUCCEEDED" and answer["Persons"] == []  # Grace Hopper is not in the collection
+    assert rekognition.get_face_search(JobId=strict)["Persons"] == []
+
+
+def test_in_progress_until_the_job_is_done(aws: dict[str, Any], monkeypatch: pytest.MonkeyPatch) -> None:
+    from rekognition_mock.service.models.video import VideoMixin
+
+    gate = threading.Event()
+    frames = VideoMixin._frames
+
+    def held(self: Any, *args: Any, **kwargs: Any) -> Any:
+        gate.wait(60)
+        return frames(self, *args, **kwargs)
+
+    monkeypatch.setattr(VideoMixin, "_frames", held)
+    rekognition = aws["rekognition"]
+    job_id = rekognition.start_face_detection(Video=s3_video("hopper.mp4"), JobTag="slow")["JobId"]
+    answer = rekognition.get_face_detection(JobId=job_id)
+    assert_output_shape("GetFaceDetection", answer)
+    assert answer["JobStatus"] == "IN_PROGRESS" and answer["Faces"] == [] and "VideoMetadata" not in answer
+    assert answer["JobTag"] == "slow"
+    assert rekognition_mock.wait_for_jobs(0.2) is False
+    gate.set()
+    assert rekognition_mock.wait_for_jobs(300) is True
+    assert rekognition.get_face_detection(JobId=job_id)["JobStatus"] == "SUCCEEDED"
+
+
+def test_sync_jobs_are_done_when_start_returns(aws: dict[str, Any]) -> None:
+    rekognition_mock.configure(video_jobs="sync")
+    rekognition = aws["rekognition"]
+    job_id = rekognition.start_face_detection(Video=s3_video("hopper.mp4"))["JobId"]
+    answer = rekognition.get_face_detection(JobId=job_id)
+    assert answer["JobStatus"] == "SUCCEEDED" and len(answer["Faces"]) == 10
+
+
+def test_client_request_token(aws: dict[str, Any]) -> None:
+    rekognition = aws["rekognition"]
+    first = rekognition.start_face_detection(Video=s3_video("hopper.mp4"), ClientRequestToken="retry-1")["JobId"]
+    again = rekognition.start_face_detection(Video=s3_video("hopper.mp4"), ClientRequestToken="retry-1")["JobId"]
+    other = rekognition.start_face_detection(Video=s3_video("hopper.mp4"), ClientRequestToken="retry-2")["JobId"]
+    assert first == again != other
+    assert len(first) == 64 and int(first, 16) >= 0
+    expect(rekognition, "IdempotentParameterMismatchException",
+           lambda: rekognition.start_face_detection(Video=s3_video("two.mp4"), ClientRequestToken="retry-1"))
+    expect(rekognition, "IdempotentParameterMismatchException",
+           lambda: rekognition.start_face_detection(Video=s3_video("hopper.mp4"), ClientRequestToken="retry-1",
+                                                    FaceAttributes="ALL"))
+
+
+def test_job_ids_are_the_same_on_every_run(aws: dict[str, Any]) -> None:
+    from moto.core import DEFAULT_ACCOUNT_ID
+    from rekognition_mock.service import jobs
+
+    rekognition = aws["rekognition"]
+    job_id = rekognition.start_face_detection(Video=s3_video("hopper.mp4"))["JobId"]
+    request = json.dumps([s3_video("hopper.mp4"), None, None, {"FaceAttributes": "DEFAULT"}], sort_keys=True)
+    assert job_id == jobs.job_id(DEFAULT_ACCOUNT_ID, "us-east-1", 0, "StartFaceDetection", request)
+
+
+def test_start_errors(aws: dict[str, Any]) -> None:
+    rekognition = aws["rekognition"]
+    message = expect(rekognition, "InvalidS3ObjectException",
+                     lambda: rekognition.start_face_detection(Video=s3_video("missing.mp4")))
+    assert message == "Unable to get object metadata from S3. Check object key, region and/or access permissions."
+    expect(rekognition, "InvalidS3ObjectException", lambda: rekognition.start_face_search(
+        Video={"S3Object": {"Bucket": "no-such-bucket", "Name": "hopper.mp4"}}, CollectionId="x"))
+    expect(rekognition, "ResourceNotFoundException",
+           lambda: rekognition.start_face_search(Video=s3_video("hopper.mp4"), CollectionId="missing"))
+    missing_topic = "arn:aws:sns:us-east-1:123456789012:AmazonRekognitionNowhere"
+    expect(rekognition, "InvalidParameterException", lambda: rekognition.start_face_detection(
+        Video=s3_video("hopper.mp4"), NotificationChannel={"SNSTopicArn": missing_topic, "RoleArn": ROLE}))
+    expect(rekognition, "InvalidParameterException", lambda: rekognition.start_face_detection(Video={}))
+    from rekognition_mock.service.models import rekognition_backends
+    from moto.core import DEFAULT_ACCOUNT_ID
+
+    assert rekognition_backends[DEFAULT_ACCOUNT_ID]["us-east-1"].video_jobs == {}  # none of them started a job
+
+
+def test_get_errors(aws: dict[str, Any], unvalidated_rekognition: Any) -> None:
+    rekognition = aws["rekognition"]
+    expect(rekognition, "ResourceNotFoundException", lambda: rekognition.get_face_detection(JobId="0" * 64))
+    job_id = rekognition.start_face_detection(Video=s3_video("hopper.mp4"))["JobId"]
+    assert rekognition_mock.wait_for_jobs(300)
+    expect(rekognition, "ResourceNotFoundException", lambda: rekognition.get_face_search(JobId=job_id))  # another API's job
+    expect(rekognition, "InvalidPaginationTokenException",
+           lambda: rekognition.get_face_detection(JobId=job_id, NextToken="not-a-token"))
+    other = rekognition.start_face_detection(Video=s3_video("hopper.mp4"), JobTag="other")["JobId"]
+    assert rekognition_mock.wait_for_jobs(300)
+    token = rekognition.get_face_detection(JobId=other, MaxResults=2)["NextToken"]
+    expect(rekognition, "InvalidPaginationTokenException",  # another job's token
+           lambda: rekognition.get_face_detection(JobId=job_id, NextToken=token))
+    expect(unvalidated_rekognition, "ValidationException",
+           lambda: unvalidated_rekognition.get_face_detection(JobId=job_id, MaxResults=0))
+    expect(unvalidated_rekognition, "ValidationException",
+           lambda: unvalidated_rekognition.get_face_search(JobId=job_id, SortBy="NAME"))
+    assert len(rekognition.get_face_detection(JobId=job_id, MaxResults=5000)["Faces"]) == 10  # at most 1000 a page
+
+
+@pytest.mark.parametrize("body", [
+    vf.encode([(1000, vf.empty())], container="matroska", codec="mpeg4"),  # neither MP4/MOV nor H.264
+    b"this is not a video" * 100,
+])
+def test_a_video_rekognition_does_not_take_fails_the_job(aws: dict[str, Any], body: bytes) -> None:
+    aws["s3"].put_object(Bucket=BUCKET, Key="odd.mp4", Body=body)
+    topic, queue = subscribed_queue(aws)
+    rekognition = aws["rekognition"]
+    job_id = rekognition.start_face_detection(Video=s3_video("odd.mp4"), JobTag="odd",
+                                              NotificationChannel={"SNSTopicArn": topic, "RoleArn": ROLE})["JobId"]
+    assert rekognition_mock.wait_for_jobs(300)
+    answer = rekognition.get_face_detection(JobId=job_id)
+    assert_output_shape("GetFaceDetection", answer)
+    assert (answer["JobStatus"], answer["StatusMessage"], answer["Faces"]) == ("FAILED", "Unsupported codec/format.", [])
+    message = completion(aws, queue)
+    assert (message["Status"], message["API"], message["JobTag"]) == ("FAILED", "StartFaceDetection", "odd")
+
+
+def test_mov_is_taken(aws: dict[str, Any]) -> None:
+    aws["s3"].put_object(Bucket=BUCKET, Key="clip.mov", Body=vf.encode([(400, vf.with_people(("grace_hopper.jpg", 200)))],
+                                                                        container="mov"))
+    rekognition = aws["rekognition"]
+    job_id = rekognition.start_face_detection(Video=s3_video("clip.mov"))["JobId"]
+    assert rekognition_mock.wait_for_jobs(300)
+    answer = rekognition.get_face_detection(JobId=job_id)
+    assert answer["JobStatus"] == "SUCCEEDED" and [f["Timestamp"] for f in answer["Faces"]] == [0, 200]
+
+
+def test_without_pyav_start_names_the_extra(aws: dict[str, Any], monkeypatch: pytest.MonkeyPatch) -> None:
+    from rekognition_mock.vision import video
+
+    monkeypatch.setattr(video, "available", lambda: False)
+    rekognition = aws["rekognition"]
+    message = expect(rekognition, "InvalidParameterException",
+                     lambda: rekognition.start_face_detection(Video=s3_video("hopper.mp4")))
+    assert 'pip install "rekognition-mock[video]"' in message
