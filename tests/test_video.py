@@ -320,3 +320,28 @@ def test_without_pyav_start_names_the_extra(aws: dict[str, Any], monkeypatch: py
     message = expect(rekognition, "InvalidParameterException",
                      lambda: rekognition.start_face_detection(Video=s3_video("hopper.mp4")))
     assert 'pip install "rekognition-mock[video]"' in message
+
+
+def test_video_settings(monkeypatch: pytest.MonkeyPatch) -> None:
+    from rekognition_mock.settings import ENV_VIDEO_JOBS, ENV_VIDEO_SAMPLE_MS, settings
+
+    assert (settings.video_sample_ms, settings.video_jobs) == (200.0, "background")
+    monkeypatch.setenv(ENV_VIDEO_SAMPLE_MS, "500")
+    monkeypatch.setenv(ENV_VIDEO_JOBS, "SYNC")
+    assert (settings.video_sample_ms, settings.video_jobs) == (500.0, "sync")
+    try:
+        rekognition_mock.configure(video_sample_ms=40, video_jobs="background")
+        assert (settings.video_sample_ms, settings.video_jobs) == (40.0, "background")
+        with pytest.raises(ValueError, match="video_sample_ms"):
+            rekognition_mock.configure(video_sample_ms=0)
+        with pytest.raises(ValueError, match="video_jobs"):
+            rekognition_mock.configure(video_jobs="later")
+    finally:
+        rekognition_mock.configure(video_sample_ms=None, video_jobs=None)
+    monkeypatch.setenv(ENV_VIDEO_SAMPLE_MS, "soon")
+    with pytest.raises(ValueError, match=ENV_VIDEO_SAMPLE_MS):
+        settings.check()
+    monkeypatch.setenv(ENV_VIDEO_SAMPLE_MS, "200")
+    monkeypatch.setenv(ENV_VIDEO_JOBS, "never")
+    with pytest.raises(ValueError, match=ENV_VIDEO_JOBS):
+        settings.check()
