@@ -40,3 +40,4 @@ VIDEO_PAGE = 1000  # Get* MaxResults: its default and its largest value (more is
 VIDEO_CONTAINERS = ("mov,mp4,m4a,3gp,3g2,mj2", "avi")  # FFmpeg's demuxers of .mp4/.mov and .avi (API_Video)
 VIDEO_CODECS = ("h264",)  # "H.264 encoded video files"
 UNSUPPORTED_VIDEO = "Unsupported codec/format."  # StatusMessage of a job whose video cannot be analysed
+DEFAULT_VIDEO_LABEL_MIN_CONFIDENCE = 50.0  # StartLabelDetection MinConfidence

@@ -6,6 +6,7 @@ import json
 from typing import Any
 
 from . import video_shapes
+from .limits import LABEL_MODEL_VERSION
 
 
 class VideoResponses:
@@ -48,3 +49,39 @@ class VideoResponses:
         body = video_shapes.job_body(page)
         body["Persons"] = [video_shapes.person_match(entry) for entry in page.entries]
         return json.dumps({**body, **video_shapes.job_tail(page)})
+
+    def start_person_tracking(self) -> str:
+        params = self._request()
+        job_id = self.rekognition_backend.start_person_tracking(
+            params["Video"], params.get("ClientRequestToken"), params.get("JobTag"), params.get("NotificationChannel"),
+        )
+        return json.dumps({"JobId": job_id})
+
+    def get_person_tracking(self) -> str:
+        params = self._request()
+        page = self.rekognition_backend.get_person_tracking(
+            params["JobId"], params.get("MaxResults"), params.get("NextToken"), params.get("SortBy"),
+        )
+        body = video_shapes.job_body(page)
+        body["Persons"] = [video_shapes.person_detection(entry) for entry in page.entries]
+        return json.dumps({**body, **video_shapes.job_tail(page)})
+
+    def start_label_detection(self) -> str:
+        params = self._request()
+        job_id = self.rekognition_backend.start_label_detection(
+            params["Video"], params.get("ClientRequestToken"), params.get("JobTag"), params.get("NotificationChannel"),
+            params.get("MinConfidence"), params.get("Features"), params.get("Settings"),
+        )
+        return json.dumps({"JobId": job_id})
+
+    def get_label_detection(self) -> str:
+        params = self._request()
+        sort_by, aggregate_by = params.get("SortBy", "TIMESTAMP"), params.get("AggregateBy", "TIMESTAMPS")
+        page = self.rekognition_backend.get_label_detection(
+            params["JobId"], params.get("MaxResults"), params.get("NextToken"), sort_by, aggregate_by,
+        )
+        body = video_shapes.job_body(page)
+        body["Labels"] = [video_shapes.label_detection(entry) for entry in page.entries]
+        body["LabelModelVersion"] = LABEL_MODEL_VERSION
+        return json.dumps({**body, **video_shapes.job_tail(page),
+                           "GetRequestMetadata": {"SortBy": sort_by, "AggregateBy": aggregate_by}})

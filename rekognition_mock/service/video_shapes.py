@@ -58,3 +58,28 @@ def person_match(entry: Any) -> dict[str, Any]:
         },
         "FaceMatches": shapes.face_matches(entry.matches, FACE_MODEL_VERSION),
     }
+
+
+def person_detection(entry: Any) -> dict[str, Any]:
+    """A ``PersonDetection``: the tracked person's index and box, and the face that placed it."""
+    left, top, right, bottom = entry.box
+    w, h = entry.width, entry.height
+    return {
+        "Timestamp": entry.timestamp,
+        "Person": {
+            "Index": entry.index,
+            "BoundingBox": {"Width": shapes.number((right - left) / w), "Height": shapes.number((bottom - top) / h),
+                            "Left": shapes.number(left / w), "Top": shapes.number(top / h)},
+            "Face": shapes.face_detail(entry.face, w, h),
+        },
+    }
+
+
+def label_detection(entry: Any) -> dict[str, Any]:
+    """A ``LabelDetection``: at a sampled frame, or over a segment (with its start, end and duration)."""
+    out: dict[str, Any] = {"Timestamp": entry.timestamp, "Label": entry.label}
+    if entry.end is not None:
+        out["StartTimestampMillis"] = entry.timestamp
+        out["EndTimestampMillis"] = entry.end
+        out["DurationMillis"] = entry.end - entry.timestamp
+    return out

@@ -125,7 +125,8 @@ class VideoMixin(FacesMixin):
             groups = shapes.attribute_groups(attributes)
             groups.discard(shapes.DESCRIPTOR)
             analysed = []
-            for timestamp, rgb in video.frames(data, settings.video_sample_ms):
+            job.sample_ms = settings.video_sample_ms
+            for timestamp, rgb in video.frames(data, job.sample_ms):
                 frame = video.jpeg(rgb)
                 analysis = self._analyze_bytes(frame, descriptors)
                 if groups and analysis.faces:
