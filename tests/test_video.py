@@ -319,7 +319,7 @@ def test_without_pyav_start_names_the_extra(aws: dict[str, Any], monkeypatch: py
     rekognition = aws["rekognition"]
     message = expect(rekognition, "InvalidParameterException",
                      lambda: rekognition.start_face_detection(Video=s3_video("hopper.mp4")))
-    assert 'pip install "rekognition-mock[video]"' in message
+    assert message == "rekognition-mock: video analysis needs PyAV: pip install 'rekognition-mock[video]'"
 
 
 def test_video_settings(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -345,3 +345,16 @@ def test_video_settings(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv(ENV_VIDEO_JOBS, "never")
     with pytest.raises(ValueError, match=ENV_VIDEO_JOBS):
         settings.check()
+
+
+def test_a_video_over_the_size_limit(aws: dict[str, Any], monkeypatch: pytest.MonkeyPatch) -> None:
+    """Over 10 GB is VideoTooLargeException (the limit lowered here: nothing uploads 10 GB)."""
+    from rekognition_mock.service import video_input
+
+    size = len(vf.person_from_1s_to_3s())
+    monkeypatch.setattr(video_input, "MAX_VIDEO_BYTES", size - 1)
+    rekognition = aws["rekognition"]
+    message = expect(rekognition, "VideoTooLargeException",
+                     lambda: rekognition.start_face_detection(Video=s3_video("hopper.mp4")))
+    assert message == (f"The file size or duration of the supplied media is too large. The S3 object is {size} bytes; "
+                       f"the maximum is {size - 1} bytes.")

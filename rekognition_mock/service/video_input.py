@@ -8,8 +8,7 @@ from typing import Any
 from .exceptions import InvalidParameterException, InvalidS3ObjectException, VideoTooLargeException
 from .limits import MAX_VIDEO_BYTES, VIDEO_CODECS, VIDEO_CONTAINERS
 
-# The message AWS gives for an object it cannot read.
-UNREACHABLE = "Unable to get object metadata from S3. Check object key, region and/or access permissions."
+NO_PYAV = "rekognition-mock: video analysis needs PyAV: pip install 'rekognition-mock[video]'"
 
 
 def require_pyav() -> None:
@@ -18,7 +17,7 @@ def require_pyav() -> None:
     from ..vision import video
 
     if not video.available():
-        raise InvalidParameterException(f"rekognition-mock: {video.VideoUnavailable()}")
+        raise InvalidParameterException(NO_PYAV)
 
 
 def video_bytes(video: Any, account_id: str, region: str, partition: str = "aws") -> bytes:
@@ -26,7 +25,7 @@ def video_bytes(video: Any, account_id: str, region: str, partition: str = "aws"
     or its bucket is missing or the bucket is in another region; VideoTooLargeException over 10 GB."""
     from moto.s3.models import s3_backends
 
-    unreachable = InvalidS3ObjectException(UNREACHABLE)
+    unreachable = InvalidS3ObjectException()  # AWS's message for an object it cannot read
     s3_object = video.get("S3Object") if isinstance(video, dict) else None
     if not isinstance(s3_object, dict) or not s3_object.get("Bucket") or not s3_object.get("Name"):
         raise InvalidParameterException("Video.S3Object with a Bucket and a Name is required.")
@@ -42,7 +41,7 @@ def video_bytes(video: Any, account_id: str, region: str, partition: str = "aws"
         raise unreachable
     if key.size > MAX_VIDEO_BYTES:
         raise VideoTooLargeException(
-            f"The S3 object is {key.size} bytes; the maximum file size is {MAX_VIDEO_BYTES} bytes (10 GB)."
+            f"{VideoTooLargeException.default_message} The S3 object is {key.size} bytes; the maximum is {MAX_VIDEO_BYTES} bytes."
         )
     return bytes(key.value)
 
