@@ -26,6 +26,7 @@ __all__ = [
     "set_face_attributes",
     "set_labels",
     "set_moderation_labels",
+    "set_video_job",
     "settings",
     "similarity_from_distance",
     "wait_for_jobs",
@@ -56,6 +57,15 @@ def set_moderation_labels(image: Any, labels: list[Any]) -> None:
     from .service import controls
 
     controls.set_labels(image, labels, moderation=True)
+
+
+def set_video_job(video: Any, *, status_message: str | None = None, seconds: float = 0.0) -> None:
+    """Rekognition Video jobs on ``video`` (its bytes, or an S3 ``(bucket, key)``) take
+    ``seconds`` longer and, given a ``status_message``, end FAILED with it (the completion
+    message says FAILED too) instead of analysing the video."""
+    from .service import controls
+
+    controls.set_video_job(video, status_message, seconds)
 
 
 def inject_error(operation: str, error_code: str, *, times: int = 1, message: str | None = None) -> None:

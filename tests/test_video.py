@@ -358,3 +358,32 @@ def test_a_video_over_the_size_limit(aws: dict[str, Any], monkeypatch: pytest.Mo
                      lambda: rekognition.start_face_detection(Video=s3_video("hopper.mp4")))
     assert message == (f"The file size or duration of the supplied media is too large. The S3 object is {size} bytes; "
                        f"the maximum is {size - 1} bytes.")
+
+
+def test_scripted_jobs(aws: dict[str, Any]) -> None:
+    """set_video_job: a job that takes longer, and one that fails with a given message; the
+    injected errors of the controls reach the video operations too."""
+    rekognition = aws["rekognition"]
+    topic, queue = subscribed_queue(aws)
+    channel = {"SNSTopicArn": topic, "RoleArn": ROLE}
+    rekognition_mock.set_video_job((BUCKET, "two.mp4"), status_message="Scripted: the video is corrupt.")
+    rekognition.create_collection(CollectionId="crew")
+    job_id = rekognition.start_face_search(Video=s3_video("two.mp4"), CollectionId="crew", NotificationChannel=channel)["JobId"]
+    assert rekognition_mock.wait_for_jobs(300)
+    answer = rekognition.get_face_search(JobId=job_id)
+    assert (answer["JobStatus"], answer["StatusMessage"], answer["Persons"]) == (
+        "FAILED", "Scripted: the video is corrupt.", [])
+    assert completion(aws, queue)["Status"] == "FAILED"
+
+    rekognition_mock.set_video_job(vf.person_from_1s_to_3s(), seconds=3)  # named by its bytes
+    slow = rekognition.start_face_detection(Video=s3_video("hopper.mp4"))["JobId"]
+    assert rekognition.get_face_detection(JobId=slow)["JobStatus"] == "IN_PROGRESS"
+    assert rekognition_mock.wait_for_jobs(300)
+    assert rekognition.get_face_detection(JobId=slow)["JobStatus"] == "SUCCEEDED"
+
+    rekognition_mock.reset_controls()
+    rekognition_mock.inject_error("StartFaceDetection", "AccessDeniedException")
+    expect(rekognition, "AccessDeniedException", lambda: rekognition.start_face_detection(Video=s3_video("two.mp4")))
+    assert rekognition.start_face_detection(Video=s3_video("two.mp4"))["JobId"]
+    with pytest.raises(ValueError):
+        rekognition_mock.set_video_job((BUCKET, "two.mp4"), seconds=-1)

@@ -105,3 +105,29 @@ def test_aws_cli_face_detection(server: ServerProcess) -> None:
         time.sleep(0.5)
     assert answer["JobStatus"] == "SUCCEEDED"
     assert [f["Timestamp"] for f in answer["Faces"]] == list(range(1000, 3000, 200))
+
+
+def test_a_scripted_job_over_http(server: ServerProcess) -> None:
+    """POST /_rekognition_mock/video-job: the job on that video fails with the given message."""
+    import urllib.request
+
+    aws = clients(server)
+    aws["s3"].create_bucket(Bucket="scripted-videos")
+    aws["s3"].put_object(Bucket="scripted-videos", Key="broken.mp4", Body=vf.person_from_1s_to_3s())
+    body = json.dumps({"video": {"bucket": "scripted-videos", "key": "broken.mp4"},
+                       "status_message": "Scripted failure."}).encode()
+    request = urllib.request.Request(f"{server.url}/_rekognition_mock/video-job", data=body, method="POST")
+    with urllib.request.urlopen(request, timeout=60) as response:
+        listing = json.loads(response.read())
+    assert listing["video_jobs"] == [{"video": ["s3", "scripted-videos", "broken.mp4"],
+                                      "status_message": "Scripted failure.", "seconds": 0.0}]
+    job_id = aws["rekognition"].start_face_detection(
+        Video={"S3Object": {"Bucket": "scripted-videos", "Name": "broken.mp4"}})["JobId"]
+    deadline = time.monotonic() + 300
+    while (answer := aws["rekognition"].get_face_detection(JobId=job_id))["JobStatus"] == "IN_PROGRESS":
+        assert time.monotonic() < deadline
+        time.sleep(0.2)
+    assert (answer["JobStatus"], answer["StatusMessage"]) == ("FAILED", "Scripted failure.")
+    reset = urllib.request.Request(f"{server.url}/_rekognition_mock/reset", data=b"{}", method="POST")
+    with urllib.request.urlopen(reset, timeout=60) as response:
+        assert json.loads(response.read())["video_jobs"] == []

@@ -43,6 +43,8 @@ _moderation: dict[tuple, list[dict[str, Any]]] = {}
 _faults: dict[str, list[_Fault]] = {}
 _latency: dict[str, float] = {}
 _face_attributes: dict[tuple, dict[int, dict[str, Any]]] = {}
+_video_jobs: dict[tuple, dict[str, Any]] = {}
+MAX_JOB_SECONDS = 3600.0
 
 
 def image_key(image: Any) -> tuple:
@@ -201,6 +203,25 @@ def before(operation: str) -> None:
         raise error_class(fault.error_code)(fault.message)  # type: ignore[misc]
 
 
+def set_video_job(video: Any, status_message: str | None = None, seconds: float = 0.0) -> None:
+    """Video jobs on ``video`` (its bytes or an S3 ``(bucket, key)``) take ``seconds`` more
+    and, given a ``status_message``, end FAILED with it instead of analysing the video."""
+    if status_message is not None and (not isinstance(status_message, str) or not status_message):
+        raise ValueError("status_message must be a non-empty string or None")
+    if isinstance(seconds, bool) or not isinstance(seconds, (int, float)) or not 0 <= seconds <= MAX_JOB_SECONDS:
+        raise ValueError(f"seconds must be a number from 0 to {MAX_JOB_SECONDS:g}")
+    key = image_key(video)
+    _reachable_by_reset()
+    with _lock:
+        _video_jobs[key] = {"status_message": status_message, "seconds": float(seconds)}
+
+
+def video_job(keys: list[tuple]) -> dict[str, Any] | None:
+    """What was set for the first of ``keys`` (a video's S3 key, then its bytes), if anything."""
+    with _lock:
+        return next((dict(_video_jobs[key]) for key in keys if key in _video_jobs), None)
+
+
 def _take_fault(name: str) -> _Fault | None:
     queue = _faults.get(name)
     if not queue:
@@ -231,6 +252,7 @@ def reset() -> None:
         _faults.clear()
         _latency.clear()
         _face_attributes.clear()
+        _video_jobs.clear()
 
 
 def listing() -> dict[str, Any]:
@@ -250,6 +272,7 @@ def listing() -> dict[str, Any]:
                 for key, faces in _face_attributes.items()
                 for index, attributes in sorted(faces.items())
             ],
+            "video_jobs": [{"video": list(key), **job} for key, job in _video_jobs.items()],
         }
 
 
@@ -293,17 +316,17 @@ def _not_json(token: str) -> Any:
     raise ValueError(f"{token} is not JSON")
 
 
-def _image(body: dict[str, Any]) -> Any:
-    """The image a JSON control names: ``{"bytes": base64}`` or ``{"bucket": ..., "key": ...}``."""
-    image = body.get("image")
+def _image(body: dict[str, Any], member: str = "image") -> Any:
+    """The image (or video) a JSON control names: ``{"bytes": base64}`` or ``{"bucket": ..., "key": ...}``."""
+    image = body.get(member)
     if isinstance(image, dict) and isinstance(image.get("bytes"), str):
         try:
             return base64.b64decode(image["bytes"], validate=True)
         except binascii.Error:
-            raise ValueError("image.bytes is not base64") from None
+            raise ValueError(f"{member}.bytes is not base64") from None
     if isinstance(image, dict) and "bucket" in image and "key" in image:
         return (image["bucket"], image["key"])
-    raise ValueError('image must be {"bytes": "<base64>"} or {"bucket": "...", "key": "..."}')
+    raise ValueError(member + ' must be {"bytes": "<base64>"} or {"bucket": "...", "key": "..."}')
 
 
 def _integer(body: dict[str, Any], name: str, default: int) -> int:
@@ -337,6 +360,11 @@ def _errors_over_http(body: dict[str, Any]) -> None:
 @http_control("latency")
 def _latency_over_http(body: dict[str, Any]) -> None:
     inject_latency(body.get("operation", ANY_OPERATION), body.get("seconds", 0))
+
+
+@http_control("video-job")
+def _video_job_over_http(body: dict[str, Any]) -> None:
+    set_video_job(_image(body, "video"), body.get("status_message"), body.get("seconds", 0))
 
 
 @http_control("reset")

@@ -9,7 +9,9 @@ pages through (the response layer writes them in AWS's shapes).
 
 from __future__ import annotations
 
+import hashlib
 import json
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -19,7 +21,7 @@ from moto.core.exceptions import HTTPException
 from ...settings import engine
 from ...store.facestore import StoredFace
 from ...vision import Analysis, Face
-from .. import jobs, shapes, video_input
+from .. import controls, jobs, shapes, video_input
 from ..exceptions import IdempotentParameterMismatchException, InvalidPaginationTokenException, ResourceNotFoundException
 from ..limits import DEFAULT_SIMILARITY_THRESHOLD, MAX_FACES, UNSUPPORTED_VIDEO, VIDEO_PAGE
 from ..pagination import decode_token, encode_token
@@ -47,6 +49,19 @@ class PersonSeen:
     width: int
     height: int
     matches: list[tuple[StoredFace, float]]
+
+
+def _scripted(job: jobs.Job, scripted: dict[str, Any] | None) -> bool:
+    """Apply ``controls.set_video_job``: wait its seconds, then fail the job if it says so
+    (True: the job is done)."""
+    if scripted is None:
+        return False
+    if scripted["seconds"]:
+        time.sleep(scripted["seconds"])
+    if scripted["status_message"] is not None:
+        job.fail(scripted["status_message"])
+        return True
+    return False
 
 
 @dataclass
@@ -82,6 +97,9 @@ class VideoMixin(FacesMixin):
                 jobs.check_topic(topic_arn, self.account_id, self.region_name)
             if check is not None:
                 check()
+            s3_object = video["S3Object"]
+            scripted = controls.video_job([("s3", s3_object["Bucket"], s3_object["Name"]),
+                                           ("sha256", hashlib.sha256(data).hexdigest())])
             job = jobs.Job(
                 job_id=jobs.job_id(self.account_id, self.region_name, len(self.video_jobs), api, request),
                 api=api, video=video, job_tag=job_tag, topic_arn=topic_arn, params=params,
@@ -89,7 +107,7 @@ class VideoMixin(FacesMixin):
             self.video_jobs[job.job_id] = job
             if token is not None:
                 self._job_tokens[(api, token)] = (request, job.job_id)
-        jobs.submit(job, lambda j: work(j, data))
+        jobs.submit(job, lambda j: _scripted(j, scripted) or work(j, data))
         return job.job_id
 
     def start_face_detection(self, video: Any, token: str | None, job_tag: str | None, channel: Any,
