@@ -85,5 +85,31 @@ def two_people_with_a_cut() -> bytes:
     ])
 
 
+@lru_cache(maxsize=None)
+def with_sound() -> bytes:
+    """1 s of the empty set with 1 s of silence: AAC, mono, 16 kHz."""
+    import av
+
+    out = io.BytesIO()
+    with av.open(out, mode="w", format="mp4") as video:
+        stream = video.add_stream("libx264", rate=FPS)
+        stream.width, stream.height, stream.pix_fmt = *SIZE, "yuv420p"
+        sound = video.add_stream("aac", rate=16000)
+        sound.layout = "mono"
+        for index in range(FPS):
+            picture = av.VideoFrame.from_ndarray(empty(), format="rgb24")
+            picture.pts = index
+            for packet in stream.encode(picture):
+                video.mux(packet)
+        for index in range(16):
+            samples = av.AudioFrame.from_ndarray(np.zeros((1, 1000), np.float32), format="fltp", layout="mono")
+            samples.sample_rate, samples.pts = 16000, index * 1000
+            for packet in sound.encode(samples):
+                video.mux(packet)
+        for packet in [*stream.encode(), *sound.encode()]:
+            video.mux(packet)
+    return out.getvalue()
+
+
 def as_image(frame: np.ndarray) -> Image.Image:
     return Image.fromarray(frame)

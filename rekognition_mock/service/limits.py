@@ -41,3 +41,7 @@ VIDEO_CONTAINERS = ("mov,mp4,m4a,3gp,3g2,mj2", "avi")  # FFmpeg's demuxers of .m
 VIDEO_CODECS = ("h264",)  # "H.264 encoded video files"
 UNSUPPORTED_VIDEO = "Unsupported codec/format."  # StatusMessage of a job whose video cannot be analysed
 DEFAULT_VIDEO_LABEL_MIN_CONFIDENCE = 50.0  # StartLabelDetection MinConfidence
+SEGMENT_MODEL_VERSIONS = {"TECHNICAL_CUE": "2.0", "SHOT": "1.0"}  # SelectedSegmentTypes' ModelVersion
+DEFAULT_BLACK_PIXEL_THRESHOLD = 0.2  # BlackFrame.MaxPixelThreshold
+DEFAULT_BLACK_COVERAGE = 99.0  # BlackFrame.MinCoveragePercentage
+DEFAULT_MIN_SEGMENT_CONFIDENCE = 50.0  # MinSegmentConfidence of both filters

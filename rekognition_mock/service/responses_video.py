@@ -85,3 +85,26 @@ class VideoResponses:
         body["LabelModelVersion"] = LABEL_MODEL_VERSION
         return json.dumps({**body, **video_shapes.job_tail(page),
                            "GetRequestMetadata": {"SortBy": sort_by, "AggregateBy": aggregate_by}})
+
+    def start_segment_detection(self) -> str:
+        params = self._request()
+        job_id = self.rekognition_backend.start_segment_detection(
+            params["Video"], params.get("ClientRequestToken"), params.get("JobTag"), params.get("NotificationChannel"),
+            params.get("Filters"), params["SegmentTypes"],
+        )
+        return json.dumps({"JobId": job_id})
+
+    def get_segment_detection(self) -> str:
+        params = self._request()
+        page = self.rekognition_backend.get_segment_detection(params["JobId"], params.get("MaxResults"),
+                                                              params.get("NextToken"))
+        job = page.job
+        body = video_shapes.job_body(page)
+        fps = job.metadata.frame_rate if job.metadata is not None else 0.0
+        if "VideoMetadata" in body:  # a list here, one entry per video stream analysed
+            body["VideoMetadata"] = [body["VideoMetadata"]]
+        if job.status != "IN_PROGRESS":
+            body["AudioMetadata"] = video_shapes.audio_metadata(job.metadata)
+        body["Segments"] = [video_shapes.segment_detection(entry, fps) for entry in page.entries]
+        body["SelectedSegmentTypes"] = video_shapes.segment_types(job.params["SegmentTypes"])
+        return json.dumps({**body, **video_shapes.job_tail(page)})

@@ -5,7 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from . import shapes
-from .limits import FACE_MODEL_VERSION
+from .limits import FACE_MODEL_VERSION, SEGMENT_MODEL_VERSIONS
+from .video_segments import timecode
 
 
 def video_metadata(info: Any) -> dict[str, Any]:
@@ -83,3 +84,34 @@ def label_detection(entry: Any) -> dict[str, Any]:
         out["EndTimestampMillis"] = entry.end
         out["DurationMillis"] = entry.end - entry.timestamp
     return out
+
+
+def segment_detection(entry: Any, fps: float) -> dict[str, Any]:
+    """A ``SegmentDetection``: times, SMPTE timecodes and frame numbers of a cue or a shot."""
+    frames = entry.last - entry.first + 1
+    out: dict[str, Any] = {
+        "Type": entry.type,
+        "StartTimestampMillis": entry.start_ms,
+        "EndTimestampMillis": entry.end_ms,
+        "DurationMillis": entry.end_ms - entry.start_ms,
+        "StartTimecodeSMPTE": timecode(entry.first, fps),
+        "EndTimecodeSMPTE": timecode(entry.last + 1, fps),
+        "DurationSMPTE": timecode(frames, fps),
+    }
+    if entry.type == "TECHNICAL_CUE":
+        out["TechnicalCueSegment"] = {"Type": entry.cue, "Confidence": shapes.number(entry.confidence)}
+    else:
+        out["ShotSegment"] = {"Index": entry.shot, "Confidence": shapes.number(entry.confidence)}
+    out.update({"StartFrameNumber": entry.first, "EndFrameNumber": entry.last, "DurationFrames": frames})
+    return out
+
+
+def segment_types(types: list[str]) -> list[dict[str, str]]:
+    """``SelectedSegmentTypes``: each type asked for, with its model version."""
+    return [{"Type": t, "ModelVersion": SEGMENT_MODEL_VERSIONS[t]} for t in types]
+
+
+def audio_metadata(info: Any) -> list[dict[str, Any]]:
+    """``AudioMetadata``: each audio stream of the container."""
+    return [{"Codec": codec, "DurationMillis": duration, "SampleRate": rate, "NumberOfChannels": channels}
+            for codec, duration, rate, channels in (info.audio if info is not None else ())]

@@ -50,6 +50,7 @@ class VideoInfo:
     width: int
     height: int
     full_range: bool  # JPEG (full) colour range rather than the MPEG (limited) one
+    audio: tuple[tuple[str, int, int, int], ...] = ()  # each audio stream: codec, duration ms, sample rate, channels
 
 
 def available() -> bool:
@@ -106,7 +107,18 @@ def _info(container: Any, stream: Any) -> VideoInfo:
         width=int(ctx.width),
         height=int(ctx.height),
         full_range=int(getattr(ctx, "color_range", 0) or 0) == 2,  # AVCOL_RANGE_JPEG
+        audio=tuple(_audio(container, a) for a in container.streams.audio),
     )
+
+
+def _audio(container: Any, stream: Any) -> tuple[str, int, int, int]:
+    ctx = stream.codec_context
+    if stream.duration is not None and stream.time_base is not None:
+        duration_ms = float(stream.duration * stream.time_base) * 1000
+    else:
+        duration_ms = (container.duration or 0) / 1000
+    channels = getattr(ctx, "channels", None) or getattr(getattr(ctx, "layout", None), "nb_channels", 0) or 0
+    return (ctx.name or "", int(round(duration_ms)), int(ctx.sample_rate or 0), int(channels))
 
 
 def frames(data: bytes, interval_ms: float = 200.0) -> Iterator[tuple[int, np.ndarray]]:
@@ -157,3 +169,29 @@ def jpeg(rgb: np.ndarray, quality: int = 95) -> bytes:
     out = io.BytesIO()
     Image.fromarray(rgb).save(out, format="JPEG", quality=quality)
     return out.getvalue()
+
+
+_PLANAR_8BIT = {"yuv420p", "yuvj420p", "yuv422p", "yuvj422p", "yuv444p", "yuvj444p", "nv12", "gray"}
+
+
+def luma_frames(data: bytes, step: int = 8) -> Iterator[tuple[int, int, np.ndarray, bool]]:
+    """Every frame, cheaply: ``(frame number, timestamp in ms, luma every step-th pixel, full
+    range)``. The luma is the decoded Y plane as stored (16–235 for the usual limited range,
+    0–255 for full range); nothing is converted to RGB. Raises :class:`VideoDecodeError`."""
+    av = _av()
+    container, stream = _open(data)
+    with container:
+        stream.thread_type = "AUTO"
+        base = stream.time_base
+        start = float(stream.start_time * base) if stream.start_time is not None and base is not None else 0.0
+        try:
+            for number, frame in enumerate(container.decode(stream)):
+                if frame.format.name not in _PLANAR_8BIT:
+                    frame = frame.reformat(format="yuv420p")
+                plane = frame.planes[0]
+                luma = np.frombuffer(plane, np.uint8).reshape(plane.height, plane.line_size)[::step, :plane.width:step]
+                full = frame.format.name.startswith("yuvj") or int(getattr(frame, "color_range", 0) or 0) == 2
+                t_ms = (float(frame.pts * base) - start) * 1000 if frame.pts is not None and base is not None else 0.0
+                yield number, max(0, int(round(t_ms))), luma.copy(), full
+        except av.error.FFmpegError as exc:
+            raise VideoDecodeError(f"the video cannot be decoded: {exc}") from None
