@@ -27,6 +27,7 @@ __all__ = [
     "set_labels",
     "set_moderation_labels",
     "set_video_job",
+    "set_video_labels",
     "settings",
     "similarity_from_distance",
     "wait_for_jobs",
@@ -63,9 +64,20 @@ def set_video_job(video: Any, *, status_message: str | None = None, seconds: flo
     """Rekognition Video jobs on ``video`` (its bytes, or an S3 ``(bucket, key)``) take
     ``seconds`` longer and, given a ``status_message``, end FAILED with it (the completion
     message says FAILED too) instead of analysing the video."""
-    from .service import controls
+    from .service import video_controls
 
-    controls.set_video_job(video, status_message, seconds)
+    video_controls.set_video_job(video, status_message, seconds)
+
+
+def set_video_labels(video: Any, labels: list[Any], *, start_ms: int = 0, end_ms: int | None = None,
+                     moderation: bool = False) -> None:
+    """Every sampled frame of ``video`` (its bytes, or an S3 ``(bucket, key)``) from
+    ``start_ms`` up to ``end_ms`` (the end when None) shows ``labels`` to StartLabelDetection
+    (names or Label dicts, besides the measured Person/Head/Face), or with ``moderation=True``
+    to StartContentModeration (names or ModerationLabel dicts). Each call adds a time range."""
+    from .service import video_controls
+
+    video_controls.set_video_labels(video, labels, start_ms, end_ms, moderation)
 
 
 def inject_error(operation: str, error_code: str, *, times: int = 1, message: str | None = None) -> None:

@@ -118,3 +118,61 @@ def test_completion_message_names_the_api(rekognition: Any) -> None:
     bodies = sorted((json.loads(m["Body"]) for m in messages), key=lambda body: body["API"])  # raw delivery: no envelope
     assert [(b["API"], b["JobId"], b["Status"]) for b in bodies] == [
         ("StartLabelDetection", labelling, "SUCCEEDED"), ("StartPersonTracking", tracking, "SUCCEEDED")]
+
+
+def test_scripted_labels_over_a_time_range(rekognition: Any) -> None:
+    """set_video_labels: a Dog from 1 s to 2 s, besides the measured people; segments follow."""
+    rekognition_mock.set_video_labels((BUCKET, "two.mp4"), ["Dog"], start_ms=1000, end_ms=2000)
+    rekognition_mock.set_video_labels((BUCKET, "two.mp4"), [{"Name": "Person", "Confidence": 70.0}], start_ms=4000)
+    job_id = rekognition.start_label_detection(Video=VIDEO)["JobId"]
+    assert rekognition_mock.wait_for_jobs(300)
+    found, _ = pages(rekognition.get_label_detection, "Labels", JobId=job_id)
+    assert [e["Timestamp"] for e in found if e["Label"]["Name"] == "Dog"] == list(range(1000, 2000, 200))
+    dog = next(e["Label"] for e in found if e["Label"]["Name"] == "Dog")
+    assert dog == {"Name": "Dog", "Confidence": 99.0, "Instances": [], "Parents": [], "Aliases": [], "Categories": []}
+    people = {e["Timestamp"]: e["Label"]["Confidence"] for e in found if e["Label"]["Name"] == "Person"}
+    assert all(people[t] == 70.0 for t in range(4000, 5000, 200))  # the scripted label replaces the measured one
+    assert all(people[t] > 90 for t in range(0, 3600, 200))
+    segments = rekognition.get_label_detection(JobId=job_id, AggregateBy="SEGMENTS", SortBy="NAME")["Labels"]
+    assert [(s["StartTimestampMillis"], s["EndTimestampMillis"]) for s in segments if s["Label"]["Name"] == "Dog"] == [
+        (1000, 2000)]
+
+
+def test_content_moderation_from_scripted_labels(rekognition: Any) -> None:
+    rekognition_mock.set_video_labels(vf.two_people_with_a_cut(), [{"Name": "Smoking", "Confidence": 90.0}],
+                                      start_ms=2000, end_ms=3000, moderation=True)
+    rekognition_mock.set_video_labels((BUCKET, "elsewhere.mp4"), ["Smoking"], moderation=True)  # another video
+    job_id = rekognition.start_content_moderation(Video=VIDEO, JobTag="moderation")["JobId"]
+    quiet = rekognition.start_content_moderation(Video=VIDEO, MinConfidence=95)["JobId"]
+    assert rekognition_mock.wait_for_jobs(300)
+    answer = rekognition.get_content_moderation(JobId=job_id)
+    assert_output_shape("GetContentModeration", answer)
+    assert answer["JobStatus"] == "SUCCEEDED" and answer["ModerationModelVersion"] == "7.0"
+    assert answer["GetRequestMetadata"] == {"SortBy": "TIMESTAMP", "AggregateBy": "TIMESTAMPS"}
+    names = {(e["Timestamp"], e["ModerationLabel"]["Name"]) for e in answer["ModerationLabels"]}
+    expected = {"Smoking", "Drugs & Tobacco Paraphernalia & Use", "Drugs & Tobacco"}
+    assert names == {(t, name) for t in range(2000, 3000, 200) for name in expected}
+    smoking = next(e["ModerationLabel"] for e in answer["ModerationLabels"] if e["ModerationLabel"]["Name"] == "Smoking")
+    assert smoking == {"Confidence": 90.0, "Name": "Smoking", "ParentName": "Drugs & Tobacco Paraphernalia & Use",
+                       "TaxonomyLevel": 3}
+    segments = rekognition.get_content_moderation(JobId=job_id, AggregateBy="SEGMENTS")["ModerationLabels"]
+    assert {(s["ModerationLabel"]["Name"], s["StartTimestampMillis"], s["EndTimestampMillis"]) for s in segments} == {
+        (name, 2000, 3000) for name in expected}
+    assert rekognition.get_content_moderation(JobId=quiet)["ModerationLabels"] == []
+
+
+def test_video_label_controls_are_checked(mocked_aws: None) -> None:
+    from rekognition_mock.service import controls
+
+    with pytest.raises(ValueError, match="end_ms"):
+        rekognition_mock.set_video_labels((BUCKET, "two.mp4"), ["Dog"], start_ms=2000, end_ms=1000)
+    with pytest.raises(ValueError):
+        rekognition_mock.set_video_labels((BUCKET, "two.mp4"), ["Not in the taxonomy"], moderation=True)
+    with pytest.raises(TypeError):
+        rekognition_mock.set_video_labels("two.mp4", ["Dog"])
+    rekognition_mock.set_video_labels((BUCKET, "two.mp4"), ["Dog"], end_ms=500)
+    [scripted] = controls.listing()["video_labels"]
+    assert (scripted["video"], scripted["start_ms"], scripted["end_ms"], scripted["moderation"]) == (
+        ["s3", BUCKET, "two.mp4"], 0, 500, False)
+    rekognition_mock.reset_controls()
+    assert controls.listing()["video_labels"] == []

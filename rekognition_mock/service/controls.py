@@ -43,8 +43,13 @@ _moderation: dict[tuple, list[dict[str, Any]]] = {}
 _faults: dict[str, list[_Fault]] = {}
 _latency: dict[str, float] = {}
 _face_attributes: dict[tuple, dict[int, dict[str, Any]]] = {}
-_video_jobs: dict[tuple, dict[str, Any]] = {}
-MAX_JOB_SECONDS = 3600.0
+_extensions: dict[str, tuple[Callable[[], None], Callable[[], list[Any]]]] = {}  # name -> (reset, listing)
+
+
+def extend(name: str, reset_fn: Callable[[], None], listing_fn: Callable[[], list[Any]]) -> None:
+    """Add a family of controls kept elsewhere (``video_controls``): :func:`reset` calls
+    ``reset_fn`` and :func:`listing` lists ``listing_fn()`` under ``name``."""
+    _extensions[name] = (reset_fn, listing_fn)
 
 
 def image_key(image: Any) -> tuple:
@@ -203,25 +208,6 @@ def before(operation: str) -> None:
         raise error_class(fault.error_code)(fault.message)  # type: ignore[misc]
 
 
-def set_video_job(video: Any, status_message: str | None = None, seconds: float = 0.0) -> None:
-    """Video jobs on ``video`` (its bytes or an S3 ``(bucket, key)``) take ``seconds`` more
-    and, given a ``status_message``, end FAILED with it instead of analysing the video."""
-    if status_message is not None and (not isinstance(status_message, str) or not status_message):
-        raise ValueError("status_message must be a non-empty string or None")
-    if isinstance(seconds, bool) or not isinstance(seconds, (int, float)) or not 0 <= seconds <= MAX_JOB_SECONDS:
-        raise ValueError(f"seconds must be a number from 0 to {MAX_JOB_SECONDS:g}")
-    key = image_key(video)
-    _reachable_by_reset()
-    with _lock:
-        _video_jobs[key] = {"status_message": status_message, "seconds": float(seconds)}
-
-
-def video_job(keys: list[tuple]) -> dict[str, Any] | None:
-    """What was set for the first of ``keys`` (a video's S3 key, then its bytes), if anything."""
-    with _lock:
-        return next((dict(_video_jobs[key]) for key in keys if key in _video_jobs), None)
-
-
 def _take_fault(name: str) -> _Fault | None:
     queue = _faults.get(name)
     if not queue:
@@ -252,7 +238,8 @@ def reset() -> None:
         _faults.clear()
         _latency.clear()
         _face_attributes.clear()
-        _video_jobs.clear()
+    for reset_fn, _ in list(_extensions.values()):
+        reset_fn()
 
 
 def listing() -> dict[str, Any]:
@@ -272,8 +259,7 @@ def listing() -> dict[str, Any]:
                 for key, faces in _face_attributes.items()
                 for index, attributes in sorted(faces.items())
             ],
-            "video_jobs": [{"video": list(key), **job} for key, job in _video_jobs.items()],
-        }
+        } | {name: listing_fn() for name, (_, listing_fn) in list(_extensions.items())}
 
 
 # -- over HTTP (the standalone server) ----------------------------------------------------
@@ -360,11 +346,6 @@ def _errors_over_http(body: dict[str, Any]) -> None:
 @http_control("latency")
 def _latency_over_http(body: dict[str, Any]) -> None:
     inject_latency(body.get("operation", ANY_OPERATION), body.get("seconds", 0))
-
-
-@http_control("video-job")
-def _video_job_over_http(body: dict[str, Any]) -> None:
-    set_video_job(_image(body, "video"), body.get("status_message"), body.get("seconds", 0))
 
 
 @http_control("reset")

@@ -40,6 +40,7 @@ class Job:
     status_message: str | None = None
     metadata: Any = None  # vision.video.VideoInfo once the container is read
     results: list[Any] = field(default_factory=list)  # the operation's entries, in time order
+    keys: list[tuple] = field(default_factory=list)  # the video's control keys: its S3 object, its bytes
     sample_ms: float = 0.0  # video time between the frames analysed (settings.video_sample_ms when it ran)
     started: float = field(default_factory=time.time)
     finished: float | None = None

@@ -6,7 +6,7 @@ import json
 from typing import Any
 
 from . import video_shapes
-from .limits import LABEL_MODEL_VERSION
+from .limits import LABEL_MODEL_VERSION, MODERATION_MODEL_VERSION
 
 
 class VideoResponses:
@@ -108,3 +108,23 @@ class VideoResponses:
         body["Segments"] = [video_shapes.segment_detection(entry, fps) for entry in page.entries]
         body["SelectedSegmentTypes"] = video_shapes.segment_types(job.params["SegmentTypes"])
         return json.dumps({**body, **video_shapes.job_tail(page)})
+
+    def start_content_moderation(self) -> str:
+        params = self._request()
+        job_id = self.rekognition_backend.start_content_moderation(
+            params["Video"], params.get("ClientRequestToken"), params.get("JobTag"), params.get("NotificationChannel"),
+            params.get("MinConfidence"),
+        )
+        return json.dumps({"JobId": job_id})
+
+    def get_content_moderation(self) -> str:
+        params = self._request()
+        sort_by, aggregate_by = params.get("SortBy", "TIMESTAMP"), params.get("AggregateBy", "TIMESTAMPS")
+        page = self.rekognition_backend.get_content_moderation(
+            params["JobId"], params.get("MaxResults"), params.get("NextToken"), sort_by, aggregate_by,
+        )
+        body = video_shapes.job_body(page)
+        body["ModerationLabels"] = [video_shapes.content_moderation(entry) for entry in page.entries]
+        body["ModerationModelVersion"] = MODERATION_MODEL_VERSION
+        return json.dumps({**body, **video_shapes.job_tail(page),
+                           "GetRequestMetadata": {"SortBy": sort_by, "AggregateBy": aggregate_by}})

@@ -76,6 +76,14 @@ def person_detection(entry: Any) -> dict[str, Any]:
     }
 
 
+def content_moderation(entry: Any) -> dict[str, Any]:
+    """A ``ContentModerationDetection`` (with its segment's times when aggregated)."""
+    out = label_detection(entry)
+    out["ModerationLabel"] = out.pop("Label")
+    out["ContentTypes"] = []
+    return out
+
+
 def label_detection(entry: Any) -> dict[str, Any]:
     """A ``LabelDetection``: at a sampled frame, or over a segment (with its start, end and duration)."""
     out: dict[str, Any] = {"Timestamp": entry.timestamp, "Label": entry.label}

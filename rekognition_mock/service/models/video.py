@@ -21,7 +21,7 @@ from moto.core.exceptions import HTTPException
 from ...settings import engine
 from ...store.facestore import StoredFace
 from ...vision import Analysis, Face
-from .. import controls, jobs, shapes, video_input
+from .. import jobs, shapes, video_controls, video_input
 from ..exceptions import IdempotentParameterMismatchException, InvalidPaginationTokenException, ResourceNotFoundException
 from ..limits import DEFAULT_SIMILARITY_THRESHOLD, MAX_FACES, UNSUPPORTED_VIDEO, VIDEO_PAGE
 from ..pagination import decode_token, encode_token
@@ -98,11 +98,11 @@ class VideoMixin(FacesMixin):
             if check is not None:
                 check()
             s3_object = video["S3Object"]
-            scripted = controls.video_job([("s3", s3_object["Bucket"], s3_object["Name"]),
-                                           ("sha256", hashlib.sha256(data).hexdigest())])
+            keys = [("s3", s3_object["Bucket"], s3_object["Name"]), ("sha256", hashlib.sha256(data).hexdigest())]
+            scripted = video_controls.video_job(keys)
             job = jobs.Job(
                 job_id=jobs.job_id(self.account_id, self.region_name, len(self.video_jobs), api, request),
-                api=api, video=video, job_tag=job_tag, topic_arn=topic_arn, params=params,
+                api=api, video=video, job_tag=job_tag, topic_arn=topic_arn, params=params, keys=keys,
             )
             self.video_jobs[job.job_id] = job
             if token is not None:

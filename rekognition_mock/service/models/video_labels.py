@@ -14,8 +14,14 @@ from dataclasses import dataclass
 from typing import Any
 
 from ...vision import Face
-from .. import jobs, labels
-from ..limits import DEFAULT_VIDEO_LABEL_MIN_CONFIDENCE, MAX_FACES, MAX_LABELS
+from .. import jobs, labels, video_controls, video_input
+from ..limits import (
+    DEFAULT_MODERATION_MIN_CONFIDENCE,
+    DEFAULT_VIDEO_LABEL_MIN_CONFIDENCE,
+    MAX_FACES,
+    MAX_LABELS,
+    UNSUPPORTED_VIDEO,
+)
 from .video import JobPage, VideoMixin
 
 
@@ -80,7 +86,36 @@ class VideoLabelsMixin(VideoMixin):
             return
         seen = []
         for timestamp, analysis in frames:
-            found = labels.select(labels.face_labels(analysis), params["MinConfidence"], MAX_LABELS, params["Settings"])
+            measured = labels.merge(labels.face_labels(analysis), video_controls.video_labels(job.keys, timestamp))
+            found = labels.select(measured, params["MinConfidence"], MAX_LABELS, params["Settings"])
+            seen += [LabelSeen(timestamp, label) for label in sorted(found, key=lambda label: label["Name"])]
+        job.succeed(seen)
+
+    def start_content_moderation(self, video: Any, token: str | None, job_tag: str | None, channel: Any,
+                                 min_confidence: float | None) -> str:
+        threshold = DEFAULT_MODERATION_MIN_CONFIDENCE if min_confidence is None else float(min_confidence)
+        return self._start_job("StartContentModeration", video, token, job_tag, channel, {"MinConfidence": threshold},
+                               lambda job, data: self._moderate(job, data, threshold))
+
+    def _moderate(self, job: jobs.Job, data: bytes, threshold: float) -> None:
+        """Nothing is measured: the moderation labels scripted for each sampled frame's time."""
+        from ...settings import settings
+        from ...vision import video
+
+        try:
+            job.metadata = video.probe(data)
+            if not video_input.supported(job.metadata):
+                job.fail(UNSUPPORTED_VIDEO)
+                return
+            job.sample_ms = settings.video_sample_ms
+            times = [timestamp for timestamp, _ in video.frames(data, job.sample_ms)]
+        except video.VideoDecodeError:
+            job.fail(UNSUPPORTED_VIDEO)
+            return
+        seen = []
+        for timestamp in times:
+            scripted = video_controls.video_labels(job.keys, timestamp, moderation=True) or []
+            found = labels.detect_moderation_labels(scripted, threshold)["ModerationLabels"]
             seen += [LabelSeen(timestamp, label) for label in sorted(found, key=lambda label: label["Name"])]
         job.succeed(seen)
 
@@ -94,15 +129,19 @@ class VideoLabelsMixin(VideoMixin):
             entries = sorted(entries, key=lambda p: (p.index, p.timestamp))
         return self._page(job, entries, f"person-tracking-{sort_by or 'TIMESTAMP'}", max_results, next_token)
 
+    def get_content_moderation(self, job_id: str, max_results: int | None, next_token: str | None,
+                               sort_by: str | None, aggregate_by: str | None) -> JobPage:
+        return self.get_label_detection(job_id, max_results, next_token, sort_by, aggregate_by, "StartContentModeration")
+
     def get_label_detection(self, job_id: str, max_results: int | None, next_token: str | None, sort_by: str | None,
-                            aggregate_by: str | None) -> JobPage:
-        job = self._job(job_id, "StartLabelDetection")
+                            aggregate_by: str | None, api: str = "StartLabelDetection") -> JobPage:
+        job = self._job(job_id, api)
         entries: list[LabelSeen] = job.results if job.status == jobs.SUCCEEDED else []
         if aggregate_by == "SEGMENTS":
             entries = _segments(entries, job.sample_ms, job.metadata.duration_ms if job.metadata else None)
         if sort_by == "NAME":
             entries = sorted(entries, key=lambda seen: (seen.label["Name"], seen.timestamp))
-        listing = f"label-detection-{sort_by or 'TIMESTAMP'}-{aggregate_by or 'TIMESTAMPS'}"
+        listing = f"{api}-{sort_by or 'TIMESTAMP'}-{aggregate_by or 'TIMESTAMPS'}"
         return self._page(job, entries, listing, max_results, next_token)
 
 
