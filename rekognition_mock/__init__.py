@@ -26,8 +26,10 @@ __all__ = [
     "set_face_attributes",
     "set_labels",
     "set_moderation_labels",
+    "set_video_celebrities",
     "set_video_job",
     "set_video_labels",
+    "set_video_text",
     "settings",
     "similarity_from_distance",
     "wait_for_jobs",
@@ -78,6 +80,25 @@ def set_video_labels(video: Any, labels: list[Any], *, start_ms: int = 0, end_ms
     from .service import video_controls
 
     video_controls.set_video_labels(video, labels, start_ms, end_ms, moderation)
+
+
+def set_video_celebrities(video: Any, celebrities: list[Any], *, start_ms: int = 0, end_ms: int | None = None) -> None:
+    """In the sampled frames of ``video`` from ``start_ms`` up to ``end_ms`` (the end when
+    None), StartCelebrityRecognition finds each celebrity (a name, or a dict with ``Name``,
+    ``Id``, ``Urls``, ``KnownGender``, ``Confidence``, ``face_index``) on the face at its
+    ``face_index`` (largest first; 0 by default), where the engine finds that face."""
+    from .service import video_controls
+
+    video_controls.set_video_celebrities(video, celebrities, start_ms, end_ms)
+
+
+def set_video_text(video: Any, texts: list[Any], *, start_ms: int = 0, end_ms: int | None = None) -> None:
+    """StartTextDetection finds each line of ``texts`` (strings, or dicts with ``DetectedText``,
+    ``Confidence``, ``BoundingBox``) and its words in the sampled frames of ``video`` from
+    ``start_ms`` up to ``end_ms`` (the end when None)."""
+    from .service import video_controls
+
+    video_controls.set_video_text(video, texts, start_ms, end_ms)
 
 
 def inject_error(operation: str, error_code: str, *, times: int = 1, message: str | None = None) -> None:

@@ -171,8 +171,8 @@ def test_video_label_controls_are_checked(mocked_aws: None) -> None:
     with pytest.raises(TypeError):
         rekognition_mock.set_video_labels("two.mp4", ["Dog"])
     rekognition_mock.set_video_labels((BUCKET, "two.mp4"), ["Dog"], end_ms=500)
-    [scripted] = controls.listing()["video_labels"]
-    assert (scripted["video"], scripted["start_ms"], scripted["end_ms"], scripted["moderation"]) == (
-        ["s3", BUCKET, "two.mp4"], 0, 500, False)
+    [scripted] = controls.listing()["video_answers"]
+    assert (scripted["video"], scripted["kind"], scripted["start_ms"], scripted["end_ms"]) == (
+        ["s3", BUCKET, "two.mp4"], "labels", 0, 500)
     rekognition_mock.reset_controls()
-    assert controls.listing()["video_labels"] == []
+    assert controls.listing()["video_answers"] == []

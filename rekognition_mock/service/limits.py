@@ -45,3 +45,4 @@ SEGMENT_MODEL_VERSIONS = {"TECHNICAL_CUE": "2.0", "SHOT": "1.0"}  # SelectedSegm
 DEFAULT_BLACK_PIXEL_THRESHOLD = 0.2  # BlackFrame.MaxPixelThreshold
 DEFAULT_BLACK_COVERAGE = 99.0  # BlackFrame.MinCoveragePercentage
 DEFAULT_MIN_SEGMENT_CONFIDENCE = 50.0  # MinSegmentConfidence of both filters
+TEXT_MODEL_VERSION = "3.0"  # GetTextDetection TextModelVersion

@@ -6,7 +6,7 @@ import json
 from typing import Any
 
 from . import video_shapes
-from .limits import LABEL_MODEL_VERSION, MODERATION_MODEL_VERSION
+from .limits import LABEL_MODEL_VERSION, MODERATION_MODEL_VERSION, TEXT_MODEL_VERSION
 
 
 class VideoResponses:
@@ -128,3 +128,36 @@ class VideoResponses:
         body["ModerationModelVersion"] = MODERATION_MODEL_VERSION
         return json.dumps({**body, **video_shapes.job_tail(page),
                            "GetRequestMetadata": {"SortBy": sort_by, "AggregateBy": aggregate_by}})
+
+    def start_celebrity_recognition(self) -> str:
+        params = self._request()
+        job_id = self.rekognition_backend.start_celebrity_recognition(
+            params["Video"], params.get("ClientRequestToken"), params.get("JobTag"), params.get("NotificationChannel"),
+        )
+        return json.dumps({"JobId": job_id})
+
+    def get_celebrity_recognition(self) -> str:
+        params = self._request()
+        page = self.rekognition_backend.get_celebrity_recognition(
+            params["JobId"], params.get("MaxResults"), params.get("NextToken"), params.get("SortBy"),
+        )
+        body = video_shapes.job_body(page)
+        body["Celebrities"] = [video_shapes.celebrity_recognition(entry) for entry in page.entries]
+        return json.dumps({**body, **video_shapes.job_tail(page)})
+
+    def start_text_detection(self) -> str:
+        params = self._request()
+        job_id = self.rekognition_backend.start_text_detection(
+            params["Video"], params.get("ClientRequestToken"), params.get("JobTag"), params.get("NotificationChannel"),
+            params.get("Filters"),
+        )
+        return json.dumps({"JobId": job_id})
+
+    def get_text_detection(self) -> str:
+        params = self._request()
+        page = self.rekognition_backend.get_text_detection(params["JobId"], params.get("MaxResults"),
+                                                           params.get("NextToken"))
+        body = video_shapes.job_body(page)
+        body["TextDetections"] = [video_shapes.text_detection(entry) for entry in page.entries]
+        body["TextModelVersion"] = TEXT_MODEL_VERSION
+        return json.dumps({**body, **video_shapes.job_tail(page)})

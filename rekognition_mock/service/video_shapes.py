@@ -123,3 +123,24 @@ def audio_metadata(info: Any) -> list[dict[str, Any]]:
     """``AudioMetadata``: each audio stream of the container."""
     return [{"Codec": codec, "DurationMillis": duration, "SampleRate": rate, "NumberOfChannels": channels}
             for codec, duration, rate, channels in (info.audio if info is not None else ())]
+
+
+def celebrity_recognition(entry: Any) -> dict[str, Any]:
+    """A ``CelebrityRecognition``: the scripted celebrity on the face the engine found."""
+    celebrity = entry.celebrity
+    detail: dict[str, Any] = {
+        "Urls": list(celebrity["Urls"]),
+        "Name": celebrity["Name"],
+        "Id": celebrity["Id"],
+        "Confidence": shapes.number(celebrity["Confidence"]),
+        "BoundingBox": shapes.bounding_box(entry.face, entry.width, entry.height),
+        "Face": shapes.face_detail(entry.face, entry.width, entry.height),
+    }
+    if celebrity.get("KnownGender") is not None:
+        detail["KnownGender"] = dict(celebrity["KnownGender"])
+    return {"Timestamp": entry.timestamp, "Celebrity": detail}
+
+
+def text_detection(entry: Any) -> dict[str, Any]:
+    """A ``TextDetectionResult``."""
+    return {"Timestamp": entry.timestamp, "TextDetection": entry.detection}

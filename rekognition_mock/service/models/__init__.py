@@ -7,8 +7,8 @@ answered by the face engine.
 The backend is composed of one module per family of operations (moto splits its large
 services the same way): ``analysis`` (image operations), ``collections``, ``faces``
 (faces in collections), ``users``, ``video`` (video jobs: faces and face search) and
-``video_labels`` (video jobs: person tracking and labels) and ``video_cues`` (segment
-detection), over the shared state of ``base``.
+``video_labels`` (video jobs: person tracking and labels) ``video_cues`` (segment
+detection) and ``video_scripted`` (celebrities and text, scripted), over the shared state of ``base``.
 """
 
 from __future__ import annotations
@@ -20,10 +20,10 @@ from .base import BackendBase
 from .collections import CollectionsMixin
 from .faces import FacesMixin
 from .users import UsersMixin
-from .video_cues import VideoSegmentsMixin
+from .video_scripted import VideoScriptedMixin
 
 
-class RekognitionBackend(VideoSegmentsMixin, FacesMixin, UsersMixin, CollectionsMixin, BackendBase):
+class RekognitionBackend(VideoScriptedMixin, FacesMixin, UsersMixin, CollectionsMixin, BackendBase):
     """State and logic for one account and region."""
 
 

@@ -157,6 +157,23 @@ class VideoMixin(FacesMixin):
             job.fail(getattr(error, "message", None) or UNSUPPORTED_VIDEO)
         return None
 
+    def _sampled_times(self, job: jobs.Job, data: bytes) -> list[int] | None:
+        """The sampled frames' timestamps (for answers that are scripted, not measured), or
+        None after failing the job as :meth:`_frames` would."""
+        from ...settings import settings
+        from ...vision import video
+
+        try:
+            job.metadata = video.probe(data)
+            if not video_input.supported(job.metadata):
+                job.fail(UNSUPPORTED_VIDEO)
+                return None
+            job.sample_ms = settings.video_sample_ms
+            return [timestamp for timestamp, _ in video.frames(data, job.sample_ms)]
+        except video.VideoDecodeError:
+            job.fail(UNSUPPORTED_VIDEO)
+            return None
+
     def _detect_faces_in(self, job: jobs.Job, data: bytes, attributes: list[str]) -> None:
         frames = self._frames(job, data, descriptors=False, attributes=attributes)
         if frames is not None:

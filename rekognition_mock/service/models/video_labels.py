@@ -14,13 +14,12 @@ from dataclasses import dataclass
 from typing import Any
 
 from ...vision import Face
-from .. import jobs, labels, video_controls, video_input
+from .. import jobs, labels, video_controls
 from ..limits import (
     DEFAULT_MODERATION_MIN_CONFIDENCE,
     DEFAULT_VIDEO_LABEL_MIN_CONFIDENCE,
     MAX_FACES,
     MAX_LABELS,
-    UNSUPPORTED_VIDEO,
 )
 from .video import JobPage, VideoMixin
 
@@ -99,18 +98,8 @@ class VideoLabelsMixin(VideoMixin):
 
     def _moderate(self, job: jobs.Job, data: bytes, threshold: float) -> None:
         """Nothing is measured: the moderation labels scripted for each sampled frame's time."""
-        from ...settings import settings
-        from ...vision import video
-
-        try:
-            job.metadata = video.probe(data)
-            if not video_input.supported(job.metadata):
-                job.fail(UNSUPPORTED_VIDEO)
-                return
-            job.sample_ms = settings.video_sample_ms
-            times = [timestamp for timestamp, _ in video.frames(data, job.sample_ms)]
-        except video.VideoDecodeError:
-            job.fail(UNSUPPORTED_VIDEO)
+        times = self._sampled_times(job, data)
+        if times is None:
             return
         seen = []
         for timestamp in times:
