@@ -387,3 +387,44 @@ def test_scripted_jobs(aws: dict[str, Any]) -> None:
     assert rekognition.start_face_detection(Video=s3_video("two.mp4"))["JobId"]
     with pytest.raises(ValueError):
         rekognition_mock.set_video_job((BUCKET, "two.mp4"), seconds=-1)
+
+
+START = {  # each Start operation with the parameters it needs beyond Video
+    "start_face_detection": {},
+    "start_face_search": {"CollectionId": "crew"},
+    "start_person_tracking": {},
+    "start_label_detection": {},
+    "start_content_moderation": {},
+    "start_segment_detection": {"SegmentTypes": ["SHOT"]},
+    "start_celebrity_recognition": {},
+    "start_text_detection": {},
+}
+
+
+@pytest.mark.parametrize("start", sorted(START))
+def test_every_video_operation_answers_aws_errors(aws: dict[str, Any], unvalidated_rekognition: Any, start: str) -> None:
+    """Each Start*: the S3 errors, the topic, the token, the model's validation; each Get*:
+    an unknown job, a foreign token, the model's validation; and the job runs to SUCCEEDED."""
+    rekognition = aws["rekognition"]
+    rekognition.create_collection(CollectionId="crew")
+    call = getattr(rekognition, start)
+    get = getattr(rekognition, "get_" + start.removeprefix("start_"))
+    extra = START[start]
+    expect(rekognition, "InvalidS3ObjectException", lambda: call(Video=s3_video("missing.mp4"), **extra))
+    expect(rekognition, "InvalidParameterException", lambda: call(
+        Video=s3_video("hopper.mp4"), **extra,
+        NotificationChannel={"SNSTopicArn": "arn:aws:sns:us-east-1:123456789012:Nowhere", "RoleArn": ROLE}))
+    expect(unvalidated_rekognition, "ValidationException",
+           lambda: getattr(unvalidated_rekognition, start)(Video=s3_video("hopper.mp4"), JobTag="bad tag!", **extra))
+    job_id = call(Video=s3_video("hopper.mp4"), ClientRequestToken="once", **extra)["JobId"]
+    assert call(Video=s3_video("hopper.mp4"), ClientRequestToken="once", **extra)["JobId"] == job_id
+    expect(rekognition, "IdempotentParameterMismatchException",
+           lambda: call(Video=s3_video("two.mp4"), ClientRequestToken="once", **extra))
+    assert rekognition_mock.wait_for_jobs(300)
+    answer = get(JobId=job_id)
+    assert_output_shape("Get" + "".join(w.title() for w in start.split("_")[1:]), answer)
+    assert answer["JobStatus"] == "SUCCEEDED" and answer["JobId"] == job_id
+    expect(rekognition, "ResourceNotFoundException", lambda: get(JobId="f" * 64))
+    expect(rekognition, "InvalidPaginationTokenException", lambda: get(JobId=job_id, NextToken="bm90IG91cnM"))
+    expect(unvalidated_rekognition, "ValidationException",
+           lambda: getattr(unvalidated_rekognition, "get_" + start.removeprefix("start_"))(JobId="bad id!"))
