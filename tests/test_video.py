@@ -254,6 +254,10 @@ def test_start_errors(aws: dict[str, Any]) -> None:
         Video={"S3Object": {"Bucket": "no-such-bucket", "Name": "hopper.mp4"}}, CollectionId="x"))
     expect(rekognition, "ResourceNotFoundException",
            lambda: rekognition.start_face_search(Video=s3_video("hopper.mp4"), CollectionId="missing"))
+    aws["s3"].create_bucket(Bucket="far-videos", CreateBucketConfiguration={"LocationConstraint": "eu-west-1"})
+    aws["s3"].put_object(Bucket="far-videos", Key="hopper.mp4", Body=vf.person_from_1s_to_3s())
+    expect(rekognition, "InvalidS3ObjectException", lambda: rekognition.start_face_detection(  # another region's bucket
+        Video={"S3Object": {"Bucket": "far-videos", "Name": "hopper.mp4"}}))
     missing_topic = "arn:aws:sns:us-east-1:123456789012:AmazonRekognitionNowhere"
     expect(rekognition, "InvalidParameterException", lambda: rekognition.start_face_detection(
         Video=s3_video("hopper.mp4"), NotificationChannel={"SNSTopicArn": missing_topic, "RoleArn": ROLE}))

@@ -79,3 +79,13 @@ def test_without_pyav_the_error_names_the_extra(monkeypatch: pytest.MonkeyPatch)
     assert video.available() is False
     with pytest.raises(video.VideoUnavailable, match=r'pip install "rekognition-mock\[video\]"'):
         video.probe(b"\x00" * 100)
+
+
+def test_full_range_video() -> None:
+    """A full-range (JPEG levels) H.264 video: ColorRange FULL, and its luma is 0 where black."""
+    data = vf.encode([(200, vf.black()), (200, vf.empty())], pix_fmt="yuvj420p")
+    assert video.probe(data).full_range is True
+    lumas = list(video.luma_frames(data))
+    assert len(lumas) == 10 and all(full for _, _, _, full in lumas)
+    assert lumas[0][2].max() <= 2 and lumas[-1][2].min() > 50
+    assert [(n, t) for n, t, _, _ in lumas] == [(n, 40 * n) for n in range(10)]

@@ -42,7 +42,7 @@ def empty() -> np.ndarray:
 
 
 def encode(shots: list[tuple[int, np.ndarray]], container: str = "mp4", codec: str = "libx264",
-           fps: int = FPS) -> bytes:
+           fps: int = FPS, pix_fmt: str = "yuv420p") -> bytes:
     """The video of ``shots``; each shot's frame repeats for its duration (whole frames)."""
     import av
 
@@ -50,7 +50,7 @@ def encode(shots: list[tuple[int, np.ndarray]], container: str = "mp4", codec: s
     with av.open(out, mode="w", format=container) as video:
         stream = video.add_stream(codec, rate=fps)
         stream.width, stream.height = SIZE
-        stream.pix_fmt = "yuv420p"
+        stream.pix_fmt = pix_fmt
         if codec == "libx264":
             stream.options = {"preset": "ultrafast", "crf": "18", "g": str(fps * 2), "threads": "1"}
         stream.codec_context.thread_count = 1
