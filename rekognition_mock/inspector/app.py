@@ -33,6 +33,7 @@ from PIL import Image
 from .._server.callers import Hosts, from_another_site
 from ..service import findings, recorder
 from .crops import CropStore
+from .jobs import jobs_listing, video_control_rows
 
 PAGE = "/_rekognition_mock/"
 BASE = "/_rekognition_mock/inspector/"
@@ -192,6 +193,9 @@ class Inspector:
         if len(api) == 5 and api[0] == "crops" and api[4].endswith(".jpg"):
             _only(method, "GET", "HEAD")
             return self.crop((api[1], api[2], api[3], api[4][: -len(".jpg")]))
+        if api == ["jobs"]:
+            _only(method, "GET")
+            return _json_ok(jobs_listing(_backends()))
         if api == ["controls"]:
             _only(method, "GET")
             return _json_ok(controls_listing())
@@ -410,6 +414,7 @@ def controls_listing() -> dict[str, Any]:
         rows.append({"kind": "face attributes", "target": target, "detail": detail, "remaining": None})
     for delay in listed["latency"]:
         rows.append({"kind": "latency", "target": delay["operation"], "detail": f"{delay['seconds']:g} s", "remaining": None})
+    rows += video_control_rows(listed)
     return {"available": True, "controls": rows}
 
 
