@@ -612,6 +612,10 @@ def test_the_page_lists_the_video_jobs(running: Running, page: Any) -> None:
         assert "SUCCEEDED" in rows.filter(has_text="s3://videos/hopper.mp4").inner_text()
         assert "FAILED: Scripted failure." in rows.filter(has_text="s3://videos/broken.mp4").inner_text()
         expect(page.locator("#jobs-count")).to_have_text("2")
+        strip = rows.filter(has_text="s3://videos/hopper.mp4").locator(".strip img")
+        expect(strip).to_have_count(10)  # 20 sampled frames: every other one
+        assert strip.nth(3).get_attribute("title") == "1200 ms: 1 face"
+        page.wait_for_function("() => [...document.querySelectorAll('.strip img')].every((i) => i.complete && i.naturalWidth > 0)")
     finally:
         rekognition_mock.reset_controls()
 

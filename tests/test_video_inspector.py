@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import boto3
+import numpy as np
 import pytest
 import requests
 from botocore.config import Config
@@ -58,3 +59,18 @@ def test_jobs_and_video_controls_are_listed(server: Any) -> None:
         job_id, "StartFaceDetection", "SUCCEEDED", "seen", "s3://inspected/hopper.mp4")
     assert (job["results"], job["duration_ms"], job["sample_ms"]) == (10, 4000, 200)
     assert job["finished"] >= job["started"]
+    # A strip of at most 12 sampled frames (20 sampled: every other one), each with its faces boxed.
+    assert [(f["timestamp"], f["faces"]) for f in job["frames"]] == [
+        (t, 1 if 1000 <= t < 3000 else 0) for t in range(0, 4000, 400)]
+    picture = requests.get(f"{server.url}{API}jobs/123456789012/us-east-1/{job_id}/frames/3.jpg", timeout=60)
+    assert picture.status_code == 200 and picture.headers["Content-Type"] == "image/jpeg"
+    from PIL import Image
+    import io
+
+    with Image.open(io.BytesIO(picture.content)) as image:
+        assert image.size == (160, 90)
+        framed = np.asarray(image.convert("RGB")).astype(int)
+    green = framed[..., 1] - np.maximum(framed[..., 0], framed[..., 2])
+    assert (green > 60).sum() > 50  # the green box around her face
+    missing = requests.get(f"{server.url}{API}jobs/123456789012/us-east-1/{job_id}/frames/10.jpg", timeout=60)
+    assert missing.status_code == 404

@@ -33,7 +33,7 @@ from PIL import Image
 from .._server.callers import Hosts, from_another_site
 from ..service import findings, recorder
 from .crops import CropStore
-from .jobs import jobs_listing, video_control_rows
+from .jobs import frame_image, jobs_listing, video_control_rows
 
 PAGE = "/_rekognition_mock/"
 BASE = "/_rekognition_mock/inspector/"
@@ -196,6 +196,12 @@ class Inspector:
         if api == ["jobs"]:
             _only(method, "GET")
             return _json_ok(jobs_listing(_backends()))
+        if len(api) == 6 and api[0] == "jobs" and api[4] == "frames" and api[5].endswith(".jpg"):
+            _only(method, "GET", "HEAD")
+            jpeg = frame_image(_backends(), api[1], api[2], api[3], _int(api[5][: -len(".jpg")]))
+            if jpeg is None:
+                raise HTTPError("404 Not Found", "no such frame kept for this job")
+            return _ok("image/jpeg", jpeg)
         if api == ["controls"]:
             _only(method, "GET")
             return _json_ok(controls_listing())

@@ -24,6 +24,8 @@ from .exceptions import InvalidParameterException
 log = logging.getLogger(__name__)
 
 IN_PROGRESS, SUCCEEDED, FAILED = "IN_PROGRESS", "SUCCEEDED", "FAILED"
+THUMBNAILS = 12  # sampled frames a face job keeps for the inspector's strip
+THUMBNAIL_WIDTH = 160
 
 
 @dataclass
@@ -41,7 +43,10 @@ class Job:
     metadata: Any = None  # vision.video.VideoInfo once the container is read
     results: list[Any] = field(default_factory=list)  # the operation's entries, in time order
     keys: list[tuple] = field(default_factory=list)  # the video's control keys: its S3 object, its bytes
-    sample_ms: float = 0.0  # video time between the frames analysed (settings.video_sample_ms when it ran)
+    sample_ms: float = 0.0
+    # A strip of at most THUMBNAILS sampled frames for the inspector: (timestamp, small JPEG,
+    # the faces found as (left, top, width, height) ratios of the frame).
+    thumbnails: list[tuple[int, bytes, list[tuple[float, float, float, float]]]] = field(default_factory=list)  # video time between the frames analysed (settings.video_sample_ms when it ran)
     started: float = field(default_factory=time.time)
     finished: float | None = None
     done: threading.Event = field(default_factory=threading.Event, repr=False)

@@ -388,12 +388,16 @@ async function pollJobs() {
     return;
   }
   list.replaceChildren(el("table", { class: "controls-table" },
-    el("tr", {}, ...["started", "operation", "video", "status", "tag", "results", "job id"].map((h) => el("th", { text: h }))),
+    el("tr", {}, ...["started", "operation", "video", "status", "tag", "results", "job id", "frames"].map((h) => el("th", { text: h }))),
     ...data.jobs.map((j) => el("tr", {},
       el("td", { text: clock(j.started) }), el("td", { text: j.api }), el("td", { class: "mono", text: j.video }),
       el("td", { text: j.status_message ? `${j.status}: ${j.status_message}` : j.status }),
       el("td", { text: j.job_tag ?? "" }), el("td", { text: j.results }),
-      el("td", { class: "mono", text: `${j.job_id.slice(0, 12)}…` })))));
+      el("td", { class: "mono", text: `${j.job_id.slice(0, 12)}…` }),
+      el("td", { class: "strip" }, ...j.frames.map((f, i) => el("img", {
+        src: `${API}${["jobs", j.account, j.region, j.job_id, "frames", `${i}.jpg`].map(encodeURIComponent).join("/")}`,
+        alt: `${f.timestamp} ms: ${plural(f.faces, "face")}`, title: `${f.timestamp} ms: ${plural(f.faces, "face")}`,
+      })))))));
 }
 
 // -- wiring -------------------------------------------------------------------------------

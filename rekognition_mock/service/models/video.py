@@ -16,6 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
 from moto.core.exceptions import HTTPException
 
 from ...settings import engine
@@ -49,6 +50,16 @@ class PersonSeen:
     width: int
     height: int
     matches: list[tuple[StoredFace, float]]
+
+
+def _thumbnail(timestamp: int, rgb: Any, analysis: Analysis) -> tuple[int, bytes, list[tuple[float, float, float, float]]]:
+    """A sampled frame for the inspector's strip: a small JPEG and its faces' boxes as ratios."""
+    from ...vision import video
+
+    step = max(1, rgb.shape[1] // jobs.THUMBNAIL_WIDTH)
+    boxes = [(f.left / analysis.width, f.top / analysis.height, f.width / analysis.width, f.height / analysis.height)
+             for f in analysis.faces]
+    return timestamp, video.jpeg(np.ascontiguousarray(rgb[::step, ::step]), quality=70), boxes
 
 
 def _scripted(job: jobs.Job, scripted: dict[str, Any] | None) -> bool:
@@ -144,12 +155,16 @@ class VideoMixin(FacesMixin):
             groups.discard(shapes.DESCRIPTOR)
             analysed = []
             job.sample_ms = settings.video_sample_ms
-            for timestamp, rgb in video.frames(data, job.sample_ms):
+            expected = job.metadata.duration_ms // job.sample_ms + 1
+            every = max(1, -(-int(expected) // jobs.THUMBNAILS))  # a strip of at most THUMBNAILS frames
+            for index, (timestamp, rgb) in enumerate(video.frames(data, job.sample_ms)):
                 frame = video.jpeg(rgb)
                 analysis = self._analyze_bytes(frame, descriptors)
                 if groups and analysis.faces:
                     engine().add_attributes(analysis, frame, groups)
                 analysed.append((timestamp, analysis))
+                if index % every == 0 and len(job.thumbnails) < jobs.THUMBNAILS:
+                    job.thumbnails.append(_thumbnail(timestamp, rgb, analysis))
             return analysed
         except video.VideoDecodeError:
             job.fail(UNSUPPORTED_VIDEO)
