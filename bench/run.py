@@ -24,6 +24,7 @@ sys.path.insert(0, str(ROOT / "tests"))  # imagefactory: turned and cut copies, 
 import imagefactory  # noqa: E402
 import numpy as np  # noqa: E402
 from server_memory import bench_server_memory  # noqa: E402
+from video_throughput import bench_video  # noqa: E402
 
 os.environ.setdefault("AWS_ACCESS_KEY_ID", "testing")
 os.environ.setdefault("AWS_SECRET_ACCESS_KEY", "testing")
@@ -60,6 +61,7 @@ TARGETS = {
     "similarity_strangers_max": ("<=", 50.0),
     "server_small16_peak_mb": ("<=", 600.0),
     "server_mixed16_peak_mb": ("<=", 600.0),
+    "video_vs_jpeg_speed": (">=", 1.0),
 }
 
 # Who is in which development photo, and which files are one photograph (resized, cut or
@@ -566,6 +568,7 @@ def main(argv: list[str] | None = None) -> int:
         "turned_validation": lambda: bench_turned(_validation_photos(), "turned_validation"),
         "cut_validation": lambda: bench_cut(_validation_photos(), "cut_validation"),
         "server_memory": bench_server_memory,
+        "video": lambda: bench_video(args.quick),
     }
     slow = ("turned", "cut", "turned_validation", "cut_validation", "server_memory")  # minutes each: not in --quick unless named
     figures: dict[str, float] = {}

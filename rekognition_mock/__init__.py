@@ -29,8 +29,13 @@ __all__ = [
     "set_moderation_labels",
     "set_protective_equipment",
     "set_text",
+    "set_video_celebrities",
+    "set_video_job",
+    "set_video_labels",
+    "set_video_text",
     "settings",
     "similarity_from_distance",
+    "wait_for_jobs",
 ]
 
 
@@ -88,6 +93,43 @@ def set_text(image: Any, lines: list[Any]) -> None:
     from .service import controls
 
     controls.set_text(image, lines)
+def set_video_job(video: Any, *, status_message: str | None = None, seconds: float = 0.0) -> None:
+    """Rekognition Video jobs on ``video`` (its bytes, or an S3 ``(bucket, key)``) take
+    ``seconds`` longer and, given a ``status_message``, end FAILED with it (the completion
+    message says FAILED too) instead of analysing the video."""
+    from .service.controls import video as video_controls
+
+    video_controls.set_video_job(video, status_message, seconds)
+
+
+def set_video_labels(video: Any, labels: list[Any], *, start_ms: int = 0, end_ms: int | None = None,
+                     moderation: bool = False) -> None:
+    """Every sampled frame of ``video`` (its bytes, or an S3 ``(bucket, key)``) from
+    ``start_ms`` up to ``end_ms`` (the end when None) shows ``labels`` to StartLabelDetection
+    (names or Label dicts, besides the measured Person/Head/Face), or with ``moderation=True``
+    to StartContentModeration (names or ModerationLabel dicts). Each call adds a time range."""
+    from .service.controls import video as video_controls
+
+    video_controls.set_video_labels(video, labels, start_ms, end_ms, moderation)
+
+
+def set_video_celebrities(video: Any, celebrities: list[Any], *, start_ms: int = 0, end_ms: int | None = None) -> None:
+    """In the sampled frames of ``video`` from ``start_ms`` up to ``end_ms`` (the end when
+    None), StartCelebrityRecognition finds each celebrity (a name, or a dict with ``Name``,
+    ``Id``, ``Urls``, ``KnownGender``, ``Confidence``, ``face_index``) on the face at its
+    ``face_index`` (largest first; 0 by default), where the engine finds that face."""
+    from .service.controls import video as video_controls
+
+    video_controls.set_video_celebrities(video, celebrities, start_ms, end_ms)
+
+
+def set_video_text(video: Any, texts: list[Any], *, start_ms: int = 0, end_ms: int | None = None) -> None:
+    """StartTextDetection finds each line of ``texts`` (strings, or dicts with ``DetectedText``,
+    ``Confidence``, ``BoundingBox``) and its words in the sampled frames of ``video`` from
+    ``start_ms`` up to ``end_ms`` (the end when None)."""
+    from .service.controls import video as video_controls
+
+    video_controls.set_video_text(video, texts, start_ms, end_ms)
 
 
 def inject_error(operation: str, error_code: str, *, times: int = 1, message: str | None = None) -> None:
@@ -113,6 +155,15 @@ def reset_controls() -> None:
     from .service import controls
 
     controls.reset()
+
+
+def wait_for_jobs(timeout: float | None = None) -> bool:
+    """Block until every Rekognition Video job started so far (StartFaceSearch, ...) has
+    finished and published its SNS completion message; False if ``timeout`` seconds passed
+    first. Jobs run on a worker thread unless ``configure(video_jobs="sync")``."""
+    from .service import jobs
+
+    return jobs.wait_for_jobs(timeout)
 
 
 def __getattr__(name: str) -> Any:

@@ -14,6 +14,10 @@ environment variable, and the default.
 - who answers Rekognition inside a plain ``mock_aws``: ``REKOGNITION_MOCK_PLAIN_MOCK_AWS`` =
   ``engine`` (default: the face engine) or ``moto`` (moto's own canned answers, for suites
   written against them). ``mock_rekognition()`` always uses the engine.
+- Rekognition Video: ``REKOGNITION_MOCK_VIDEO_SAMPLE_MS`` (default 200: the frame at every
+  200 ms of video time is analysed) and ``REKOGNITION_MOCK_VIDEO_JOBS`` = ``background``
+  (default: Start* returns at once and the job runs on a worker thread; see
+  ``rekognition_mock.wait_for_jobs()``) or ``sync`` (Start* returns when the job is done).
 """
 
 from __future__ import annotations
@@ -34,6 +38,10 @@ ENV_ROTATIONS = "REKOGNITION_MOCK_ROTATIONS"
 ENV_USER_UPDATE_SECONDS = "REKOGNITION_MOCK_USER_UPDATE_SECONDS"
 ENV_FACE_ID_SEED = "REKOGNITION_MOCK_FACE_ID_SEED"
 ENV_PLAIN_MOCK_AWS = "REKOGNITION_MOCK_PLAIN_MOCK_AWS"
+ENV_VIDEO_SAMPLE_MS = "REKOGNITION_MOCK_VIDEO_SAMPLE_MS"
+ENV_VIDEO_JOBS = "REKOGNITION_MOCK_VIDEO_JOBS"
+VIDEO_JOBS = ("background", "sync")  # how Start* runs a video job; the first is the default
+VIDEO_SAMPLE_MS = (200.0, (1.0, 60000.0))  # default and bounds
 PLAIN_MOCK_AWS = ("engine", "moto")  # who answers Rekognition in a plain mock_aws; the first is the default
 _UNSET = object()
 
@@ -48,7 +56,43 @@ class Settings:
         self._user_update_seconds: float | None = None
         self._face_id_seed: str | None = None
         self._plain_mock_aws: str | None = None
+        self._video_sample_ms: float | None = None
+        self._video_jobs: str | None = None
         self._lock = threading.Lock()
+
+    @property
+    def video_sample_ms(self) -> float:
+        """Milliseconds of video time between the frames a video job analyses (200 by default)."""
+        if self._video_sample_ms is not None:
+            return self._video_sample_ms
+        default, bounds = VIDEO_SAMPLE_MS
+        return _env_number(ENV_VIDEO_SAMPLE_MS, default, bounds, "a number of milliseconds", "from 1 to 60000 ms")
+
+    @video_sample_ms.setter
+    def video_sample_ms(self, value: float | None) -> None:
+        low, high = VIDEO_SAMPLE_MS[1]
+        if value is not None and (isinstance(value, bool) or not isinstance(value, (int, float)) or not low <= value <= high):
+            raise ValueError(f"video_sample_ms must be a number from 1 to 60000, not {value!r}")
+        with self._lock:
+            self._video_sample_ms = None if value is None else float(value)
+
+    @property
+    def video_jobs(self) -> str:
+        """``"background"`` (default: a video job runs on a worker thread, Get* answers
+        IN_PROGRESS until it is done) or ``"sync"`` (Start* returns once the job is done)."""
+        if self._video_jobs is not None:
+            return self._video_jobs
+        value = os.environ.get(ENV_VIDEO_JOBS, "").strip().lower() or VIDEO_JOBS[0]
+        if value not in VIDEO_JOBS:
+            raise ValueError(f"{ENV_VIDEO_JOBS} must be one of {VIDEO_JOBS}, not {value!r}")
+        return value
+
+    @video_jobs.setter
+    def video_jobs(self, value: str | None) -> None:
+        if value is not None and value not in VIDEO_JOBS:
+            raise ValueError(f"video_jobs must be one of {VIDEO_JOBS}, not {value!r}")
+        with self._lock:
+            self._video_jobs = value
 
     @property
     def face_id_seed(self) -> str | None:
@@ -152,6 +196,8 @@ class Settings:
         self.engine_config()
         _ = self.user_update_seconds
         _ = self.plain_mock_aws
+        _ = self.video_sample_ms
+        _ = self.video_jobs
 
     def engine_config(self) -> EngineConfig:
         """The engine configuration these settings describe."""
@@ -177,7 +223,8 @@ settings = Settings()
 
 
 def configure(detector: object = _UNSET, cache_dir: object = _UNSET, user_update_seconds: object = _UNSET,
-              face_id_seed: object = _UNSET, plain_mock_aws: object = _UNSET) -> None:
+              face_id_seed: object = _UNSET, plain_mock_aws: object = _UNSET, video_sample_ms: object = _UNSET,
+              video_jobs: object = _UNSET) -> None:
     """Change the settings given; leave the others as they are.
 
     ``detector``: ``"hog"``, ``"cnn"`` or ``None`` (back to the environment/default).
@@ -190,6 +237,10 @@ def configure(detector: object = _UNSET, cache_dir: object = _UNSET, user_update
     ``plain_mock_aws``: ``"engine"`` or ``"moto"``: who answers Rekognition inside a plain
     ``mock_aws`` (``mock_rekognition()`` always uses the engine), or ``None`` (back to the
     environment/default ``"engine"``).
+    ``video_sample_ms``: milliseconds of video time between the frames video jobs analyse,
+    or ``None`` (back to the environment/default 200).
+    ``video_jobs``: ``"background"`` or ``"sync"`` (Start* returns once its job is done), or
+    ``None`` (back to the environment/default ``"background"``).
     """
     if detector is not _UNSET:
         settings.detector = detector  # type: ignore[assignment]
@@ -201,6 +252,10 @@ def configure(detector: object = _UNSET, cache_dir: object = _UNSET, user_update
         settings.face_id_seed = face_id_seed  # type: ignore[assignment]
     if plain_mock_aws is not _UNSET:
         settings.plain_mock_aws = plain_mock_aws  # type: ignore[assignment]
+    if video_sample_ms is not _UNSET:
+        settings.video_sample_ms = video_sample_ms  # type: ignore[assignment]
+    if video_jobs is not _UNSET:
+        settings.video_jobs = video_jobs  # type: ignore[assignment]
 
 
 def engine() -> "FaceEngine":

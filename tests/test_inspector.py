@@ -592,6 +592,34 @@ def test_the_page_lists_the_controls_in_force_and_clears_them(running: Running, 
         rekognition_mock.reset_controls()
 
 
+def test_the_page_lists_the_video_jobs(running: Running, page: Any) -> None:
+    import rekognition_mock
+    import videofactory
+    from playwright.sync_api import expect
+
+    running.s3.create_bucket(Bucket="videos")
+    running.s3.put_object(Bucket="videos", Key="hopper.mp4", Body=videofactory.person_from_1s_to_3s())
+    rekognition_mock.set_video_job(("videos", "broken.mp4"), status_message="Scripted failure.")
+    running.s3.put_object(Bucket="videos", Key="broken.mp4", Body=videofactory.person_from_1s_to_3s())
+    for name in ("hopper.mp4", "broken.mp4"):
+        running.rekognition.start_face_detection(Video={"S3Object": {"Bucket": "videos", "Name": name}}, JobTag="page")
+    try:
+        assert rekognition_mock.wait_for_jobs(300)
+        page.goto(running.url + PAGE)
+        page.click(".tab[data-view=jobs]")
+        rows = page.locator("#job-list tr:not(:first-child)")
+        expect(rows).to_have_count(2)
+        assert "SUCCEEDED" in rows.filter(has_text="s3://videos/hopper.mp4").inner_text()
+        assert "FAILED: Scripted failure." in rows.filter(has_text="s3://videos/broken.mp4").inner_text()
+        expect(page.locator("#jobs-count")).to_have_text("2")
+        strip = rows.filter(has_text="s3://videos/hopper.mp4").locator(".strip img")
+        expect(strip).to_have_count(10)  # 20 sampled frames: every other one
+        assert strip.nth(3).get_attribute("title") == "1200 ms: 1 face"
+        page.wait_for_function("() => [...document.querySelectorAll('.strip img')].every((i) => i.complete && i.naturalWidth > 0)")
+    finally:
+        rekognition_mock.reset_controls()
+
+
 class _OtherOrigin(BaseHTTPRequestHandler):
     def do_GET(self) -> None:  # noqa: N802
         body = b"<!doctype html><title>another origin</title>"

@@ -56,3 +56,15 @@ def test_the_dlib_networks_need_no_onnx_at_run_time() -> None:
 def test_cli_version() -> None:
     out = subprocess.run([sys.executable, "-m", "rekognition_mock.cli", "--version"], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == f"rekognition-mock {rekognition_mock.__version__}"
+
+
+def test_video_is_an_extra_and_not_imported_until_a_video_is_opened() -> None:
+    """PyAV (FFmpeg inside its wheels, ~100 MB) is the `video` extra; importing the package,
+    the plugin and the video module itself loads none of it."""
+    assert PYPROJECT["project"]["optional-dependencies"]["video"] == ["av>=12"]
+    assert "rekognition-mock[server,fast-search,video]" in PYPROJECT["project"]["optional-dependencies"]["test"]
+    assert not any(dep.startswith("av") for dep in PYPROJECT["project"]["dependencies"])
+    code = ("import sys, rekognition_mock, rekognition_mock.plugin, rekognition_mock.vision.video\n"
+            "print(sorted(m for m in sys.modules if m.split('.')[0] == 'av'))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=REPO)
+    assert out.stdout.strip() == "[]"

@@ -33,6 +33,7 @@ from PIL import Image
 from .._server.callers import Hosts, from_another_site
 from ..service import findings, recorder
 from .crops import CropStore
+from .jobs import frame_image, jobs_listing
 
 PAGE = "/_rekognition_mock/"
 BASE = "/_rekognition_mock/inspector/"
@@ -192,6 +193,15 @@ class Inspector:
         if len(api) == 5 and api[0] == "crops" and api[4].endswith(".jpg"):
             _only(method, "GET", "HEAD")
             return self.crop((api[1], api[2], api[3], api[4][: -len(".jpg")]))
+        if api == ["jobs"]:
+            _only(method, "GET")
+            return _json_ok(jobs_listing(_backends()))
+        if len(api) == 6 and api[0] == "jobs" and api[4] == "frames" and api[5].endswith(".jpg"):
+            _only(method, "GET", "HEAD")
+            jpeg = frame_image(_backends(), api[1], api[2], api[3], _int(api[5][: -len(".jpg")]))
+            if jpeg is None:
+                raise HTTPError("404 Not Found", "no such frame kept for this job")
+            return _ok("image/jpeg", jpeg)
         if api == ["controls"]:
             _only(method, "GET")
             return _json_ok(controls_listing())

@@ -37,3 +37,16 @@ MAX_CELEBRITY_FACES = 64  # RecognizeCelebrities answers for the 64 largest face
 # AWS publishes no threshold for RecognizeCelebrities; a face is a registered celebrity from
 # Rekognition's default face-match threshold up (CompareFaces, SearchFaces).
 CELEBRITY_MATCH_THRESHOLD = DEFAULT_SIMILARITY_THRESHOLD
+
+# Rekognition Video (stored videos)
+MAX_VIDEO_BYTES = 10 * 1024 ** 3  # an S3 video over 10 GB: VideoTooLargeException
+VIDEO_PAGE = 1000  # Get* MaxResults: its default and its largest value (more is answered with 1000)
+VIDEO_CONTAINERS = ("mov,mp4,m4a,3gp,3g2,mj2", "avi")  # FFmpeg's demuxers of .mp4/.mov and .avi (API_Video)
+VIDEO_CODECS = ("h264",)  # "H.264 encoded video files"
+UNSUPPORTED_VIDEO = "Unsupported codec/format."  # StatusMessage of a job whose video cannot be analysed
+DEFAULT_VIDEO_LABEL_MIN_CONFIDENCE = 50.0  # StartLabelDetection MinConfidence
+SEGMENT_MODEL_VERSIONS = {"TECHNICAL_CUE": "2.0", "SHOT": "1.0"}  # SelectedSegmentTypes' ModelVersion
+DEFAULT_BLACK_PIXEL_THRESHOLD = 0.2  # BlackFrame.MaxPixelThreshold
+DEFAULT_BLACK_COVERAGE = 99.0  # BlackFrame.MinCoveragePercentage
+DEFAULT_MIN_SEGMENT_CONFIDENCE = 50.0  # MinSegmentConfidence of both filters
+TEXT_MODEL_VERSION = "3.0"  # GetTextDetection TextModelVersion

@@ -14,6 +14,7 @@ const state = {
   openCollections: new Set(),  // "account/region/id" of the collections shown open
   lastCollections: "",
   lastControls: "",
+  lastJobs: "",
 };
 
 // -- small helpers -------------------------------------------------------------------
@@ -370,6 +371,35 @@ async function pollControls() {
       el("td", { text: c.detail }), el("td", { text: c.remaining ?? "" })))));
 }
 
+// -- video jobs ---------------------------------------------------------------------------
+
+async function pollJobs() {
+  const data = await getJSON("jobs");
+  const signature = JSON.stringify(data);
+  document.getElementById("jobs-count").textContent = data.jobs.length;
+  if (signature === state.lastJobs) return;
+  state.lastJobs = signature;
+  const list = document.getElementById("job-list");
+  document.getElementById("jobs-info").textContent = data.jobs.length
+    ? `${plural(data.jobs.length, "video job")}, newest first`
+    : "No video job yet: a Start* call (StartFaceSearch, ...) appears here.";
+  if (!data.jobs.length) {
+    list.replaceChildren();
+    return;
+  }
+  list.replaceChildren(el("table", { class: "controls-table" },
+    el("tr", {}, ...["started", "operation", "video", "status", "tag", "results", "job id", "frames"].map((h) => el("th", { text: h }))),
+    ...data.jobs.map((j) => el("tr", {},
+      el("td", { text: clock(j.started) }), el("td", { text: j.api }), el("td", { class: "mono", text: j.video }),
+      el("td", { text: j.status_message ? `${j.status}: ${j.status_message}` : j.status }),
+      el("td", { text: j.job_tag ?? "" }), el("td", { text: j.results }),
+      el("td", { class: "mono", text: `${j.job_id.slice(0, 12)}…` }),
+      el("td", { class: "strip" }, ...j.frames.map((f, i) => el("img", {
+        src: `${API}${["jobs", j.account, j.region, j.job_id, "frames", `${i}.jpg`].map(encodeURIComponent).join("/")}`,
+        alt: `${f.timestamp} ms: ${plural(f.faces, "face")}`, title: `${f.timestamp} ms: ${plural(f.faces, "face")}`,
+      })))))));
+}
+
 // -- wiring -------------------------------------------------------------------------------
 
 function show(view) {
@@ -393,6 +423,7 @@ async function refresh() {
       lastSlow = now;
       await pollCollections();
       await pollControls();
+      await pollJobs();
     }
     setStatus(`updated ${new Date().toLocaleTimeString([], { hour12: false })}`);
   } catch (error) {

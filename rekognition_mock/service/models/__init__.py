@@ -6,8 +6,10 @@ answered by the face engine.
 
 The backend is composed of one module per family of operations (moto splits its large
 services the same way): ``analysis`` (image operations), ``celebrities``, ``collections``,
-``faces`` (faces in collections), ``scripted`` (DetectProtectiveEquipment, DetectText)
-and ``users``, over the shared state of ``base``.
+``faces`` (faces in collections), ``scripted`` (DetectProtectiveEquipment, DetectText),
+``users``, ``video`` (video jobs: faces and face search), ``video_labels`` (video jobs:
+person tracking and labels), ``video_cues`` (segment detection) and ``video_scripted``
+(celebrities and text, scripted), over the shared state of ``base``.
 """
 
 from __future__ import annotations
@@ -21,9 +23,11 @@ from .collections import CollectionsMixin
 from .faces import FacesMixin
 from .scripted import ScriptedImagesMixin
 from .users import UsersMixin
+from .video_scripted import VideoScriptedMixin
 
 
-class RekognitionBackend(CelebritiesMixin, ScriptedImagesMixin, FacesMixin, UsersMixin, CollectionsMixin, BackendBase):
+class RekognitionBackend(VideoScriptedMixin, CelebritiesMixin, ScriptedImagesMixin, FacesMixin, UsersMixin,
+                         CollectionsMixin, BackendBase):
     """State and logic for one account and region."""
 
 

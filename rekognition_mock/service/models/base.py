@@ -4,6 +4,7 @@ of one account and region, their lock, and the FaceIds handed out."""
 from __future__ import annotations
 
 import threading
+from typing import Any
 
 from moto.rekognition.models import RekognitionBackend as MotoRekognitionBackend
 
@@ -19,6 +20,8 @@ class BackendBase(MotoRekognitionBackend):
         self.collections: dict[str, Collection] = {}
         self._lock = threading.RLock()
         self._face_ids: tuple[str | None, FaceIds] | None = None  # (the seed it was made with, the source)
+        self.video_jobs: dict[str, Any] = {}  # JobId -> jobs.Job, in the order started
+        self._job_tokens: dict[tuple[str, str], tuple[str, str]] = {}  # (API, ClientRequestToken) -> (request, JobId)
 
     def _new_face_id(self) -> str:
         """A new FaceId: random, or from ``settings.face_id_seed``'s sequence for this account
