@@ -32,6 +32,7 @@ __all__ = [
     "set_video_celebrities",
     "set_video_job",
     "set_video_labels",
+    "set_video_segments",
     "set_video_text",
     "settings",
     "similarity_from_distance",
@@ -121,6 +122,17 @@ def set_video_celebrities(video: Any, celebrities: list[Any], *, start_ms: int =
     from .service.controls import video as video_controls
 
     video_controls.set_video_celebrities(video, celebrities, start_ms, end_ms)
+
+
+def set_video_segments(video: Any, segments: list[Any]) -> None:
+    """StartSegmentDetection finds ``segments`` (dicts in the ``SegmentDetection`` shape:
+    ``Type``, ``StartTimestampMillis``, optionally ``EndTimestampMillis`` and
+    ``TechnicalCueSegment``/``ShotSegment``) in ``video`` besides what it measures: a scripted
+    technical cue (``OpeningCredits``, ``ColorBars``...) replaces the measured cues over its
+    time, scripted shots replace the measured ones."""
+    from .service.controls import video as video_controls
+
+    video_controls.set_video_segments(video, segments)
 
 
 def set_video_text(video: Any, texts: list[Any], *, start_ms: int = 0, end_ms: int | None = None) -> None:

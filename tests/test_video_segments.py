@@ -90,3 +90,49 @@ def test_audio_metadata(rekognition: Any) -> None:
     assert answer["AudioMetadata"] == [{"Codec": "aac", "DurationMillis": 1000, "SampleRate": 16000, "NumberOfChannels": 1}]
     assert answer["VideoMetadata"][0]["DurationMillis"] == 1000
     assert [s["ShotSegment"]["Index"] for s in answer["Segments"]] == [0]
+
+
+def test_scripted_segments_take_the_place_of_the_measured_ones(rekognition: Any) -> None:
+    """Credits over the first second and from 4.4 s to the end cut the measured Content cues
+    around them; two scripted shots replace the three measured ones."""
+    rekognition_mock.set_video_segments((BUCKET, "two.mp4"), [
+        {"Type": "TECHNICAL_CUE", "StartTimestampMillis": 0, "EndTimestampMillis": 1000,
+         "TechnicalCueSegment": {"Type": "OpeningCredits", "Confidence": 92.5}},
+        {"Type": "TECHNICAL_CUE", "StartTimestampMillis": 4400, "TechnicalCueSegment": {"Type": "EndCredits"}},
+    ])
+    rekognition_mock.set_video_segments((BUCKET, "two.mp4"), [
+        {"Type": "SHOT", "StartTimestampMillis": 0, "EndTimestampMillis": 3600},
+        {"Type": "SHOT", "StartTimestampMillis": 4000, "ShotSegment": {"Confidence": 80}},
+    ])
+    answer = segments(rekognition, SegmentTypes=["TECHNICAL_CUE", "SHOT"])
+    found = [(s["Type"], (s.get("TechnicalCueSegment") or {}).get("Type", (s.get("ShotSegment") or {}).get("Index")),
+              s["StartFrameNumber"], s["EndFrameNumber"], s["StartTimestampMillis"], s["EndTimestampMillis"])
+             for s in answer["Segments"]]
+    assert found == [
+        ("TECHNICAL_CUE", "OpeningCredits", 0, 24, 0, 1000),
+        ("SHOT", 0, 0, 89, 0, 3600),
+        ("TECHNICAL_CUE", "Content", 25, 89, 1000, 3600),
+        ("TECHNICAL_CUE", "BlackFrames", 90, 99, 3600, 4000),
+        ("TECHNICAL_CUE", "Content", 100, 109, 4000, 4400),
+        ("SHOT", 1, 100, 124, 4000, 5000),
+        ("TECHNICAL_CUE", "EndCredits", 110, 124, 4400, 5000),
+    ]
+    confidences = [(s.get("TechnicalCueSegment") or s["ShotSegment"])["Confidence"] for s in answer["Segments"]]
+    assert confidences[0] == pytest.approx(92.5) and confidences[1] == pytest.approx(99.0)
+    assert confidences[5] == pytest.approx(80.0) and confidences[6] == pytest.approx(99.0)
+    only_cues = segments(rekognition, SegmentTypes=["TECHNICAL_CUE"],
+                         Filters={"TechnicalCueFilter": {"MinSegmentConfidence": 95}})
+    assert "OpeningCredits" not in [s["TechnicalCueSegment"]["Type"] for s in only_cues["Segments"]]
+
+
+@pytest.mark.parametrize("segment", [
+    {"Type": "CHAPTER", "StartTimestampMillis": 0},
+    {"Type": "TECHNICAL_CUE", "StartTimestampMillis": 0, "TechnicalCueSegment": {"Type": "Trailer"}},
+    {"Type": "SHOT", "EndTimestampMillis": 10},
+    {"Type": "SHOT", "StartTimestampMillis": 500, "EndTimestampMillis": 100},
+    {"Type": "SHOT", "StartTimestampMillis": 0, "ShotSegment": {"Confidence": 101}},
+    {"Type": "SHOT", "StartTimestampMillis": 0, "TechnicalCueSegment": {"Type": "Slate"}},
+])
+def test_scripted_segments_are_checked(segment: dict[str, Any]) -> None:
+    with pytest.raises(ValueError):
+        rekognition_mock.set_video_segments((BUCKET, "two.mp4"), [segment])

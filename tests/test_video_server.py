@@ -131,3 +131,27 @@ def test_a_scripted_job_over_http(server: ServerProcess) -> None:
     reset = urllib.request.Request(f"{server.url}/_rekognition_mock/reset", data=b"{}", method="POST")
     with urllib.request.urlopen(reset, timeout=60) as response:
         assert json.loads(response.read())["video_jobs"] == []
+
+
+def test_scripted_segments_over_http(server: ServerProcess) -> None:
+    """POST /_rekognition_mock/video-segments: GetSegmentDetection lists the scripted cue."""
+    import urllib.request
+
+    aws = clients(server)
+    aws["s3"].create_bucket(Bucket="segment-videos")
+    aws["s3"].put_object(Bucket="segment-videos", Key="show.mp4", Body=vf.person_from_1s_to_3s())
+    body = json.dumps({"video": {"bucket": "segment-videos", "key": "show.mp4"}, "segments": [
+        {"Type": "TECHNICAL_CUE", "StartTimestampMillis": 0, "EndTimestampMillis": 1000,
+         "TechnicalCueSegment": {"Type": "StudioLogo"}}]}).encode()
+    request = urllib.request.Request(f"{server.url}/_rekognition_mock/video-segments", data=body, method="POST")
+    with urllib.request.urlopen(request, timeout=60) as response:
+        listing = json.loads(response.read())
+    assert [r["kind"] for r in listing["video_answers"]] == ["segments"]
+    job_id = aws["rekognition"].start_segment_detection(
+        Video={"S3Object": {"Bucket": "segment-videos", "Name": "show.mp4"}}, SegmentTypes=["TECHNICAL_CUE"])["JobId"]
+    deadline = time.monotonic() + 300
+    while (answer := aws["rekognition"].get_segment_detection(JobId=job_id))["JobStatus"] == "IN_PROGRESS":
+        assert time.monotonic() < deadline
+        time.sleep(0.2)
+    cues = [(s["TechnicalCueSegment"]["Type"], s["StartTimestampMillis"]) for s in answer["Segments"]]
+    assert cues[0] == ("StudioLogo", 0) and ("Content", 1000) in cues

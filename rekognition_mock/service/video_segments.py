@@ -71,6 +71,53 @@ def measure(frames: Iterator[tuple[int, int, np.ndarray, bool]], frame_ms: float
     return sorted(cues + shots, key=lambda s: (s.start_ms, s.type != "TECHNICAL_CUE"))
 
 
+def with_scripted(found: list[Segment], scripted: list[dict], frame_ms: float, frames: int) -> list[Segment]:
+    """``found`` with the segments a test scripted (``controls.video.scripted_segments``): a
+    scripted technical cue replaces the measured cues over its frames (they are cut around
+    it); scripted shots, if any, replace every measured shot and are numbered in time order."""
+    if not scripted or frame_ms <= 0 or frames <= 0:
+        return found
+
+    def span(item: dict) -> tuple[int, int]:
+        first = min(frames - 1, int(round(item["start_ms"] / frame_ms)))
+        last = frames - 1 if item["end_ms"] is None else min(frames - 1, int(np.ceil(item["end_ms"] / frame_ms)) - 1)
+        return first, last
+
+    def segment(kind: str, first: int, last: int, confidence: float, cue: str | None = None) -> Segment:
+        return Segment(kind, first, last, int(round(first * frame_ms)), int(round((last + 1) * frame_ms)), confidence, cue)
+
+    cues = [(*span(item), item) for item in scripted if item["Type"] == "TECHNICAL_CUE"]
+    shots = sorted((*span(item), item) for item in scripted if item["Type"] == "SHOT")
+    covered = np.zeros(frames, dtype=bool)
+    for first, last, _ in cues:
+        covered[first:last + 1] = True
+    out: list[Segment] = []
+    for measured in found:
+        if measured.type == "SHOT":
+            if not shots:
+                out.append(measured)
+            continue
+        keep = ~covered[measured.first:measured.last + 1]
+        if keep.all():
+            out.append(measured)
+            continue
+        start = None
+        for offset, kept in enumerate([*keep, False]):  # the runs of frames no scripted cue covers
+            if kept and start is None:
+                start = offset
+            elif not kept and start is not None:
+                out.append(segment("TECHNICAL_CUE", measured.first + start, measured.first + offset - 1,
+                                   measured.confidence, measured.cue))
+                start = None
+    out += [segment("TECHNICAL_CUE", first, last, item["Confidence"], item["Cue"]) for first, last, item in cues
+            if first <= last]
+    for index, (first, last, item) in enumerate((s for s in shots if s[0] <= s[1])):
+        shot = segment("SHOT", first, last, item["Confidence"])
+        shot.shot = index
+        out.append(shot)
+    return sorted(out, key=lambda s: (s.start_ms, s.type != "TECHNICAL_CUE"))
+
+
 def timecode(frame: int, fps: float) -> str:
     """SMPTE ``HH:MM:SS:FF`` of a frame number (non-drop-frame, at the rounded frame rate)."""
     rate = max(1, round(fps))

@@ -27,7 +27,8 @@ def _answer_rows(key: tuple, ranges: list[dict[str, Any]]) -> list[dict[str, Any
     rows = []
     for r in ranges:
         span = f"{r['start_ms']}–{r['end_ms'] if r['end_ms'] is not None else 'end'} ms"
-        names = ", ".join(item.get("Name") or item.get("DetectedText", "") for item in r["items"])
+        names = ", ".join(item.get("Name") or item.get("DetectedText") or item.get("Cue") or item.get("Type", "")
+                          for item in r["items"])
         rows.append(row(f"video {r['kind'].replace('_', ' ')}", _target(key), f"{span}: {names}"))
     return rows
 
@@ -52,7 +53,7 @@ def video_job(keys: list[tuple]) -> dict[str, Any] | None:
     return JOBS.first(keys)
 
 
-KINDS = ("labels", "moderation_labels", "celebrities", "text")
+KINDS = ("labels", "moderation_labels", "celebrities", "text", "segments")
 
 
 def set_video_labels(video: Any, labels: list[Any], start_ms: int = 0, end_ms: int | None = None,
@@ -112,6 +113,51 @@ def set_video_text(video: Any, texts: list[Any], start_ms: int = 0, end_ms: int 
             raise ValueError(f"BoundingBox must have numbers Width, Height, Left and Top: {text!r}")
         items.append(item)
     _add(video, "text", items, start_ms, end_ms)
+
+
+CUES = ("ColorBars", "EndCredits", "BlackFrames", "OpeningCredits", "StudioLogo", "Slate", "Content")
+
+
+def set_video_segments(video: Any, segments: list[Any]) -> None:
+    """StartSegmentDetection finds ``segments`` in ``video`` besides what it measures: dicts
+    in the ``SegmentDetection`` shape with ``Type`` (``TECHNICAL_CUE`` or ``SHOT``),
+    ``StartTimestampMillis``, optionally ``EndTimestampMillis`` (the end of the video when
+    left out) and ``TechnicalCueSegment`` (``Type``: one of :data:`CUES`; ``Confidence``) or
+    ``ShotSegment`` (``Confidence``); confidence 99 when left out. A scripted cue takes the
+    place of the measured cues over its time; scripted shots take the place of every
+    measured shot. Each call adds to what was scripted for the video."""
+    if not isinstance(segments, (list, tuple)) or not segments:
+        raise ValueError("segments must be a non-empty list of SegmentDetection dicts")
+    for segment in segments:
+        if not isinstance(segment, dict) or segment.get("Type") not in ("TECHNICAL_CUE", "SHOT"):
+            raise ValueError(f"a segment is a dict with Type TECHNICAL_CUE or SHOT: {segment!r}")
+        allowed = {"Type", "StartTimestampMillis", "EndTimestampMillis",
+                   "TechnicalCueSegment" if segment["Type"] == "TECHNICAL_CUE" else "ShotSegment"}
+        unknown = sorted(set(segment) - allowed)
+        if unknown:
+            raise ValueError(f"unknown segment members {', '.join(unknown)} ({', '.join(sorted(allowed))})")
+        if "StartTimestampMillis" not in segment:
+            raise ValueError(f"a segment needs StartTimestampMillis: {segment!r}")
+        detail = segment.get("TechnicalCueSegment" if segment["Type"] == "TECHNICAL_CUE" else "ShotSegment") or {}
+        if not isinstance(detail, dict):
+            raise ValueError(f"TechnicalCueSegment and ShotSegment are dicts: {segment!r}")
+        item = {"Type": segment["Type"], "Confidence": _confidence(detail.get("Confidence", 99.0), segment)}
+        if segment["Type"] == "TECHNICAL_CUE":
+            if detail.get("Type") not in CUES:
+                raise ValueError(f"TechnicalCueSegment.Type is one of {', '.join(CUES)}: {segment!r}")
+            item["Cue"] = detail["Type"]
+        _add(video, "segments", [item], segment["StartTimestampMillis"], segment.get("EndTimestampMillis"))
+
+
+def scripted_segments(keys: list[tuple]) -> list[dict[str, Any]]:
+    """The segments scripted for the first of ``keys`` that has any: ``{"Type", "Cue",
+    "Confidence", "start_ms", "end_ms"}`` (``end_ms`` None: the end of the video)."""
+    with LOCK:
+        for key in keys:
+            ranges = [r for r in ANSWERS.table.get(key, []) if r["kind"] == "segments"]
+            if ranges:
+                return [{**item, "start_ms": r["start_ms"], "end_ms": r["end_ms"]} for r in ranges for item in r["items"]]
+    return []
 
 
 def _confidence(value: Any, item: Any) -> float:
@@ -176,3 +222,8 @@ def _video_celebrities_over_http(body: dict[str, Any]) -> None:
 def _video_text_over_http(body: dict[str, Any]) -> None:
     set_video_text(json_image(body.get("video"), "video"), body.get("texts"), json_integer(body, "start_ms", 0),
                    body.get("end_ms"))
+
+
+@http_control("video-segments")
+def _video_segments_over_http(body: dict[str, Any]) -> None:
+    set_video_segments(json_image(body.get("video"), "video"), body.get("segments"))

@@ -1,12 +1,14 @@
 """Rekognition Video's StartSegmentDetection/GetSegmentDetection, measured from every
 frame's luma (``service.video_segments``): black frames and content as technical cues, and
-shots cut at hard cuts. The face engine is not involved."""
+shots cut at hard cuts, with the segments a test scripted (``set_video_segments``). The
+face engine is not involved."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from .. import jobs, video_input, video_segments
+from ..controls import video as video_controls
 from ..limits import (
     DEFAULT_BLACK_COVERAGE,
     DEFAULT_BLACK_PIXEL_THRESHOLD,
@@ -53,6 +55,8 @@ def _detect_segments_in(job: jobs.Job, data: bytes, params: dict[str, Any]) -> N
         frame_ms = 1000.0 / job.metadata.frame_rate if job.metadata.frame_rate else 0.0
         found = video_segments.measure(video.luma_frames(data), frame_ms, params["MaxPixelThreshold"],
                                        params["MinCoveragePercentage"])
+        frames = max((s.last + 1 for s in found), default=0)
+        found = video_segments.with_scripted(found, video_controls.scripted_segments(job.keys), frame_ms, frames)
     except video.VideoDecodeError:
         job.fail(UNSUPPORTED_VIDEO)
         return
