@@ -24,7 +24,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from . import recorder
+from . import lifecycle_controls, recorder
 
 ANY_OPERATION = "*"
 MAX_HTTP_BODY = 16 * 2**20  # a control's JSON body (an image of 5 MB in base64 and its labels)
@@ -231,6 +231,7 @@ def reset() -> None:
         _faults.clear()
         _latency.clear()
         _face_attributes.clear()
+    lifecycle_controls.reset()
 
 
 def listing() -> dict[str, Any]:
@@ -250,6 +251,7 @@ def listing() -> dict[str, Any]:
                 for key, faces in _face_attributes.items()
                 for index, attributes in sorted(faces.items())
             ],
+            **lifecycle_controls.listing(),
         }
 
 
@@ -337,6 +339,9 @@ def _errors_over_http(body: dict[str, Any]) -> None:
 @http_control("latency")
 def _latency_over_http(body: dict[str, Any]) -> None:
     inject_latency(body.get("operation", ANY_OPERATION), body.get("seconds", 0))
+
+
+HTTP_CONTROLS.update(lifecycle_controls.HTTP)  # clock, custom-labels, liveness
 
 
 @http_control("reset")
