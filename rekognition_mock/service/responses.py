@@ -13,6 +13,7 @@ from moto.rekognition.responses import RekognitionResponse as MotoRekognitionRes
 
 from ..store.persistence import StateWriteError
 from . import controls, recorder, shapes
+from .custom_labels_responses import CustomLabelsResponses
 from .exceptions import InternalServerError, SerializationException
 from .limits import (
     DEFAULT_ASSOCIATE_THRESHOLD,
@@ -71,7 +72,7 @@ def _too_deep(body: bytes) -> bool:
     return bool(brackets)
 
 
-class RekognitionResponse(MotoRekognitionResponse):
+class RekognitionResponse(CustomLabelsResponses, MotoRekognitionResponse):
     """Handler for Rekognition requests (AWS JSON 1.1 protocol)."""
 
     use_raw_body = True  # keep bytes: a body that is not UTF-8 gets a 400, not a crash
