@@ -35,7 +35,6 @@ DURATIONS = {
     "stream_starting": 10.0,  # StartStreamProcessor: STARTING
     "stream_stopping": 10.0,  # StopStreamProcessor: STOPPING
     "stream_updating": 10.0,  # UpdateStreamProcessor: UPDATING
-    "liveness_check": 5.0,  # a Face Liveness session's IN_PROGRESS after its video arrived
     "media_analysis": 60.0,  # StartMediaAnalysisJob: IN_PROGRESS
 }
 LIVENESS_SESSION_LIFETIME = 180.0  # a Face Liveness session expires 3 minutes after it is created

@@ -23,6 +23,7 @@ from .limits import (
     MAX_JSON_DEPTH,
 )
 from .models import RekognitionBackend, rekognition_backends
+from .sessions_responses import SessionsResponses
 from .validation import validate_input
 
 log = logging.getLogger(__name__)
@@ -72,7 +73,7 @@ def _too_deep(body: bytes) -> bool:
     return bool(brackets)
 
 
-class RekognitionResponse(CustomLabelsResponses, MotoRekognitionResponse):
+class RekognitionResponse(CustomLabelsResponses, SessionsResponses, MotoRekognitionResponse):
     """Handler for Rekognition requests (AWS JSON 1.1 protocol)."""
 
     use_raw_body = True  # keep bytes: a body that is not UTF-8 gets a 400, not a crash

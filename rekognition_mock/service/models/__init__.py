@@ -7,7 +7,8 @@ answered by the face engine.
 The backend is composed of one module per family of operations (moto splits its large
 services the same way): ``analysis`` (image operations), ``collections``, ``faces``
 (faces in collections), ``users``, and the Custom Labels families ``projects``, ``datasets``
-and ``project_versions`` (timed by service/clock.py, sharing ``lifecycle``), over the shared state of ``base``.
+and ``project_versions``, ``stream_processors``, ``liveness`` and ``media_analysis`` (timed by
+service/clock.py, sharing ``lifecycle``), over the shared state of ``base``.
 """
 
 from __future__ import annotations
@@ -18,11 +19,14 @@ from ...store import persistence
 from .base import BackendBase
 from .collections import CollectionsMixin
 from .faces import FacesMixin
+from .media_analysis import MediaAnalysisMixin
 from .project_versions import ProjectVersionsMixin
+from .stream_processors import StreamProcessorsMixin
 from .users import UsersMixin
 
 
-class RekognitionBackend(ProjectVersionsMixin, FacesMixin, UsersMixin, CollectionsMixin, BackendBase):
+class RekognitionBackend(ProjectVersionsMixin, StreamProcessorsMixin, MediaAnalysisMixin, FacesMixin, UsersMixin,
+                         CollectionsMixin, BackendBase):
     """State and logic for one account and region."""
 
 
