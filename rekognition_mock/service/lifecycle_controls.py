@@ -127,7 +127,7 @@ def reset() -> None:
 def listing() -> dict[str, Any]:
     with _lock:
         return {
-            "clock": {"offset_seconds": clock.offset(), "manual": clock.is_manual(), "now": clock.now()},
+            "clock": {"offset_seconds": clock.offset(), "manual": clock.is_manual()},
             "custom_labels": [{"project_version_arn": arn, "image": ["sha256", digest], "labels": labels}
                               for (arn, digest), labels in _custom_labels.items()],
             "liveness": [{"session_id": sid, "image": ["sha256", hashlib.sha256(r["image"]).hexdigest()],
