@@ -279,3 +279,30 @@ def test_set_custom_labels_refuses_bad_input() -> None:
         rekognition_mock.set_custom_labels(arn, COFFEE, [{"Name": "cup", "Confidence": "high"}])
     with pytest.raises(TypeError):
         rekognition_mock.set_custom_labels(arn, "not bytes", ["cup"])
+
+
+def test_training_from_manifests_without_datasets(rekognition: Any, s3: Any, project: str) -> None:
+    labeled = put_manifest(s3, "labeled.jsonl", [manifest_line("1.jpg", "cup"), manifest_line("2.jpg", "mug")])
+    unlabeled = put_manifest(s3, "unlabeled.jsonl", [manifest_line("3.jpg")])
+    runs = {"good": ({"Assets": [labeled]}, {"AutoCreate": True}),
+            "unlabeled": ({"Assets": [unlabeled]}, {"AutoCreate": True}),
+            "no-tests": ({"Assets": [labeled]}, {"Assets": []}),
+            "missing": ({"Assets": [{"GroundTruthManifest": {"S3Object": {"Bucket": BUCKET, "Name": "none.jsonl"}}}]},
+                        {"AutoCreate": True})}
+    for name, (training, testing) in runs.items():
+        rekognition.create_project_version(ProjectArn=project, VersionName=name, OutputConfig={"S3Bucket": BUCKET},
+                                           TrainingData=training, TestingData=testing)
+    rekognition_mock.advance_clock(clock.DURATIONS["training"])
+    described = {d["ProjectVersionArn"].split("/")[3]: d
+                 for d in rekognition.describe_project_versions(ProjectArn=project)["ProjectVersionDescriptions"]}
+    assert described["good"]["Status"] == "TRAINING_COMPLETED"
+    assert described["good"]["TrainingDataResult"]["Input"] == {"Assets": [labeled]}
+    assert described["unlabeled"]["StatusMessage"] == "The training data has no labeled entries."
+    assert described["no-tests"]["StatusMessage"] == "The testing data has no entries and AutoCreate is not set."
+    assert described["missing"]["StatusMessage"] == f"The manifest s3://{BUCKET}/none.jsonl cannot be read."
+    expect(rekognition, "InvalidParameterException", lambda: rekognition.create_project_version(
+        ProjectArn=project, VersionName="half", OutputConfig={"S3Bucket": BUCKET}, TrainingData={"Assets": [labeled]}))
+    rekognition.create_dataset(ProjectArn=project, DatasetType="TRAIN")
+    expect(rekognition, "InvalidParameterException", lambda: rekognition.create_project_version(
+        ProjectArn=project, VersionName="both", OutputConfig={"S3Bucket": BUCKET}, TrainingData={"Assets": [labeled]},
+        TestingData={"AutoCreate": True}))

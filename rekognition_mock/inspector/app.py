@@ -410,6 +410,17 @@ def controls_listing() -> dict[str, Any]:
         rows.append({"kind": "face attributes", "target": target, "detail": detail, "remaining": None})
     for delay in listed["latency"]:
         rows.append({"kind": "latency", "target": delay["operation"], "detail": f"{delay['seconds']:g} s", "remaining": None})
+    for item in listed.get("custom_labels", []):
+        target = f"{item['project_version_arn'].split(':project/', 1)[-1]}, image sha256 {item['image'][1][:12]}..."
+        names = ", ".join(f"{label['Name']} ({label['Confidence']:g})" for label in item["labels"])
+        rows.append({"kind": "custom labels", "target": target, "detail": names, "remaining": None})
+    for item in listed.get("liveness", []):
+        detail = f"{item['status']}, confidence {item['confidence']:g}, image sha256 {item['image'][1][:12]}..."
+        rows.append({"kind": "liveness", "target": item["session_id"], "detail": detail, "remaining": None})
+    clock = listed.get("clock") or {}
+    if clock.get("offset_seconds") or clock.get("manual"):
+        detail = f"+{clock['offset_seconds']:g} s" + (", manual" if clock["manual"] else "")
+        rows.append({"kind": "clock", "target": "", "detail": detail, "remaining": None})
     return {"available": True, "controls": rows}
 
 

@@ -23,7 +23,7 @@ from ..exceptions import (
     ResourceNotFoundException,
     ResourceNotReadyException,
 )
-from .datasets import DatasetsMixin
+from .datasets import DatasetsMixin, parse_manifest
 from .lifecycle import arn_account_region, bucket_exists, millis, page, read_s3
 from .projects import DEFAULT_PROJECTS_PAGE
 
@@ -110,13 +110,17 @@ class ProjectVersionsMixin(DatasetsMixin):
         if not bucket_exists(self.account_id, self.region_name, self.partition, bucket):
             return f"The output S3 bucket {bucket} does not exist."
         if version.training_data:
-            for asset in version.training_data.get("Assets", []) + (version.testing_data or {}).get("Assets", []):
-                s3_object = asset.get("GroundTruthManifest", {}).get("S3Object", {})
-                try:
-                    read_s3(self.account_id, self.region_name, self.partition, s3_object.get("Bucket", ""),
-                            s3_object.get("Name", ""), s3_object.get("Version"))
-                except Exception:
-                    return f"The manifest s3://{s3_object.get('Bucket')}/{s3_object.get('Name')} cannot be read."
+            training = self._manifest_entries(version.training_data.get("Assets", []))
+            if isinstance(training, str):
+                return training
+            if not any(entry.labels for entry in training):
+                return "The training data has no labeled entries."
+            testing = version.testing_data or {}
+            tests = self._manifest_entries(testing.get("Assets", []))
+            if isinstance(tests, str):
+                return tests
+            if not tests and not testing.get("AutoCreate"):
+                return "The testing data has no entries and AutoCreate is not set."
             return None
         for kind in ("train", "test"):
             dataset = project.datasets.get(kind)
@@ -125,6 +129,22 @@ class ProjectVersionsMixin(DatasetsMixin):
             if not any(entry.labels for entry in dataset.entries.values()):
                 return f"The {'training' if kind == 'train' else 'test'} dataset has no labeled entries."
         return None
+
+    def _manifest_entries(self, assets: list[dict[str, Any]]) -> list[Any] | str:
+        """The entries of the manifests of ``assets``, or why training cannot use them."""
+        entries: list[Any] = []
+        for asset in assets:
+            s3_object = asset.get("GroundTruthManifest", {}).get("S3Object", {})
+            where = f"s3://{s3_object.get('Bucket')}/{s3_object.get('Name')}"
+            try:
+                text = read_s3(self.account_id, self.region_name, self.partition, s3_object.get("Bucket", ""),
+                               s3_object.get("Name", ""), s3_object.get("Version"))
+                entries += parse_manifest(text)
+            except ValueError as exc:
+                return f"The manifest {where} is not valid: {exc}"
+            except Exception:
+                return f"The manifest {where} cannot be read."
+        return entries
 
     def describe_project_versions(self, project_arn: str, names: list[str] | None, next_token: str | None,
                                   max_results: int | None) -> tuple[list[ProjectVersion], str | None]:
