@@ -41,6 +41,17 @@ def b64(data: bytes) -> str:
     return base64.b64encode(data).decode()
 
 
+def test_the_controls_answer_before_any_rekognition_call() -> None:
+    """A fresh server takes the clock control at once (the backend is not loaded yet)."""
+    fresh = ServerProcess("--port", str(free_port()))
+    try:
+        answer = requests.post(f"{fresh.url}/_rekognition_mock/clock", json={"advance": 5}, timeout=CALL_TIMEOUT)
+        assert answer.status_code == 200, answer.text
+        assert answer.json()["clock"] == {"offset_seconds": 5.0, "manual": False}
+    finally:
+        fresh.close()
+
+
 def test_custom_labels_and_the_clock_over_http(server: ServerProcess, control: Any) -> None:
     rekognition, s3 = client("rekognition", server.url), client("s3", server.url)
     s3.create_bucket(Bucket="models")

@@ -56,6 +56,9 @@ def test_a_job_runs_moderation_on_each_image_and_writes_aws_files(rekognition: A
 
 def test_failures_and_listing(rekognition: Any, s3: Any) -> None:
     expect(rekognition, "InvalidS3ObjectException", lambda: start(rekognition))
+    for partial in ({"Bucket": "media"}, {"Name": "manifest.jsonl"}, {}):  # S3Object's members are optional in the model
+        expect(rekognition, "InvalidS3ObjectException", lambda: rekognition.start_media_analysis_job(
+            OperationsConfig={"DetectModerationLabels": {}}, Input={"S3Object": partial}, OutputConfig={"S3Bucket": "media"}))
     s3.create_bucket(Bucket="media")
     s3.put_object(Bucket="media", Key="manifest.jsonl", Body=b"\n")
     expect(rekognition, "InvalidManifestException", lambda: start(rekognition))

@@ -24,7 +24,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from . import lifecycle_controls, recorder
+from . import recorder
 
 ANY_OPERATION = "*"
 MAX_HTTP_BODY = 16 * 2**20  # a control's JSON body (an image of 5 MB in base64 and its labels)
@@ -43,6 +43,13 @@ _moderation: dict[tuple, list[dict[str, Any]]] = {}
 _faults: dict[str, list[_Fault]] = {}
 _latency: dict[str, float] = {}
 _face_attributes: dict[tuple, dict[int, dict[str, Any]]] = {}
+_extensions: dict[str, tuple[Callable[[], None], Callable[[], list[Any]]]] = {}  # name -> (reset, listing)
+
+
+def extend(name: str, reset_fn: Callable[[], None], listing_fn: Callable[[], list[Any]]) -> None:
+    """Add a family of controls kept elsewhere (``video_controls``): :func:`reset` calls
+    ``reset_fn`` and :func:`listing` lists ``listing_fn()`` under ``name``."""
+    _extensions[name] = (reset_fn, listing_fn)
 
 
 def image_key(image: Any) -> tuple:
@@ -231,7 +238,8 @@ def reset() -> None:
         _faults.clear()
         _latency.clear()
         _face_attributes.clear()
-    lifecycle_controls.reset()
+    for reset_fn, _ in list(_extensions.values()):
+        reset_fn()
 
 
 def listing() -> dict[str, Any]:
@@ -251,8 +259,7 @@ def listing() -> dict[str, Any]:
                 for key, faces in _face_attributes.items()
                 for index, attributes in sorted(faces.items())
             ],
-            **lifecycle_controls.listing(),
-        }
+        } | {name: listing_fn() for name, (_, listing_fn) in list(_extensions.items())}
 
 
 # -- over HTTP (the standalone server) ----------------------------------------------------
@@ -339,9 +346,6 @@ def _errors_over_http(body: dict[str, Any]) -> None:
 @http_control("latency")
 def _latency_over_http(body: dict[str, Any]) -> None:
     inject_latency(body.get("operation", ANY_OPERATION), body.get("seconds", 0))
-
-
-HTTP_CONTROLS.update(lifecycle_controls.HTTP)  # clock, custom-labels, liveness
 
 
 @http_control("reset")

@@ -1,8 +1,10 @@
 """Controls of the stateful families: the clock (service/clock.py), the labels
 DetectCustomLabels finds per model and image, and what a Face Liveness session saw.
 
-Registered with service/controls.py (its reset, listing and HTTP table), which imports this
-module; this module imports neither controls nor the backend.
+They join service/controls.py through ``controls.extend`` (its reset and listing) and
+``controls.http_control`` (``POST /_rekognition_mock/clock``, ``custom-labels``,
+``liveness``) when this module is imported: by the backend's families that read them, or by
+``rekognition_mock``'s functions.
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ import hashlib
 import threading
 from typing import Any
 
-from . import clock
+from . import clock, controls
 
 _lock = threading.Lock()
 _custom_labels: dict[tuple[str, str], list[dict[str, Any]]] = {}  # (version arn, sha256) -> labels
@@ -28,26 +30,17 @@ def _sha256(image: Any) -> str:
     return hashlib.sha256(bytes(image)).hexdigest()
 
 
-def _reachable_by_reset() -> None:
-    """moto's reset reaches these controls through a Rekognition backend: make sure one exists."""
-    from moto.core import DEFAULT_ACCOUNT_ID
-
-    from .models import rekognition_backends
-
-    rekognition_backends[DEFAULT_ACCOUNT_ID]["us-east-1"]
-
-
 # -- the clock ------------------------------------------------------------------------------
 
 def advance_clock(seconds: float) -> float:
     """Move the mock's clock ``seconds`` forward; returns its time (epoch seconds)."""
-    _reachable_by_reset()
+    controls._reachable_by_reset()
     return clock.advance(seconds)
 
 
 def manual_clock(manual: bool = True) -> None:
     """In manual mode in-progress states end only when the clock passes their duration."""
-    _reachable_by_reset()
+    controls._reachable_by_reset()
     clock.set_manual(manual)
 
 
@@ -79,7 +72,7 @@ def set_custom_labels(project_version_arn: str, image: Any, labels: list[Any]) -
             raise ValueError("Confidence must be from 0 to 100")
         normalised.append(label)
     key = (project_version_arn, _sha256(image))
-    _reachable_by_reset()
+    controls._reachable_by_reset()
     with _lock:
         _custom_labels[key] = normalised
 
@@ -103,7 +96,7 @@ def set_liveness_result(session_id: str, image: Any, confidence: float = 99.0, s
         raise ValueError("confidence must be a number from 0 to 100")
     if status not in LIVENESS_RESULTS:
         raise ValueError(f"status must be one of {', '.join(LIVENESS_RESULTS)}")
-    _reachable_by_reset()
+    controls._reachable_by_reset()
     with _lock:
         _liveness[session_id] = {"image": bytes(image), "confidence": float(confidence), "status": status,
                                  "at": clock.now()}
@@ -117,22 +110,31 @@ def liveness_result(session_id: str) -> dict[str, Any] | None:
 
 # -- registration -----------------------------------------------------------------------------
 
-def reset() -> None:
+def _reset_tables() -> None:
     with _lock:
         _custom_labels.clear()
         _liveness.clear()
-    clock.reset()
 
 
-def listing() -> dict[str, Any]:
+def _listing_clock() -> dict[str, Any]:
+    return {"offset_seconds": clock.offset(), "manual": clock.is_manual()}
+
+
+def _listing_custom_labels() -> list[dict[str, Any]]:
     with _lock:
-        return {
-            "clock": {"offset_seconds": clock.offset(), "manual": clock.is_manual()},
-            "custom_labels": [{"project_version_arn": arn, "image": ["sha256", digest], "labels": labels}
-                              for (arn, digest), labels in _custom_labels.items()],
-            "liveness": [{"session_id": sid, "image": ["sha256", hashlib.sha256(r["image"]).hexdigest()],
-                          "confidence": r["confidence"], "status": r["status"]} for sid, r in _liveness.items()],
-        }
+        return [{"project_version_arn": arn, "image": ["sha256", digest], "labels": labels}
+                for (arn, digest), labels in _custom_labels.items()]
+
+
+def _listing_liveness() -> list[dict[str, Any]]:
+    with _lock:
+        return [{"session_id": sid, "image": ["sha256", hashlib.sha256(r["image"]).hexdigest()],
+                 "confidence": r["confidence"], "status": r["status"]} for sid, r in _liveness.items()]
+
+
+controls.extend("clock", clock.reset, _listing_clock)  # type: ignore[arg-type]
+controls.extend("custom_labels", lambda: None, _listing_custom_labels)
+controls.extend("liveness", _reset_tables, _listing_liveness)
 
 
 def _bytes(body: dict[str, Any]) -> bytes:
@@ -145,6 +147,7 @@ def _bytes(body: dict[str, Any]) -> bytes:
     raise ValueError('image must be {"bytes": "<base64>"}')
 
 
+@controls.http_control("clock")
 def _clock_over_http(body: dict[str, Any]) -> None:
     if "manual" in body:
         manual_clock(body["manual"])
@@ -154,12 +157,11 @@ def _clock_over_http(body: dict[str, Any]) -> None:
         raise ValueError('the clock control takes {"advance": seconds} and/or {"manual": true|false}')
 
 
+@controls.http_control("custom-labels")
 def _custom_labels_over_http(body: dict[str, Any]) -> None:
     set_custom_labels(body.get("project_version_arn"), _bytes(body), body.get("labels"))
 
 
+@controls.http_control("liveness")
 def _liveness_over_http(body: dict[str, Any]) -> None:
     set_liveness_result(body.get("session_id"), _bytes(body), body.get("confidence", 99.0), body.get("status", "SUCCEEDED"))
-
-
-HTTP = {"clock": _clock_over_http, "custom-labels": _custom_labels_over_http, "liveness": _liveness_over_http}

@@ -75,8 +75,8 @@ class MediaAnalysisMixin(LivenessMixin):
             if version.status not in ("TRAINING_COMPLETED", "COPYING_COMPLETED", "RUNNING"):
                 raise ResourceNotReadyException(f"The adapter {adapter} is {version.status}")
         s3_object = input_["S3Object"]
-        text = read_s3(self.account_id, self.region_name, self.partition, s3_object["Bucket"], s3_object["Name"],
-                       s3_object.get("Version"))
+        text = read_s3(self.account_id, self.region_name, self.partition, s3_object.get("Bucket", ""),
+                       s3_object.get("Name", ""), s3_object.get("Version"))
         lines = text.decode("utf-8", "replace").splitlines()
         if not any(line.strip() for line in lines) or len(lines) > MAX_MANIFEST_LINES:
             raise InvalidManifestException()
