@@ -7,6 +7,7 @@ import base64
 import json
 from typing import Any
 
+from .models.liveness import LivenessImage, LivenessResult
 from .models.media_analysis import MediaAnalysisJob
 from .models.stream_processors import StreamProcessor
 
@@ -34,10 +35,20 @@ def media_analysis_job(job: MediaAnalysisJob) -> dict[str, Any]:
     return body
 
 
-def _audit_image(image: dict[str, Any]) -> dict[str, Any]:
-    if "Bytes" in image:
-        return {**image, "Bytes": base64.b64encode(image["Bytes"]).decode()}
-    return image
+def audit_image(image: LivenessImage) -> dict[str, Any]:
+    if image.data is not None:
+        return {"Bytes": base64.b64encode(image.data).decode(), "BoundingBox": image.box}
+    return {"S3Object": image.s3_object, "BoundingBox": image.box}
+
+
+def liveness_result(result: LivenessResult) -> dict[str, Any]:
+    body: dict[str, Any] = {"SessionId": result.session_id, "Status": result.status, "Challenge": result.challenge}
+    if result.confidence is not None:
+        body["Confidence"] = result.confidence
+    if result.reference is not None:
+        body["ReferenceImage"] = audit_image(result.reference)
+        body["AuditImages"] = [audit_image(image) for image in result.audit]
+    return body
 
 
 class SessionsResponses:
@@ -95,11 +106,7 @@ class SessionsResponses:
 
     def get_face_liveness_session_results(self) -> str:
         p = self._request()
-        answer = dict(self.rekognition_backend.get_face_liveness_session_results(p["SessionId"]))
-        if "ReferenceImage" in answer:
-            answer["ReferenceImage"] = _audit_image(answer["ReferenceImage"])
-            answer["AuditImages"] = [_audit_image(x) for x in answer["AuditImages"]]
-        return json.dumps(answer)
+        return json.dumps(liveness_result(self.rekognition_backend.get_face_liveness_session_results(p["SessionId"])))
 
     # -- media analysis ----------------------------------------------------------------------
 

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import io
 import uuid
-from dataclasses import dataclass, field
+from dataclasses import dataclass, replace
 from typing import Any
 
 from .. import clock, lifecycle_controls, shapes
@@ -30,6 +30,27 @@ MAX_AUDIT_IMAGE_BYTES = 204800  # AuditImage.Bytes (the model's maximum)
 CHALLENGE = {"Type": "FaceMovementAndLightChallenge", "Version": "2.0.0"}  # AWS's default challenge
 
 
+@dataclass(frozen=True)
+class LivenessImage:
+    """A reference or audit image: its JPEG bytes, or where it was written in S3, and the face box."""
+
+    box: dict[str, float]
+    data: bytes | None = None
+    s3_object: dict[str, str] | None = None
+
+
+@dataclass(frozen=True)
+class LivenessResult:
+    """What GetFaceLivenessSessionResults reports for a session."""
+
+    session_id: str
+    status: str
+    challenge: dict[str, str]
+    confidence: float | None = None
+    reference: LivenessImage | None = None
+    audit: tuple[LivenessImage, ...] = ()
+
+
 @dataclass
 class LivenessSession:
     session_id: str
@@ -37,7 +58,7 @@ class LivenessSession:
     settings: dict[str, Any]
     token: str | None
     kms_key_id: str | None
-    written: dict[str, Any] = field(default_factory=dict)  # the answer once its images are written
+    images: list[LivenessImage] | None = None  # reference then audit images, once made (empty: no face)
 
     @property
     def challenge(self) -> dict[str, str]:
@@ -84,29 +105,30 @@ class LivenessMixin(ImagesMixin):
             self.liveness_sessions[session.session_id] = session
             return session.session_id
 
-    def get_face_liveness_session_results(self, session_id: str) -> dict[str, Any]:
+    def get_face_liveness_session_results(self, session_id: str) -> LivenessResult:
         session = self.liveness_sessions.get(session_id)
         if session is None:
             raise SessionNotFoundException(f"Session {session_id} was not found")
-        answer: dict[str, Any] = {"SessionId": session_id, "Challenge": session.challenge}
+        result = LivenessResult(session_id, "CREATED", session.challenge)
         if clock.now() >= session.created + clock.LIVENESS_SESSION_LIFETIME:
-            return {**answer, "Status": "EXPIRED"}
+            return replace(result, status="EXPIRED")
         seen = lifecycle_controls.liveness_result(session_id)
         if seen is None:
-            return {**answer, "Status": "CREATED"}
+            return result
         if seen["status"] != "SUCCEEDED":
-            return {**answer, "Status": seen["status"]}
+            return replace(result, status=seen["status"])
         with self._lock:
-            if not session.written:
-                session.written = self._liveness_images(session, seen["image"])
-        if session.written.get("Status") == "FAILED":
-            return {**answer, "Status": "FAILED"}
-        return {**answer, "Status": "SUCCEEDED", "Confidence": seen["confidence"], **session.written}
+            if session.images is None:
+                session.images = self._liveness_images(session, seen["image"])
+        if not session.images:  # no face in the image
+            return replace(result, status="FAILED")
+        return replace(result, status="SUCCEEDED", confidence=seen["confidence"], reference=session.images[0],
+                       audit=tuple(session.images[1:]))
 
-    def _liveness_images(self, session: LivenessSession, data: bytes) -> dict[str, Any]:
+    def _liveness_images(self, session: LivenessSession, data: bytes) -> list[LivenessImage]:
         analysis = self._analyze_bytes(data)
         if not analysis.faces:
-            return {"Status": "FAILED"}
+            return []
         frame = _jpeg(data)
         box = shapes.bounding_box(analysis.faces[0], analysis.width, analysis.height)
         names = ["reference.jpg"] + [f"audit_images/{n}.jpg" for n in range(1, session.settings.get("AuditImagesLimit", 0) + 1)]
@@ -116,7 +138,7 @@ class LivenessMixin(ImagesMixin):
             if output:
                 key = f"{output.get('S3KeyPrefix', '')}{session.session_id}/{name}"
                 write_s3(self.account_id, self.partition, output["S3Bucket"], key, frame)
-                images.append({"S3Object": {"Bucket": output["S3Bucket"], "Name": key}, "BoundingBox": box})
+                images.append(LivenessImage(box, s3_object={"Bucket": output["S3Bucket"], "Name": key}))
             else:
-                images.append({"Bytes": frame, "BoundingBox": box})
-        return {"ReferenceImage": images[0], "AuditImages": images[1:]}
+                images.append(LivenessImage(box, data=frame))
+        return images
