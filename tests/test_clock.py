@@ -43,3 +43,11 @@ def test_bad_clock_values_are_refused() -> None:
             rekognition_mock.advance_clock(bad)  # type: ignore[arg-type]
     with pytest.raises(ValueError):
         rekognition_mock.manual_clock("yes")  # type: ignore[arg-type]
+
+
+def test_a_last_look_ends_a_state_unless_the_clock_is_manual(mocked_aws: None) -> None:
+    timer = clock.Timer.start("training")
+    assert timer.look(last=True) is True  # a waiter's poll: no second look needed
+    rekognition_mock.manual_clock()
+    held = clock.Timer.start("training")
+    assert held.look(last=True) is False and held.look(last=True) is False

@@ -306,3 +306,38 @@ def test_training_from_manifests_without_datasets(rekognition: Any, s3: Any, pro
     expect(rekognition, "InvalidParameterException", lambda: rekognition.create_project_version(
         ProjectArn=project, VersionName="both", OutputConfig={"S3Bucket": BUCKET}, TrainingData={"Assets": [labeled]},
         TestingData={"AutoCreate": True}))
+
+
+def test_botocore_waiters_finish_on_their_first_poll_without_a_delay(rekognition: Any, s3: Any, project: str) -> None:
+    """A waiter's poll (User-Agent m/B) is the look that ends an in-progress state, so the
+    default WaiterConfig (120 s and 30 s between polls) never sleeps; a plain Describe still
+    sees the state first."""
+    import time
+
+    train = [manifest_line(f"img{i}.jpg", "cup") for i in range(2)]
+    for kind in ("TRAIN", "TEST"):
+        rekognition.create_dataset(ProjectArn=project, DatasetType=kind, DatasetSource=put_manifest(s3, "t.jsonl", train))
+    arn = rekognition.create_project_version(ProjectArn=project, VersionName="v1", OutputConfig={"S3Bucket": BUCKET})["ProjectVersionArn"]
+    assert rekognition.describe_project_versions(ProjectArn=project)["ProjectVersionDescriptions"][0]["Status"] == "TRAINING_IN_PROGRESS"
+    started = time.monotonic()
+    rekognition.get_waiter("project_version_training_completed").wait(ProjectArn=project)
+    rekognition.start_project_version(ProjectVersionArn=arn, MinInferenceUnits=1)
+    rekognition.get_waiter("project_version_running").wait(ProjectArn=project)
+    assert time.monotonic() - started < 10  # no 120 s or 30 s sleep
+    rekognition_mock.manual_clock()  # a manual clock is not moved by waiters
+    rekognition.stop_project_version(ProjectVersionArn=arn)
+    from botocore.exceptions import WaiterError
+
+    with pytest.raises(WaiterError):
+        rekognition.get_waiter("project_version_training_completed").wait(
+            ProjectArn=project, WaiterConfig={"Delay": 0, "MaxAttempts": 2})
+    assert rekognition.describe_project_versions(ProjectArn=project)["ProjectVersionDescriptions"][0]["Status"] == "STOPPING"
+
+
+def test_from_waiter_reads_the_user_agent_feature_ids() -> None:
+    from rekognition_mock.service.custom_labels_responses import from_waiter
+
+    assert from_waiter({"User-Agent": "Boto3/1.44.8 lang/python#3.11.7 m/B,Z,b,e,E cfg/retry-mode#standard"})
+    assert from_waiter({"User-Agent": b"Botocore/1.44 m/B"})
+    assert not from_waiter({"User-Agent": "Boto3/1.44.8 m/e,Z,b,E cfg/retry-mode#standard"})
+    assert not from_waiter({"User-Agent": "aws-sdk-js/3 md/B"}) and not from_waiter({}) and not from_waiter(None)

@@ -11,9 +11,10 @@ of:
 
 * the clock passing its start plus its duration (``advance_clock`` gets there at once);
 * in the default *auto* mode, the second look: the first Describe/Get that finds the state
-  in progress reports it, the next one finds it finished. So a waiter polling with
-  ``WaiterConfig={"Delay": 1}`` finishes after one poll of one second, and a test that
-  describes the resource right after creating it sees the in-progress state.
+  in progress reports it, the next one finds it finished. A test that describes the resource
+  right after creating it sees the in-progress state. A botocore waiter's poll (its requests
+  carry the ``WAITER`` feature id, ``m/B``, in their User-Agent) counts as that second look,
+  so a waiter finishes on its first poll, without sleeping its 30 or 120 s delay.
 
 In *manual* mode (``manual_clock()``) looks move nothing: states end only when the clock
 passes their duration, which is how a test holds a state for as long as it likes.
@@ -96,14 +97,15 @@ class Timer:
     def start(cls, kind: str) -> Timer:
         return cls(now(), DURATIONS[kind])
 
-    def look(self, counted: bool = True) -> bool:
+    def look(self, counted: bool = True, last: bool = False) -> bool:
         """True when the state has ended; otherwise a ``counted`` look (a Describe or Get
         reporting the state) is remembered (see the module). The mock's own checks (may this
-        version start?) do not count."""
+        version start?) do not count. A ``last`` look (a botocore waiter's poll) ends the
+        state at once, as a second look does, unless the clock is manual."""
         if self.ended is not None:
             return True
         current = now()
-        if current >= self.started + self.duration or (self.seen and not _manual):
+        if current >= self.started + self.duration or ((self.seen or last) and not _manual):
             self.ended = min(current, self.started + self.duration)
             return True
         self.seen = self.seen or counted

@@ -5,11 +5,25 @@ from __future__ import annotations
 
 import base64
 import json
+import re
 from typing import Any
 
 from .models.datasets import Dataset
 from .models.project_versions import F1_SCORE, ProjectVersion
 from .models.projects import Project, ProjectPolicy
+
+
+_FEATURES = re.compile(r"(?:^|\s)m/([A-Za-z0-9+,-]+)")
+
+
+def from_waiter(headers: Any) -> bool:
+    """True for a botocore waiter's poll: its User-Agent lists the WAITER feature id (``B``)
+    in its ``m/`` metadata."""
+    agent = headers.get("User-Agent", "") if headers is not None else ""
+    if isinstance(agent, bytes):
+        agent = agent.decode("latin-1")
+    match = _FEATURES.search(agent)
+    return bool(match) and "B" in match.group(1).split(",")
 
 
 def _with_token(body: dict[str, Any], token: str | None) -> str:
@@ -144,7 +158,7 @@ class CustomLabelsResponses:
     def describe_project_versions(self) -> str:
         p = self._request()
         versions, token = self.rekognition_backend.describe_project_versions(
-            p["ProjectArn"], p.get("VersionNames"), p.get("NextToken"), p.get("MaxResults"))
+            p["ProjectArn"], p.get("VersionNames"), p.get("NextToken"), p.get("MaxResults"), from_waiter(self.headers))
         return _with_token({"ProjectVersionDescriptions": [version_description(v) for v in versions]}, token)
 
     def start_project_version(self) -> str:

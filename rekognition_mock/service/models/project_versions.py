@@ -61,9 +61,9 @@ class ProjectVersion:
         self.timer = clock.Timer.start(kind) if kind else None
         self.then = then
 
-    def refresh(self, counted: bool = True) -> None:
+    def refresh(self, counted: bool = True, last: bool = False) -> None:
         """Follow the clock: an in-progress state that has ended becomes the next one."""
-        if self.timer is not None and self.timer.look(counted):
+        if self.timer is not None and self.timer.look(counted, last):
             ended, was = self.timer.ended, self.status
             self.status, self.status_message = self.then
             self.timer = None
@@ -147,7 +147,9 @@ class ProjectVersionsMixin(DatasetsMixin):
         return entries
 
     def describe_project_versions(self, project_arn: str, names: list[str] | None, next_token: str | None,
-                                  max_results: int | None) -> tuple[list[ProjectVersion], str | None]:
+                                  max_results: int | None, waiter: bool = False) -> tuple[list[ProjectVersion], str | None]:
+        """The versions, newest first; a ``waiter``'s poll ends their in-progress states
+        (service/clock.py)."""
         project = self._project(project_arn)
         if project.arn != project_arn:
             raise ResourceNotFoundException(f"The project {project_arn} does not exist")
@@ -158,7 +160,7 @@ class ProjectVersionsMixin(DatasetsMixin):
                              next_token, max_results, DEFAULT_PROJECTS_PAGE)
         with self._lock:
             for version in chosen:
-                version.refresh()
+                version.refresh(last=waiter)
         return chosen, token
 
     def start_project_version(self, arn: str, min_units: int, max_units: int | None) -> str:
