@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import base64
 import json
+import time
 from collections.abc import Iterator
 from typing import Any
 
@@ -70,7 +71,9 @@ def test_custom_labels_and_the_clock_over_http(server: ServerProcess, control: A
     assert status() == "TRAINING_COMPLETED"
     assert control("clock", {"manual": False}).status_code == 200
     rekognition.start_project_version(ProjectVersionArn=version, MinInferenceUnits=1)
-    rekognition.get_waiter("project_version_running").wait(ProjectArn=project, WaiterConfig={"Delay": 1, "MaxAttempts": 5})
+    started = time.monotonic()
+    rekognition.get_waiter("project_version_running").wait(ProjectArn=project)  # its default delay is 30 s
+    assert time.monotonic() - started < 10  # the waiter's first poll ended STARTING (User-Agent m/B over HTTP too)
     answer = control("custom-labels", {"project_version_arn": version, "image": {"bytes": b64(COFFEE)},
                                         "labels": ["cup", {"Name": "saucer", "Confidence": 70}]})
     assert answer.status_code == 200, answer.text
