@@ -341,3 +341,27 @@ def test_from_waiter_reads_the_user_agent_feature_ids() -> None:
     assert from_waiter({"User-Agent": b"Botocore/1.44 m/B"})
     assert not from_waiter({"User-Agent": "Boto3/1.44.8 m/e,Z,b,E cfg/retry-mode#standard"})
     assert not from_waiter({"User-Agent": "aws-sdk-js/3 md/B"}) and not from_waiter({}) and not from_waiter(None)
+
+
+def test_a_copy_across_accounts_needs_a_project_policy(rekognition: Any, s3: Any, project: str,
+                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    """The trusting account (123456789012) trains; the trusted one (111122223333) copies once
+    a project policy of the source project names it."""
+    source = trained(rekognition, s3, project)
+    monkeypatch.setenv("MOTO_ACCOUNT_ID", "111122223333")
+    s3.create_bucket(Bucket="copies-111122223333")
+    target = rekognition.create_project(ProjectName="imported")["ProjectArn"]
+    assert ":111122223333:" in target
+    copy = dict(SourceProjectArn=project, SourceProjectVersionArn=source, DestinationProjectArn=target,
+                VersionName="imported-v1", OutputConfig={"S3Bucket": "copies-111122223333"})
+    expect(rekognition, "AccessDeniedException", lambda: rekognition.copy_project_version(**copy))
+    monkeypatch.delenv("MOTO_ACCOUNT_ID")
+    document = json.dumps({"Version": "2012-10-17", "Statement": [{
+        "Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::111122223333:root"},
+        "Action": "rekognition:CopyProjectVersion", "Resource": source}]})
+    rekognition.put_project_policy(ProjectArn=project, PolicyName="share", PolicyDocument=document)
+    monkeypatch.setenv("MOTO_ACCOUNT_ID", "111122223333")
+    arn = rekognition.copy_project_version(**copy)["ProjectVersionArn"]
+    assert arn.startswith("arn:aws:rekognition:us-east-1:111122223333:project/imported/version/imported-v1/")
+    [described] = rekognition.describe_project_versions(ProjectArn=target)["ProjectVersionDescriptions"]
+    assert described["SourceProjectVersionArn"] == source and described["Status"] == "COPYING_IN_PROGRESS"

@@ -13,7 +13,7 @@ from .base import BackendBase
 
 T = TypeVar("T")
 
-MAX_MANIFEST_BYTES = 1024 * 1024 * 1024  # a manifest read from S3 (AWS: 1 GB for a Ground Truth manifest)
+MAX_MANIFEST_BYTES = 1024 * 1024 * 1024  # a manifest the mock reads from S3; a larger object is refused as unreadable
 
 
 def page(items: Sequence[T], key: Callable[[T], Any], kind: str, scope: str, next_token: str | None,
