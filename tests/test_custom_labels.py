@@ -365,3 +365,14 @@ def test_a_copy_across_accounts_needs_a_project_policy(rekognition: Any, s3: Any
     assert arn.startswith("arn:aws:rekognition:us-east-1:111122223333:project/imported/version/imported-v1/")
     [described] = rekognition.describe_project_versions(ProjectArn=target)["ProjectVersionDescriptions"]
     assert described["SourceProjectVersionArn"] == source and described["Status"] == "COPYING_IN_PROGRESS"
+
+
+def test_a_dataset_cannot_be_deleted_while_a_model_trains_on_it(rekognition: Any, s3: Any, project: str) -> None:
+    rekognition_mock.manual_clock()
+    train = rekognition.create_dataset(ProjectArn=project, DatasetType="TRAIN",
+                                       DatasetSource=put_manifest(s3, "t.jsonl", [manifest_line("1.jpg", "cup")]))["DatasetArn"]
+    rekognition.create_project_version(ProjectArn=project, VersionName="v1", OutputConfig={"S3Bucket": BUCKET})
+    expect(rekognition, "ResourceInUseException", lambda: rekognition.delete_dataset(DatasetArn=train))
+    rekognition_mock.advance_clock(clock.DURATIONS["training"])  # the training ends (TRAINING_FAILED: no test dataset)
+    rekognition.delete_dataset(DatasetArn=train)
+    assert rekognition.describe_projects(ProjectNames=["cups"])["ProjectDescriptions"][0]["Datasets"] == []

@@ -158,6 +158,8 @@ class DatasetsMixin(ProjectsMixin):
         with self._lock:
             dataset = self._dataset(arn)
             project = self._project(dataset.project_arn)
+            for version in project.versions.values():
+                version.refresh(counted=False)  # a training the clock has ended is over
             if any(v.status == "TRAINING_IN_PROGRESS" for v in project.versions.values()):
                 raise ResourceInUseException(f"A model of the project is training on the dataset {arn}")
             del project.datasets[dataset.dataset_type.lower()]
