@@ -100,3 +100,16 @@ def test_list_pages_through_processors(rekognition: Any) -> None:
     assert {p["Status"] for page in pages for p in page["StreamProcessors"]} == {"STOPPED"}
     expect(rekognition, "InvalidPaginationTokenException", lambda: rekognition.list_stream_processors(NextToken="x"))
     assert pytest.approx(rekognition.describe_stream_processor(Name="cam0")["CreationTimestamp"].timestamp(), abs=5) == clock.now()
+
+
+def test_a_face_search_processor_fails_when_its_collection_goes(rekognition: Any) -> None:
+    rekognition.create_collection(CollectionId="staff")
+    face_search(rekognition)
+    rekognition.start_stream_processor(Name="door")
+    rekognition.delete_collection(CollectionId="staff")
+    described = rekognition.describe_stream_processor(Name="door")
+    assert described["Status"] == "FAILED" and described["StatusMessage"] == "The collection staff does not exist."
+    rekognition.create_collection(CollectionId="staff")
+    rekognition.start_stream_processor(Name="door")  # a FAILED processor can start again
+    statuses = [rekognition.describe_stream_processor(Name="door") for _ in range(2)]
+    assert [d["Status"] for d in statuses] == ["STARTING", "RUNNING"] and "StatusMessage" not in statuses[1]

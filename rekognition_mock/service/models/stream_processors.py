@@ -78,6 +78,15 @@ class StreamProcessorsMixin(TaggedMixin):
             raise ResourceNotFoundException(f"The stream processor {name} does not exist")
         return found
 
+    def _follow(self, processor: StreamProcessor, counted: bool = True) -> None:
+        """Follow the clock; a face search processor whose collection was deleted fails."""
+        processor.refresh(counted)
+        collection_id = processor.config.get("Settings", {}).get("FaceSearch", {}).get("CollectionId")
+        if collection_id and processor.status in ("STARTING", "RUNNING") and collection_id not in self.collections:
+            processor.status, processor.timer, processor.stop_at = "FAILED", None, None
+            processor.status_message = f"The collection {collection_id} does not exist."
+            processor.updated = clock.now()
+
     def create_stream_processor(self, name: str, config: dict[str, Any], tags: dict[str, str] | None) -> StreamProcessor:
         settings, output = config.get("Settings", {}), config.get("Output", {})
         if ("FaceSearch" in settings) == ("ConnectedHome" in settings):
@@ -108,7 +117,7 @@ class StreamProcessorsMixin(TaggedMixin):
     def describe_stream_processor(self, name: str) -> StreamProcessor:
         with self._lock:
             processor = self._stream_processor(name)
-            processor.refresh()
+            self._follow(processor)
             return processor
 
     def list_stream_processors(self, next_token: str | None,
@@ -118,14 +127,14 @@ class StreamProcessorsMixin(TaggedMixin):
             chosen, token = page(processors, lambda p: p.name, "stream-processors", f"{self.account_id}/{self.region_name}",
                                  next_token, max_results, DEFAULT_STREAM_PROCESSORS_PAGE)
             for processor in chosen:
-                processor.refresh()
+                self._follow(processor)
             return chosen, token
 
     def start_stream_processor(self, name: str, start_selector: dict[str, Any] | None,
                                stop_selector: dict[str, Any] | None) -> str:
         with self._lock:
             processor = self._stream_processor(name)
-            processor.refresh(counted=False)
+            self._follow(processor, counted=False)
             if processor.connected_home and not start_selector:
                 raise InvalidParameterException("A connected home stream processor starts with a StartSelector")
             if not processor.connected_home and (start_selector or stop_selector):
@@ -133,6 +142,7 @@ class StreamProcessorsMixin(TaggedMixin):
             if processor.status in BUSY:
                 raise ResourceInUseException(f"The stream processor {name} is {processor.status}")
             processor.move("STARTING", "stream_starting", "RUNNING")
+            processor.status_message = None
             duration = (stop_selector or {}).get("MaxDurationInSeconds")
             processor.stop_at = processor.timer.started + processor.timer.duration + duration if duration else None  # type: ignore[union-attr]
             return str(uuid.uuid4())
@@ -140,7 +150,7 @@ class StreamProcessorsMixin(TaggedMixin):
     def stop_stream_processor(self, name: str) -> None:
         with self._lock:
             processor = self._stream_processor(name)
-            processor.refresh(counted=False)
+            self._follow(processor, counted=False)
             if processor.status not in ("STARTING", "RUNNING"):
                 raise ResourceInUseException(f"The stream processor {name} is {processor.status}, not running")
             processor.stop_at = None
@@ -150,7 +160,7 @@ class StreamProcessorsMixin(TaggedMixin):
                                 sharing: dict[str, Any] | None, to_delete: list[str] | None) -> None:
         with self._lock:
             processor = self._stream_processor(name)
-            processor.refresh(counted=False)
+            self._follow(processor, counted=False)
             if processor.status in BUSY:
                 raise ResourceInUseException(f"The stream processor {name} is {processor.status}")
             home = (settings or {}).get("ConnectedHomeForUpdate")
@@ -174,7 +184,7 @@ class StreamProcessorsMixin(TaggedMixin):
     def delete_stream_processor(self, name: str) -> None:
         with self._lock:
             processor = self._stream_processor(name)
-            processor.refresh(counted=False)
+            self._follow(processor, counted=False)
             if processor.status in BUSY:
                 raise ResourceInUseException(f"The stream processor {name} is {processor.status}; stop it first")
             del self.stream_processors[name]
