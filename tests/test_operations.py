@@ -399,3 +399,29 @@ def test_operations_md_lists_every_operation_with_the_status_the_code_has() -> N
         else:
             assert status not in NOT_OURS, (operation, status)
             assert _ours(operation), f"operations.md says {operation} is {status!r}; moto answers it"
+
+
+# -- over HTTP -----------------------------------------------------------------------------------
+
+def test_no_modeled_operation_is_unknown_to_the_server() -> None:
+    """``rekognition-mock serve`` answers every operation of the model (PENDING_ELSEWHERE
+    aside) with AWS's JSON, never UnknownOperationException: an empty request gets the
+    ValidationException for its required members, or an answer."""
+    from serverprocess import ServerProcess, free_port, raw_post
+
+    server = ServerProcess("--port", str(free_port()))
+    try:
+        unknown = []
+        for operation in OPERATIONS:
+            status, _, body = raw_post(server.url, f"RekognitionService.{operation}")
+            answer = json.loads(body or b"{}")
+            code = answer.get("__type", "").rsplit("#", 1)[-1]
+            if code == "UnknownOperationException":
+                unknown.append(operation)
+            else:
+                assert status in (200, 400), (operation, status, answer)
+                required = service_model().operation_model(operation).input_shape.required_members
+                assert (code == "ValidationException") == bool(required) or operation in PENDING_ELSEWHERE, (operation, answer)
+        assert set(unknown) <= PENDING_ELSEWHERE, sorted(set(unknown) - PENDING_ELSEWHERE)
+    finally:
+        server.close()
