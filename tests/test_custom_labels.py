@@ -335,7 +335,7 @@ def test_botocore_waiters_finish_on_their_first_poll_without_a_delay(rekognition
 
 
 def test_from_waiter_reads_the_user_agent_feature_ids() -> None:
-    from rekognition_mock.service.custom_labels_responses import from_waiter
+    from rekognition_mock.service.responses_custom_labels import from_waiter
 
     assert from_waiter({"User-Agent": "Boto3/1.44.8 lang/python#3.11.7 m/B,Z,b,e,E cfg/retry-mode#standard"})
     assert from_waiter({"User-Agent": b"Botocore/1.44 m/B"})

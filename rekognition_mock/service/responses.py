@@ -13,7 +13,6 @@ from moto.rekognition.responses import RekognitionResponse as MotoRekognitionRes
 
 from ..store.persistence import StateWriteError
 from . import controls, recorder, shapes
-from .custom_labels_responses import CustomLabelsResponses
 from .exceptions import InternalServerError, SerializationException
 from .limits import (
     DEFAULT_ASSOCIATE_THRESHOLD,
@@ -23,7 +22,8 @@ from .limits import (
     MAX_JSON_DEPTH,
 )
 from .models import RekognitionBackend, rekognition_backends
-from .sessions_responses import SessionsResponses
+from .responses_custom_labels import CustomLabelsResponses
+from .responses_sessions import SessionsResponses
 from .validation import validate_input
 
 log = logging.getLogger(__name__)
