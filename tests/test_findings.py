@@ -104,3 +104,14 @@ def test_a_scripted_labels_instances_say_so_on_the_image() -> None:
     response = {"Labels": [{"Name": "Hat", "Confidence": 99.0, "Instances": [{"BoundingBox": BOX, "Confidence": 99.0}]}]}
     (mark,) = findings.marks("DetectLabels", response, {recorder.SCRIPTED_LABELS: [["Hat"]]})["Image"]
     assert mark.caption() == "Hat (scripted) 99.0%"
+
+
+def test_custom_labels_are_labels_with_their_geometry_boxes() -> None:
+    response = {"CustomLabels": [{"Name": "cup", "Confidence": 91.5, "Geometry": {"BoundingBox": BOX}},
+                                 {"Name": "saucer", "Confidence": 70.0}]}
+    cup, saucer = findings.labels("DetectCustomLabels", response, {recorder.SCRIPTED_LABELS: [["cup", "saucer"]]})
+    assert (cup.describe(), len(cup.boxes), saucer.describe(), saucer.boxes) == (
+        "cup 91.5% (scripted)", 1, "saucer 70.0% (scripted)", [])
+    (mark,) = findings.marks("DetectCustomLabels", response, {recorder.SCRIPTED_LABELS: [["cup"]]})["Image"]
+    assert mark.caption() == "cup (scripted) 91.5%"
+    assert not findings.finds_faces("DetectCustomLabels")

@@ -15,7 +15,7 @@ import hashlib
 import threading
 from typing import Any
 
-from . import clock, controls
+from . import clock, controls, recorder
 
 _lock = threading.Lock()
 _custom_labels: dict[tuple[str, str], list[dict[str, Any]]] = {}  # (version arn, sha256) -> labels
@@ -78,9 +78,13 @@ def set_custom_labels(project_version_arn: str, image: Any, labels: list[Any]) -
 
 
 def custom_labels(project_version_arn: str, data: bytes) -> list[dict[str, Any]]:
-    """The labels scripted for this model and image (empty when none)."""
+    """The labels scripted for this model and image (empty when none), noted for the
+    inspector and the pytest report as scripted."""
     with _lock:
-        return [dict(label) for label in _custom_labels.get((project_version_arn, hashlib.sha256(data).hexdigest()), [])]
+        found = [dict(label) for label in _custom_labels.get((project_version_arn, hashlib.sha256(data).hexdigest()), [])]
+    if found:
+        recorder.note(recorder.SCRIPTED_LABELS, [label["Name"] for label in found])
+    return found
 
 
 # -- Face Liveness --------------------------------------------------------------------------
