@@ -376,3 +376,25 @@ def test_a_dataset_cannot_be_deleted_while_a_model_trains_on_it(rekognition: Any
     rekognition_mock.advance_clock(clock.DURATIONS["training"])  # the training ends (TRAINING_FAILED: no test dataset)
     rekognition.delete_dataset(DatasetArn=train)
     assert rekognition.describe_projects(ProjectNames=["cups"])["ProjectDescriptions"][0]["Datasets"] == []
+
+
+def test_a_moderation_adapter_serves_detect_moderation_labels_once_trained(rekognition: Any, s3: Any) -> None:
+    s3.create_bucket(Bucket=BUCKET)
+    project = rekognition.create_project(ProjectName="mod", Feature="CONTENT_MODERATION", AutoUpdate="DISABLED")["ProjectArn"]
+    labeled = put_manifest(s3, "mod.jsonl", [manifest_line("1.jpg", "Weapons")])
+    adapter = rekognition.create_project_version(
+        ProjectArn=project, VersionName="a1", OutputConfig={"S3Bucket": BUCKET}, TrainingData={"Assets": [labeled]},
+        FeatureConfig={"ContentModeration": {"ConfidenceThreshold": 70.0}})["ProjectVersionArn"]
+    expect(rekognition, "ResourceNotReadyException",
+           lambda: rekognition.detect_moderation_labels(Image={"Bytes": COFFEE}, ProjectVersion=adapter))
+    rekognition_mock.advance_clock(clock.DURATIONS["training"])
+    [described] = rekognition.describe_project_versions(ProjectArn=project)["ProjectVersionDescriptions"]
+    assert described["Status"] == "TRAINING_COMPLETED" and described["Feature"] == "CONTENT_MODERATION"
+    assert described["FeatureConfig"] == {"ContentModeration": {"ConfidenceThreshold": 70.0}}
+    rekognition_mock.set_moderation_labels(COFFEE, ["Weapons"])
+    answer = rekognition.detect_moderation_labels(Image={"Bytes": COFFEE}, ProjectVersion=adapter)
+    assert_output_shape("DetectModerationLabels", answer)
+    assert answer["ProjectVersion"] == adapter
+    assert sorted(x["Name"] for x in answer["ModerationLabels"]) == ["Violence", "Weapons"]  # with its parent
+    expect(rekognition, "InvalidParameterException",  # an adapter is not a Custom Labels model
+           lambda: rekognition.detect_custom_labels(ProjectVersionArn=adapter, Image={"Bytes": COFFEE}))

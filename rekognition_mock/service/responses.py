@@ -160,7 +160,11 @@ class RekognitionResponse(CustomLabelsResponses, SessionsResponses, MotoRekognit
 
     def detect_moderation_labels(self) -> str:
         params = self._request()
-        return json.dumps(self.rekognition_backend.detect_moderation_labels(params["Image"], params.get("MinConfidence")))
+        adapter = params.get("ProjectVersion")
+        if adapter:  # a Custom Moderation adapter (service/models/project_versions.py)
+            self.rekognition_backend.check_adapter(adapter)
+        result = self.rekognition_backend.detect_moderation_labels(params["Image"], params.get("MinConfidence"))
+        return json.dumps({**result, "ProjectVersion": adapter} if adapter else result)
 
     # -- collections ----------------------------------------------------------------
 

@@ -21,7 +21,6 @@ from ..exceptions import (
     IdempotentParameterMismatchException,
     InvalidManifestException,
     ResourceNotFoundException,
-    ResourceNotReadyException,
 )
 from ..limits import MODERATION_MODEL_VERSION
 from .lifecycle import bucket_exists, page, read_s3, write_s3
@@ -70,10 +69,7 @@ class MediaAnalysisMixin(LivenessMixin):
                 return previous.job_id
         adapter = operations.get("DetectModerationLabels", {}).get("ProjectVersion")
         if adapter:
-            version = self._version(adapter)  # type: ignore[attr-defined]
-            version.refresh(counted=False)
-            if version.status not in ("TRAINING_COMPLETED", "COPYING_COMPLETED", "RUNNING"):
-                raise ResourceNotReadyException(f"The adapter {adapter} is {version.status}")
+            self.check_adapter(adapter)  # type: ignore[attr-defined]
         s3_object = input_["S3Object"]
         text = read_s3(self.account_id, self.region_name, self.partition, s3_object.get("Bucket", ""),
                        s3_object.get("Name", ""), s3_object.get("Version"))

@@ -119,9 +119,11 @@ class ProjectVersionsMixin(DatasetsMixin):
             tests = self._manifest_entries(testing.get("Assets", []))
             if isinstance(tests, str):
                 return tests
-            if not tests and not testing.get("AutoCreate"):
-                return "The testing data has no entries and AutoCreate is not set."
+            if not tests and not testing.get("AutoCreate") and project.feature == "CUSTOM_LABELS":
+                return "The testing data has no entries and AutoCreate is not set."  # adapters need none
             return None
+        if project.feature != "CUSTOM_LABELS":
+            return "The adapter has no training data (TrainingData)."
         for kind in ("train", "test"):
             dataset = project.datasets.get(kind)
             if dataset is None:
@@ -229,6 +231,17 @@ class ProjectVersionsMixin(DatasetsMixin):
         from . import rekognition_backends  # the backend of another account (a copy across accounts)
 
         return rekognition_backends[account][region]
+
+    def check_adapter(self, arn: str) -> None:
+        """DetectModerationLabels' ``ProjectVersion``: a trained Custom Moderation adapter.
+        Its answers are the scripted moderation labels, as without an adapter."""
+        with self._lock:
+            version = self._version(arn)
+            version.refresh(counted=False)
+            if version.feature != "CONTENT_MODERATION":
+                raise InvalidParameterException("ProjectVersion must be a Custom Moderation adapter")
+            if version.status not in ("TRAINING_COMPLETED", "COPYING_COMPLETED"):
+                raise ResourceNotReadyException(f"The adapter is {version.status}")
 
     def detect_custom_labels(self, arn: str, image: Any, max_results: int | None,  # type: ignore[override]
                              min_confidence: float | None) -> list[dict[str, Any]]:
