@@ -17,15 +17,19 @@ __version__ = "0.2.0"
 install()
 
 __all__ = [
+    "advance_clock",
     "configure",
     "inject_error",
     "inject_latency",
     "install",
+    "manual_clock",
     "mock_rekognition",
     "reset_controls",
     "set_celebrities",
+    "set_custom_labels",
     "set_face_attributes",
     "set_labels",
+    "set_liveness_result",
     "set_moderation_labels",
     "set_protective_equipment",
     "set_text",
@@ -176,6 +180,40 @@ def wait_for_jobs(timeout: float | None = None) -> bool:
     from .service import jobs
 
     return jobs.wait_for_jobs(timeout)
+
+
+def advance_clock(seconds: float) -> float:
+    """Move the mock's clock ``seconds`` forward: model training and hosting, stream processors,
+    liveness sessions (which expire after 3 minutes) and media analysis jobs age by it.
+    Returns the clock's time (epoch seconds). moto's reset puts it back."""
+    from .service.controls import lifecycle as lifecycle_controls
+
+    return lifecycle_controls.advance_clock(seconds)
+
+
+def manual_clock(manual: bool = True) -> None:
+    """Hold in-progress states (TRAINING_IN_PROGRESS, STARTING, ...) until ``advance_clock``
+    passes their duration; by default each is reported by one Describe and over at the next."""
+    from .service.controls import lifecycle as lifecycle_controls
+
+    lifecycle_controls.manual_clock(manual)
+
+
+def set_custom_labels(project_version_arn: str, image: Any, labels: list[Any]) -> None:
+    """DetectCustomLabels with the model ``project_version_arn`` (while it is RUNNING) finds
+    ``labels`` in ``image`` (its bytes): names (Confidence 99) or dicts in AWS's ``CustomLabel``
+    shape (``Name``, ``Confidence``, ``Geometry``). MinConfidence and MaxResults apply."""
+    from .service.controls import lifecycle as lifecycle_controls
+
+    lifecycle_controls.set_custom_labels(project_version_arn, image, labels)
+
+
+def set_liveness_result(session_id: str, image: Any, confidence: float = 99.0, status: str = "SUCCEEDED") -> None:
+    """Face Liveness session ``session_id`` saw the face in ``image`` (its bytes) with liveness
+    ``confidence`` (high: a live person; low: a spoof); ``status`` SUCCEEDED, FAILED or IN_PROGRESS."""
+    from .service.controls import lifecycle as lifecycle_controls
+
+    lifecycle_controls.set_liveness_result(session_id, image, confidence, status)
 
 
 def __getattr__(name: str) -> Any:

@@ -86,6 +86,7 @@ class RekognitionMockServer:
         from ._server.gate import RequestGate
         from ._server.guard import Guard
         from ._server.moto_apps import create_backend_app
+        from .service import controls  # noqa: F401 - every control answers before any Rekognition call
         from .store.persistence import StateError
 
         try:  # moto up to 5.1 has its own handler; 5.2 serves with werkzeug's

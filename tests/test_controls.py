@@ -199,7 +199,9 @@ def test_every_family_is_listed_and_cleared(mocked_aws: None) -> None:
     from rekognition_mock.service import controls
 
     listed = controls.listing()
-    assert set(listed) == set(controls.FAMILIES) and all(entries == [] for entries in listed.values())
+    assert set(listed) == set(controls.FAMILIES)
+    assert listed.pop("clock") == {"offset_seconds": 0.0, "manual": False}  # the clock's state, not a table
+    assert all(entries == [] for entries in listed.values())
     rekognition_mock.set_labels(("b", "k"), ["Flag"])
     rekognition_mock.inject_latency("*", 0.01)
     assert controls.listing()["labels"] == [{"image": ["s3", "b", "k"], "labels": [

@@ -323,6 +323,8 @@ def test_moto_facts_in_migrating_from_moto_md() -> None:
     assert source_rotation == target_rotation == "ROTATE_90" and "set to `ROTATE_90`" in text
     [label] = backend.detect_labels()[0]
     assert f'"{label["Name"]}"' in text
+    [custom] = backend.detect_custom_labels()[0]
+    assert f'a "{custom["Name"]}" label' in text
     for operation in ("detect_faces", "index_faces", "create_collection", "search_faces_by_image", "create_user",
                       "detect_moderation_labels"):
         assert not hasattr(MotoResponse, operation), operation  # "not implemented there at all"

@@ -136,3 +136,14 @@ def test_scripted_words_and_equipment_say_so() -> None:
                                        "CoversBodyPart": {"Value": True, "Confidence": 99.0}}]}]}]}
     marked = findings.marks("DetectProtectiveEquipment", person, {recorder.SCRIPTED_EQUIPMENT: [[[0, "HEAD_COVER"]]]})["Image"]
     assert [m.label for m in marked] == ["person 0", "HEAD_COVER on HEAD (scripted)"]
+
+
+def test_custom_labels_are_labels_with_their_geometry_boxes() -> None:
+    response = {"CustomLabels": [{"Name": "cup", "Confidence": 91.5, "Geometry": {"BoundingBox": BOX}},
+                                 {"Name": "saucer", "Confidence": 70.0}]}
+    cup, saucer = findings.labels("DetectCustomLabels", response, {recorder.SCRIPTED_LABELS: [["cup", "saucer"]]})
+    assert (cup.describe(), len(cup.boxes), saucer.describe(), saucer.boxes) == (
+        "cup 91.5% (scripted)", 1, "saucer 70.0% (scripted)", [])
+    (mark,) = findings.marks("DetectCustomLabels", response, {recorder.SCRIPTED_LABELS: [["cup"]]})["Image"]
+    assert mark.caption() == "cup (scripted) 91.5%"
+    assert not findings.finds_faces("DetectCustomLabels")

@@ -388,6 +388,25 @@ def test_the_controls_in_force_are_listed_and_cleared(running: Running) -> None:
     assert running.api("controls")["controls"] == []
 
 
+def test_the_lifecycle_controls_are_listed(running: Running) -> None:
+    import rekognition_mock
+
+    arn = "arn:aws:rekognition:us-east-1:123456789012:project/cups/version/v1/1"
+    rekognition_mock.set_custom_labels(arn, b"photo bytes", ["cup"])
+    rekognition_mock.set_liveness_result("00000000-0000-4000-8000-000000000000", b"photo bytes", confidence=12.5)
+    rekognition_mock.manual_clock()
+    rekognition_mock.advance_clock(90)
+    rows = [(c["kind"], c["target"], c["detail"]) for c in running.api("controls")["controls"]]
+    digest = "2a6927613ddc"
+    assert rows == [
+        ("clock", "", "+90 s, manual"),
+        ("custom labels", f"cups/version/v1/1, image sha256 {digest}...", "cup (99)"),
+        ("liveness", "00000000-0000-4000-8000-000000000000", f"SUCCEEDED, confidence 12.5, image sha256 {digest}..."),
+    ]
+    assert running.post(API + "controls/clear").json()["cleared"] is True
+    assert running.api("controls")["controls"] == []
+
+
 def test_without_the_inspector_nothing_is_served_or_recorded() -> None:
     running = Running(inspector=False)
     try:

@@ -261,3 +261,38 @@ def test_the_report_shown_in_pytest_md_is_what_its_example_gives(pytester: pytes
         return [line for line in text.splitlines() if line.strip() and not line.startswith("---")]
 
     assert normalised(section_of(result), str(tmp_path)) == normalised(shown, ".pytest_cache/d/rekognition-artifacts")
+
+
+def test_custom_labels_are_listed_with_their_boxes(pytester: pytest.Pytester, tmp_path: Path) -> None:
+    result = run(pytester, """
+        import json
+
+        import boto3
+        import rekognition_mock
+
+
+        def test_the_model_sees_a_mug(rekognition_client, face_image):
+            s3 = boto3.client("s3", region_name="us-east-1")
+            s3.create_bucket(Bucket="models")
+            line = {"source-ref": "s3://models/a.jpg", "c": 1,
+                    "c-metadata": {"class-name": "cup", "type": "groundtruth/image-classification"}}
+            s3.put_object(Bucket="models", Key="m.jsonl", Body=json.dumps(line))
+            manifest = {"Assets": [{"GroundTruthManifest": {"S3Object": {"Bucket": "models", "Name": "m.jsonl"}}}]}
+            project = rekognition_client.create_project(ProjectName="cups")["ProjectArn"]
+            model = rekognition_client.create_project_version(
+                ProjectArn=project, VersionName="v1", OutputConfig={"S3Bucket": "models"},
+                TrainingData=manifest, TestingData={"AutoCreate": True})["ProjectVersionArn"]
+            rekognition_mock.advance_clock(1800)
+            rekognition_client.start_project_version(ProjectVersionArn=model, MinInferenceUnits=1)
+            rekognition_mock.advance_clock(300)
+            photo = face_image("coffee")
+            box = {"Width": 0.4, "Height": 0.2, "Left": 0.3, "Top": 0.05}
+            rekognition_mock.set_custom_labels(model, photo, [{"Name": "cup", "Confidence": 91.5, "Geometry": {"BoundingBox": box}}])
+            found = rekognition_client.detect_custom_labels(ProjectVersionArn=model, Image={"Bytes": photo})["CustomLabels"]
+            assert [label["Name"] for label in found] == ["mug"]
+    """, "-p", "no:cacheprovider", f"--rekognition-artifacts={tmp_path}")
+    result.assert_outcomes(failed=1)
+    section = section_of(result)
+    assert "DetectCustomLabels -> 200" in section
+    assert re.search(r"1 label found\n +- cup 91\.5% \(scripted\)\n +instance box\(left=0\.300, top=0\.050, width=0\.400, "
+                     r"height=0\.200\)", section), section

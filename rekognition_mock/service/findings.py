@@ -38,7 +38,7 @@ KINDS = (FACE, INDEXED, UNINDEXED, SEARCHED, UNSEARCHED, SOURCE, MATCH, UNMATCHE
 SCRIPTED = "(scripted)"  # after a value a test author scripted
 # FaceDetail members every face has (DEFAULT): not listed as attributes unless scripted.
 DEFAULT_MEMBERS = ("BoundingBox", "Confidence", "Landmarks", "Pose", "Quality")
-LABELLING = ("DetectLabels", "DetectModerationLabels")
+LABELLING = ("DetectLabels", "DetectModerationLabels", "DetectCustomLabels")
 BOXING = ("DetectProtectiveEquipment", "DetectText")  # boxes that are not faces: persons, equipment, words
 
 
@@ -182,9 +182,10 @@ def labels(operation: str, response: dict[str, Any], notes: dict[str, list[Any]]
     moderation = operation == "DetectModerationLabels"
     kind = SCRIPTED_MODERATION_LABELS if moderation else SCRIPTED_LABELS
     scripted = {name for names in (notes or {}).get(kind, []) for name in names}
+    member = {"DetectModerationLabels": "ModerationLabels", "DetectCustomLabels": "CustomLabels"}.get(operation, "Labels")
     found = []
     try:
-        for label in response.get("ModerationLabels" if moderation else "Labels") or []:
+        for label in response.get(member) or []:
             name = str(label.get("Name", ""))
             boxes = [] if moderation else _instances(label)
             found.append(Label(name, _number(label.get("Confidence")), name in scripted, label.get("ParentName") or None, boxes))
@@ -304,15 +305,22 @@ def _compare_faces(response: dict[str, Any], scripted: frozenset[str]) -> dict[s
 
 
 def _instances(label: dict[str, Any]) -> list[Mark]:
+    """A DetectLabels label's instance boxes, or a custom label's ``Geometry`` box."""
+    instances = label.get("Instances") or ([{**label["Geometry"], "Confidence": label.get("Confidence")}]
+                                           if isinstance(label.get("Geometry"), dict) else [])
     return [
         Mark(INSTANCE, dict(instance["BoundingBox"]), _number(instance.get("Confidence")), label=label.get("Name"))
-        for instance in label.get("Instances") or []
+        for instance in instances
         if instance.get("BoundingBox")
     ]
 
 
 def _detect_labels(response: dict[str, Any], scripted: frozenset[str]) -> dict[str, list[Mark]]:
     return {"Image": [mark for label in response.get("Labels") or [] for mark in _instances(label)]}
+
+
+def _detect_custom_labels(response: dict[str, Any], scripted: frozenset[str]) -> dict[str, list[Mark]]:
+    return {"Image": [mark for label in response.get("CustomLabels") or [] for mark in _instances(label)]}
 
 
 def _detect_moderation_labels(response: dict[str, Any], scripted: frozenset[str]) -> dict[str, list[Mark]]:
@@ -359,4 +367,5 @@ _READERS = {
     "RecognizeCelebrities": _recognize_celebrities,
     "DetectProtectiveEquipment": _detect_protective_equipment,
     "DetectText": _detect_text,
+    "DetectCustomLabels": _detect_custom_labels,
 }

@@ -13,6 +13,7 @@ from moto.rekognition.responses import RekognitionResponse as MotoRekognitionRes
 
 from ..store.persistence import StateWriteError
 from . import controls, recorder, shapes
+from .custom_labels_responses import CustomLabelsResponses
 from .exceptions import InternalServerError, SerializationException
 from .image_responses import ImageResponses
 from .limits import (
@@ -23,8 +24,9 @@ from .limits import (
     MAX_JSON_DEPTH,
 )
 from .models import RekognitionBackend, rekognition_backends
-from .video_responses import VideoResponses
+from .sessions_responses import SessionsResponses
 from .validation import validate_input
+from .video_responses import VideoResponses
 
 log = logging.getLogger(__name__)
 
@@ -73,7 +75,8 @@ def _too_deep(body: bytes) -> bool:
     return bool(brackets)
 
 
-class RekognitionResponse(VideoResponses, ImageResponses, MotoRekognitionResponse):
+class RekognitionResponse(VideoResponses, ImageResponses, CustomLabelsResponses, SessionsResponses,
+                          MotoRekognitionResponse):
     """Handler for Rekognition requests (AWS JSON 1.1 protocol)."""
 
     use_raw_body = True  # keep bytes: a body that is not UTF-8 gets a 400, not a crash
@@ -160,7 +163,11 @@ class RekognitionResponse(VideoResponses, ImageResponses, MotoRekognitionRespons
 
     def detect_moderation_labels(self) -> str:
         params = self._request()
-        return json.dumps(self.rekognition_backend.detect_moderation_labels(params["Image"], params.get("MinConfidence")))
+        adapter = params.get("ProjectVersion")
+        if adapter:  # a Custom Moderation adapter (service/models/project_versions.py)
+            self.rekognition_backend.check_adapter(adapter)
+        result = self.rekognition_backend.detect_moderation_labels(params["Image"], params.get("MinConfidence"))
+        return json.dumps({**result, "ProjectVersion": adapter} if adapter else result)
 
     # -- collections ----------------------------------------------------------------
 

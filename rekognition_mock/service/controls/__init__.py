@@ -22,6 +22,7 @@ from . import celebrities  # isort: skip
 from . import equipment  # isort: skip
 from . import text  # isort: skip
 from . import video  # isort: skip
+from . import lifecycle  # isort: skip
 from .celebrities import set_celebrities
 from .equipment import scripted_equipment, set_protective_equipment
 from .faces import face_attributes, override, set_face_attributes
@@ -47,5 +48,5 @@ __all__ = [
     "face_attributes", "faces", "faults", "handle_http", "http_control", "image_key", "inject_error",
     "inject_latency", "inspector_rows", "labels", "listing", "operation_name", "override", "request_image_keys",
     "reset", "scripted", "scripted_equipment", "scripted_text", "set_celebrities", "set_face_attributes",
-    "set_labels", "set_protective_equipment", "set_text", "text", "video",
+    "set_labels", "set_protective_equipment", "set_text", "lifecycle", "text", "video",
 ]

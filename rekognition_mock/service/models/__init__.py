@@ -8,8 +8,10 @@ The backend is composed of one module per family of operations (moto splits its 
 services the same way): ``analysis`` (image operations), ``celebrities``, ``collections``,
 ``faces`` (faces in collections), ``scripted`` (DetectProtectiveEquipment, DetectText),
 ``users``, ``video`` (video jobs: faces and face search), ``video_labels`` (video jobs:
-person tracking and labels), ``video_cues`` (segment detection) and ``video_scripted``
-(celebrities and text, scripted), over the shared state of ``base``.
+person tracking and labels), ``video_cues`` (segment detection), ``video_scripted``
+(celebrities and text, scripted), and the Custom Labels families ``projects``, ``datasets``
+and ``project_versions``, ``stream_processors``, ``liveness`` and ``media_analysis`` (timed by
+service/clock.py, sharing ``lifecycle``), over the shared state of ``base``.
 """
 
 from __future__ import annotations
@@ -21,12 +23,16 @@ from .base import BackendBase
 from .celebrities import CelebritiesMixin
 from .collections import CollectionsMixin
 from .faces import FacesMixin
+from .media_analysis import MediaAnalysisMixin
+from .project_versions import ProjectVersionsMixin
 from .scripted import ScriptedImagesMixin
+from .stream_processors import StreamProcessorsMixin
 from .users import UsersMixin
 from .video_scripted import VideoScriptedMixin
 
 
-class RekognitionBackend(VideoScriptedMixin, CelebritiesMixin, ScriptedImagesMixin, FacesMixin, UsersMixin,
+class RekognitionBackend(VideoScriptedMixin, CelebritiesMixin, ScriptedImagesMixin, ProjectVersionsMixin,
+                         StreamProcessorsMixin, MediaAnalysisMixin, FacesMixin, UsersMixin,
                          CollectionsMixin, BackendBase):
     """State and logic for one account and region."""
 
