@@ -20,7 +20,6 @@ import io
 import json
 import threading
 import time
-import weakref
 from collections import OrderedDict
 from collections.abc import Callable, Iterable
 from importlib import resources
@@ -34,6 +33,7 @@ from .._server.callers import Hosts, from_another_site
 from ..service import findings, recorder
 from .crops import CropStore
 from .jobs import frame_image, jobs_listing
+from .summaries import NOT_AN_IMAGE, summary
 
 PAGE = "/_rekognition_mock/"
 BASE = "/_rekognition_mock/inspector/"
@@ -45,7 +45,6 @@ STATIC = {
 THUMB_SIDE = 240
 ANNOTATED_SIDE = 2048  # pixels, the longer side of an annotated PNG
 FACES_PAGE = 500
-NOT_AN_IMAGE = "not a JPEG or PNG image"
 
 SECURITY_HEADERS = [
     ("Cache-Control", "no-store"),
@@ -334,54 +333,6 @@ class Inspector:
         if jpeg is None:
             raise HTTPError("404 Not Found", "no crop kept for this face")
         return _ok("image/jpeg", jpeg)
-
-
-_SUMMARIES: weakref.WeakKeyDictionary[recorder.Entry, dict[str, Any]] = weakref.WeakKeyDictionary()
-_SUMMARIES_LOCK = threading.Lock()
-
-
-def summary(entry: recorder.Entry) -> dict[str, Any]:
-    """What the requests list shows of one call (made once per entry: entries do not change)."""
-    with _SUMMARIES_LOCK:
-        found = _SUMMARIES.get(entry)
-    if found is None:
-        found = _summary(entry)
-        with _SUMMARIES_LOCK:
-            _SUMMARIES[entry] = found
-    return found
-
-
-def _summary(entry: recorder.Entry) -> dict[str, Any]:
-    response = entry.response() if entry.status < 400 else {}
-    marks = findings.marks(entry.operation, response, entry.notes)
-    images = []
-    for index, image in enumerate(entry.images()):
-        images.append(
-            {
-                "index": index,
-                "role": image.role,
-                "source": image.source,
-                "available": image.drawable,
-                "problem": image.problem or (None if image.data is None or image.drawable else NOT_AN_IMAGE),
-                "bytes": len(image.data) if image.data is not None else None,
-                "marks": [m.as_dict() for m in marks.get(image.role, [])],
-            }
-        )
-    params = entry.request()
-    return {
-        "seq": entry.seq,
-        "time": entry.started,
-        "operation": entry.operation,
-        "account": entry.account,
-        "region": entry.region,
-        "status": entry.status,
-        "latency_ms": round(entry.latency_ms, 1),
-        "error_code": entry.error_code,
-        "error_message": entry.error_message,
-        "collection_id": params.get("CollectionId"),
-        "images": images,
-        "matches": [m.as_dict() for m in findings.matches(entry.operation, response)],
-    }
 
 
 def _backends() -> list[tuple[str, str, Any]]:
