@@ -82,17 +82,12 @@ class Settings:
         IN_PROGRESS until it is done) or ``"sync"`` (Start* returns once the job is done)."""
         if self._video_jobs is not None:
             return self._video_jobs
-        value = os.environ.get(ENV_VIDEO_JOBS, "").strip().lower() or VIDEO_JOBS[0]
-        if value not in VIDEO_JOBS:
-            raise ValueError(f"{ENV_VIDEO_JOBS} must be one of {VIDEO_JOBS}, not {value!r}")
-        return value
+        return _env_choice(ENV_VIDEO_JOBS, VIDEO_JOBS)
 
     @video_jobs.setter
     def video_jobs(self, value: str | None) -> None:
-        if value is not None and value not in VIDEO_JOBS:
-            raise ValueError(f"video_jobs must be one of {VIDEO_JOBS}, not {value!r}")
         with self._lock:
-            self._video_jobs = value
+            self._video_jobs = _checked_choice("video_jobs", value, VIDEO_JOBS)
 
     @property
     def face_id_seed(self) -> str | None:
@@ -132,34 +127,24 @@ class Settings:
         use the engine."""
         if self._plain_mock_aws is not None:
             return self._plain_mock_aws
-        value = os.environ.get(ENV_PLAIN_MOCK_AWS, "").strip().lower() or PLAIN_MOCK_AWS[0]
-        if value not in PLAIN_MOCK_AWS:
-            raise ValueError(f"{ENV_PLAIN_MOCK_AWS} must be one of {PLAIN_MOCK_AWS}, not {value!r}")
-        return value
+        return _env_choice(ENV_PLAIN_MOCK_AWS, PLAIN_MOCK_AWS)
 
     @plain_mock_aws.setter
     def plain_mock_aws(self, value: str | None) -> None:
-        if value is not None and value not in PLAIN_MOCK_AWS:
-            raise ValueError(f"plain_mock_aws must be one of {PLAIN_MOCK_AWS}, not {value!r}")
         with self._lock:
-            self._plain_mock_aws = value
+            self._plain_mock_aws = _checked_choice("plain_mock_aws", value, PLAIN_MOCK_AWS)
 
     @property
     def detector(self) -> str:
         """``"cnn"`` (default: dlib's MMOD network) or ``"hog"`` (cheapest, frontal faces)."""
         if self._detector is not None:
             return self._detector
-        value = os.environ.get(ENV_DETECTOR, "").strip().lower() or DETECTORS[0]
-        if value not in DETECTORS:
-            raise ValueError(f"{ENV_DETECTOR} must be one of {DETECTORS}, not {value!r}")
-        return value
+        return _env_choice(ENV_DETECTOR, DETECTORS)
 
     @detector.setter
     def detector(self, value: str | None) -> None:
-        if value is not None and value not in DETECTORS:
-            raise ValueError(f"detector must be one of {DETECTORS}, not {value!r}")
         with self._lock:
-            self._detector = value
+            self._detector = _checked_choice("detector", value, DETECTORS)
 
     @property
     def cache_dir(self) -> str | None:
@@ -202,6 +187,21 @@ class Settings:
     def engine_config(self) -> EngineConfig:
         """The engine configuration these settings describe."""
         return EngineConfig(detector=self.detector, min_face_ratio=self.min_face_ratio, rotations=self.rotations)
+
+
+def _env_choice(name: str, choices: tuple[str, ...]) -> str:
+    """The environment variable ``name`` (case-insensitive), or the first of ``choices`` when unset."""
+    value = os.environ.get(name, "").strip().lower() or choices[0]
+    if value not in choices:
+        raise ValueError(f"{name} must be one of {choices}, not {value!r}")
+    return value
+
+
+def _checked_choice(setting: str, value: str | None, choices: tuple[str, ...]) -> str | None:
+    """``value`` for ``setting`` when it is one of ``choices`` (or None: back to the environment)."""
+    if value is not None and value not in choices:
+        raise ValueError(f"{setting} must be one of {choices}, not {value!r}")
+    return value
 
 
 def _env_number(name: str, default: float, bounds: tuple[float, float], kind: str, within: str) -> float:
