@@ -135,14 +135,14 @@ class RekognitionMockServer:
         try:
             restored = load_state(self._store)
         except Exception as exc:  # a value the checks let through but the backend cannot take
-            path = self._store.path
+            path = self._store.location
             self._store.close()
             self._store = None
             reason = " ".join(f"{type(exc).__name__}: {exc}".split())  # one line
             raise StateDirError(f"{path}: cannot restore its state ({reason}); move {path} away to start with "
                                 "empty state (or restore a backup of it)") from None
         persistence.activate(self._store)
-        log.info("restored %d collection(s) from %s", restored, self._store.path)
+        log.info("restored %d collection(s) from %s", restored, self._store.location)
 
     def reset(self) -> None:
         """Empty every backend (collections and faces, the saved state too), as moto's reset does."""

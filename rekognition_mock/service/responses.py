@@ -11,7 +11,7 @@ from typing import Any
 from moto.core.exceptions import HTTPException
 from moto.rekognition.responses import RekognitionResponse as MotoRekognitionResponse
 
-from ..store.persistence import StateWriteError
+from ..store.statedir import StateWriteError
 from . import controls, recorder, shapes
 from .custom_labels_responses import CustomLabelsResponses
 from .exceptions import InternalServerError, SerializationException

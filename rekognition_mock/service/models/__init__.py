@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from moto.core.base_backend import BackendDict
 
-from ...store import persistence
+from ...store import state
 from .base import BackendBase
 from .celebrities import CelebritiesMixin
 from .collections import CollectionsMixin
@@ -40,7 +40,7 @@ class RekognitionBackend(VideoScriptedMixin, CelebritiesMixin, ScriptedImagesMix
 rekognition_backends = BackendDict(RekognitionBackend, "rekognition")
 
 
-def load_state(store: "persistence.StateStore") -> int:
+def load_state(store: "state.Store") -> int:
     """Fill the backends from ``store``; returns how many collections were restored."""
     count = 0
     for account, region, collection_id, arn, created, tags in store.collections():
