@@ -82,10 +82,15 @@ class StateStore:
         except BaseException:
             self._hold.release()
             raise
+        self._closed = False
         self._lost: str | None = None  # why no write can be saved any more, once that is so
 
     def close(self) -> None:
+        """Close the database and release the directory (once; closing again does nothing)."""
         with self._lock:
+            if self._closed:
+                return
+            self._closed = True
             self._db.close()
             self._hold.release()
 
