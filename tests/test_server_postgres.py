@@ -1,0 +1,98 @@
+"""``rekognition-mock serve --state-url postgresql://...`` through boto3: state kept in a
+throwaway PostgreSQL cluster (tests/pgcluster.py; skipped with the reason where no PostgreSQL
+is installed, required under CI=true), across restarts, and a failing database answered as
+AWS would (InternalServerError, nothing acknowledged)."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+import imagefactory
+from helpers import child_env
+from serverprocess import CALL_TIMEOUT, ServerProcess, client, start_server  # noqa: F401 - a fixture
+
+REPO = Path(__file__).resolve().parents[1]
+HOPPER = imagefactory.fixture_bytes("grace_hopper.jpg")
+ASTRONAUT = imagefactory.fixture_bytes("astronaut.jpg")
+
+
+def serve(*args: str, code: str = "") -> subprocess.CompletedProcess[str]:
+    """``serve`` expected to exit at once (its arguments or its state refused)."""
+    program = f"import sys{code}\nfrom rekognition_mock.cli import main\nsys.exit(main(sys.argv[1:]))"
+    return subprocess.run([sys.executable, "-c", program, "serve", "--port", "0", *args], cwd=REPO, env=child_env(),
+                          stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=CALL_TIMEOUT)
+
+
+def test_state_url_survives_restarts(start_server: Callable[..., ServerProcess], postgres_url: str) -> None:
+    first = start_server("--port", "0", "--quiet", "--state-url", postgres_url)
+    assert "state in postgresql://postgres@/" in first.banner
+    rek = client("rekognition", first.url)
+    arn = rek.create_collection(CollectionId="shared", Tags={"team": "qa"})["CollectionArn"]
+    ids = {}
+    for name, photo in (("hopper", HOPPER), ("astronaut", ASTRONAUT)):
+        record = rek.index_faces(CollectionId="shared", Image={"Bytes": photo}, ExternalImageId=name)["FaceRecords"][0]
+        ids[record["Face"]["FaceId"]] = name
+    hopper = next(fid for fid, name in ids.items() if name == "hopper")
+    rek.create_user(CollectionId="shared", UserId="grace")
+    rek.associate_faces(CollectionId="shared", UserId="grace", FaceIds=[hopper])
+    before = rek.search_faces(CollectionId="shared", FaceId=hopper, FaceMatchThreshold=1)["FaceMatches"]
+    assert first.terminate() == 0, first.output()
+
+    second = start_server("--port", "0", "--quiet", "--state-url", postgres_url)
+    rek = client("rekognition", second.url)
+    assert rek.list_collections()["CollectionIds"] == ["shared"]
+    assert {f["FaceId"]: f["ExternalImageId"] for f in rek.list_faces(CollectionId="shared")["Faces"]} == ids
+    assert rek.list_tags_for_resource(ResourceArn=arn)["Tags"] == {"team": "qa"}
+    assert [u["UserId"] for u in rek.list_users(CollectionId="shared")["Users"]] == ["grace"]
+    after = rek.search_faces(CollectionId="shared", FaceId=hopper, FaceMatchThreshold=1)["FaceMatches"]
+    assert [(m["Face"]["FaceId"], m["Similarity"]) for m in after] == [
+        (m["Face"]["FaceId"], m["Similarity"]) for m in before]
+    rek.delete_collection(CollectionId="shared")
+    assert second.terminate() == 0, second.output()
+
+    third = start_server("--port", "0", "--quiet", "--state-url", postgres_url)
+    assert client("rekognition", third.url).list_collections()["CollectionIds"] == []
+
+
+def test_a_write_the_database_refuses_is_not_acknowledged(start_server: Callable[..., ServerProcess],
+                                                           postgres_url: str) -> None:
+    import psycopg
+
+    server = start_server("--port", "0", "--quiet", "--state-url", postgres_url)
+    rek = client("rekognition", server.url)
+    rek.create_collection(CollectionId="c")
+    with psycopg.connect(postgres_url, autocommit=True) as db:
+        db.execute("ALTER TABLE faces RENAME TO faces_away")
+        try:
+            with pytest.raises(rek.exceptions.InternalServerError):
+                rek.index_faces(CollectionId="c", Image={"Bytes": HOPPER})
+            assert rek.list_faces(CollectionId="c")["Faces"] == []  # nothing changed in memory either
+        finally:
+            db.execute("ALTER TABLE faces_away RENAME TO faces")
+    assert len(rek.index_faces(CollectionId="c", Image={"Bytes": HOPPER})["FaceRecords"]) == 1  # recovered
+    assert "Traceback" not in server.output()
+    assert server.count("the database refused the write") == 1
+
+
+def test_an_unreachable_database_is_one_line_naming_the_url(pg_cluster: Any) -> None:
+    result = serve("--state-url", f"postgresql://someone:secret@/nowhere?host={pg_cluster.root}&port=1")
+    assert result.returncode != 0
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and "someone:***@/nowhere" in lines[0] and "secret" not in result.stderr, result.stderr
+
+
+def test_state_url_without_psycopg_names_the_extra() -> None:
+    result = serve("--state-url", "postgresql://postgres@/db", code="\nsys.modules['psycopg'] = None")
+    assert result.returncode != 0
+    assert "pip install 'rekognition-mock[postgres]'" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_state_dir_and_state_url_are_exclusive(tmp_path: Path) -> None:
+    result = serve("--state-dir", str(tmp_path), "--state-url", "postgresql://postgres@/db")
+    assert result.returncode == 2 and "not allowed with argument" in result.stderr
