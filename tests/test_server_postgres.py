@@ -96,3 +96,31 @@ def test_state_url_without_psycopg_names_the_extra() -> None:
 def test_state_dir_and_state_url_are_exclusive(tmp_path: Path) -> None:
     result = serve("--state-dir", str(tmp_path), "--state-url", "postgresql://postgres@/db")
     assert result.returncode == 2 and "not allowed with argument" in result.stderr
+
+
+def test_two_servers_on_one_database_answer_as_one(start_server: Callable[..., ServerProcess],
+                                                   postgres_url: str) -> None:
+    """A face indexed through one server is found through the other at once; a deletion too."""
+    one = client("rekognition", start_server("--port", "0", "--quiet", "--state-url", postgres_url).url)
+    two = client("rekognition", start_server("--port", "0", "--quiet", "--state-url", postgres_url).url)
+    one.create_collection(CollectionId="fleet")
+    assert two.list_collections()["CollectionIds"] == ["fleet"]
+    hopper = one.index_faces(CollectionId="fleet", Image={"Bytes": HOPPER})["FaceRecords"][0]["Face"]["FaceId"]
+    found = two.search_faces_by_image(CollectionId="fleet", Image={"Bytes": HOPPER})["FaceMatches"]
+    assert [m["Face"]["FaceId"] for m in found] == [hopper]
+    astronaut = two.index_faces(CollectionId="fleet", Image={"Bytes": ASTRONAUT})["FaceRecords"][0]["Face"]["FaceId"]
+    assert {f["FaceId"] for f in one.list_faces(CollectionId="fleet")["Faces"]} == {hopper, astronaut}
+    one.create_user(CollectionId="fleet", UserId="grace")
+    two.associate_faces(CollectionId="fleet", UserId="grace", FaceIds=[hopper])
+    assert one.list_users(CollectionId="fleet")["Users"] == [{"UserId": "grace", "UserStatus": "ACTIVE"}]
+    matches = one.search_users(CollectionId="fleet", FaceId=astronaut, UserMatchThreshold=0)["UserMatches"]
+    assert [m["User"]["UserId"] for m in matches] == ["grace"]
+    two.disassociate_faces(CollectionId="fleet", UserId="grace", FaceIds=[hopper])
+    one.delete_faces(CollectionId="fleet", FaceIds=[astronaut])
+    assert [f["FaceId"] for f in two.list_faces(CollectionId="fleet")["Faces"]] == [hopper]
+    assert two.search_faces(CollectionId="fleet", FaceId=hopper, FaceMatchThreshold=0)["FaceMatches"] == []
+    two.delete_collection(CollectionId="fleet")
+    with pytest.raises(one.exceptions.ResourceNotFoundException):
+        one.describe_collection(CollectionId="fleet")
+    one.create_collection(CollectionId="fleet")  # the same id again: empty on both
+    assert two.list_faces(CollectionId="fleet")["Faces"] == []

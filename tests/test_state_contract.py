@@ -221,3 +221,25 @@ def test_the_schema_version_is_recorded_and_a_newer_one_refused(postgres_url: st
         db.execute("UPDATE schema_version SET version = %s", (SCHEMA_VERSION + 1,))
     with pytest.raises(StateError, match="newer"):
         PostgresStore(postgres_url)
+
+
+def test_a_store_sees_no_change_of_its_own(open_store: Callable[[], Any]) -> None:
+    store = open_store()
+    store.put_collection(A, R, "c", "arn:c", 1.0, {})
+    store.add_faces(A, R, "c", [face(1)])
+    assert store.changes() == []
+    assert store.collection(A, R, "c") == (A, R, "c", "arn:c", 1.0, {})
+    assert store.collection(A, R, "nope") is None
+
+
+def test_the_change_log_names_what_other_stores_changed(two_stores: Any) -> None:
+    first, second = two_stores
+    first.put_collection(A, R, "c", "arn:c", 1.0, {})
+    first.put_collection(A, R, "d", "arn:d", 1.0, {})
+    first.add_faces(A, R, "c", [face(1)])
+    second.put_collection(A, R, "e", "arn:e", 1.0, {})
+    assert second.changes() == [(A, R, "c"), (A, R, "d")]
+    assert second.changes() == []
+    first.delete_region(A, R)
+    assert first.changes() == [(A, R, "e")]
+    assert second.changes() == [(A, R, None)]

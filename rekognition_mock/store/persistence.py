@@ -226,6 +226,12 @@ class StateStore:
         for account, region, collection_id, arn, created, tags in rows:
             yield account, region, collection_id, arn, created, json.loads(tags)
 
+    def collection(self, account: str, region: str, collection_id: str) -> Any:
+        return next((row for row in self.collections() if row[:3] == (account, region, collection_id)), None)
+
+    def changes(self) -> list[Any]:
+        return []  # the directory belongs to this server alone: no one else changes it
+
     def faces(self, account: str, region: str, collection_id: str) -> list[FaceRow]:
         with self._lock:
             return self._db.execute(

@@ -27,7 +27,7 @@ import threading
 from collections.abc import Iterator
 from typing import Any
 
-from .state import BOX_BYTES, DESCRIPTOR_BYTES, CollectionRow, FaceRow, UserRow
+from .state import BOX_BYTES, DESCRIPTOR_BYTES, ChangeKey, CollectionRow, FaceRow, UserRow
 from .statedir import StateError, StateWriteError
 
 __all__ = ["EXTRA", "SCHEMA_VERSION", "PostgresStore", "redact"]
@@ -61,9 +61,21 @@ MIGRATIONS: list[str] = [
     );
     CREATE INDEX faces_user ON faces (account, region, collection_id, user_id) WHERE user_id IS NOT NULL;
     """,
+    # the change log several servers read to stay current: one clock row, whose row lock each
+    # write holds from its last statement to its commit, so sequence order is commit order
+    """
+    CREATE TABLE change_clock (seq BIGINT NOT NULL);
+    INSERT INTO change_clock VALUES (0);
+    CREATE TABLE changes (
+        seq BIGINT NOT NULL, account TEXT NOT NULL, region TEXT NOT NULL, collection_id TEXT
+    );
+    CREATE INDEX changes_seq ON changes (seq);
+    """,
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
 _SHORT = "The change could not be saved in the server's state database (see the server's log)."
+_SHORT_READ = "The server's state database could not be read (see the server's log)."
+_KEEP_CHANGES = 100_000  # change-log rows kept behind the newest (a server further behind reloads all)
 
 
 def redact(url: str) -> str:
@@ -88,9 +100,11 @@ class PostgresStore:
         self._timeout = max(1, int(connect_timeout))
         self._lock = threading.Lock()
         self._db: Any = None
+        self._mine: set[int] = set()  # change-log entries of this store's own writes
         try:
             self._db = self._connect()
             self._migrate()
+            self._seen = int(self._db.execute("SELECT seq FROM change_clock").fetchone()[0])
         except psycopg.Error as exc:
             self._drop()
             raise StateError(f"cannot use the state database {self.location}: {_one_line(exc)}") from None
@@ -129,9 +143,10 @@ class PostgresStore:
 
     # -- the transaction -----------------------------------------------------------
 
-    def _write(self, statements: list[tuple[str, Any]]) -> None:
-        """Run statements in one transaction, committed before returning; StateWriteError
-        (logged on one line) when the database does not take it."""
+    def _write(self, statements: list[tuple[str, Any]], changed: list[ChangeKey]) -> None:
+        """Run statements in one transaction, committed before returning, with the change-log
+        entries of ``changed``; StateWriteError (logged on one line) when the database does not
+        take it."""
         with self._lock:
             try:
                 if self._db is None or self._db.closed or self._db.broken:
@@ -143,6 +158,11 @@ class PostgresStore:
                             cur.executemany(sql, args)
                         else:
                             cur.execute(sql, args)
+                    seq = cur.execute("UPDATE change_clock SET seq = seq + 1 RETURNING seq").fetchone()[0]
+                    cur.executemany("INSERT INTO changes VALUES (%s, %s, %s, %s)", [(seq, *key) for key in changed])
+                    if seq % 1000 == 0:
+                        cur.execute("DELETE FROM changes WHERE seq < %s", (seq - _KEEP_CHANGES,))
+                self._mine.add(seq)
             except self._psycopg.Error as exc:
                 if self._db is not None and (self._db.closed or self._db.broken):
                     self._drop()
@@ -159,7 +179,31 @@ class PostgresStore:
                     self._db = self._connect()
                 return list(self._db.execute(sql, args).fetchall())
             except self._psycopg.Error as exc:
-                raise StateError(f"cannot read the state database {self.location}: {_one_line(exc)}") from None
+                message = f"cannot read the state database {self.location}: {_one_line(exc)}"
+                log.error("%s", message)
+                raise StateWriteError(message, _SHORT_READ) from None
+
+    def changes(self) -> list[ChangeKey]:
+        """Collections other servers changed since the last call; every collection of every
+        region when this store fell further behind than the change log keeps."""
+        rows = self._read("SELECT seq, account, region, collection_id FROM changes WHERE seq > %s ORDER BY seq",
+                          (self._seen,))
+        if not rows:
+            return []
+        with self._lock:
+            first = rows[0][0]
+            behind = first > self._seen + 1  # entries pruned before this store read them
+            self._seen = max(self._seen, rows[-1][0])
+            out: dict[ChangeKey, None] = {}
+            for seq, account, region, collection_id in rows:
+                if seq in self._mine:
+                    continue
+                out[(account, region, collection_id)] = None
+            self._mine = {seq for seq in self._mine if seq > self._seen}
+        if behind:
+            regions = self._read("SELECT DISTINCT account, region FROM collections")
+            return [(account, region, None) for account, region in regions] + list(out)
+        return list(out)
 
     # -- writes --------------------------------------------------------------------
 
@@ -169,7 +213,7 @@ class PostgresStore:
             "INSERT INTO collections VALUES (%s, %s, %s, %s, %s, %s) ON CONFLICT (account, region, collection_id) "
             "DO UPDATE SET arn = EXCLUDED.arn, created = EXCLUDED.created, tags = EXCLUDED.tags",
             (account, region, collection_id, arn, created, json.dumps(tags)),
-        )])
+        )], [(account, region, collection_id)])
 
     def delete_collection(self, account: str, region: str, collection_id: str) -> None:
         key = (account, region, collection_id)
@@ -177,7 +221,7 @@ class PostgresStore:
             ("DELETE FROM faces WHERE account=%s AND region=%s AND collection_id=%s", key),
             ("DELETE FROM users WHERE account=%s AND region=%s AND collection_id=%s", key),
             ("DELETE FROM collections WHERE account=%s AND region=%s AND collection_id=%s", key),
-        ])
+        ], [(account, region, collection_id)])
 
     def delete_region(self, account: str, region: str) -> None:
         key = (account, region)
@@ -185,7 +229,7 @@ class PostgresStore:
             ("DELETE FROM faces WHERE account=%s AND region=%s", key),
             ("DELETE FROM users WHERE account=%s AND region=%s", key),
             ("DELETE FROM collections WHERE account=%s AND region=%s", key),
-        ])
+        ], [(account, region, None)])
 
     def put_user(self, account: str, region: str, collection_id: str, user_id: str, created: float,
                  token: str | None) -> None:
@@ -193,14 +237,14 @@ class PostgresStore:
             "INSERT INTO users VALUES (%s, %s, %s, %s, %s, %s) ON CONFLICT (account, region, collection_id, user_id) "
             "DO UPDATE SET created = EXCLUDED.created, create_token = EXCLUDED.create_token",
             (account, region, collection_id, user_id, created, token),
-        )])
+        )], [(account, region, collection_id)])
 
     def delete_user(self, account: str, region: str, collection_id: str, user_id: str) -> None:
         key = (account, region, collection_id, user_id)
         self._write([
             ("UPDATE faces SET user_id=NULL WHERE account=%s AND region=%s AND collection_id=%s AND user_id=%s", key),
             ("DELETE FROM users WHERE account=%s AND region=%s AND collection_id=%s AND user_id=%s", key),
-        ])
+        ], [(account, region, collection_id)])
 
     def set_face_users(self, account: str, region: str, collection_id: str, face_ids: list[str],
                        user_id: str | None) -> None:
@@ -208,7 +252,7 @@ class PostgresStore:
             self._write([(
                 "UPDATE faces SET user_id=%s WHERE account=%s AND region=%s AND collection_id=%s AND face_id=%s",
                 [(user_id, account, region, collection_id, fid) for fid in face_ids],
-            )])
+            )], [(account, region, collection_id)])
 
     def add_faces(self, account: str, region: str, collection_id: str, rows: list[FaceRow]) -> None:
         if rows:
@@ -216,14 +260,14 @@ class PostgresStore:
                 "INSERT INTO faces VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s) "
                 "ON CONFLICT (account, region, collection_id, face_id) DO NOTHING",
                 [(account, region, collection_id, *row) for row in rows],
-            )])
+            )], [(account, region, collection_id)])
 
     def delete_faces(self, account: str, region: str, collection_id: str, face_ids: list[str]) -> None:
         if face_ids:
             self._write([(
                 "DELETE FROM faces WHERE account=%s AND region=%s AND collection_id=%s AND face_id = ANY(%s)",
                 (account, region, collection_id, list(face_ids)),
-            )])
+            )], [(account, region, collection_id)])
 
     # -- reads ---------------------------------------------------------------------
 
@@ -232,6 +276,11 @@ class PostgresStore:
                           "ORDER BY account, region, collection_id")
         for account, region, collection_id, arn, created, tags in rows:
             yield account, region, collection_id, arn, created, json.loads(tags)
+
+    def collection(self, account: str, region: str, collection_id: str) -> CollectionRow | None:
+        rows = self._read("SELECT account, region, collection_id, arn, created, tags FROM collections "
+                          "WHERE account=%s AND region=%s AND collection_id=%s", (account, region, collection_id))
+        return None if not rows else (*rows[0][:5], json.loads(rows[0][5]))  # type: ignore[return-value]
 
     def faces(self, account: str, region: str, collection_id: str) -> list[FaceRow]:
         rows = self._read(

@@ -22,6 +22,7 @@ __all__ = ["FaceRow", "Store", "UserRow", "activate", "active", "face_row"]
 FaceRow = tuple[str, str, str | None, str | None, bytes, float, int, bytes]
 UserRow = tuple[str, float, str | None]  # user_id, created, create token
 CollectionRow = tuple[str, str, str, str, float, dict[str, str]]  # account, region, id, arn, created, tags
+ChangeKey = tuple[str, str, str | None]  # account, region, collection id (None: the whole region)
 DESCRIPTOR_BYTES = 128 * 4
 BOX_BYTES = 4 * 4
 
@@ -49,8 +50,15 @@ class Store(Protocol):
 
     # reads
     def collections(self) -> Iterable[CollectionRow]: ...
+    def collection(self, account: str, region: str, collection_id: str) -> CollectionRow | None: ...
     def faces(self, account: str, region: str, collection_id: str) -> list[FaceRow]: ...
     def users(self, account: str, region: str, collection_id: str) -> list[UserRow]: ...
+
+    def changes(self) -> list[ChangeKey]:
+        """What other servers on the same state changed since the last call (or since this
+        store was opened): (account, region, collection id, None for the whole region).
+        A backend only one server can hold has none. StateWriteError when it cannot be read."""
+        ...
 
 
 def face_row(face: Any, descriptor: np.ndarray) -> FaceRow:
