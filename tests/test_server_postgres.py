@@ -124,3 +124,56 @@ def test_two_servers_on_one_database_answer_as_one(start_server: Callable[..., S
         one.describe_collection(CollectionId="fleet")
     one.create_collection(CollectionId="fleet")  # the same id again: empty on both
     assert two.list_faces(CollectionId="fleet")["Faces"] == []
+
+
+def test_concurrent_writes_on_two_servers_leave_no_ghosts(start_server: Callable[..., ServerProcess],
+                                                           postgres_url: str) -> None:
+    """IndexFaces through one server while the other deletes and creates the collection again:
+    afterwards both servers and the database hold the same faces, and every face an answered
+    IndexFaces returned after the last CreateCollection is among them."""
+    import threading
+
+    import psycopg
+
+    one = client("rekognition", start_server("--port", "0", "--quiet", "--state-url", postgres_url).url)
+    two = client("rekognition", start_server("--port", "0", "--quiet", "--state-url", postgres_url).url)
+    one.create_collection(CollectionId="race")
+    one.index_faces(CollectionId="race", Image={"Bytes": HOPPER})  # analysed once: later calls are quick
+    acknowledged: list[tuple[int, str]] = []
+    created = [0]
+    stop = threading.Event()
+    errors: list[BaseException] = []
+
+    def indexer() -> None:
+        n = 0
+        while not stop.is_set():
+            n += 1
+            try:
+                before = created[0]
+                records = one.index_faces(CollectionId="race", Image={"Bytes": HOPPER},
+                                          ExternalImageId=f"n{n}")["FaceRecords"]
+                acknowledged.extend((before, r["Face"]["FaceId"]) for r in records)
+            except one.exceptions.ResourceNotFoundException:
+                pass
+            except Exception as exc:  # noqa: BLE001 - InternalServerError: refused, not acknowledged
+                if "InternalServerError" not in str(exc):
+                    errors.append(exc)
+
+    thread = threading.Thread(target=indexer)
+    thread.start()
+    try:
+        for _ in range(8):
+            two.delete_collection(CollectionId="race")
+            created[0] += 1
+            two.create_collection(CollectionId="race")
+    finally:
+        stop.set()
+        thread.join()
+    assert not errors
+    with psycopg.connect(postgres_url) as db:
+        stored = {row[0] for row in db.execute("SELECT face_id FROM faces WHERE collection_id = 'race'")}
+    for rek in (one, two):
+        assert {f["FaceId"] for f in rek.list_faces(CollectionId="race", MaxResults=4096)["Faces"]} == stored
+    last = created[0]
+    assert acknowledged  # the race was run: IndexFaces answered between the deletions
+    assert {fid for generation, fid in acknowledged if generation == last} <= stored
