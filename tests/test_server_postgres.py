@@ -177,3 +177,33 @@ def test_concurrent_writes_on_two_servers_leave_no_ghosts(start_server: Callable
     last = created[0]
     assert acknowledged  # the race was run: IndexFaces answered between the deletions
     assert {fid for generation, fid in acknowledged if generation == last} <= stored
+
+
+def test_killing_a_server_mid_write_loses_no_acknowledged_face(start_server: Callable[..., ServerProcess],
+                                                                postgres_url: str) -> None:
+    """SIGKILL one server in the middle of a stream of IndexFaces: the other still lists every
+    face the killed one acknowledged, and nothing else."""
+    import threading
+
+    victim = start_server("--port", "0", "--quiet", "--state-url", postgres_url)
+    survivor = client("rekognition", start_server("--port", "0", "--quiet", "--state-url", postgres_url).url)
+    rek = client("rekognition", victim.url)
+    rek.create_collection(CollectionId="kill")
+    acknowledged: list[str] = []
+
+    def indexer() -> None:
+        try:
+            for n in range(10_000):
+                records = rek.index_faces(CollectionId="kill", Image={"Bytes": HOPPER}, ExternalImageId=f"n{n}")
+                acknowledged.extend(r["Face"]["FaceId"] for r in records["FaceRecords"])
+        except Exception:  # noqa: BLE001 - the server was killed
+            pass
+
+    thread = threading.Thread(target=indexer)
+    thread.start()
+    assert victim.wait_until(lambda: len(acknowledged) >= 5, timeout=120)
+    victim.kill()
+    thread.join()
+    listed = {f["FaceId"] for f in survivor.list_faces(CollectionId="kill", MaxResults=4096)["Faces"]}
+    assert acknowledged and set(acknowledged) <= listed
+    assert len(listed) <= len(acknowledged) + 1  # at most the one committed as the server died

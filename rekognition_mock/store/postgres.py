@@ -108,6 +108,9 @@ class PostgresStore:
         except psycopg.Error as exc:
             self._drop()
             raise StateError(f"cannot use the state database {self.location}: {_one_line(exc)}") from None
+        except BaseException:  # a schema newer than this version's
+            self._drop()
+            raise
 
     def _connect(self) -> Any:
         extra = {} if "connect_timeout" in self.url else {"connect_timeout": self._timeout}
