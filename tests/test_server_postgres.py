@@ -207,3 +207,26 @@ def test_killing_a_server_mid_write_loses_no_acknowledged_face(start_server: Cal
     listed = {f["FaceId"] for f in survivor.list_faces(CollectionId="kill", MaxResults=4096)["Faces"]}
     assert acknowledged and set(acknowledged) <= listed
     assert len(listed) <= len(acknowledged) + 1  # at most the one committed as the server died
+
+
+def test_faces_indexed_on_two_servers_at_once_page_completely(start_server: Callable[..., ServerProcess],
+                                                              postgres_url: str) -> None:
+    """IndexFaces into one collection through both servers at once: ListFaces, page by page,
+    gives every face once, through either server."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    one = client("rekognition", start_server("--port", "0", "--quiet", "--state-url", postgres_url).url)
+    two = client("rekognition", start_server("--port", "0", "--quiet", "--state-url", postgres_url).url)
+    one.create_collection(CollectionId="both")
+
+    def index(rek: Any, photo: bytes) -> list[str]:
+        return [r["Face"]["FaceId"] for _ in range(12)
+                for r in rek.index_faces(CollectionId="both", Image={"Bytes": photo})["FaceRecords"]]
+
+    with ThreadPoolExecutor(2) as pool:
+        done = [pool.submit(index, one, HOPPER), pool.submit(index, two, ASTRONAUT)]
+        indexed = [fid for future in done for fid in future.result()]
+    for rek in (one, two):
+        pages = rek.get_paginator("list_faces").paginate(CollectionId="both", PaginationConfig={"PageSize": 5})
+        listed = [face["FaceId"] for page in pages for face in page["Faces"]]
+        assert sorted(listed) == sorted(indexed)

@@ -243,3 +243,40 @@ def test_the_change_log_names_what_other_stores_changed(two_stores: Any) -> None
     first.delete_region(A, R)
     assert first.changes() == [(A, R, "e")]
     assert second.changes() == [(A, R, None)]
+
+
+def test_faces_numbered_by_two_stores_keep_distinct_positions(two_stores: Any) -> None:
+    """Two servers numbering new faces of one collection alike: the database numbers the later
+    ones after the earlier, and the server whose faces moved reads them back."""
+    first, second = two_stores
+    first.put_collection(A, R, "c", "arn:c", 1.0, {})
+    first.add_faces(A, R, "c", [face(1, seq=0), face(2, seq=1)])
+    second.changes()
+    second.add_faces(A, R, "c", [face(3, seq=0)])
+    assert [(row[0], row[6]) for row in first.faces(A, R, "c")] == [("face-0001", 0), ("face-0002", 1),
+                                                                     ("face-0003", 2)]
+    assert second.changes() == [(A, R, "c")]  # its own, renumbered
+    assert first.changes() == [(A, R, "c")]
+
+
+def test_a_collection_is_brought_up_to_date_in_place() -> None:
+    from rekognition_mock.store.collections import Collection
+    from rekognition_mock.store.replica import sync_collection
+
+    def uface(n: int, seq: int, user: str | None = None) -> tuple[Any, ...]:  # the face store keeps UUIDs
+        row = face(n, seq, user)
+        return (f"00000000-0000-4000-8000-{n:012d}", f"00000000-0000-4000-9000-{n:012d}", *row[2:])
+
+    collection = Collection("c", "arn:c")
+    collection.faces.load([uface(1, 0), uface(2, 1)])
+    same = collection.faces
+    sync_collection(collection, {"k": "v"}, [uface(2, 5, "u"), uface(3, 2)], [("u", 1.0, None)])
+    assert collection.faces is same and collection.tags == {"k": "v"}
+    page, _ = collection.faces.page(-1, 10)
+    assert [(f.face_id, f.seq, f.user_id) for f in page] == [(uface(3, 2)[0], 2, None), (uface(2, 5)[0], 5, "u")]
+    assert [u.user_id for u in collection.users.in_order()] == ["u"]
+    first, last = collection.faces.page(-1, 1)
+    assert [f.face_id for f in first] == [uface(3, 2)[0]] and last == 2
+    assert [f.face_id for f in collection.faces.page(last, 1)[0]] == [uface(2, 5)[0]]
+    sync_collection(collection, {}, [], [])
+    assert len(collection.faces) == 0 and collection.users.in_order() == []

@@ -146,10 +146,13 @@ class PostgresStore:
 
     # -- the transaction -----------------------------------------------------------
 
-    def _write(self, statements: list[tuple[str, Any]], changed: list[ChangeKey]) -> None:
+    def _write(self, statements: list[tuple[Any, Any]], changed: list[ChangeKey]) -> None:
         """Run statements in one transaction, committed before returning, with the change-log
         entries of ``changed``; StateWriteError (logged on one line) when the database does not
-        take it."""
+        take it. A statement may be a function of the cursor (with None for its arguments)
+        returning False when it stored something other than what this server holds in memory:
+        the change is then this server's to read back too."""
+        mine = True
         with self._lock:
             try:
                 if self._db is None or self._db.closed or self._db.broken:
@@ -157,7 +160,9 @@ class PostgresStore:
                     self._db = self._connect()
                 with self._db.transaction(), self._db.cursor() as cur:
                     for sql, args in statements:
-                        if isinstance(args, list):
+                        if callable(sql):
+                            mine = sql(cur) and mine
+                        elif isinstance(args, list):
                             cur.executemany(sql, args)
                         else:
                             cur.execute(sql, args)
@@ -165,7 +170,8 @@ class PostgresStore:
                     cur.executemany("INSERT INTO changes VALUES (%s, %s, %s, %s)", [(seq, *key) for key in changed])
                     if seq % 1000 == 0:
                         cur.execute("DELETE FROM changes WHERE seq < %s", (seq - _KEEP_CHANGES,))
-                self._mine.add(seq)
+                if mine:
+                    self._mine.add(seq)
             except self._psycopg.Error as exc:
                 if self._db is not None and (self._db.closed or self._db.broken):
                     self._drop()
@@ -258,12 +264,26 @@ class PostgresStore:
             )], [(account, region, collection_id)])
 
     def add_faces(self, account: str, region: str, collection_id: str, rows: list[FaceRow]) -> None:
-        if rows:
-            self._write([(
-                "INSERT INTO faces VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s) "
-                "ON CONFLICT (account, region, collection_id, face_id) DO NOTHING",
-                [(account, region, collection_id, *row) for row in rows],
-            )], [(account, region, collection_id)])
+        """The faces, numbered after every face of the collection already stored (another
+        server's, indexed meanwhile, included): the collection's row is locked until commit, so
+        two servers never give two faces the same position in ListFaces' order."""
+        if not rows:
+            return
+        key = (account, region, collection_id)
+
+        def insert(cur: Any) -> bool:
+            cur.execute("SELECT 1 FROM collections WHERE account=%s AND region=%s AND collection_id=%s FOR UPDATE", key)
+            top = cur.execute("SELECT coalesce(max(seq), -1) FROM faces WHERE account=%s AND region=%s "
+                              "AND collection_id=%s", key).fetchone()[0]
+            kept = list(rows)
+            if min(row[6] for row in rows) <= top:
+                kept = [(*row[:6], top + 1 + n, row[7]) for n, row in enumerate(rows)]
+            cur.executemany("INSERT INTO faces VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s) "
+                            "ON CONFLICT (account, region, collection_id, face_id) DO NOTHING",
+                            [(*key, *row) for row in kept])
+            return kept == list(rows)
+
+        self._write([(insert, None)], [key])
 
     def delete_faces(self, account: str, region: str, collection_id: str, face_ids: list[str]) -> None:
         if face_ids:

@@ -42,6 +42,10 @@ def sync_collection(collection: Collection, tags: dict[str, str], rows: Sequence
                 moved.setdefault(row[3], []).append(face.face_id)
         for user_id, face_ids in moved.items():
             faces.assign(face_ids, user_id)
+        shifted = [(face.face_id, stored[face.face_id][6]) for face in current
+                   if face.face_id in stored and stored[face.face_id][6] != face.seq]
+        if shifted:  # numbered after another server's faces by the database
+            faces.renumber([fid for fid, _ in shifted], [seq for _, seq in shifted])
         for user in collection.users.in_order():
             if user.user_id not in stored_users:
                 collection.users.remove(user.user_id)
