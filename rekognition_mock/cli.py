@@ -69,7 +69,11 @@ def _parser() -> argparse.ArgumentParser:
     serve = sub.add_parser("serve", help="run a moto server with this Rekognition", description="Run moto's server (every moto service) with Rekognition answered by the face engine.")
     serve.add_argument("--host", default="127.0.0.1", help="address to bind (default: 127.0.0.1, loopback only)")
     serve.add_argument("--port", type=int, default=5000, help="port (default: 5000; 0 picks a free one)")
-    serve.add_argument("--state-dir", metavar="DIR", help="keep collections, faces and tags in SQLite under DIR across restarts")
+    where = serve.add_mutually_exclusive_group()
+    where.add_argument("--state-dir", metavar="DIR", help="keep collections, faces and tags in SQLite under DIR across restarts")
+    where.add_argument("--state-url", metavar="URL",
+                       help="keep them in PostgreSQL instead (postgresql://user@host/db), which several servers "
+                            "may share; needs pip install 'rekognition-mock[postgres]'")
     serve.add_argument("--quiet", action="store_true", help="do not log one line per request")
     serve.add_argument("--cors-origin", metavar="ORIGIN", action="append", default=[],
                        help="let a web page from ORIGIN (e.g. http://localhost:3000) call the server; repeatable "
@@ -237,7 +241,7 @@ def _serve(args: argparse.Namespace) -> int:
     tune_for_server()  # this process is the server's own: one heap, no onnxruntime arenas
 
     server = RekognitionMockServer(
-        args.host, args.port, state_dir=args.state_dir, verbose=not args.quiet,
+        args.host, args.port, state_dir=args.state_dir, state_url=args.state_url, verbose=not args.quiet,
         cors_origins=args.cors_origin, moto_api=args.moto_api,
         inspector=args.inspector, face_crops=args.face_crops, inspector_requests=args.inspector_requests,
         read_timeout=args.read_timeout, max_connections=args.max_connections, allowed_hosts=args.allow_host,
@@ -258,7 +262,8 @@ def _serve(args: argparse.Namespace) -> int:
 
     signal.signal(signal.SIGTERM, _stop)
     signal.signal(signal.SIGINT, _stop)  # also when started in the background, where SIGINT is ignored
-    state = f"state in {server.state_dir}" if server.state_dir else "state in memory"
+    state = (f"state in {server.state_dir}" if server.state_dir else
+             f"state in {server._store.location}" if server.state_url else "state in memory")
     print(f"{PROG} listening on {server.url} ({state}); Ctrl-C to stop", flush=True)
     if server.inspector:
         print(f"{PROG} inspector: {server.url}/_rekognition_mock/", flush=True)

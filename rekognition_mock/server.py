@@ -50,12 +50,16 @@ class RekognitionMockServer:
         max_connections: int = DEFAULT_MAX_CONNECTIONS,
         allowed_hosts: Iterable[str] = (),
         reset_face_crops: bool = False,
+        state_url: str | None = None,
     ) -> None:
+        if state_dir and state_url:
+            raise ValueError("state_dir and state_url are mutually exclusive: state is kept in one place")
         self.host = host
         self.cors_origins = tuple(cors_origins)
         self.moto_api = moto_api
         self.requested_port = port
         self.state_dir = Path(state_dir) if state_dir else None
+        self.state_url = state_url or None  # postgresql://...: state in PostgreSQL (store/postgres.py)
         self.verbose = verbose
         self.read_timeout = read_timeout
         self.max_connections = max_connections
@@ -121,13 +125,18 @@ class RekognitionMockServer:
             sock.close()  # werkzeug holds its own duplicate of the descriptor
 
     def _open_state(self) -> None:
-        if self.state_dir is None:
+        if self.state_dir is None and self.state_url is None:
             return
         from .store import persistence
         from .service.models import load_state
 
         try:
-            self._store = persistence.StateStore(self.state_dir)
+            if self.state_url is not None:
+                from .store.postgres import PostgresStore
+
+                self._store = PostgresStore(self.state_url)
+            else:
+                self._store = persistence.StateStore(self.state_dir)
         except persistence.StateError as exc:
             raise StateDirError(str(exc)) from None
         except (OSError, sqlite3.Error) as exc:
@@ -135,14 +144,15 @@ class RekognitionMockServer:
         try:
             restored = load_state(self._store)
         except Exception as exc:  # a value the checks let through but the backend cannot take
-            path = self._store.path
+            path = self._store.location
             self._store.close()
             self._store = None
             reason = " ".join(f"{type(exc).__name__}: {exc}".split())  # one line
-            raise StateDirError(f"{path}: cannot restore its state ({reason}); move {path} away to start with "
-                                "empty state (or restore a backup of it)") from None
+            fix = ("empty or restore that database" if self.state_url else
+                   f"move {path} away to start with empty state (or restore a backup of it)")
+            raise StateDirError(f"{path}: cannot restore its state ({reason}); {fix}") from None
         persistence.activate(self._store)
-        log.info("restored %d collection(s) from %s", restored, self._store.path)
+        log.info("restored %d collection(s) from %s", restored, self._store.location)
 
     def reset(self) -> None:
         """Empty every backend (collections and faces, the saved state too), as moto's reset does."""
@@ -215,7 +225,7 @@ class RekognitionMockServer:
 
 
 class StateDirError(Exception):
-    """The ``--state-dir`` cannot be created or opened."""
+    """The ``--state-dir`` cannot be created or opened, or the ``--state-url`` database used."""
 
 
 SERVER_PACKAGES = ("flask", "flask_cors")  # what moto's server imports beyond moto's core

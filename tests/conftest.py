@@ -74,3 +74,25 @@ def pytester(pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch) -> pyte
     monkeypatch.setattr(settings, "_detector", None)
     monkeypatch.setattr(settings, "_plain_mock_aws", None)
     return pytester
+
+
+@pytest.fixture(scope="session")
+def pg_cluster() -> Any:
+    """A throwaway PostgreSQL cluster for this session (tests/pgcluster.py); skips with the
+    reason where none can run, but fails under CI=true (or REKOGNITION_MOCK_REQUIRE_POSTGRES=1)."""
+    import pgcluster
+
+    reason = pgcluster.unavailable()
+    if reason is not None:
+        if pgcluster.required():
+            pytest.fail(f"PostgreSQL tests must run here (CI) but {reason}", pytrace=False)
+        pytest.skip(reason)
+    cluster = pgcluster.Cluster()
+    yield cluster
+    cluster.stop()
+
+
+@pytest.fixture
+def postgres_url(pg_cluster: Any) -> str:
+    """The URL of an empty database of the session's cluster, for this test alone."""
+    return str(pg_cluster.new_database())

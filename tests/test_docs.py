@@ -471,3 +471,26 @@ def test_command_defaults_in_cli_md_and_server_md() -> None:
     assert f"`Content-Length` is above {limits.MAX_REQUEST_BYTES // 2**20} MB" in server.replace("\n", " ")
     index = (DOCS / "index.md").read_text().replace("\n", " ")
     assert f"Objects over {limits.MAX_S3_IMAGE_BYTES // 2**20} MB give `ImageTooLargeException`" in index
+
+
+def test_compose_example_in_server_md() -> None:
+    """server.md's Docker Compose example: two replicas whose `serve` command the parser takes,
+    on the PostgreSQL service of the file, installing the extras --state-url needs."""
+    import json
+    import shlex
+
+    from rekognition_mock import cli
+
+    text = (DOCS / "server.md").read_text()
+    block = text.split("test_compose_example_in_server_md -->\n```yaml\n", 1)[1].split("```", 1)[0]
+    assert "replica1: &replica" in block and "<<: *replica" in block and "image: postgres:" in block
+    line = next(line for line in block.splitlines() if line.strip().startswith("command:"))
+    command = json.loads(line.split("command:", 1)[1])
+    assert command[:2] == ["sh", "-c"]
+    install, _, serve = command[2].partition(" && exec ")
+    assert shlex.split(install) == ["pip", "install", "rekognition-mock[server,postgres]"]
+    argv = shlex.split(serve)
+    assert argv[0] == "rekognition-mock"
+    args = cli._parser().parse_args(argv[1:])
+    assert args.command == "serve" and args.state_url == "postgresql://postgres:mock@db/rekognition"
+    assert "POSTGRES_PASSWORD: mock, POSTGRES_DB: rekognition" in block

@@ -62,9 +62,21 @@ def test_video_is_an_extra_and_not_imported_until_a_video_is_opened() -> None:
     """PyAV (FFmpeg inside its wheels, ~100 MB) is the `video` extra; importing the package,
     the plugin and the video module itself loads none of it."""
     assert PYPROJECT["project"]["optional-dependencies"]["video"] == ["av>=12"]
-    assert "rekognition-mock[server,fast-search,video]" in PYPROJECT["project"]["optional-dependencies"]["test"]
+    assert "rekognition-mock[server,fast-search,video,postgres]" in PYPROJECT["project"]["optional-dependencies"]["test"]
     assert not any(dep.startswith("av") for dep in PYPROJECT["project"]["dependencies"])
     code = ("import sys, rekognition_mock, rekognition_mock.plugin, rekognition_mock.vision.video\n"
             "print(sorted(m for m in sys.modules if m.split('.')[0] == 'av'))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=REPO)
+    assert out.stdout.strip() == "[]"
+
+
+def test_postgres_is_an_extra_and_not_imported_until_a_state_url_is_used() -> None:
+    """psycopg is the `postgres` extra (`serve --state-url`); the package, the plugin, the server
+    and the state modules load none of it until a PostgreSQL store is opened."""
+    assert PYPROJECT["project"]["optional-dependencies"]["postgres"] == ["psycopg[binary]>=3.1"]
+    assert not any(dep.startswith("psycopg") for dep in PYPROJECT["project"]["dependencies"])
+    code = ("import sys, rekognition_mock, rekognition_mock.plugin, rekognition_mock.server, rekognition_mock.cli\n"
+            "import rekognition_mock.store.state, rekognition_mock.store.persistence, rekognition_mock.store.postgres\n"
+            "print(sorted(m for m in sys.modules if m.split('.')[0] == 'psycopg'))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=REPO)
     assert out.stdout.strip() == "[]"

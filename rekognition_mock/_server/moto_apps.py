@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..store.persistence import StateWriteError
+from ..store.statedir import StateWriteError
 
 
 def create_backend_app(service: Any) -> Any:

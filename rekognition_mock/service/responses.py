@@ -11,7 +11,8 @@ from typing import Any
 from moto.core.exceptions import HTTPException
 from moto.rekognition.responses import RekognitionResponse as MotoRekognitionResponse
 
-from ..store.persistence import StateWriteError
+from ..store import state
+from ..store.statedir import StateWriteError
 from . import controls, recorder, shapes
 from .custom_labels_responses import CustomLabelsResponses
 from .exceptions import InternalServerError, SerializationException
@@ -23,7 +24,7 @@ from .limits import (
     FACE_MODEL_VERSION,
     MAX_JSON_DEPTH,
 )
-from .models import RekognitionBackend, rekognition_backends
+from .models import RekognitionBackend, refresh_state, rekognition_backends
 from .sessions_responses import SessionsResponses
 from .validation import validate_input
 from .video_responses import VideoResponses
@@ -110,6 +111,9 @@ class RekognitionResponse(VideoResponses, ImageResponses, CustomLabelsResponses,
         except HTTPException as fault:
             return fault.code, {"Content-Type": "application/x-amz-json-1.1"}, fault.get_body()
         try:
+            store = state.active()
+            if store is not None:  # what other servers sharing the state changed, first
+                refresh_state(store)
             return super().call_action()
         except (HTTPException, NotImplementedError):
             raise

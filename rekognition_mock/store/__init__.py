@@ -1,3 +1,3 @@
-"""Collections, the face store, the search kernels and SQLite persistence.
+"""Collections, the face store, the search kernels and durable state (SQLite or PostgreSQL).
 
 Nothing here knows the AWS wire format: it imports nothing from ``service``."""

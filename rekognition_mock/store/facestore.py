@@ -205,6 +205,14 @@ class FaceStore:
                 self._next_seq = max(self._next_seq, int(seq) + 1)
             self.user_version += 1
 
+    def renumber(self, face_ids: list[str], seqs: list[int]) -> None:
+        """Give faces the positions a state shared with other servers keeps for them."""
+        with self._lock:
+            for row, seq in zip(self._rows(list(face_ids)), seqs):
+                if row is not None:
+                    self.seq[row] = seq
+            self._next_seq = max([self._next_seq, *(int(seq) + 1 for seq in seqs)])
+
     def export(self, face_ids: Iterable[str]) -> list[tuple[StoredFace, np.ndarray]]:
         """Stored faces with their descriptors (for persistence)."""
         out = []
@@ -329,6 +337,8 @@ class FaceStore:
             if user_id is not None:
                 mask &= self.users[:n] == self._string_index.get(user_id, -1)
             rows = np.flatnonzero(mask)
+            if len(rows) > 1 and (np.diff(self.seq[rows]) < 0).any():  # renumbered by a shared state
+                rows = rows[np.argsort(self.seq[rows], kind="stable")]
             chosen = rows[:limit]
             more = len(rows) > limit
             faces = [self._face(int(r)) for r in chosen]

@@ -27,6 +27,7 @@ from typing import Any
 
 import numpy as np
 
+from .state import BOX_BYTES, DESCRIPTOR_BYTES, FaceRow, activate, active, face_row
 from .statedir import LOCK_FILE, DirectoryLock, Identity, StateError, StateWriteError, open_checked
 
 __all__ = ["DATABASE", "LOCK_FILE", "StateError", "StateStore", "StateWriteError", "activate", "active", "face_row"]
@@ -51,7 +52,6 @@ CREATE TABLE IF NOT EXISTS faces (
 );
 """
 
-FaceRow = tuple[str, str, str | None, str | None, bytes, float, int, bytes]
 DATABASE = "rekognition-mock.sqlite3"
 _COLUMNS = {
     "collections": ["account", "region", "collection_id", "arn", "created", "tags"],
@@ -59,12 +59,11 @@ _COLUMNS = {
     "faces": ["account", "region", "collection_id", "face_id", "image_id", "external_image_id", "user_id",
               "box", "confidence", "seq", "descriptor"],
 }
-DESCRIPTOR_BYTES = 128 * 4
-BOX_BYTES = 4 * 4
 
 
 class StateStore:
-    """A SQLite database holding every account's and region's collections.
+    """A SQLite database holding every account's and region's collections
+    (the embedded :class:`.state.Store`).
 
     The directory belongs to one store at a time (:class:`.statedir.DirectoryLock`, held
     until :meth:`close`), must be writable, and its database is checked when opened:
@@ -74,6 +73,7 @@ class StateStore:
     def __init__(self, directory: str | Path) -> None:
         directory = Path(directory)
         self.path = directory / DATABASE
+        self.location = str(self.path)
         self._lock = threading.Lock()
         self._hold = DirectoryLock(directory)
         try:
@@ -82,10 +82,15 @@ class StateStore:
         except BaseException:
             self._hold.release()
             raise
+        self._closed = False
         self._lost: str | None = None  # why no write can be saved any more, once that is so
 
     def close(self) -> None:
+        """Close the database and release the directory (once; closing again does nothing)."""
         with self._lock:
+            if self._closed:
+                return
+            self._closed = True
             self._db.close()
             self._hold.release()
 
@@ -221,6 +226,12 @@ class StateStore:
         for account, region, collection_id, arn, created, tags in rows:
             yield account, region, collection_id, arn, created, json.loads(tags)
 
+    def collection(self, account: str, region: str, collection_id: str) -> Any:
+        return next((row for row in self.collections() if row[:3] == (account, region, collection_id)), None)
+
+    def changes(self) -> list[Any]:
+        return []  # the directory belongs to this server alone: no one else changes it
+
     def faces(self, account: str, region: str, collection_id: str) -> list[FaceRow]:
         with self._lock:
             return self._db.execute(
@@ -296,31 +307,3 @@ def _check_rows(db: sqlite3.Connection, path: Path, fix: str) -> None:
         if stray is not None:
             kind = "face" if table == "faces" else "user"
             raise StateError(f"{path}: {kind} {stray[1]!r} belongs to collection {stray[0]!r}, which is not stored; {fix}")
-
-
-def face_row(face: Any, descriptor: np.ndarray) -> FaceRow:
-    """A database row for a stored face and its descriptor."""
-    return (
-        face.face_id,
-        face.image_id,
-        face.external_image_id,
-        face.user_id,
-        np.asarray(face.box, dtype=np.float32).tobytes(),
-        float(face.confidence),
-        int(face.seq),
-        np.asarray(descriptor, dtype=np.float32).tobytes(),
-    )
-
-
-_STORE: StateStore | None = None
-
-
-def active() -> StateStore | None:
-    """The state store in use, or None when state lives in memory only."""
-    return _STORE
-
-
-def activate(store: StateStore | None) -> None:
-    """Use ``store`` for every backend (None returns to memory-only state)."""
-    global _STORE
-    _STORE = store

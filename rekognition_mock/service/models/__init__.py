@@ -16,9 +16,12 @@ service/clock.py, sharing ``lifecycle``), over the shared state of ``base``.
 
 from __future__ import annotations
 
+import threading
+
 from moto.core.base_backend import BackendDict
 
-from ...store import persistence
+from ...store import state
+from ...store.replica import sync_collection
 from .base import BackendBase
 from .celebrities import CelebritiesMixin
 from .collections import CollectionsMixin
@@ -40,7 +43,7 @@ class RekognitionBackend(VideoScriptedMixin, CelebritiesMixin, ScriptedImagesMix
 rekognition_backends = BackendDict(RekognitionBackend, "rekognition")
 
 
-def load_state(store: "persistence.StateStore") -> int:
+def load_state(store: "state.Store") -> int:
     """Fill the backends from ``store``; returns how many collections were restored."""
     count = 0
     for account, region, collection_id, arn, created, tags in store.collections():
@@ -49,3 +52,37 @@ def load_state(store: "persistence.StateStore") -> int:
                                    store.users(account, region, collection_id))
         count += 1
     return count
+
+
+_REFRESH = threading.Lock()  # one refresh at a time: a request never runs on a half-applied one
+
+
+def refresh_state(store: "state.Store") -> None:
+    """Bring the backends up to date with what other servers sharing ``store`` changed (a
+    no-op for a store only this server holds); before every Rekognition request."""
+    with _REFRESH:
+        for account, region, collection_id in store.changes():
+            backend = rekognition_backends[account][region]
+            with backend._lock:
+                if collection_id is None:
+                    stored = {row[2]: row for row in store.collections() if row[:2] == (account, region)}
+                    for gone in set(backend.collections) - set(stored):
+                        del backend.collections[gone]
+                    for name in stored:
+                        _refresh_collection(store, backend, account, region, name)
+                else:
+                    _refresh_collection(store, backend, account, region, collection_id)
+
+
+def _refresh_collection(store: "state.Store", backend: RekognitionBackend, account: str, region: str,
+                        collection_id: str) -> None:
+    row = store.collection(account, region, collection_id)
+    current = backend.collections.get(collection_id)
+    if row is None:
+        backend.collections.pop(collection_id, None)
+        return
+    faces, users = store.faces(account, region, collection_id), store.users(account, region, collection_id)
+    if current is None or current.arn != row[3] or current.created != row[4]:  # new, or deleted and made again
+        backend.restore_collection(collection_id, row[3], row[4], row[5], faces, users)
+    else:
+        sync_collection(current, row[5], faces, users)

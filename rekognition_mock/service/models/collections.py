@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ...store import persistence
+from ...store import state
 from ...store.collections import Collection
 from ...store.users import User
 from .. import controls
@@ -26,7 +26,7 @@ class CollectionsMixin(BackendBase):
 
     def reset(self) -> None:
         controls.reset()
-        store = persistence.active()
+        store = state.active()
         with self._lock:  # a write in progress commits before the region is emptied, or finds it empty
             if store is not None:
                 store.delete_region(self.account_id, self.region_name)
@@ -34,7 +34,7 @@ class CollectionsMixin(BackendBase):
 
     def _save_collection(self, collection: Collection, tags: dict[str, str]) -> None:
         """Commit ``collection`` with ``tags`` (server mode) and only then set the tags in memory."""
-        store = persistence.active()
+        store = state.active()
         if store is not None:
             store.put_collection(
                 self.account_id, self.region_name, collection.collection_id, collection.arn, collection.created, tags
@@ -67,7 +67,7 @@ class CollectionsMixin(BackendBase):
     def delete_collection(self, collection_id: str) -> None:
         with self._lock:
             self._collection(collection_id)
-            store = persistence.active()
+            store = state.active()
             if store is not None:
                 store.delete_collection(self.account_id, self.region_name, collection_id)
             del self.collections[collection_id]

@@ -6,7 +6,7 @@ from typing import Any
 
 import numpy as np
 
-from ...store import persistence
+from ...store import state
 from ...store.collections import Collection, image_id_for
 from ...store.facestore import StoredFace
 from ...vision import Analysis, Face, distance_for_similarity, similarity_from_distance
@@ -98,7 +98,7 @@ class FacesMixin(ImagesMixin):
         deleted (and perhaps created again) while the image was analysed, the request
         fails as AWS's does for a missing collection.
         """
-        store = persistence.active()
+        store = state.active()
         with self._lock, collection.faces.lock:
             if self.collections.get(collection.collection_id) is not collection:
                 raise ResourceNotFoundException(f"The collection id: {collection.collection_id} does not exist")
@@ -107,7 +107,7 @@ class FacesMixin(ImagesMixin):
             if store is None or not new_ids:
                 return
             try:
-                rows = [persistence.face_row(face, vec) for face, vec in collection.faces.export(new_ids)]
+                rows = [state.face_row(face, vec) for face, vec in collection.faces.export(new_ids)]
                 store.add_faces(self.account_id, self.region_name, collection.collection_id, rows)
             except BaseException:
                 collection.faces.delete(new_ids)
@@ -137,7 +137,7 @@ class FacesMixin(ImagesMixin):
         disassociate it first."""
         collection = self._collection(collection_id)
         unique = list(dict.fromkeys(face_ids))
-        store = persistence.active()
+        store = state.active()
         with self._lock, collection.faces.lock:
             if self.collections.get(collection_id) is not collection:  # deleted meanwhile
                 raise ResourceNotFoundException(f"The collection id: {collection_id} does not exist")

@@ -9,7 +9,7 @@ from typing import Any
 
 import numpy as np
 
-from ...store import persistence
+from ...store import state
 from ...store.collections import Collection
 from ...store.users import User, UserStore
 from ...vision import distance_for_similarity, similarity_from_distance
@@ -85,7 +85,7 @@ class UsersMixin(ImagesMixin):
                 if user_id in users:
                     raise ConflictException(f"A User with the Id {user_id} already exists within the collection.")
                 user = User(user_id, create_token=token)
-                store = persistence.active()
+                store = state.active()
                 if store is not None:
                     store.put_user(self.account_id, self.region_name, collection_id, user_id, user.created, token)
                 users.add(user)
@@ -99,7 +99,7 @@ class UsersMixin(ImagesMixin):
                 if replayed is not None:
                     return replayed
                 self._user(collection, user_id)
-                store = persistence.active()
+                store = state.active()
                 if store is not None:
                     store.delete_user(self.account_id, self.region_name, collection_id, user_id)
                 users.remove(user_id)  # its faces stay, associated with no one
@@ -172,7 +172,7 @@ class UsersMixin(ImagesMixin):
                             failed.append(shapes.unsuccessful_face(face_id, user_id, []))  # no room left; AWS names no reason
                             continue
                         accepted.append(face_id)
-                store = persistence.active()
+                store = state.active()
                 if store is not None:
                     store.set_face_users(self.account_id, self.region_name, collection_id, accepted, user_id)
                 users.associate(accepted, user_id)
@@ -208,7 +208,7 @@ class UsersMixin(ImagesMixin):
                         failed.append(shapes.unsuccessful_face(face_id, owner, ["ASSOCIATED_TO_A_DIFFERENT_USER"]))
                     else:
                         done.append(face_id)
-                store = persistence.active()
+                store = state.active()
                 if store is not None:
                     store.set_face_users(self.account_id, self.region_name, collection_id, done, None)
                 users.associate(done, None)

@@ -1,0 +1,89 @@
+"""The interface every durable state backend gives the rest of the mock.
+
+``service/`` and the server use a backend only through :class:`Store` (and the module-level
+:func:`active` / :func:`activate`), so they do not know whether state lives in SQLite
+(:mod:`.persistence`, the embedded default) or PostgreSQL (:mod:`.postgres`).
+
+Every write is one transaction, committed before the method returns; a write that cannot be
+saved raises :class:`~.statedir.StateWriteError` (nothing is acknowledged to the client). A
+backend that cannot be opened raises :class:`~.statedir.StateError` with a one-line message.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any, Protocol, runtime_checkable
+
+import numpy as np
+
+__all__ = ["FaceRow", "Store", "UserRow", "activate", "active", "face_row"]
+
+# face_id, image_id, external_image_id, user_id, box (4 float32), confidence, seq, descriptor (128 float32)
+FaceRow = tuple[str, str, str | None, str | None, bytes, float, int, bytes]
+UserRow = tuple[str, float, str | None]  # user_id, created, create token
+CollectionRow = tuple[str, str, str, str, float, dict[str, str]]  # account, region, id, arn, created, tags
+ChangeKey = tuple[str, str, str | None]  # account, region, collection id (None: the whole region)
+DESCRIPTOR_BYTES = 128 * 4
+BOX_BYTES = 4 * 4
+
+
+@runtime_checkable
+class Store(Protocol):
+    """Collections, faces, users and tags of every account and region, durably."""
+
+    location: str  # where the state is kept, for messages (a path, or a URL without its password)
+
+    def close(self) -> None: ...
+
+    # writes: one transaction each, StateWriteError when not saved
+    def put_collection(self, account: str, region: str, collection_id: str, arn: str, created: float,
+                       tags: dict[str, str]) -> None: ...
+    def delete_collection(self, account: str, region: str, collection_id: str) -> None: ...
+    def delete_region(self, account: str, region: str) -> None: ...
+    def put_user(self, account: str, region: str, collection_id: str, user_id: str, created: float,
+                 token: str | None) -> None: ...
+    def delete_user(self, account: str, region: str, collection_id: str, user_id: str) -> None: ...
+    def set_face_users(self, account: str, region: str, collection_id: str, face_ids: list[str],
+                       user_id: str | None) -> None: ...
+    def add_faces(self, account: str, region: str, collection_id: str, rows: list[FaceRow]) -> None: ...
+    def delete_faces(self, account: str, region: str, collection_id: str, face_ids: list[str]) -> None: ...
+
+    # reads
+    def collections(self) -> Iterable[CollectionRow]: ...
+    def collection(self, account: str, region: str, collection_id: str) -> CollectionRow | None: ...
+    def faces(self, account: str, region: str, collection_id: str) -> list[FaceRow]: ...
+    def users(self, account: str, region: str, collection_id: str) -> list[UserRow]: ...
+
+    def changes(self) -> list[ChangeKey]:
+        """What other servers on the same state changed since the last call (or since this
+        store was opened): (account, region, collection id, None for the whole region).
+        A backend only one server can hold has none. StateWriteError when it cannot be read."""
+        ...
+
+
+def face_row(face: Any, descriptor: np.ndarray) -> FaceRow:
+    """A database row for a stored face and its descriptor."""
+    return (
+        face.face_id,
+        face.image_id,
+        face.external_image_id,
+        face.user_id,
+        np.asarray(face.box, dtype=np.float32).tobytes(),
+        float(face.confidence),
+        int(face.seq),
+        np.asarray(descriptor, dtype=np.float32).tobytes(),
+    )
+
+
+_STORE: Store | None = None
+
+
+def active() -> Store | None:
+    """The state store in use, or None when state lives in memory only."""
+    return _STORE
+
+
+def activate(store: Store | None) -> None:
+    """Use ``store`` for every backend (None returns to memory-only state)."""
+    global _STORE
+    _STORE = store
