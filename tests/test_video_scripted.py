@@ -11,7 +11,6 @@ import pytest
 
 import rekognition_mock
 import videofactory as vf
-from conftest import make_client
 from shapecheck import assert_output_shape
 
 BUCKET = "scripted-videos"
@@ -20,11 +19,7 @@ VIDEO = {"S3Object": {"Bucket": BUCKET, "Name": "two.mp4"}}
 
 @pytest.fixture
 def rekognition(mocked_aws: None) -> Iterator[Any]:
-    s3 = make_client("s3")
-    s3.create_bucket(Bucket=BUCKET)
-    s3.put_object(Bucket=BUCKET, Key="two.mp4", Body=vf.two_people_with_a_cut())
-    yield make_client("rekognition")
-    rekognition_mock.wait_for_jobs(300)
+    yield from vf.rekognition_with_video(BUCKET, "two.mp4", vf.two_people_with_a_cut())
 
 
 def test_celebrities_on_the_faces_found(rekognition: Any) -> None:

@@ -8,7 +8,9 @@ with one thread and fixed settings).
 from __future__ import annotations
 
 import io
+from collections.abc import Iterator
 from functools import lru_cache
+from typing import Any
 
 import numpy as np
 from PIL import Image
@@ -113,3 +115,16 @@ def with_sound() -> bytes:
 
 def as_image(frame: np.ndarray) -> Image.Image:
     return Image.fromarray(frame)
+
+
+def rekognition_with_video(bucket: str, key: str, video: bytes) -> Iterator[Any]:
+    """For a fixture inside the mock: ``video`` uploaded to ``bucket``/``key`` in moto's S3,
+    then a Rekognition client; once the test is done, its jobs are waited for."""
+    import rekognition_mock
+    from conftest import make_client
+
+    s3 = make_client("s3")
+    s3.create_bucket(Bucket=bucket)
+    s3.put_object(Bucket=bucket, Key=key, Body=video)
+    yield make_client("rekognition")
+    rekognition_mock.wait_for_jobs(300)

@@ -48,23 +48,31 @@ def _decode_bytes(value: Any) -> bytes:
         raise SerializationException("Unable to unmarshal request: expected base64-encoded string for 'Image.Bytes'") from None
 
 
-def _read_s3(s3_object: Any, account_id: str, region: str, partition: str) -> bytes:
-    """The object's bytes. Rekognition reads only buckets in its own region."""
+def s3_key(s3_object: dict[str, Any], account_id: str, region: str, partition: str) -> Any:
+    """moto's key of an ``S3Object`` with a ``Bucket`` and a ``Name`` (and maybe a
+    ``Version``): InvalidS3ObjectException, AWS's message for an object it cannot read, when
+    the bucket, key or version is missing, the key is a delete marker, or the bucket is in
+    another region than Rekognition's (which reads only its own)."""
     from moto.s3.models import s3_backends
 
-    unreachable = InvalidS3ObjectException()
-    if not isinstance(s3_object, dict) or not s3_object.get("Bucket") or not s3_object.get("Name"):
-        raise unreachable
     backend = s3_backends[account_id][partition]
     bucket = backend.buckets.get(s3_object["Bucket"])
     if bucket is None or getattr(bucket, "region_name", region) != region:
-        raise unreachable
+        raise InvalidS3ObjectException()
     try:
         key = backend.get_object(s3_object["Bucket"], s3_object["Name"], version_id=s3_object.get("Version"))
     except Exception:  # moto raises MissingBucket, MissingKey, InvalidVersion...
-        raise unreachable from None
+        raise InvalidS3ObjectException() from None
     if key is None or getattr(key, "is_delete_marker", False) or not hasattr(key, "value"):
-        raise unreachable
+        raise InvalidS3ObjectException()
+    return key
+
+
+def _read_s3(s3_object: Any, account_id: str, region: str, partition: str) -> bytes:
+    """The object's bytes. Rekognition reads only buckets in its own region."""
+    if not isinstance(s3_object, dict) or not s3_object.get("Bucket") or not s3_object.get("Name"):
+        raise InvalidS3ObjectException()
+    key = s3_key(s3_object, account_id, region, partition)
     if key.size > MAX_S3_BYTES:
         raise ImageTooLargeException.detail(f"The S3 object is {key.size} bytes; the maximum is {MAX_S3_BYTES}.")
     return bytes(key.value)

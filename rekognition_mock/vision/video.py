@@ -132,7 +132,7 @@ def frames(data: bytes, interval_ms: float = 200.0) -> Iterator[tuple[int, np.nd
     with container:
         stream.thread_type = "AUTO"
         base = stream.time_base
-        start = float(stream.start_time * base) if stream.start_time is not None and base is not None else 0.0
+        start = _start_seconds(stream)
         rate = stream.average_rate or stream.guessed_rate
         half_ms = (1000.0 / float(rate)) * _HALF_FRAME if rate else 0.0
         seek = interval_ms > SEEK_GAP_MS and base is not None
@@ -174,6 +174,12 @@ def jpeg(rgb: np.ndarray, quality: int = 95) -> bytes:
 _PLANAR_8BIT = {"yuv420p", "yuvj420p", "yuv422p", "yuvj422p", "yuv444p", "yuvj444p", "nv12", "gray"}
 
 
+def _start_seconds(stream: Any) -> float:
+    """Where the stream's first frame sits in seconds of container time (0 when unknown)."""
+    base = stream.time_base
+    return float(stream.start_time * base) if stream.start_time is not None and base is not None else 0.0
+
+
 def luma_frames(data: bytes, step: int = 8) -> Iterator[tuple[int, int, np.ndarray, bool]]:
     """Every frame, cheaply: ``(frame number, timestamp in ms, luma every step-th pixel, full
     range)``. The luma is the decoded Y plane as stored (16–235 for the usual limited range,
@@ -183,7 +189,7 @@ def luma_frames(data: bytes, step: int = 8) -> Iterator[tuple[int, int, np.ndarr
     with container:
         stream.thread_type = "AUTO"
         base = stream.time_base
-        start = float(stream.start_time * base) if stream.start_time is not None and base is not None else 0.0
+        start = _start_seconds(stream)
         try:
             for number, frame in enumerate(container.decode(stream)):
                 if frame.format.name not in _PLANAR_8BIT:
