@@ -82,6 +82,14 @@ def _open(data: bytes) -> tuple[Any, Any]:
     return container, container.streams.video[0]
 
 
+def _open_for_decoding(data: bytes) -> tuple[Any, Any, Any, float]:
+    """The container and its video stream set up to decode frames on FFmpeg's threads, with
+    the stream's time base and where its first frame sits (seconds of container time)."""
+    container, stream = _open(data)
+    stream.thread_type = "AUTO"
+    return container, stream, stream.time_base, _start_seconds(stream)
+
+
 def probe(data: bytes) -> VideoInfo:
     """The container's metadata, without decoding frames."""
     container, stream = _open(data)
@@ -128,11 +136,8 @@ def frames(data: bytes, interval_ms: float = 200.0) -> Iterator[tuple[int, np.nd
     if not interval_ms > 0:
         raise ValueError(f"interval_ms must be positive, not {interval_ms!r}")
     av = _av()
-    container, stream = _open(data)
+    container, stream, base, start = _open_for_decoding(data)
     with container:
-        stream.thread_type = "AUTO"
-        base = stream.time_base
-        start = _start_seconds(stream)
         rate = stream.average_rate or stream.guessed_rate
         half_ms = (1000.0 / float(rate)) * _HALF_FRAME if rate else 0.0
         seek = interval_ms > SEEK_GAP_MS and base is not None
@@ -185,11 +190,8 @@ def luma_frames(data: bytes, step: int = 8) -> Iterator[tuple[int, int, np.ndarr
     range)``. The luma is the decoded Y plane as stored (16–235 for the usual limited range,
     0–255 for full range); nothing is converted to RGB. Raises :class:`VideoDecodeError`."""
     av = _av()
-    container, stream = _open(data)
+    container, stream, base, start = _open_for_decoding(data)
     with container:
-        stream.thread_type = "AUTO"
-        base = stream.time_base
-        start = _start_seconds(stream)
         try:
             for number, frame in enumerate(container.decode(stream)):
                 if frame.format.name not in _PLANAR_8BIT:
