@@ -17,87 +17,58 @@ class VideoResponses:
     def _request(self) -> dict[str, Any]:  # pragma: no cover - RekognitionResponse's
         raise NotImplementedError
 
-    def start_face_detection(self) -> str:
+    def _start_job(self, operation: str, *names: str) -> str:
+        """A Start* operation: the video, token, tag and channel every one takes, then its own parameters."""
         params = self._request()
-        job_id = self.rekognition_backend.start_face_detection(
-            params["Video"], params.get("ClientRequestToken"), params.get("JobTag"), params.get("NotificationChannel"),
-            params.get("FaceAttributes"),
-        )
+        start = getattr(self.rekognition_backend, operation)
+        job_id = start(params["Video"], params.get("ClientRequestToken"), params.get("JobTag"),
+                       params.get("NotificationChannel"), *(params.get(name) for name in names))
         return json.dumps({"JobId": job_id})
+
+    def _page(self, operation: str, *names: str) -> Any:
+        """A Get* operation's page of its job's entries (after the JobId, MaxResults and NextToken, its own parameters)."""
+        params = self._request()
+        get = getattr(self.rekognition_backend, operation)
+        return get(params["JobId"], params.get("MaxResults"), params.get("NextToken"), *(params.get(name) for name in names))
+
+    @staticmethod
+    def _job_answer(page: Any, key: str, entries: list[dict[str, Any]], **more: Any) -> str:
+        return json.dumps({**video_shapes.job_body(page), key: entries, **more, **video_shapes.job_tail(page)})
+
+    def start_face_detection(self) -> str:
+        return self._start_job("start_face_detection", "FaceAttributes")
 
     def get_face_detection(self) -> str:
-        params = self._request()
-        page = self.rekognition_backend.get_face_detection(params["JobId"], params.get("MaxResults"), params.get("NextToken"))
+        page = self._page("get_face_detection")
         attributes = [page.job.params["FaceAttributes"]]
-        body = video_shapes.job_body(page)
-        body["Faces"] = [video_shapes.face_detection(entry, attributes) for entry in page.entries]
-        return json.dumps({**body, **video_shapes.job_tail(page)})
+        return self._job_answer(page, "Faces", [video_shapes.face_detection(entry, attributes) for entry in page.entries])
 
     def start_face_search(self) -> str:
-        params = self._request()
-        job_id = self.rekognition_backend.start_face_search(
-            params["Video"], params.get("ClientRequestToken"), params.get("JobTag"), params.get("NotificationChannel"),
-            params["CollectionId"], params.get("FaceMatchThreshold"),
-        )
-        return json.dumps({"JobId": job_id})
+        return self._start_job("start_face_search", "CollectionId", "FaceMatchThreshold")
 
     def get_face_search(self) -> str:
-        params = self._request()
-        page = self.rekognition_backend.get_face_search(
-            params["JobId"], params.get("MaxResults"), params.get("NextToken"), params.get("SortBy"),
-        )
-        body = video_shapes.job_body(page)
-        body["Persons"] = [video_shapes.person_match(entry) for entry in page.entries]
-        return json.dumps({**body, **video_shapes.job_tail(page)})
+        page = self._page("get_face_search", "SortBy")
+        return self._job_answer(page, "Persons", [video_shapes.person_match(entry) for entry in page.entries])
 
     def start_person_tracking(self) -> str:
-        params = self._request()
-        job_id = self.rekognition_backend.start_person_tracking(
-            params["Video"], params.get("ClientRequestToken"), params.get("JobTag"), params.get("NotificationChannel"),
-        )
-        return json.dumps({"JobId": job_id})
+        return self._start_job("start_person_tracking")
 
     def get_person_tracking(self) -> str:
-        params = self._request()
-        page = self.rekognition_backend.get_person_tracking(
-            params["JobId"], params.get("MaxResults"), params.get("NextToken"), params.get("SortBy"),
-        )
-        body = video_shapes.job_body(page)
-        body["Persons"] = [video_shapes.person_detection(entry) for entry in page.entries]
-        return json.dumps({**body, **video_shapes.job_tail(page)})
+        page = self._page("get_person_tracking", "SortBy")
+        return self._job_answer(page, "Persons", [video_shapes.person_detection(entry) for entry in page.entries])
 
     def start_label_detection(self) -> str:
-        params = self._request()
-        job_id = self.rekognition_backend.start_label_detection(
-            params["Video"], params.get("ClientRequestToken"), params.get("JobTag"), params.get("NotificationChannel"),
-            params.get("MinConfidence"), params.get("Features"), params.get("Settings"),
-        )
-        return json.dumps({"JobId": job_id})
+        return self._start_job("start_label_detection", "MinConfidence", "Features", "Settings")
 
     def get_label_detection(self) -> str:
-        params = self._request()
-        sort_by, aggregate_by = params.get("SortBy", "TIMESTAMP"), params.get("AggregateBy", "TIMESTAMPS")
-        page = self.rekognition_backend.get_label_detection(
-            params["JobId"], params.get("MaxResults"), params.get("NextToken"), sort_by, aggregate_by,
-        )
-        body = video_shapes.job_body(page)
-        body["Labels"] = [video_shapes.label_detection(entry) for entry in page.entries]
-        body["LabelModelVersion"] = LABEL_MODEL_VERSION
-        return json.dumps({**body, **video_shapes.job_tail(page),
-                           "GetRequestMetadata": {"SortBy": sort_by, "AggregateBy": aggregate_by}})
+        return self._aggregated("get_label_detection", "Labels", video_shapes.label_detection,
+                                LabelModelVersion=LABEL_MODEL_VERSION)
 
     def start_segment_detection(self) -> str:
-        params = self._request()
-        job_id = self.rekognition_backend.start_segment_detection(
-            params["Video"], params.get("ClientRequestToken"), params.get("JobTag"), params.get("NotificationChannel"),
-            params.get("Filters"), params["SegmentTypes"],
-        )
-        return json.dumps({"JobId": job_id})
+        return self._start_job("start_segment_detection", "Filters", "SegmentTypes")
 
     def get_segment_detection(self) -> str:
-        params = self._request()
-        page = self.rekognition_backend.get_segment_detection(params["JobId"], params.get("MaxResults"),
-                                                              params.get("NextToken"))
+        page = self._page("get_segment_detection")
         job = page.job
         body = video_shapes.job_body(page)
         fps = job.metadata.frame_rate if job.metadata is not None else 0.0
@@ -110,54 +81,32 @@ class VideoResponses:
         return json.dumps({**body, **video_shapes.job_tail(page)})
 
     def start_content_moderation(self) -> str:
-        params = self._request()
-        job_id = self.rekognition_backend.start_content_moderation(
-            params["Video"], params.get("ClientRequestToken"), params.get("JobTag"), params.get("NotificationChannel"),
-            params.get("MinConfidence"),
-        )
-        return json.dumps({"JobId": job_id})
+        return self._start_job("start_content_moderation", "MinConfidence")
 
     def get_content_moderation(self) -> str:
+        return self._aggregated("get_content_moderation", "ModerationLabels", video_shapes.content_moderation,
+                                ModerationModelVersion=MODERATION_MODEL_VERSION)
+
+    def _aggregated(self, operation: str, key: str, shape: Any, **more: Any) -> str:
+        """Labels and moderation: pages sorted and aggregated as asked, which the answer repeats."""
         params = self._request()
         sort_by, aggregate_by = params.get("SortBy", "TIMESTAMP"), params.get("AggregateBy", "TIMESTAMPS")
-        page = self.rekognition_backend.get_content_moderation(
-            params["JobId"], params.get("MaxResults"), params.get("NextToken"), sort_by, aggregate_by,
-        )
-        body = video_shapes.job_body(page)
-        body["ModerationLabels"] = [video_shapes.content_moderation(entry) for entry in page.entries]
-        body["ModerationModelVersion"] = MODERATION_MODEL_VERSION
-        return json.dumps({**body, **video_shapes.job_tail(page),
-                           "GetRequestMetadata": {"SortBy": sort_by, "AggregateBy": aggregate_by}})
+        get = getattr(self.rekognition_backend, operation)
+        page = get(params["JobId"], params.get("MaxResults"), params.get("NextToken"), sort_by, aggregate_by)
+        return self._job_answer(page, key, [shape(entry) for entry in page.entries], **more,
+                            GetRequestMetadata={"SortBy": sort_by, "AggregateBy": aggregate_by})
 
     def start_celebrity_recognition(self) -> str:
-        params = self._request()
-        job_id = self.rekognition_backend.start_celebrity_recognition(
-            params["Video"], params.get("ClientRequestToken"), params.get("JobTag"), params.get("NotificationChannel"),
-        )
-        return json.dumps({"JobId": job_id})
+        return self._start_job("start_celebrity_recognition")
 
     def get_celebrity_recognition(self) -> str:
-        params = self._request()
-        page = self.rekognition_backend.get_celebrity_recognition(
-            params["JobId"], params.get("MaxResults"), params.get("NextToken"), params.get("SortBy"),
-        )
-        body = video_shapes.job_body(page)
-        body["Celebrities"] = [video_shapes.celebrity_recognition(entry) for entry in page.entries]
-        return json.dumps({**body, **video_shapes.job_tail(page)})
+        page = self._page("get_celebrity_recognition", "SortBy")
+        return self._job_answer(page, "Celebrities", [video_shapes.celebrity_recognition(entry) for entry in page.entries])
 
     def start_text_detection(self) -> str:
-        params = self._request()
-        job_id = self.rekognition_backend.start_text_detection(
-            params["Video"], params.get("ClientRequestToken"), params.get("JobTag"), params.get("NotificationChannel"),
-            params.get("Filters"),
-        )
-        return json.dumps({"JobId": job_id})
+        return self._start_job("start_text_detection", "Filters")
 
     def get_text_detection(self) -> str:
-        params = self._request()
-        page = self.rekognition_backend.get_text_detection(params["JobId"], params.get("MaxResults"),
-                                                           params.get("NextToken"))
-        body = video_shapes.job_body(page)
-        body["TextDetections"] = [video_shapes.text_detection(entry) for entry in page.entries]
-        body["TextModelVersion"] = TEXT_MODEL_VERSION
-        return json.dumps({**body, **video_shapes.job_tail(page)})
+        page = self._page("get_text_detection")
+        return self._job_answer(page, "TextDetections", [video_shapes.text_detection(entry) for entry in page.entries],
+                            TextModelVersion=TEXT_MODEL_VERSION)
