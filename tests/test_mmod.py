@@ -13,7 +13,8 @@ from PIL import Image
 
 import imagefactory
 from rekognition_mock.vision import decode_rgb, weights
-from rekognition_mock.vision.mmod import overlaps, pyramid_layout
+from rekognition_mock.vision.mmod import pyramid_layout
+from rekognition_mock.vision.mmod_windows import overlaps
 
 
 def dlib_faces(rgb: np.ndarray) -> list[tuple[tuple[float, float, float, float], float]]:

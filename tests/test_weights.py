@@ -21,7 +21,7 @@ import numpy as np
 
 import imagefactory
 from helpers import child_env
-from rekognition_mock.vision import EngineConfig, FaceEngine, decode_rgb, dlib_format, dlib_graphs, mmod, onnx_nets, weights
+from rekognition_mock.vision import EngineConfig, FaceEngine, decode_rgb, dlib_format, dlib_graphs, mmod, mmod_windows, onnx_nets, weights
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -78,7 +78,7 @@ def test_the_shipped_detector_finds_what_the_dat_weights_find() -> None:
         rgb = decode_rgb(data)
         for scale in (1.0, 2.0) if rgb.size < 3_000_000 else (1.0,):
             theirs, ours = rebuilt.detect(rgb, scale), shipped.detect(rgb, scale)
-            assert [mmod.rounded(w) for w in ours] == [mmod.rounded(w) for w in theirs], (name, scale)
+            assert [mmod_windows.rounded(w) for w in ours] == [mmod_windows.rounded(w) for w in theirs], (name, scale)
             for a, b in zip(ours, theirs):
                 assert abs(a.score - b.score) < 1e-4
                 assert max(abs(a.left - b.left), abs(a.top - b.top), abs(a.right - b.right), abs(a.bottom - b.bottom)) < 1e-6

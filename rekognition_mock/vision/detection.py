@@ -258,7 +258,7 @@ def _suppress(found: list[Detection], rgb: np.ndarray, votes: dict | None = None
     in the image and 1.1 in the turned copy), so neither the pass that saw a face nor the
     strongest score says which way up it is.
     """
-    from .mmod import overlaps, rounded
+    from .mmod_windows import overlaps, rounded
 
     nms = weights.mmod_detector().model.nms  # the overlap rule stored with the network
     groups: list[tuple[tuple[int, int, int, int], list[Detection]]] = []

@@ -26,12 +26,13 @@ reproduces dlib's detection procedure:
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from typing import Callable
 
 import numpy as np
 
-PYRAMID_RATE = 5.0 / 6.0  # pyramid_down<6>
+from .mmod_windows import PYRAMID_RATE, Window, first_kept, suppress, windows_from_scores
+
 MIN_LEVEL_HEIGHT = 5
 STRIDE = 8  # input pixels per output cell (three 5×5 convolutions of stride 2, unpadded)
 SUPPORT = 29  # input rows under one output row of those three convolutions
@@ -41,17 +42,6 @@ BAND_CELLS = 64 * 483  # score cells per run of the first half on large inputs (
 BACK_CELLS = 2 * BAND_CELLS  # score cells per run of the second half (an eighth of the resolution: cheaper to hold)
 WHOLE_TENSOR_BYTES = 16 * 2**20  # below this the tiled image is one network run, as dlib runs it
 BOUND_OUTPUT_BYTES = 2**20  # resized levels this large are written into arrays of ours (smaller: binding costs more than it saves)
-
-
-@dataclass(frozen=True)
-class Window:
-    """A detection in image pixels: inclusive-exclusive box and the network's score."""
-
-    left: float
-    top: float
-    right: float
-    bottom: float
-    score: float
 
 
 # -- the tiled pyramid -------------------------------------------------------------------
@@ -147,72 +137,6 @@ def band_rows(width: int, cells: int | None = None) -> int:
     """Output rows per band for a tiled image ``width`` pixels wide, of about ``cells``
     (:data:`BAND_CELLS`) score cells."""
     return max(2 * CONTEXT, (cells or BAND_CELLS) // max(1, output_rows(width)))
-
-
-# -- from scores to boxes ----------------------------------------------------------------
-
-
-def _nearest_level(levels: list[tuple[int, int, int, int]], x: float, y: float) -> int:
-    best, best_distance = 0, math.inf
-    for index, (left, top, w, h) in enumerate(levels):
-        dx = max(left - x, 0.0, x - (left + w - 1))
-        dy = max(top - y, 0.0, y - (top + h - 1))
-        if dx == 0 and dy == 0:
-            return index
-        distance = math.hypot(dx, dy)
-        if distance < best_distance:
-            best, best_distance = index, distance
-    return best
-
-
-def _point_up(x: float, y: float, levels: int) -> tuple[float, float]:
-    for _ in range(levels):
-        x, y = x / PYRAMID_RATE + 0.3, y / PYRAMID_RATE + 0.3
-    return x, y
-
-
-def windows_from_scores(scores: np.ndarray, levels, window: tuple[int, int], threshold: float) -> list[Window]:
-    """Every score-map cell above ``threshold`` as a window in level-0 pixels, strongest first."""
-    rows, cols = np.nonzero(scores > threshold)
-    half_w, half_h = (window[0] - 1) / 2, (window[1] - 1) / 2
-    found = []
-    for r, c in zip(rows.tolist(), cols.tolist()):
-        x, y = 8 * c + 14, 8 * r + 14
-        index = _nearest_level(levels, x, y)
-        left0, top0 = levels[index][:2]
-        x0, y0 = _point_up(x - half_w - left0, y - half_h - top0, index)
-        x1, y1 = _point_up(x + half_w - left0, y + half_h - top0, index)
-        found.append(Window(x0, y0, x1 + 1, y1 + 1, float(scores[r, c])))
-    found.sort(key=lambda w: w.score, reverse=True)
-    return found
-
-
-def rounded(w) -> tuple[int, int, int, int]:
-    """dlib's ``rectangle(drectangle)``: corners rounded, right/bottom inclusive."""
-    return round(w.left), round(w.top), round(w.right - 1), round(w.bottom - 1)
-
-
-def _area(r: tuple[int, int, int, int]) -> int:
-    return max(0, r[2] - r[0] + 1) * max(0, r[3] - r[1] + 1)
-
-
-def overlaps(a: tuple[int, int, int, int], b: tuple[int, int, int, int], iou: float, covered: float) -> bool:
-    """dlib's ``test_box_overlap``: intersection over the enclosing box, or over either area."""
-    inner = _area((max(a[0], b[0]), max(a[1], b[1]), min(a[2], b[2]), min(a[3], b[3])))
-    if inner == 0:
-        return False
-    outer = _area((min(a[0], b[0]), min(a[1], b[1]), max(a[2], b[2]), max(a[3], b[3])))
-    return inner / outer > iou or inner / _area(a) > covered or inner / _area(b) > covered
-
-
-def suppress(windows: list[Window], iou: float, covered: float) -> list[Window]:
-    """Greedy non-max suppression over windows sorted strongest first."""
-    kept: list[tuple[Window, tuple[int, int, int, int]]] = []
-    for w in windows:
-        box = rounded(w)
-        if not any(overlaps(k, box, iou, covered) for _, k in kept):
-            kept.append((w, box))
-    return [w for w, _ in kept]
 
 
 # -- the detector ---------------------------------------------------------------------------
@@ -382,7 +306,7 @@ class MMODDetector:
         if maps is None:
             return [None for _ in images]
         levels, _, _, scores_of = maps
-        return [_first_kept(scores, levels, self.window, threshold, self.nms, accept) for scores in scores_of]
+        return [first_kept(scores, levels, self.window, threshold, self.nms, accept) for scores in scores_of]
 
     @staticmethod
     def _size(images: list[np.ndarray], scale: float) -> tuple[int, int]:
@@ -414,29 +338,6 @@ class MMODDetector:
         maps = [self._scores(pixels, levels, height, width, False)]
         del pixels
         return levels, rows, cols, maps
-
-
-def _first_kept(scores: np.ndarray, levels, window: tuple[int, int], threshold: float, nms: dict, accept: Callable[[Window], bool]) -> Window | None:
-    """The first window of ``suppress(windows_from_scores(...))`` that ``accept`` takes."""
-    rows, cols = np.nonzero(scores > threshold)
-    values = scores[rows, cols]
-    order = np.argsort(-values, kind="stable")  # windows_from_scores' stable sort, strongest first
-    half_w, half_h = (window[0] - 1) / 2, (window[1] - 1) / 2
-    kept: list[tuple[int, int, int, int]] = []
-    for i in order.tolist():
-        x, y = 8 * int(cols[i]) + 14, 8 * int(rows[i]) + 14
-        index = _nearest_level(levels, x, y)
-        left0, top0 = levels[index][:2]
-        x0, y0 = _point_up(x - half_w - left0, y - half_h - top0, index)
-        x1, y1 = _point_up(x + half_w - left0, y + half_h - top0, index)
-        w = Window(x0, y0, x1 + 1, y1 + 1, float(values[i]))
-        box = rounded(w)
-        if any(overlaps(k, box, nms["iou"], nms["covered"]) for k in kept):
-            continue
-        kept.append(box)
-        if accept(w):
-            return w
-    return None
 
 
 def _resized(session, image: np.ndarray, shape: tuple[int, int, int, int], spare: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
