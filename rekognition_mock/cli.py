@@ -231,7 +231,7 @@ def _is_loopback(host: str) -> bool:
 def _serve(args: argparse.Namespace) -> int:
     _configure(args)
     from .server import RekognitionMockServer, ServerExtraMissing, StateDirError, require_server_extra
-    from .vision.engine import tune_for_server
+    from .vision.memory import tune_for_server
 
     try:
         require_server_extra()

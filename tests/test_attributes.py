@@ -100,8 +100,8 @@ def test_landmarks_that_miss_the_eyes_are_told_by_their_eyes(name: str) -> None:
     """The eyes the landmarks outline are the darkest part of the face; the same landmarks
     moved by a quarter of the face, up onto the brows or down onto the cheeks (as a misplaced
     fit puts them), outline skin at least twice as bright: what lets a side view's HOG fit
-    replace a CNN fit that missed the eyes (engine.REFIT_EYES)."""
-    from rekognition_mock.vision import engine as engine_module
+    replace a CNN fit that missed the eyes (landmarks.REFIT_EYES)."""
+    from rekognition_mock.vision import landmarks
     from rekognition_mock.vision.attributes import eye_darkness
 
     engine = FaceEngine(EngineConfig())
@@ -113,7 +113,7 @@ def test_landmarks_that_miss_the_eyes_are_told_by_their_eyes(name: str) -> None:
     placed = eye_darkness(rgb, box, face.landmarks)
     for shift in (-0.25, 0.25):
         missed = eye_darkness(rgb, box, face.landmarks + (0, shift * (face.bottom - face.top)))
-        assert placed <= engine_module.REFIT_EYES * missed
+        assert placed <= landmarks.REFIT_EYES * missed
 
 
 # --- computed only when asked for ------------------------------------------------------------

@@ -161,12 +161,12 @@ def test_report_figures_in_pytest_md() -> None:
 
 def test_memory_limits_documented() -> None:
     """The cache sizes how-it-works states are the engine's, and the band threshold the decoder's."""
-    from rekognition_mock.vision import decode, engine
+    from rekognition_mock.vision import decode, engine, memory
 
     caching = HOW[HOW.index("## Caching"):]
     assert f"up to {engine.ANALYSIS_CACHE_BYTES // 2**20} MB" in caching
     assert f"pixels up to {engine.PIXEL_CACHE_BYTES // 2**20} MB" in caching
-    assert engine.ANALYSIS_BUDGET_PIXELS == 2 * 1920 * 2 * 1080  # "the detector's view of one 1080p image"
+    assert memory.ANALYSIS_BUDGET_PIXELS == 2 * 1920 * 2 * 1080  # "the detector's view of one 1080p image"
     assert f"more than {decode.BANDED_PIXELS // 1_000_000} million pixels" in HOW
 
 

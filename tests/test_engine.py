@@ -20,6 +20,7 @@ import rekognition_mock
 from rekognition_mock import mock_rekognition, settings
 from rekognition_mock.vision import EngineConfig, FaceEngine, decode_rgb, detection, get_engine, weights
 from rekognition_mock.vision import engine as engine_module
+from rekognition_mock.vision import memory
 from rekognition_mock.vision.detection import confidence_from_score
 from rekognition_mock.vision.similarity import similarity_from_distance
 from shapecheck import assert_output_shape
@@ -144,7 +145,7 @@ def test_defaults_bound_both_caches() -> None:
     assert fresh._pixels.budget == engine_module.PIXEL_CACHE_BYTES <= 64 * 2**20
 
 
-class RecordingBudget(engine_module._Budget):
+class RecordingBudget(memory.Budget):
     """The analysis budget, recording what was reserved and the most ever in use at once."""
 
     def __init__(self, capacity: int) -> None:
@@ -174,7 +175,7 @@ def test_concurrent_analyses_share_one_budget(monkeypatch: pytest.MonkeyPatch) -
     """Three images analysed at once: what the analyses hold together never passes the
     budget, and an image at AWS's reference size takes the whole of it."""
     monkeypatch.setattr(engine_module, "_DISK_CACHE", None)
-    budget = RecordingBudget(engine_module.ANALYSIS_BUDGET_PIXELS)
+    budget = RecordingBudget(memory.ANALYSIS_BUDGET_PIXELS)
     monkeypatch.setattr(engine_module, "_BUDGET", budget)
     fresh = FaceEngine(EngineConfig())
     images = [imagefactory.small_faces_scene()[0], HOPPER, imagefactory.fixture_bytes("astronaut.jpg")]
@@ -191,7 +192,7 @@ def test_passes_over_small_images_run_one_at_a_time(monkeypatch: pytest.MonkeyPa
     small images at once took a server to 1.1 GB): detection, attributes and late
     descriptors of small images each reserve what any pass holds, so they run one at a time."""
     monkeypatch.setattr(engine_module, "_DISK_CACHE", None)
-    budget = RecordingBudget(engine_module.ANALYSIS_BUDGET_PIXELS)
+    budget = RecordingBudget(memory.ANALYSIS_BUDGET_PIXELS)
     monkeypatch.setattr(engine_module, "_BUDGET", budget)
     fresh = FaceEngine(EngineConfig())
     images = [HOPPER, imagefactory.fixture_bytes("astronaut.jpg"), imagefactory.augmented()]
@@ -209,7 +210,7 @@ def test_passes_over_small_images_run_one_at_a_time(monkeypatch: pytest.MonkeyPa
 
 
 def test_the_budget_serves_in_order_and_lets_small_ones_share() -> None:
-    budget = engine_module._Budget(10)
+    budget = memory.Budget(10)
     events: list[str] = []
     entered = threading.Event()
     release = threading.Event()
@@ -607,7 +608,7 @@ def test_a_head_tilted_past_the_shape_predictor_is_turned_upright_first() -> Non
 
 
 def test_upright_landmarks_are_left_as_they_are() -> None:
-    from rekognition_mock.vision.engine import landmarks_68, untilted_landmarks_68
+    from rekognition_mock.vision.landmarks import landmarks_68, untilted_landmarks_68
 
     astronaut = imagefactory.fixture_bytes("astronaut.jpg")
     engine = FaceEngine(EngineConfig())
@@ -623,7 +624,7 @@ def test_a_face_hog_sees_from_the_side_is_posed_in_hogs_box() -> None:
     """When HOG's side filter clearly finds a turned head, Yaw is read from the landmarks
     found in HOG's box (the boxes the shape predictor was trained on), whatever the
     landmarks in the CNN's box said; the head and its mirror image turn opposite ways."""
-    from rekognition_mock.vision.engine import side_view_yaw
+    from rekognition_mock.vision.landmarks import side_view_yaw
 
     found = []
     for mirror in (False, True):
@@ -643,7 +644,7 @@ def test_a_face_hog_sees_from_the_side_is_posed_in_hogs_box() -> None:
 def test_hogs_side_view_filters_overrule_only_a_clear_disagreement() -> None:
     """A near-frontal face gives HOG's side filters no clear say: whatever sign the landmarks
     give a turn, it is kept (the profile it corrects is among the development photos)."""
-    from rekognition_mock.vision.engine import side_view_yaw
+    from rekognition_mock.vision.landmarks import side_view_yaw
 
     data = imagefactory.head_turned()
     engine = FaceEngine(EngineConfig())

@@ -40,7 +40,7 @@ class RequestGate:
                 idle = self._running == 0
                 self._cond.notify_all()
             if idle:
-                from ..vision.engine import give_back_memory
+                from ..vision.memory import give_back_memory
 
                 give_back_memory()
 
