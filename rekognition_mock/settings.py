@@ -58,6 +58,7 @@ class Settings:
         self._plain_mock_aws: str | None = None
         self._video_sample_ms: float | None = None
         self._video_jobs: str | None = None
+        self._shared_analyses: object = None  # an AnalysisCache several servers share (serve --state-url)
         self._lock = threading.Lock()
 
     @property
@@ -157,6 +158,14 @@ class Settings:
     def cache_dir(self, value: str | os.PathLike[str] | None) -> None:
         with self._lock:
             self._cache_dir = None if value is None else os.fspath(value)
+
+    def share_analyses(self, cache: object) -> None:
+        """Keep the engine's analyses in ``cache`` (a
+        :class:`~rekognition_mock.vision.diskcache.AnalysisCache` shared with other servers,
+        such as the state database of ``serve --state-url``) instead of :attr:`cache_dir`;
+        ``None`` returns to :attr:`cache_dir`."""
+        with self._lock:
+            self._shared_analyses = cache
 
     def reset_cache_dir(self) -> None:
         """Forget an explicit cache directory (the environment decides again)."""
@@ -260,10 +269,14 @@ def configure(detector: object = _UNSET, cache_dir: object = _UNSET, user_update
 
 def engine() -> "FaceEngine":
     """The face engine for the current settings."""
-    from .vision.engine import get_engine, set_disk_cache
+    from .vision.engine import get_engine, set_analysis_cache, set_disk_cache
 
-    directory = settings.cache_dir
-    if directory != settings._applied_cache_dir:
-        set_disk_cache(directory)
-        settings._applied_cache_dir = directory
+    shared = settings._shared_analyses
+    wanted = shared if shared is not None else settings.cache_dir
+    if wanted is not settings._applied_cache_dir and wanted != settings._applied_cache_dir:
+        if shared is not None:
+            set_analysis_cache(shared)  # type: ignore[arg-type]
+        else:
+            set_disk_cache(wanted)  # type: ignore[arg-type]
+        settings._applied_cache_dir = wanted
     return get_engine(settings.engine_config())

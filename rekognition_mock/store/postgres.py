@@ -71,6 +71,20 @@ MIGRATIONS: list[str] = [
     );
     CREATE INDEX changes_seq ON changes (seq);
     """,
+    # the engine's analyses shared by every server (store/analyses.py); the replies remembered
+    # for ClientRequestTokens; and which faces and users a change touched (NULL: all of the
+    # collection's), so a server reads only those
+    """
+    CREATE TABLE analyses (key TEXT PRIMARY KEY, value BYTEA NOT NULL, stored DOUBLE PRECISION NOT NULL);
+    CREATE TABLE tokens (
+        account TEXT NOT NULL, region TEXT NOT NULL, collection_id TEXT NOT NULL,
+        operation TEXT NOT NULL, token TEXT NOT NULL, fingerprint TEXT NOT NULL, reply TEXT NOT NULL,
+        seq BIGSERIAL,
+        PRIMARY KEY (account, region, collection_id, operation, token),
+        FOREIGN KEY (account, region, collection_id) REFERENCES collections ON DELETE CASCADE
+    );
+    ALTER TABLE changes ADD COLUMN face_ids TEXT[], ADD COLUMN user_ids TEXT[];
+    """,
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
 _SHORT = "The change could not be saved in the server's state database (see the server's log)."
