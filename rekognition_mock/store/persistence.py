@@ -21,7 +21,7 @@ import json
 import logging
 import sqlite3
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -83,6 +83,7 @@ class StateStore:
             self._hold.release()
             raise
         self._closed = False
+        self.rows_read = 0  # face and user rows read (see state.Store)
         self._lost: str | None = None  # why no write can be saved any more, once that is so
 
     def close(self) -> None:
@@ -178,13 +179,17 @@ class StateStore:
                 ]
             )
 
-    def users(self, account: str, region: str, collection_id: str) -> list[tuple[str, float, str | None]]:
+    def users(self, account: str, region: str, collection_id: str,
+              user_ids: Iterable[str] | None = None) -> list[tuple[str, float, str | None]]:
+        where, args = _only("user_id", user_ids)
         with self._lock:
-            return self._db.execute(
-                "SELECT user_id, created, create_token FROM users WHERE account=? AND region=? AND collection_id=? "
-                "ORDER BY created, user_id",
-                (account, region, collection_id),
+            rows = self._db.execute(
+                "SELECT user_id, created, create_token FROM users WHERE account=? AND region=? AND collection_id=?"
+                f"{where} ORDER BY created, user_id",
+                (account, region, collection_id, *args),
             ).fetchall()
+            self.rows_read += len(rows)
+            return rows
 
     def delete_region(self, account: str, region: str) -> None:
         key = (account, region)
@@ -232,16 +237,27 @@ class StateStore:
     def changes(self) -> list[Any]:
         return []  # the directory belongs to this server alone: no one else changes it
 
-    def faces(self, account: str, region: str, collection_id: str) -> list[FaceRow]:
+    def faces(self, account: str, region: str, collection_id: str, face_ids: Iterable[str] | None = None) -> list[FaceRow]:
+        where, args = _only("face_id", face_ids)
         with self._lock:
-            return self._db.execute(
+            rows = self._db.execute(
                 "SELECT face_id, image_id, external_image_id, user_id, box, confidence, seq, descriptor "
-                "FROM faces WHERE account=? AND region=? AND collection_id=? ORDER BY seq",
-                (account, region, collection_id),
+                f"FROM faces WHERE account=? AND region=? AND collection_id=?{where} ORDER BY seq",
+                (account, region, collection_id, *args),
             ).fetchall()
+            self.rows_read += len(rows)
+            return rows
 
 
 _SHORT = "The change could not be saved in the server's state directory (see the server's log)."
+
+
+def _only(column: str, ids: Iterable[str] | None) -> tuple[str, tuple[str, ...]]:
+    """The condition keeping rows whose ``column`` is among ``ids`` (None: every row)."""
+    if ids is None:
+        return "", ()
+    ids = tuple(ids)
+    return f" AND {column} IN (SELECT value FROM json_each(?))", (json.dumps(list(ids)),)
 
 
 def _open(path: Path) -> sqlite3.Connection:
