@@ -316,3 +316,48 @@ def test_the_change_log_names_the_faces_and_users_changed(two_stores: Any) -> No
     first.add_faces(A, R, "c", [face(10)])
     first.delete_collection(A, R, "c")
     assert second.changes() == [(A, R, "c", None, None)]
+
+
+def test_a_token_reply_is_stored_with_its_write(open_store: Callable[[], Any]) -> None:
+    """A ClientRequestToken's reply is stored in the transaction of its write; a write naming a
+    token already stored raises TokenTaken and changes nothing; the replies go with their
+    collection."""
+    from rekognition_mock.store.state import TokenTaken
+
+    store = open_store()
+    store.put_collection(A, R, "c", "arn:c", 1.0, {})
+    store.add_faces(A, R, "c", [face(1), face(2)])
+    store.put_user(A, R, "c", "u", 1.0, "t-0", ("CreateUser", "t-0", '["u"]', "{}"))
+    store.set_face_users(A, R, "c", ["face-0001"], "u", ("AssociateFaces", "t-1", '["u", ["face-0001"], 75.0]',
+                                                         '{"AssociatedFaces": [{"FaceId": "face-0001"}]}'))
+    store.set_face_users(A, R, "c", [], "u", ("AssociateFaces", "t-2", '["u", [], 75.0]', '{}'))  # the token alone
+    assert store.token(A, R, "c", "AssociateFaces", "t-1") == (
+        '["u", ["face-0001"], 75.0]', '{"AssociatedFaces": [{"FaceId": "face-0001"}]}')
+    assert store.token(A, R, "c", "AssociateFaces", "t-2") == ('["u", [], 75.0]', '{}')
+    assert store.token(A, R, "c", "CreateUser", "t-0") == ('["u"]', "{}")
+    assert store.token(A, R, "c", "DisassociateFaces", "t-1") is None  # a token is the operation's
+    with pytest.raises(TokenTaken):
+        store.set_face_users(A, R, "c", ["face-0002"], "u", ("AssociateFaces", "t-1", '["u", ["face-0002"], 75.0]', "{}"))
+    with pytest.raises(TokenTaken):
+        store.delete_user(A, R, "c", "u", ("CreateUser", "t-0", '["u"]', "{}"))
+    assert {row[0]: row[3] for row in store.faces(A, R, "c")} == {"face-0001": "u", "face-0002": None}
+    assert [row[0] for row in store.users(A, R, "c")] == ["u"]
+    store.delete_user(A, R, "c", "u", ("DeleteUser", "t-3", '["u"]', "{}"))
+    store.close()
+    store = open_store()
+    assert store.token(A, R, "c", "DeleteUser", "t-3") == ('["u"]', "{}")
+    store.delete_collection(A, R, "c")
+    store.put_collection(A, R, "c", "arn:c", 2.0, {})
+    assert store.token(A, R, "c", "DeleteUser", "t-3") is None
+
+
+def test_replies_kept_per_collection_are_bounded(open_store: Callable[[], Any]) -> None:
+    from rekognition_mock.store.state import REMEMBERED_REPLIES
+
+    store = open_store()
+    store.put_collection(A, R, "c", "arn:c", 1.0, {})
+    for n in range(REMEMBERED_REPLIES + 150):
+        store.set_face_users(A, R, "c", [], None, ("DisassociateFaces", f"t-{n}", "[]", "{}"))
+    assert store.token(A, R, "c", "DisassociateFaces", f"t-{REMEMBERED_REPLIES + 149}") is not None
+    assert store.token(A, R, "c", "DisassociateFaces", f"t-{REMEMBERED_REPLIES}") is not None
+    assert store.token(A, R, "c", "DisassociateFaces", "t-0") is None  # the oldest forgotten

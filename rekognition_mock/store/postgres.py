@@ -27,7 +27,8 @@ import threading
 from collections.abc import Iterable, Iterator
 from typing import Any
 
-from .state import BOX_BYTES, DESCRIPTOR_BYTES, Change, CollectionRow, FaceRow, UserRow, merge_changes
+from .state import (BOX_BYTES, DESCRIPTOR_BYTES, REMEMBERED_REPLIES, Change, CollectionRow, FaceRow, Remember, TokenTaken,
+                    UserRow, merge_changes)
 from .statedir import StateError, StateWriteError
 
 __all__ = ["EXTRA", "SCHEMA_VERSION", "PostgresStore", "redact"]
@@ -257,14 +258,15 @@ class PostgresStore:
         ], [(account, region, None, None, None)])
 
     def put_user(self, account: str, region: str, collection_id: str, user_id: str, created: float,
-                 token: str | None) -> None:
+                 token: str | None, remember: Remember | None = None) -> None:
         self._write([(
             "INSERT INTO users VALUES (%s, %s, %s, %s, %s, %s) ON CONFLICT (account, region, collection_id, user_id) "
             "DO UPDATE SET created = EXCLUDED.created, create_token = EXCLUDED.create_token",
             (account, region, collection_id, user_id, created, token),
-        )], [(account, region, collection_id, (), (user_id,))])
+        ), *_remembered((account, region, collection_id), remember)], [(account, region, collection_id, (), (user_id,))])
 
-    def delete_user(self, account: str, region: str, collection_id: str, user_id: str) -> None:
+    def delete_user(self, account: str, region: str, collection_id: str, user_id: str,
+                    remember: Remember | None = None) -> None:
         key = (account, region, collection_id, user_id)
         moved: list[str] = []
 
@@ -277,15 +279,17 @@ class PostgresStore:
         self._write([
             (release, None),
             ("DELETE FROM users WHERE account=%s AND region=%s AND collection_id=%s AND user_id=%s", key),
+            *_remembered((account, region, collection_id), remember),
         ], [(account, region, collection_id, moved, (user_id,))])
 
     def set_face_users(self, account: str, region: str, collection_id: str, face_ids: list[str],
-                       user_id: str | None) -> None:
-        if face_ids:
+                       user_id: str | None, remember: Remember | None = None) -> None:
+        if face_ids or remember is not None:
             self._write([(
                 "UPDATE faces SET user_id=%s WHERE account=%s AND region=%s AND collection_id=%s AND face_id=%s",
                 [(user_id, account, region, collection_id, fid) for fid in face_ids],
-            )], [(account, region, collection_id, list(face_ids), ())])
+            ), *_remembered((account, region, collection_id), remember)],
+                [(account, region, collection_id, list(face_ids), ())])
 
     def add_faces(self, account: str, region: str, collection_id: str, rows: list[FaceRow]) -> None:
         """The faces, numbered after every face of the collection already stored (another
@@ -317,6 +321,12 @@ class PostgresStore:
             )], [(account, region, collection_id, list(face_ids), ())])
 
     # -- reads ---------------------------------------------------------------------
+
+    def token(self, account: str, region: str, collection_id: str, operation: str,
+              token: str) -> tuple[str, str] | None:
+        rows = self._read("SELECT fingerprint, reply FROM tokens WHERE account=%s AND region=%s AND collection_id=%s "
+                          "AND operation=%s AND token=%s", (account, region, collection_id, operation, token))
+        return None if not rows else (rows[0][0], rows[0][1])
 
     def collections(self) -> Iterator[CollectionRow]:
         rows = self._read("SELECT account, region, collection_id, arn, created, tags FROM collections "
@@ -350,6 +360,29 @@ class PostgresStore:
         )
         self.rows_read += len(rows)
         return [tuple(row) for row in rows]  # type: ignore[misc]
+
+
+def _remembered(key: tuple[str, str, str], remember: Remember | None) -> list[tuple[Any, Any]]:
+    """The statement storing a ClientRequestToken's reply in the write's transaction (none
+    without one): TokenTaken, rolling the whole write back, when another server stored it
+    first; the collection keeps its newest REMEMBERED_REPLIES."""
+    if remember is None:
+        return []
+
+    def store(cur: Any) -> bool:
+        cur.execute("INSERT INTO tokens (account, region, collection_id, operation, token, fingerprint, reply) "
+                    "VALUES (%s, %s, %s, %s, %s, %s, %s) ON CONFLICT DO NOTHING RETURNING seq", (*key, *remember))
+        seq = cur.fetchone()
+        if seq is None:
+            raise TokenTaken(remember[1])
+        if seq[0] % 100 == 0:
+            cur.execute("DELETE FROM tokens WHERE account=%s AND region=%s AND collection_id=%s AND seq <= %s AND seq < "
+                        "(SELECT min(seq) FROM (SELECT seq FROM tokens WHERE account=%s AND region=%s AND "
+                        "collection_id=%s ORDER BY seq DESC LIMIT %s) AS newest)",
+                        (*key, seq[0], *key, REMEMBERED_REPLIES))
+        return True
+
+    return [(store, None)]
 
 
 def _only(column: str, ids: Iterable[str] | None) -> tuple[str, tuple[Any, ...]]:

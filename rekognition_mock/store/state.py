@@ -16,7 +16,7 @@ from typing import Any, Protocol, runtime_checkable
 
 import numpy as np
 
-__all__ = ["Change", "FaceRow", "Store", "UserRow", "activate", "active", "face_row", "merge_changes"]
+__all__ = ["REMEMBERED_REPLIES", "Remember", "TokenTaken", "Change", "FaceRow", "Store", "UserRow", "activate", "active", "face_row", "merge_changes"]
 
 # face_id, image_id, external_image_id, user_id, box (4 float32), confidence, seq, descriptor (128 float32)
 FaceRow = tuple[str, str, str | None, str | None, bytes, float, int, bytes]
@@ -27,7 +27,15 @@ ChangeKey = tuple[str, str, str | None]  # account, region, collection id (None:
 # the face ids and the user ids it touched (None: possibly all of the collection's; empty:
 # none, only the collection's own row)
 Change = tuple[str, str, str | None, frozenset[str] | None, frozenset[str] | None]
+# a reply remembered for a ClientRequestToken: operation, token, request fingerprint, reply (JSON texts)
+Remember = tuple[str, str, str, str]
+REMEMBERED_REPLIES = 1000  # replies kept per collection, oldest forgotten first (AWS names no window)
 DESCRIPTOR_BYTES = 128 * 4
+
+
+class TokenTaken(Exception):
+    """Another server stored a reply for this ClientRequestToken first: nothing was written;
+    read that reply (:meth:`Store.token`) and answer with it."""
 BOX_BYTES = 4 * 4
 
 
@@ -44,11 +52,14 @@ class Store(Protocol):
                        tags: dict[str, str]) -> None: ...
     def delete_collection(self, account: str, region: str, collection_id: str) -> None: ...
     def delete_region(self, account: str, region: str) -> None: ...
+    # ``remember``: the reply of a call with a ClientRequestToken, stored in the same transaction
+    # (TokenTaken, and nothing written, when that token's reply is stored already)
     def put_user(self, account: str, region: str, collection_id: str, user_id: str, created: float,
-                 token: str | None) -> None: ...
-    def delete_user(self, account: str, region: str, collection_id: str, user_id: str) -> None: ...
+                 token: str | None, remember: Remember | None = None) -> None: ...
+    def delete_user(self, account: str, region: str, collection_id: str, user_id: str,
+                    remember: Remember | None = None) -> None: ...
     def set_face_users(self, account: str, region: str, collection_id: str, face_ids: list[str],
-                       user_id: str | None) -> None: ...
+                       user_id: str | None, remember: Remember | None = None) -> None: ...
     def add_faces(self, account: str, region: str, collection_id: str, rows: list[FaceRow]) -> None: ...
     def delete_faces(self, account: str, region: str, collection_id: str, face_ids: list[str]) -> None: ...
 
@@ -62,6 +73,11 @@ class Store(Protocol):
     def users(self, account: str, region: str, collection_id: str,
               user_ids: Iterable[str] | None = None) -> list[UserRow]:
         """The collection's users in creation order (those of ``user_ids`` only, if given)."""
+        ...
+
+    def token(self, account: str, region: str, collection_id: str, operation: str,
+              token: str) -> tuple[str, str] | None:
+        """(fingerprint, reply) stored for ``operation`` called with ``token``, or None."""
         ...
 
     rows_read: int  # face and user rows :meth:`faces` and :meth:`users` returned so far
