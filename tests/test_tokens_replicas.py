@@ -87,12 +87,12 @@ def test_one_request_sent_to_both_replicas_at_once_is_answered_alike(start_serve
     for round_ in range(5):
         user = f"user-{round_}"
         one.create_user(CollectionId="staff", UserId=user)
-        answers = at_once([lambda rek=rek: rek.associate_faces(CollectionId="staff", UserId=user, FaceIds=[hopper],
-                                                               ClientRequestToken=f"a-{round_}") for rek in (one, two)])
+        answers = at_once([lambda rek=rek, user=user, token=f"a-{round_}": rek.associate_faces(
+            CollectionId="staff", UserId=user, FaceIds=[hopper], ClientRequestToken=token) for rek in (one, two)])
         assert not any(isinstance(a, Exception) for a in answers), answers
         assert body(answers[0]) == body(answers[1])
         assert [f["FaceId"] for f in answers[0]["AssociatedFaces"]] == [hopper]
-        answers = at_once([lambda rek=rek: rek.delete_user(CollectionId="staff", UserId=user,
-                                                           ClientRequestToken=f"x-{round_}") for rek in (one, two)])
+        answers = at_once([lambda rek=rek, user=user, token=f"x-{round_}": rek.delete_user(
+            CollectionId="staff", UserId=user, ClientRequestToken=token) for rek in (one, two)])
         assert not any(isinstance(a, Exception) for a in answers), answers  # no ResourceNotFound for the later one
         assert one.list_users(CollectionId="staff")["Users"] == two.list_users(CollectionId="staff")["Users"] == []

@@ -66,13 +66,17 @@ class PostgresAnalyses:
         try:
             yield db
         finally:
-            if db.closed or db.broken:
+            self._give_back(db)
+
+    def _give_back(self, db: Any) -> None:
+        """Keep ``db`` for the next call (up to a few idle ones), or close it."""
+        if db.closed or db.broken:
+            return
+        with self._lock:
+            if len(self._idle) < _IDLE:
+                self._idle.append(db)
                 return
-            with self._lock:
-                if len(self._idle) < _IDLE:
-                    self._idle.append(db)
-                    return
-            db.close()
+        db.close()
 
     def _failed(self, what: str, exc: BaseException) -> None:
         if not self._failing:
