@@ -361,3 +361,28 @@ def test_replies_kept_per_collection_are_bounded(open_store: Callable[[], Any]) 
     assert store.token(A, R, "c", "DisassociateFaces", f"t-{REMEMBERED_REPLIES + 149}") is not None
     assert store.token(A, R, "c", "DisassociateFaces", f"t-{REMEMBERED_REPLIES}") is not None
     assert store.token(A, R, "c", "DisassociateFaces", "t-0") is None  # the oldest forgotten
+
+
+def test_a_version_2_database_is_migrated_with_its_state(postgres_url: str) -> None:
+    """A database of the version before analyses, tokens and the change log's ids (2) is
+    migrated on start: its rows kept, its old change-log entries read as whole collections."""
+    import psycopg
+
+    from rekognition_mock.store.pgschema import MIGRATIONS
+    from rekognition_mock.store.postgres import SCHEMA_VERSION, PostgresStore
+
+    with psycopg.connect(postgres_url, autocommit=True) as db:
+        db.execute("CREATE TABLE schema_version (version INTEGER NOT NULL)")
+        for script in MIGRATIONS[:2]:
+            db.execute(script)
+        db.execute("INSERT INTO schema_version VALUES (2)")
+        db.execute("INSERT INTO collections VALUES (%s, %s, 'c', 'arn:c', 1.0, '{}')", (A, R))
+    reader = PostgresStore(postgres_url)  # migrates
+    with psycopg.connect(postgres_url, autocommit=True) as db:
+        assert db.execute("SELECT version FROM schema_version").fetchall() == [(SCHEMA_VERSION,)]
+        db.execute("UPDATE change_clock SET seq = seq + 1")  # an old server's write, as version 2 logged it
+        db.execute("INSERT INTO changes (seq, account, region, collection_id) SELECT seq, %s, %s, 'c' FROM change_clock",
+                   (A, R))
+    assert reader.changes() == [(A, R, "c", None, None)]
+    assert reader.collection(A, R, "c") == (A, R, "c", "arn:c", 1.0, {})
+    reader.close()
