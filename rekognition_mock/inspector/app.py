@@ -212,13 +212,15 @@ class Inspector:
     # -- the API's answers ------------------------------------------------------------
 
     def status(self) -> dict[str, Any]:
+        from ..vision.engine import analysis_counts  # images analysed, described, read from the cache
+
         return {
             "started": self.started,
             "state_dir": str(self.state_dir) if self.state_dir else None,
             "face_crops": self.crops is not None,
             "max_requests": self.ring.max_entries,
             "max_bytes": self.ring.max_bytes,
-            "engine": _engine_counts(),
+            "engine": analysis_counts(),
         }
 
     def _entry(self, seq: str) -> recorder.Entry:
@@ -334,14 +336,6 @@ class Inspector:
         if jpeg is None:
             raise HTTPError("404 Not Found", "no crop kept for this face")
         return _ok("image/jpeg", jpeg)
-
-
-def _engine_counts() -> dict[str, int]:
-    """What the face engine did in this server (vision.engine.analysis_counts): images
-    analysed, described, and read from the shared or disk cache instead."""
-    from ..vision.engine import analysis_counts
-
-    return analysis_counts()
 
 
 def _backends() -> list[tuple[str, str, Any]]:
