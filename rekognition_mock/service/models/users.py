@@ -80,15 +80,15 @@ class UsersMixin(ImagesMixin):
             raise IdempotentParameterMismatchException()
         return copy.deepcopy(seen[1])
 
-    def _write_once(self, collection_id: str, users: UserStore, operation: str, token: str | None,
-                    fingerprint: str, reply: dict[str, Any], write: Any) -> dict[str, Any] | None:
-        """Run ``write(remember)`` (the store's write, given the reply to remember with it in
-        its transaction, or None without a token). None when written; the reply stored by
-        the server that got there first when another server sharing the state took the token
-        meanwhile (or IdempotentParameterMismatchException)."""
+    def _write_once(self, users: UserStore, operation: str, token: str | None, fingerprint: str,
+                    reply: dict[str, Any], write: Any, collection_id: str, *args: Any) -> dict[str, Any] | None:
+        """``write(account, region, collection_id, *args, remember=...)``: the store's write,
+        with the reply to remember in its transaction (None without a token). None when
+        written; the reply stored by the server that got there first when another server
+        sharing the state took the token meanwhile (or IdempotentParameterMismatchException)."""
         remember = None if token is None else (operation, token, fingerprint, json.dumps(reply))
         try:
-            write(remember)
+            write(self.account_id, self.region_name, collection_id, *args, remember=remember)
         except state.TokenTaken:
             replayed = self._replay(collection_id, users, operation, token, fingerprint)
             if replayed is None:  # the stored reply went with its collection meanwhile
@@ -114,8 +114,8 @@ class UsersMixin(ImagesMixin):
                 user = User(user_id, create_token=token)
                 store = state.active()
                 if store is not None:
-                    replayed = self._write_once(collection_id, users, "CreateUser", token, fingerprint, {}, lambda remember: store.put_user(
-                        self.account_id, self.region_name, collection_id, user_id, user.created, token, remember))
+                    replayed = self._write_once(users, "CreateUser", token, fingerprint, {},
+                                                store.put_user, collection_id, user_id, user.created, token)
                     if replayed is not None:
                         return
                 users.add(user)
@@ -135,8 +135,8 @@ class UsersMixin(ImagesMixin):
                 reply: dict[str, Any] = {}
                 store = state.active()
                 if store is not None:
-                    replayed = self._write_once(collection_id, users, "DeleteUser", token, fingerprint, reply, lambda remember: store.delete_user(
-                        self.account_id, self.region_name, collection_id, user_id, remember))
+                    replayed = self._write_once(users, "DeleteUser", token, fingerprint, reply,
+                                                store.delete_user, collection_id, user_id)
                     if replayed is not None:
                         return replayed
                 users.remove(user_id)  # its faces stay, associated with no one
@@ -215,8 +215,8 @@ class UsersMixin(ImagesMixin):
                 }
                 store = state.active()
                 if store is not None:
-                    replayed = self._write_once(collection_id, users, "AssociateFaces", token, fingerprint, reply, lambda remember: store.set_face_users(
-                        self.account_id, self.region_name, collection_id, accepted, user_id, remember))
+                    replayed = self._write_once(users, "AssociateFaces", token, fingerprint, reply,
+                                                store.set_face_users, collection_id, accepted, user_id)
                     if replayed is not None:
                         return replayed
                 users.associate(accepted, user_id)
@@ -256,8 +256,8 @@ class UsersMixin(ImagesMixin):
                 }
                 store = state.active()
                 if store is not None:
-                    replayed = self._write_once(collection_id, users, "DisassociateFaces", token, fingerprint, reply, lambda remember: store.set_face_users(
-                        self.account_id, self.region_name, collection_id, done, None, remember))
+                    replayed = self._write_once(users, "DisassociateFaces", token, fingerprint, reply,
+                                                store.set_face_users, collection_id, done, None)
                     if replayed is not None:
                         return replayed
                 users.associate(done, None)
