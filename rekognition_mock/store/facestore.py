@@ -5,7 +5,8 @@ column (ids as 16-byte UUIDs, external ids and user ids interned). A stored face
 about 590 bytes. Collections of 100,000 faces and more, when numba is installed (the
 ``fast-search`` extra), also keep an int8 copy of the descriptors (one scale per row,
 built on their first search) that is scanned first (the search: :mod:`.facesearch`).
-Deleted rows are marked dead and the columns are compacted once dead rows outnumber live ones, so deletion never leaves the matrix growing without bound.
+Deleted rows are marked dead and the columns are compacted once dead rows outnumber live
+ones, so deletion never leaves the matrix growing without bound.
 All methods are thread-safe.
 """
 

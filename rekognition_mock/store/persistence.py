@@ -101,7 +101,8 @@ class StateStore:
             self._db.close()
             self._hold.release()
 
-    def _write(self, statements: list[tuple[str, Any]], remember: tuple[tuple[str, str, str], Remember] | None = None) -> None:
+    def _write(self, statements: list[tuple[str, Any]],
+               remember: tuple[tuple[str, str, str], Remember] | None = None) -> None:
         """Run statements in one transaction, committed before returning; StateWriteError
         when the change cannot be saved where the server will find it again."""
         with self._lock:
@@ -134,7 +135,8 @@ class StateStore:
         self._db.execute("DELETE FROM tokens WHERE rowid IN (SELECT rowid FROM tokens WHERE account=? AND region=? "
                          "AND collection_id=? ORDER BY rowid DESC LIMIT -1 OFFSET ?)", (*key, REMEMBERED_REPLIES))
 
-    def token(self, account: str, region: str, collection_id: str, operation: str, token: str) -> tuple[str, str] | None:
+    def token(self, account: str, region: str, collection_id: str, operation: str,
+              token: str) -> tuple[str, str] | None:
         with self._lock:
             row = self._db.execute("SELECT fingerprint, reply FROM tokens WHERE account=? AND region=? "
                                    "AND collection_id=? AND operation=? AND token=?",
@@ -270,7 +272,8 @@ class StateStore:
     def changes(self) -> list[Any]:
         return []  # the directory belongs to this server alone: no one else changes it
 
-    def faces(self, account: str, region: str, collection_id: str, face_ids: Iterable[str] | None = None) -> list[FaceRow]:
+    def faces(self, account: str, region: str, collection_id: str,
+              face_ids: Iterable[str] | None = None) -> list[FaceRow]:
         where, args = _only("face_id", face_ids)
         with self._lock:
             rows = self._db.execute(

@@ -114,7 +114,8 @@ class PostgresStore:
 
     def _write(self, statements: list[tuple[Any, Any]], changed: list[Change]) -> None:
         """Run statements in one transaction, committed before returning, with the change-log
-        entries of ``changed`` (whose id lists a statement may still fill); StateWriteError (logged on one line) when the database does not
+        entries of ``changed`` (whose id lists a statement may still fill); StateWriteError
+        (logged on one line) when the database does not
         take it. A statement may be a function of the cursor (with None for its arguments)
         returning False when it stored something other than what this server holds in memory:
         the change is then this server's to read back too."""
@@ -213,7 +214,8 @@ class PostgresStore:
             "INSERT INTO users VALUES (%s, %s, %s, %s, %s, %s) ON CONFLICT (account, region, collection_id, user_id) "
             "DO UPDATE SET created = EXCLUDED.created, create_token = EXCLUDED.create_token",
             (account, region, collection_id, user_id, created, token),
-        ), *_remembered((account, region, collection_id), remember)], [(account, region, collection_id, (), (user_id,))])
+        ), *_remembered((account, region, collection_id), remember)],
+            [(account, region, collection_id, (), (user_id,))])
 
     def delete_user(self, account: str, region: str, collection_id: str, user_id: str,
                     remember: Remember | None = None) -> None:
@@ -326,8 +328,8 @@ def _remembered(key: tuple[str, str, str], remember: Remember | None) -> list[tu
         if seq is None:
             raise TokenTaken(remember[1])
         if seq[0] % 100 == 0:
-            cur.execute("DELETE FROM tokens WHERE account=%s AND region=%s AND collection_id=%s AND seq <= %s AND seq < "
-                        "(SELECT min(seq) FROM (SELECT seq FROM tokens WHERE account=%s AND region=%s AND "
+            cur.execute("DELETE FROM tokens WHERE account=%s AND region=%s AND collection_id=%s AND seq <= %s "
+                        "AND seq < (SELECT min(seq) FROM (SELECT seq FROM tokens WHERE account=%s AND region=%s AND "
                         "collection_id=%s ORDER BY seq DESC LIMIT %s) AS newest)",
                         (*key, seq[0], *key, REMEMBERED_REPLIES))
         return True

@@ -16,7 +16,8 @@ from typing import Any, Protocol, runtime_checkable
 
 import numpy as np
 
-__all__ = ["REMEMBERED_REPLIES", "Remember", "TokenTaken", "Change", "FaceRow", "Store", "UserRow", "activate", "active", "face_row", "merge_changes"]
+__all__ = ["REMEMBERED_REPLIES", "Change", "FaceRow", "Remember", "Store", "TokenTaken", "UserRow", "activate", "active",
+           "face_row", "merge_changes"]
 
 # face_id, image_id, external_image_id, user_id, box (4 float32), confidence, seq, descriptor (128 float32)
 FaceRow = tuple[str, str, str | None, str | None, bytes, float, int, bytes]
