@@ -68,6 +68,7 @@ class RekognitionMockServer:
         self._server: Any = None
         self._thread: threading.Thread | None = None
         self._store: Any = None
+        self._analyses: Any = None  # the engine's analyses shared in the --state-url database
         self._gate: Any = None
         self.inspector = inspector  # the page at /_rekognition_mock/ (rekognition_mock.inspector)
         self.face_crops = face_crops
@@ -152,6 +153,12 @@ class RekognitionMockServer:
                    f"move {path} away to start with empty state (or restore a backup of it)")
             raise StateDirError(f"{path}: cannot restore its state ({reason}); {fix}") from None
         persistence.activate(self._store)
+        if self.state_url is not None:  # analyses shared too: an image is analysed once by all replicas
+            from .settings import settings
+            from .store.analyses import PostgresAnalyses
+
+            self._analyses = PostgresAnalyses(self.state_url, self._store.location)
+            settings.share_analyses(self._analyses)
         log.info("restored %d collection(s) from %s", restored, self._store.location)
 
     def reset(self) -> None:
@@ -211,6 +218,13 @@ class RekognitionMockServer:
         if self._inspector is not None:
             self._inspector.close()
             self._inspector = None
+        if self._analyses is not None:
+            from .settings import settings
+
+            if settings._shared_analyses is self._analyses:
+                settings.share_analyses(None)
+            self._analyses.close()
+            self._analyses = None
         if self._store is not None:
             if persistence.active() is self._store:
                 persistence.activate(None)

@@ -18,6 +18,9 @@ environment variable, and the default.
   200 ms of video time is analysed) and ``REKOGNITION_MOCK_VIDEO_JOBS`` = ``background``
   (default: Start* returns at once and the job runs on a worker thread; see
   ``rekognition_mock.wait_for_jobs()``) or ``sync`` (Start* returns when the job is done).
+- an in-process mock's state on PostgreSQL: ``REKOGNITION_MOCK_STATE_URL`` = a
+  ``postgresql://`` URL (unset: memory only), as ``serve --state-url`` (see
+  :mod:`rekognition_mock.service.shared_state`).
 """
 
 from __future__ import annotations
@@ -40,6 +43,8 @@ ENV_FACE_ID_SEED = "REKOGNITION_MOCK_FACE_ID_SEED"
 ENV_PLAIN_MOCK_AWS = "REKOGNITION_MOCK_PLAIN_MOCK_AWS"
 ENV_VIDEO_SAMPLE_MS = "REKOGNITION_MOCK_VIDEO_SAMPLE_MS"
 ENV_VIDEO_JOBS = "REKOGNITION_MOCK_VIDEO_JOBS"
+ENV_STATE_URL = "REKOGNITION_MOCK_STATE_URL"
+STATE_URL_SCHEMES = ("postgresql://", "postgres://")
 VIDEO_JOBS = ("background", "sync")  # how Start* runs a video job; the first is the default
 VIDEO_SAMPLE_MS = (200.0, (1.0, 60000.0))  # default and bounds
 PLAIN_MOCK_AWS = ("engine", "moto")  # who answers Rekognition in a plain mock_aws; the first is the default
@@ -58,6 +63,8 @@ class Settings:
         self._plain_mock_aws: str | None = None
         self._video_sample_ms: float | None = None
         self._video_jobs: str | None = None
+        self._state_url: object = _UNSET
+        self._shared_analyses: object = None  # an AnalysisCache several servers share (serve --state-url)
         self._lock = threading.Lock()
 
     @property
@@ -158,6 +165,33 @@ class Settings:
         with self._lock:
             self._cache_dir = None if value is None else os.fspath(value)
 
+    @property
+    def state_url(self) -> str | None:
+        """The PostgreSQL database an in-process mock keeps its collections, faces, users and
+        analyses in, as ``serve --state-url`` does (:mod:`rekognition_mock.service.shared_state`),
+        or None (memory only, the default)."""
+        if self._state_url is not _UNSET:
+            return self._state_url  # type: ignore[return-value]
+        return _checked_url(ENV_STATE_URL, os.environ.get(ENV_STATE_URL, "").strip() or None)
+
+    @state_url.setter
+    def state_url(self, value: str | None) -> None:
+        with self._lock:
+            self._state_url = _UNSET if value is None else _checked_url("state_url", value)
+
+    def reset_state_url(self) -> None:
+        """Forget an explicit state URL (the environment decides again)."""
+        with self._lock:
+            self._state_url = _UNSET
+
+    def share_analyses(self, cache: object) -> None:
+        """Keep the engine's analyses in ``cache`` (a
+        :class:`~rekognition_mock.vision.diskcache.AnalysisCache` shared with other servers,
+        such as the state database of ``serve --state-url``) instead of :attr:`cache_dir`;
+        ``None`` returns to :attr:`cache_dir`."""
+        with self._lock:
+            self._shared_analyses = cache
+
     def reset_cache_dir(self) -> None:
         """Forget an explicit cache directory (the environment decides again)."""
         with self._lock:
@@ -183,6 +217,7 @@ class Settings:
         _ = self.plain_mock_aws
         _ = self.video_sample_ms
         _ = self.video_jobs
+        _ = self.state_url
 
     def engine_config(self) -> EngineConfig:
         """The engine configuration these settings describe."""
@@ -201,6 +236,16 @@ def _checked_choice(setting: str, value: str | None, choices: tuple[str, ...]) -
     """``value`` for ``setting`` when it is one of ``choices`` (or None: back to the environment)."""
     if value is not None and value not in choices:
         raise ValueError(f"{setting} must be one of {choices}, not {value!r}")
+    return value
+
+
+def _checked_url(name: str, value: object) -> str | None:
+    """``value`` when it is a PostgreSQL URL (or None); ValueError naming ``name`` otherwise."""
+    if value is None:
+        return None
+    if not isinstance(value, str) or not value.startswith(STATE_URL_SCHEMES):
+        shown = value if not isinstance(value, str) else value.split("@")[-1][:80]
+        raise ValueError(f"{name} must be a postgresql:// URL, not {shown!r}")
     return value
 
 
@@ -224,7 +269,7 @@ settings = Settings()
 
 def configure(detector: object = _UNSET, cache_dir: object = _UNSET, user_update_seconds: object = _UNSET,
               face_id_seed: object = _UNSET, plain_mock_aws: object = _UNSET, video_sample_ms: object = _UNSET,
-              video_jobs: object = _UNSET) -> None:
+              video_jobs: object = _UNSET, state_url: object = _UNSET) -> None:
     """Change the settings given; leave the others as they are.
 
     ``detector``: ``"hog"``, ``"cnn"`` or ``None`` (back to the environment/default).
@@ -241,6 +286,9 @@ def configure(detector: object = _UNSET, cache_dir: object = _UNSET, user_update
     or ``None`` (back to the environment/default 200).
     ``video_jobs``: ``"background"`` or ``"sync"`` (Start* returns once its job is done), or
     ``None`` (back to the environment/default ``"background"``).
+    ``state_url``: a ``postgresql://`` URL: the in-process mock keeps its state and analyses in
+    that database, shared with ``serve --state-url`` replicas; or ``None`` (back to the
+    environment/default: memory only).
     """
     if detector is not _UNSET:
         settings.detector = detector  # type: ignore[assignment]
@@ -256,14 +304,20 @@ def configure(detector: object = _UNSET, cache_dir: object = _UNSET, user_update
         settings.video_sample_ms = video_sample_ms  # type: ignore[assignment]
     if video_jobs is not _UNSET:
         settings.video_jobs = video_jobs  # type: ignore[assignment]
+    if state_url is not _UNSET:
+        settings.state_url = state_url  # type: ignore[assignment]
 
 
 def engine() -> "FaceEngine":
     """The face engine for the current settings."""
-    from .vision.engine import get_engine, set_disk_cache
+    from .vision.engine import get_engine, set_analysis_cache, set_disk_cache
 
-    directory = settings.cache_dir
-    if directory != settings._applied_cache_dir:
-        set_disk_cache(directory)
-        settings._applied_cache_dir = directory
+    shared = settings._shared_analyses
+    wanted = shared if shared is not None else settings.cache_dir
+    if wanted is not settings._applied_cache_dir and wanted != settings._applied_cache_dir:
+        if shared is not None:
+            set_analysis_cache(shared)  # type: ignore[arg-type]
+        else:
+            set_disk_cache(wanted)  # type: ignore[arg-type]
+        settings._applied_cache_dir = wanted
     return get_engine(settings.engine_config())

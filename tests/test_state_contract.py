@@ -238,11 +238,11 @@ def test_the_change_log_names_what_other_stores_changed(two_stores: Any) -> None
     first.put_collection(A, R, "d", "arn:d", 1.0, {})
     first.add_faces(A, R, "c", [face(1)])
     second.put_collection(A, R, "e", "arn:e", 1.0, {})
-    assert second.changes() == [(A, R, "c"), (A, R, "d")]
+    assert second.changes() == [(A, R, "c", {"face-0001"}, set()), (A, R, "d", set(), set())]
     assert second.changes() == []
     first.delete_region(A, R)
-    assert first.changes() == [(A, R, "e")]
-    assert second.changes() == [(A, R, None)]
+    assert first.changes() == [(A, R, "e", set(), set())]
+    assert second.changes() == [(A, R, None, None, None)]
 
 
 def test_faces_numbered_by_two_stores_keep_distinct_positions(two_stores: Any) -> None:
@@ -255,8 +255,8 @@ def test_faces_numbered_by_two_stores_keep_distinct_positions(two_stores: Any) -
     second.add_faces(A, R, "c", [face(3, seq=0)])
     assert [(row[0], row[6]) for row in first.faces(A, R, "c")] == [("face-0001", 0), ("face-0002", 1),
                                                                      ("face-0003", 2)]
-    assert second.changes() == [(A, R, "c")]  # its own, renumbered
-    assert first.changes() == [(A, R, "c")]
+    assert second.changes() == [(A, R, "c", {"face-0003"}, set())]  # its own, renumbered
+    assert first.changes() == [(A, R, "c", {"face-0003"}, set())]
 
 
 def test_a_collection_is_brought_up_to_date_in_place() -> None:
@@ -280,3 +280,109 @@ def test_a_collection_is_brought_up_to_date_in_place() -> None:
     assert [f.face_id for f in collection.faces.page(last, 1)[0]] == [uface(2, 5)[0]]
     sync_collection(collection, {}, [], [])
     assert len(collection.faces) == 0 and collection.users.in_order() == []
+
+
+def test_faces_and_users_are_read_by_id_and_counted(open_store: Callable[[], Any]) -> None:
+    store = open_store()
+    store.put_collection(A, R, "c", "arn:c", 1.0, {})
+    store.put_user(A, R, "c", "u", 1.0, None)
+    store.put_user(A, R, "c", "v", 2.0, None)
+    store.add_faces(A, R, "c", [face(n) for n in range(1, 6)])
+    before = store.rows_read
+    assert [row[0] for row in store.faces(A, R, "c", ["face-0002", "face-0004", "face-0099"])] == [
+        "face-0002", "face-0004"]
+    assert [row[0] for row in store.users(A, R, "c", ["v", "w"])] == ["v"]
+    assert store.faces(A, R, "c", []) == [] and store.users(A, R, "c", []) == []
+    assert store.rows_read - before == 3
+    assert len(store.faces(A, R, "c")) == 5 and store.rows_read - before == 8
+
+
+def test_the_change_log_names_the_faces_and_users_changed(two_stores: Any) -> None:
+    """Each write names the rows it touched, so another server reads only those; deleting a
+    user names the faces it held; deleting a collection names all of it."""
+    first, second = two_stores
+    first.put_collection(A, R, "c", "arn:c", 1.0, {})
+    first.add_faces(A, R, "c", [face(n) for n in range(1, 5)])
+    first.put_user(A, R, "c", "u", 1.0, None)
+    second.changes()
+    first.set_face_users(A, R, "c", ["face-0001", "face-0002"], "u")
+    first.delete_faces(A, R, "c", ["face-0004"])
+    assert second.changes() == [(A, R, "c", {"face-0001", "face-0002", "face-0004"}, set())]
+    first.delete_user(A, R, "c", "u")
+    assert second.changes() == [(A, R, "c", {"face-0001", "face-0002"}, {"u"})]
+    first.put_collection(A, R, "c", "arn:c", 1.0, {"k": "v"})  # tags: the collection's row only
+    first.add_faces(A, R, "c", [face(9)])
+    assert second.changes() == [(A, R, "c", {"face-0009"}, set())]
+    first.add_faces(A, R, "c", [face(10)])
+    first.delete_collection(A, R, "c")
+    assert second.changes() == [(A, R, "c", None, None)]
+
+
+def test_a_token_reply_is_stored_with_its_write(open_store: Callable[[], Any]) -> None:
+    """A ClientRequestToken's reply is stored in the transaction of its write; a write naming a
+    token already stored raises TokenTaken and changes nothing; the replies go with their
+    collection."""
+    from rekognition_mock.store.state import TokenTaken
+
+    store = open_store()
+    store.put_collection(A, R, "c", "arn:c", 1.0, {})
+    store.add_faces(A, R, "c", [face(1), face(2)])
+    store.put_user(A, R, "c", "u", 1.0, "t-0", ("CreateUser", "t-0", '["u"]', "{}"))
+    store.set_face_users(A, R, "c", ["face-0001"], "u", ("AssociateFaces", "t-1", '["u", ["face-0001"], 75.0]',
+                                                         '{"AssociatedFaces": [{"FaceId": "face-0001"}]}'))
+    store.set_face_users(A, R, "c", [], "u", ("AssociateFaces", "t-2", '["u", [], 75.0]', '{}'))  # the token alone
+    assert store.token(A, R, "c", "AssociateFaces", "t-1") == (
+        '["u", ["face-0001"], 75.0]', '{"AssociatedFaces": [{"FaceId": "face-0001"}]}')
+    assert store.token(A, R, "c", "AssociateFaces", "t-2") == ('["u", [], 75.0]', '{}')
+    assert store.token(A, R, "c", "CreateUser", "t-0") == ('["u"]', "{}")
+    assert store.token(A, R, "c", "DisassociateFaces", "t-1") is None  # a token is the operation's
+    with pytest.raises(TokenTaken):
+        store.set_face_users(A, R, "c", ["face-0002"], "u", ("AssociateFaces", "t-1", '["u", ["face-0002"], 75.0]', "{}"))
+    with pytest.raises(TokenTaken):
+        store.delete_user(A, R, "c", "u", ("CreateUser", "t-0", '["u"]', "{}"))
+    assert {row[0]: row[3] for row in store.faces(A, R, "c")} == {"face-0001": "u", "face-0002": None}
+    assert [row[0] for row in store.users(A, R, "c")] == ["u"]
+    store.delete_user(A, R, "c", "u", ("DeleteUser", "t-3", '["u"]', "{}"))
+    store.close()
+    store = open_store()
+    assert store.token(A, R, "c", "DeleteUser", "t-3") == ('["u"]', "{}")
+    store.delete_collection(A, R, "c")
+    store.put_collection(A, R, "c", "arn:c", 2.0, {})
+    assert store.token(A, R, "c", "DeleteUser", "t-3") is None
+
+
+def test_replies_kept_per_collection_are_bounded(open_store: Callable[[], Any]) -> None:
+    from rekognition_mock.store.state import REMEMBERED_REPLIES
+
+    store = open_store()
+    store.put_collection(A, R, "c", "arn:c", 1.0, {})
+    for n in range(REMEMBERED_REPLIES + 150):
+        store.set_face_users(A, R, "c", [], None, ("DisassociateFaces", f"t-{n}", "[]", "{}"))
+    assert store.token(A, R, "c", "DisassociateFaces", f"t-{REMEMBERED_REPLIES + 149}") is not None
+    assert store.token(A, R, "c", "DisassociateFaces", f"t-{REMEMBERED_REPLIES}") is not None
+    assert store.token(A, R, "c", "DisassociateFaces", "t-0") is None  # the oldest forgotten
+
+
+def test_a_version_2_database_is_migrated_with_its_state(postgres_url: str) -> None:
+    """A database of the version before analyses, tokens and the change log's ids (2) is
+    migrated on start: its rows kept, its old change-log entries read as whole collections."""
+    import psycopg
+
+    from rekognition_mock.store.pgschema import MIGRATIONS
+    from rekognition_mock.store.postgres import SCHEMA_VERSION, PostgresStore
+
+    with psycopg.connect(postgres_url, autocommit=True) as db:
+        db.execute("CREATE TABLE schema_version (version INTEGER NOT NULL)")
+        for script in MIGRATIONS[:2]:
+            db.execute(script)
+        db.execute("INSERT INTO schema_version VALUES (2)")
+        db.execute("INSERT INTO collections VALUES (%s, %s, 'c', 'arn:c', 1.0, '{}')", (A, R))
+    reader = PostgresStore(postgres_url)  # migrates
+    with psycopg.connect(postgres_url, autocommit=True) as db:
+        assert db.execute("SELECT version FROM schema_version").fetchall() == [(SCHEMA_VERSION,)]
+        db.execute("UPDATE change_clock SET seq = seq + 1")  # an old server's write, as version 2 logged it
+        db.execute("INSERT INTO changes (seq, account, region, collection_id) SELECT seq, %s, %s, 'c' FROM change_clock",
+                   (A, R))
+    assert reader.changes() == [(A, R, "c", None, None)]
+    assert reader.collection(A, R, "c") == (A, R, "c", "arn:c", 1.0, {})
+    reader.close()

@@ -212,12 +212,15 @@ class Inspector:
     # -- the API's answers ------------------------------------------------------------
 
     def status(self) -> dict[str, Any]:
+        from ..vision.engine import analysis_counts  # images analysed, described, read from the cache
+
         return {
             "started": self.started,
             "state_dir": str(self.state_dir) if self.state_dir else None,
             "face_crops": self.crops is not None,
             "max_requests": self.ring.max_entries,
             "max_bytes": self.ring.max_bytes,
+            "engine": analysis_counts(),
         }
 
     def _entry(self, seq: str) -> recorder.Entry:

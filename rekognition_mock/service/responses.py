@@ -13,7 +13,7 @@ from moto.rekognition.responses import RekognitionResponse as MotoRekognitionRes
 
 from ..store import state
 from ..store.statedir import StateWriteError
-from . import controls, recorder, shapes
+from . import controls, recorder, shapes, shared_state
 from .custom_labels_responses import CustomLabelsResponses
 from .exceptions import InternalServerError, SerializationException
 from .image_responses import ImageResponses
@@ -111,7 +111,7 @@ class RekognitionResponse(VideoResponses, ImageResponses, CustomLabelsResponses,
         except HTTPException as fault:
             return fault.code, {"Content-Type": "application/x-amz-json-1.1"}, fault.get_body()
         try:
-            store = state.active()
+            store = state.active() or shared_state.attached()
             if store is not None:  # what other servers sharing the state changed, first
                 refresh_state(store)
             return super().call_action()

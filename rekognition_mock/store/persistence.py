@@ -21,13 +21,14 @@ import json
 import logging
 import sqlite3
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from .state import BOX_BYTES, DESCRIPTOR_BYTES, FaceRow, activate, active, face_row
+from .state import (BOX_BYTES, DESCRIPTOR_BYTES, REMEMBERED_REPLIES, FaceRow, Remember, TokenTaken, activate, active,
+                    face_row)
 from .statedir import LOCK_FILE, DirectoryLock, Identity, StateError, StateWriteError, open_checked
 
 __all__ = ["DATABASE", "LOCK_FILE", "StateError", "StateStore", "StateWriteError", "activate", "active", "face_row"]
@@ -49,6 +50,11 @@ CREATE TABLE IF NOT EXISTS faces (
     face_id TEXT NOT NULL, image_id TEXT NOT NULL, external_image_id TEXT, user_id TEXT,
     box BLOB NOT NULL, confidence REAL NOT NULL, seq INTEGER NOT NULL, descriptor BLOB NOT NULL,
     PRIMARY KEY (account, region, collection_id, face_id)
+);
+CREATE TABLE IF NOT EXISTS tokens (
+    account TEXT NOT NULL, region TEXT NOT NULL, collection_id TEXT NOT NULL,
+    operation TEXT NOT NULL, token TEXT NOT NULL, fingerprint TEXT NOT NULL, reply TEXT NOT NULL,
+    PRIMARY KEY (account, region, collection_id, operation, token)
 );
 """
 
@@ -83,6 +89,7 @@ class StateStore:
             self._hold.release()
             raise
         self._closed = False
+        self.rows_read = 0  # face and user rows read (see state.Store)
         self._lost: str | None = None  # why no write can be saved any more, once that is so
 
     def close(self) -> None:
@@ -94,7 +101,8 @@ class StateStore:
             self._db.close()
             self._hold.release()
 
-    def _write(self, statements: list[tuple[str, Any]]) -> None:
+    def _write(self, statements: list[tuple[str, Any]],
+               remember: tuple[tuple[str, str, str], Remember] | None = None) -> None:
         """Run statements in one transaction, committed before returning; StateWriteError
         when the change cannot be saved where the server will find it again."""
         with self._lock:
@@ -102,6 +110,8 @@ class StateStore:
             try:
                 self._db.execute("BEGIN IMMEDIATE")
                 try:
+                    if remember is not None:
+                        self._remember(*remember)
                     for sql, args in statements:
                         if isinstance(args, list):
                             self._db.executemany(sql, args)
@@ -114,6 +124,24 @@ class StateStore:
             except sqlite3.Error as exc:
                 raise self._failed(f"SQLite refused the write ({' '.join(str(exc).split())})", lasting=False) from None
             self._check(self._identity.lost())  # committed, but to a file no longer at its path?
+
+    def _remember(self, key: tuple[str, str, str], remember: Remember) -> None:
+        """Store a ClientRequestToken's reply (in the transaction begun), keeping the newest
+        REMEMBERED_REPLIES of the collection; TokenTaken when it is stored already."""
+        if self._db.execute("SELECT 1 FROM tokens WHERE account=? AND region=? AND collection_id=? AND operation=? "
+                            "AND token=?", (*key, *remember[:2])).fetchone() is not None:
+            raise TokenTaken(remember[1])
+        self._db.execute("INSERT INTO tokens VALUES (?, ?, ?, ?, ?, ?, ?)", (*key, *remember))
+        self._db.execute("DELETE FROM tokens WHERE rowid IN (SELECT rowid FROM tokens WHERE account=? AND region=? "
+                         "AND collection_id=? ORDER BY rowid DESC LIMIT -1 OFFSET ?)", (*key, REMEMBERED_REPLIES))
+
+    def token(self, account: str, region: str, collection_id: str, operation: str,
+              token: str) -> tuple[str, str] | None:
+        with self._lock:
+            row = self._db.execute("SELECT fingerprint, reply FROM tokens WHERE account=? AND region=? "
+                                   "AND collection_id=? AND operation=? AND token=?",
+                                   (account, region, collection_id, operation, token)).fetchone()
+        return None if row is None else (row[0], row[1])
 
     def _check(self, problem: str | None) -> None:
         if self._lost is not None:
@@ -150,41 +178,52 @@ class StateStore:
             [
                 ("DELETE FROM users WHERE account=? AND region=? AND collection_id=?", key),
                 ("DELETE FROM faces WHERE account=? AND region=? AND collection_id=?", key),
+                ("DELETE FROM tokens WHERE account=? AND region=? AND collection_id=?", key),
                 ("DELETE FROM collections WHERE account=? AND region=? AND collection_id=?", key),
             ]
         )
 
-    def put_user(self, account: str, region: str, collection_id: str, user_id: str, created: float, token: str | None) -> None:
+    def put_user(self, account: str, region: str, collection_id: str, user_id: str, created: float, token: str | None,
+                 remember: Remember | None = None) -> None:
         self._write([("INSERT OR REPLACE INTO users VALUES (?, ?, ?, ?, ?, ?)",
-                      (account, region, collection_id, user_id, created, token))])
+                      (account, region, collection_id, user_id, created, token))],
+                    None if remember is None else ((account, region, collection_id), remember))
 
-    def delete_user(self, account: str, region: str, collection_id: str, user_id: str) -> None:
+    def delete_user(self, account: str, region: str, collection_id: str, user_id: str,
+                    remember: Remember | None = None) -> None:
         key = (account, region, collection_id, user_id)
         self._write(
             [
                 ("UPDATE faces SET user_id=NULL WHERE account=? AND region=? AND collection_id=? AND user_id=?", key),
                 ("DELETE FROM users WHERE account=? AND region=? AND collection_id=? AND user_id=?", key),
-            ]
+            ],
+            None if remember is None else ((account, region, collection_id), remember),
         )
 
-    def set_face_users(self, account: str, region: str, collection_id: str, face_ids: list[str], user_id: str | None) -> None:
-        if face_ids:
+    def set_face_users(self, account: str, region: str, collection_id: str, face_ids: list[str], user_id: str | None,
+                       remember: Remember | None = None) -> None:
+        if face_ids or remember is not None:
             self._write(
                 [
                     (
                         "UPDATE faces SET user_id=? WHERE account=? AND region=? AND collection_id=? AND face_id=?",
                         [(user_id, account, region, collection_id, fid) for fid in face_ids],
                     )
-                ]
+                ],
+                None if remember is None else ((account, region, collection_id), remember),
             )
 
-    def users(self, account: str, region: str, collection_id: str) -> list[tuple[str, float, str | None]]:
+    def users(self, account: str, region: str, collection_id: str,
+              user_ids: Iterable[str] | None = None) -> list[tuple[str, float, str | None]]:
+        where, args = _only("user_id", user_ids)
         with self._lock:
-            return self._db.execute(
-                "SELECT user_id, created, create_token FROM users WHERE account=? AND region=? AND collection_id=? "
-                "ORDER BY created, user_id",
-                (account, region, collection_id),
+            rows = self._db.execute(
+                "SELECT user_id, created, create_token FROM users WHERE account=? AND region=? AND collection_id=?"
+                f"{where} ORDER BY created, user_id",
+                (account, region, collection_id, *args),
             ).fetchall()
+            self.rows_read += len(rows)
+            return rows
 
     def delete_region(self, account: str, region: str) -> None:
         key = (account, region)
@@ -192,6 +231,7 @@ class StateStore:
             [
                 ("DELETE FROM users WHERE account=? AND region=?", key),
                 ("DELETE FROM faces WHERE account=? AND region=?", key),
+                ("DELETE FROM tokens WHERE account=? AND region=?", key),
                 ("DELETE FROM collections WHERE account=? AND region=?", key),
             ]
         )
@@ -232,16 +272,28 @@ class StateStore:
     def changes(self) -> list[Any]:
         return []  # the directory belongs to this server alone: no one else changes it
 
-    def faces(self, account: str, region: str, collection_id: str) -> list[FaceRow]:
+    def faces(self, account: str, region: str, collection_id: str,
+              face_ids: Iterable[str] | None = None) -> list[FaceRow]:
+        where, args = _only("face_id", face_ids)
         with self._lock:
-            return self._db.execute(
+            rows = self._db.execute(
                 "SELECT face_id, image_id, external_image_id, user_id, box, confidence, seq, descriptor "
-                "FROM faces WHERE account=? AND region=? AND collection_id=? ORDER BY seq",
-                (account, region, collection_id),
+                f"FROM faces WHERE account=? AND region=? AND collection_id=?{where} ORDER BY seq",
+                (account, region, collection_id, *args),
             ).fetchall()
+            self.rows_read += len(rows)
+            return rows
 
 
 _SHORT = "The change could not be saved in the server's state directory (see the server's log)."
+
+
+def _only(column: str, ids: Iterable[str] | None) -> tuple[str, tuple[str, ...]]:
+    """The condition keeping rows whose ``column`` is among ``ids`` (None: every row)."""
+    if ids is None:
+        return "", ()
+    ids = tuple(ids)
+    return f" AND {column} IN (SELECT value FROM json_each(?))", (json.dumps(list(ids)),)
 
 
 def _open(path: Path) -> sqlite3.Connection:

@@ -24,10 +24,12 @@ import json
 import logging
 import re
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from typing import Any
 
-from .state import BOX_BYTES, DESCRIPTOR_BYTES, ChangeKey, CollectionRow, FaceRow, UserRow
+from .pgschema import MIGRATIONS
+from .state import (REMEMBERED_REPLIES, Change, CollectionRow, FaceRow, Remember, TokenTaken,
+                    UserRow, merge_changes)
 from .statedir import StateError, StateWriteError
 
 __all__ = ["EXTRA", "SCHEMA_VERSION", "PostgresStore", "redact"]
@@ -35,43 +37,6 @@ log = logging.getLogger("rekognition_mock.server")
 
 EXTRA = "pip install 'rekognition-mock[postgres]'"
 _MIGRATION_LOCK = 0x5245_4B4D  # pg_advisory_xact_lock key: "REKM"
-# each entry takes the schema from the version before it to its own index + 1
-MIGRATIONS: list[str] = [
-    f"""
-    CREATE TABLE collections (
-        account TEXT NOT NULL, region TEXT NOT NULL, collection_id TEXT NOT NULL,
-        arn TEXT NOT NULL, created DOUBLE PRECISION NOT NULL, tags TEXT NOT NULL,
-        PRIMARY KEY (account, region, collection_id)
-    );
-    CREATE TABLE users (
-        account TEXT NOT NULL, region TEXT NOT NULL, collection_id TEXT NOT NULL,
-        user_id TEXT NOT NULL, created DOUBLE PRECISION NOT NULL, create_token TEXT,
-        PRIMARY KEY (account, region, collection_id, user_id),
-        FOREIGN KEY (account, region, collection_id) REFERENCES collections ON DELETE CASCADE
-    );
-    CREATE TABLE faces (
-        account TEXT NOT NULL, region TEXT NOT NULL, collection_id TEXT NOT NULL,
-        face_id TEXT NOT NULL, image_id TEXT NOT NULL, external_image_id TEXT, user_id TEXT,
-        box BYTEA NOT NULL CHECK (octet_length(box) = {BOX_BYTES}),
-        confidence DOUBLE PRECISION NOT NULL, seq BIGINT NOT NULL,
-        descriptor BYTEA NOT NULL CHECK (octet_length(descriptor) = {DESCRIPTOR_BYTES}),
-        PRIMARY KEY (account, region, collection_id, face_id),
-        FOREIGN KEY (account, region, collection_id) REFERENCES collections ON DELETE CASCADE,
-        FOREIGN KEY (account, region, collection_id, user_id) REFERENCES users
-    );
-    CREATE INDEX faces_user ON faces (account, region, collection_id, user_id) WHERE user_id IS NOT NULL;
-    """,
-    # the change log several servers read to stay current: one clock row, whose row lock each
-    # write holds from its last statement to its commit, so sequence order is commit order
-    """
-    CREATE TABLE change_clock (seq BIGINT NOT NULL);
-    INSERT INTO change_clock VALUES (0);
-    CREATE TABLE changes (
-        seq BIGINT NOT NULL, account TEXT NOT NULL, region TEXT NOT NULL, collection_id TEXT
-    );
-    CREATE INDEX changes_seq ON changes (seq);
-    """,
-]
 SCHEMA_VERSION = len(MIGRATIONS)
 _SHORT = "The change could not be saved in the server's state database (see the server's log)."
 _SHORT_READ = "The server's state database could not be read (see the server's log)."
@@ -101,6 +66,7 @@ class PostgresStore:
         self._lock = threading.Lock()
         self._db: Any = None
         self._mine: set[int] = set()  # change-log entries of this store's own writes
+        self.rows_read = 0  # face and user rows read so far (how much keeping current costs)
         try:
             self._db = self._connect()
             self._migrate()
@@ -146,9 +112,10 @@ class PostgresStore:
 
     # -- the transaction -----------------------------------------------------------
 
-    def _write(self, statements: list[tuple[Any, Any]], changed: list[ChangeKey]) -> None:
+    def _write(self, statements: list[tuple[Any, Any]], changed: list[Change]) -> None:
         """Run statements in one transaction, committed before returning, with the change-log
-        entries of ``changed``; StateWriteError (logged on one line) when the database does not
+        entries of ``changed`` (whose id lists a statement may still fill); StateWriteError
+        (logged on one line) when the database does not
         take it. A statement may be a function of the cursor (with None for its arguments)
         returning False when it stored something other than what this server holds in memory:
         the change is then this server's to read back too."""
@@ -167,7 +134,8 @@ class PostgresStore:
                         else:
                             cur.execute(sql, args)
                     seq = cur.execute("UPDATE change_clock SET seq = seq + 1 RETURNING seq").fetchone()[0]
-                    cur.executemany("INSERT INTO changes VALUES (%s, %s, %s, %s)", [(seq, *key) for key in changed])
+                    cur.executemany("INSERT INTO changes VALUES (%s, %s, %s, %s, %s::text[], %s::text[])",
+                                    [(seq, *key[:3], _ids(key[3]), _ids(key[4])) for key in changed])
                     if seq % 1000 == 0:
                         cur.execute("DELETE FROM changes WHERE seq < %s", (seq - _KEEP_CHANGES,))
                 if mine:
@@ -192,27 +160,27 @@ class PostgresStore:
                 log.error("%s", message)
                 raise StateWriteError(message, _SHORT_READ) from None
 
-    def changes(self) -> list[ChangeKey]:
-        """Collections other servers changed since the last call; every collection of every
-        region when this store fell further behind than the change log keeps."""
-        rows = self._read("SELECT seq, account, region, collection_id FROM changes WHERE seq > %s ORDER BY seq",
-                          (self._seen,))
+    def changes(self) -> list[Change]:
+        """What other servers changed since the last call, merged per collection (the faces
+        and users named, or None: all of them); every collection of every region when this
+        store fell further behind than the change log keeps."""
+        rows = self._read("SELECT seq, account, region, collection_id, face_ids, user_ids FROM changes "
+                          "WHERE seq > %s ORDER BY seq", (self._seen,))
         if not rows:
             return []
         with self._lock:
             first = rows[0][0]
             behind = first > self._seen + 1  # entries pruned before this store read them
             self._seen = max(self._seen, rows[-1][0])
-            out: dict[ChangeKey, None] = {}
-            for seq, account, region, collection_id in rows:
-                if seq in self._mine:
-                    continue
-                out[(account, region, collection_id)] = None
+            entries: list[Change] = []
+            for seq, account, region, collection_id, face_ids, user_ids in rows:
+                if seq not in self._mine:
+                    entries.append((account, region, collection_id, _set(face_ids), _set(user_ids)))
             self._mine = {seq for seq in self._mine if seq > self._seen}
         if behind:
             regions = self._read("SELECT DISTINCT account, region FROM collections")
-            return [(account, region, None) for account, region in regions] + list(out)
-        return list(out)
+            entries = [(account, region, None, None, None) for account, region in regions] + entries
+        return merge_changes(entries)
 
     # -- writes --------------------------------------------------------------------
 
@@ -222,7 +190,7 @@ class PostgresStore:
             "INSERT INTO collections VALUES (%s, %s, %s, %s, %s, %s) ON CONFLICT (account, region, collection_id) "
             "DO UPDATE SET arn = EXCLUDED.arn, created = EXCLUDED.created, tags = EXCLUDED.tags",
             (account, region, collection_id, arn, created, json.dumps(tags)),
-        )], [(account, region, collection_id)])
+        )], [(account, region, collection_id, (), ())])  # the collection's row only
 
     def delete_collection(self, account: str, region: str, collection_id: str) -> None:
         key = (account, region, collection_id)
@@ -230,7 +198,7 @@ class PostgresStore:
             ("DELETE FROM faces WHERE account=%s AND region=%s AND collection_id=%s", key),
             ("DELETE FROM users WHERE account=%s AND region=%s AND collection_id=%s", key),
             ("DELETE FROM collections WHERE account=%s AND region=%s AND collection_id=%s", key),
-        ], [(account, region, collection_id)])
+        ], [(account, region, collection_id, None, None)])
 
     def delete_region(self, account: str, region: str) -> None:
         key = (account, region)
@@ -238,30 +206,42 @@ class PostgresStore:
             ("DELETE FROM faces WHERE account=%s AND region=%s", key),
             ("DELETE FROM users WHERE account=%s AND region=%s", key),
             ("DELETE FROM collections WHERE account=%s AND region=%s", key),
-        ], [(account, region, None)])
+        ], [(account, region, None, None, None)])
 
     def put_user(self, account: str, region: str, collection_id: str, user_id: str, created: float,
-                 token: str | None) -> None:
+                 token: str | None, remember: Remember | None = None) -> None:
         self._write([(
             "INSERT INTO users VALUES (%s, %s, %s, %s, %s, %s) ON CONFLICT (account, region, collection_id, user_id) "
             "DO UPDATE SET created = EXCLUDED.created, create_token = EXCLUDED.create_token",
             (account, region, collection_id, user_id, created, token),
-        )], [(account, region, collection_id)])
+        ), *_remembered((account, region, collection_id), remember)],
+            [(account, region, collection_id, (), (user_id,))])
 
-    def delete_user(self, account: str, region: str, collection_id: str, user_id: str) -> None:
+    def delete_user(self, account: str, region: str, collection_id: str, user_id: str,
+                    remember: Remember | None = None) -> None:
         key = (account, region, collection_id, user_id)
+        moved: list[str] = []
+
+        def release(cur: Any) -> bool:
+            cur.execute("UPDATE faces SET user_id=NULL WHERE account=%s AND region=%s AND collection_id=%s "
+                        "AND user_id=%s RETURNING face_id", key)
+            moved.extend(row[0] for row in cur.fetchall())
+            return True
+
         self._write([
-            ("UPDATE faces SET user_id=NULL WHERE account=%s AND region=%s AND collection_id=%s AND user_id=%s", key),
+            (release, None),
             ("DELETE FROM users WHERE account=%s AND region=%s AND collection_id=%s AND user_id=%s", key),
-        ], [(account, region, collection_id)])
+            *_remembered((account, region, collection_id), remember),
+        ], [(account, region, collection_id, moved, (user_id,))])
 
     def set_face_users(self, account: str, region: str, collection_id: str, face_ids: list[str],
-                       user_id: str | None) -> None:
-        if face_ids:
+                       user_id: str | None, remember: Remember | None = None) -> None:
+        if face_ids or remember is not None:
             self._write([(
                 "UPDATE faces SET user_id=%s WHERE account=%s AND region=%s AND collection_id=%s AND face_id=%s",
                 [(user_id, account, region, collection_id, fid) for fid in face_ids],
-            )], [(account, region, collection_id)])
+            ), *_remembered((account, region, collection_id), remember)],
+                [(account, region, collection_id, list(face_ids), ())])
 
     def add_faces(self, account: str, region: str, collection_id: str, rows: list[FaceRow]) -> None:
         """The faces, numbered after every face of the collection already stored (another
@@ -283,16 +263,22 @@ class PostgresStore:
                             [(*key, *row) for row in kept])
             return kept == list(rows)
 
-        self._write([(insert, None)], [key])
+        self._write([(insert, None)], [(*key, [row[0] for row in rows], ())])
 
     def delete_faces(self, account: str, region: str, collection_id: str, face_ids: list[str]) -> None:
         if face_ids:
             self._write([(
                 "DELETE FROM faces WHERE account=%s AND region=%s AND collection_id=%s AND face_id = ANY(%s)",
                 (account, region, collection_id, list(face_ids)),
-            )], [(account, region, collection_id)])
+            )], [(account, region, collection_id, list(face_ids), ())])
 
     # -- reads ---------------------------------------------------------------------
+
+    def token(self, account: str, region: str, collection_id: str, operation: str,
+              token: str) -> tuple[str, str] | None:
+        rows = self._read("SELECT fingerprint, reply FROM tokens WHERE account=%s AND region=%s AND collection_id=%s "
+                          "AND operation=%s AND token=%s", (account, region, collection_id, operation, token))
+        return None if not rows else (rows[0][0], rows[0][1])
 
     def collections(self) -> Iterator[CollectionRow]:
         rows = self._read("SELECT account, region, collection_id, arn, created, tags FROM collections "
@@ -305,20 +291,63 @@ class PostgresStore:
                           "WHERE account=%s AND region=%s AND collection_id=%s", (account, region, collection_id))
         return None if not rows else (*rows[0][:5], json.loads(rows[0][5]))  # type: ignore[return-value]
 
-    def faces(self, account: str, region: str, collection_id: str) -> list[FaceRow]:
+    def faces(self, account: str, region: str, collection_id: str,
+              face_ids: Iterable[str] | None = None) -> list[FaceRow]:
+        where, args = _only("face_id", face_ids)
         rows = self._read(
             "SELECT face_id, image_id, external_image_id, user_id, box, confidence, seq, descriptor FROM faces "
-            "WHERE account=%s AND region=%s AND collection_id=%s ORDER BY seq, face_id",
-            (account, region, collection_id),
+            f"WHERE account=%s AND region=%s AND collection_id=%s{where} ORDER BY seq, face_id",
+            (account, region, collection_id, *args),
         )
+        self.rows_read += len(rows)
         return [(*row[:4], bytes(row[4]), row[5], row[6], bytes(row[7])) for row in rows]
 
-    def users(self, account: str, region: str, collection_id: str) -> list[UserRow]:
-        return [tuple(row) for row in self._read(  # type: ignore[misc]
-            "SELECT user_id, created, create_token FROM users WHERE account=%s AND region=%s AND collection_id=%s "
-            "ORDER BY created, user_id",
-            (account, region, collection_id),
-        )]
+    def users(self, account: str, region: str, collection_id: str,
+              user_ids: Iterable[str] | None = None) -> list[UserRow]:
+        where, args = _only("user_id", user_ids)
+        rows = self._read(
+            "SELECT user_id, created, create_token FROM users WHERE account=%s AND region=%s AND collection_id=%s"
+            f"{where} ORDER BY created, user_id",
+            (account, region, collection_id, *args),
+        )
+        self.rows_read += len(rows)
+        return [tuple(row) for row in rows]  # type: ignore[misc]
+
+
+def _remembered(key: tuple[str, str, str], remember: Remember | None) -> list[tuple[Any, Any]]:
+    """The statement storing a ClientRequestToken's reply in the write's transaction (none
+    without one): TokenTaken, rolling the whole write back, when another server stored it
+    first; the collection keeps its newest REMEMBERED_REPLIES."""
+    if remember is None:
+        return []
+
+    def store(cur: Any) -> bool:
+        cur.execute("INSERT INTO tokens (account, region, collection_id, operation, token, fingerprint, reply) "
+                    "VALUES (%s, %s, %s, %s, %s, %s, %s) ON CONFLICT DO NOTHING RETURNING seq", (*key, *remember))
+        seq = cur.fetchone()
+        if seq is None:
+            raise TokenTaken(remember[1])
+        if seq[0] % 100 == 0:
+            cur.execute("DELETE FROM tokens WHERE account=%s AND region=%s AND collection_id=%s AND seq <= %s "
+                        "AND seq < (SELECT min(seq) FROM (SELECT seq FROM tokens WHERE account=%s AND region=%s AND "
+                        "collection_id=%s ORDER BY seq DESC LIMIT %s) AS newest)",
+                        (*key, seq[0], *key, REMEMBERED_REPLIES))
+        return True
+
+    return [(store, None)]
+
+
+def _only(column: str, ids: Iterable[str] | None) -> tuple[str, tuple[Any, ...]]:
+    """The condition keeping rows whose ``column`` is among ``ids`` (None: every row)."""
+    return ("", ()) if ids is None else (f" AND {column} = ANY(%s)", (list(ids),))
+
+
+def _ids(ids: Iterable[str] | None) -> list[str] | None:
+    return None if ids is None else list(ids)
+
+
+def _set(ids: list[str] | None) -> frozenset[str] | None:
+    return None if ids is None else frozenset(ids)
 
 
 def _one_line(exc: BaseException) -> str:

@@ -17,7 +17,7 @@ import pickle
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, ContextManager, Protocol, runtime_checkable
 
 try:
     import fcntl
@@ -25,6 +25,35 @@ except ImportError:  # Windows: no lock across processes, each worker analyses f
     fcntl = None  # type: ignore[assignment]
 
 FORMAT = "rekognition-mock-analysis-34"  # 34: dlib's ResNet and the FER2013 network from ONNX files with float16 weights (descriptors move by < 6e-4, expressions by < 0.001)
+
+
+@runtime_checkable
+class AnalysisCache(Protocol):
+    """Where the engine keeps analyses beyond its own memory (:class:`DiskCache` on one
+    machine; a shared database for several servers, wired in by whoever runs the engine).
+
+    ``get`` answers None for a key not stored (or unreadable); ``put`` never raises (a cache
+    that cannot be written is only a slower cache); ``lock(key)`` is held while the key is
+    being analysed, so that an analysis is made once by every process sharing the cache: the
+    second waits, then reads the first one's entry. Values go through :func:`dumps` and
+    :func:`loads`."""
+
+    def get(self, key: str) -> Any | None: ...
+    def put(self, key: str, value: Any) -> None: ...
+    def lock(self, key: str) -> ContextManager[None]: ...
+
+
+def dumps(value: Any) -> bytes:
+    """The stored form of an analysis: a pickle tagged with :data:`FORMAT`."""
+    return pickle.dumps((FORMAT, value), protocol=pickle.HIGHEST_PROTOCOL)
+
+
+def loads(data: bytes) -> Any:
+    """The analysis in ``data`` (from :func:`dumps`); ValueError when written by another format."""
+    header, value = pickle.loads(data)
+    if header != FORMAT:
+        raise ValueError("old format")
+    return value
 
 
 def model_versions() -> str:
@@ -76,10 +105,7 @@ class DiskCache:
         path = self._path(key)
         try:
             with open(path, "rb") as handle:
-                header, value = pickle.load(handle)
-            if header != FORMAT:
-                raise ValueError("old format")
-            return value
+                return loads(handle.read())
         except FileNotFoundError:
             return None
         except Exception:  # corrupt, truncated or foreign: recompute
@@ -96,7 +122,7 @@ class DiskCache:
             fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=".pickle")
             try:
                 with os.fdopen(fd, "wb") as handle:
-                    pickle.dump((FORMAT, value), handle, protocol=pickle.HIGHEST_PROTOCOL)
+                    handle.write(dumps(value))
                 os.replace(tmp, path)
             except BaseException:
                 try:

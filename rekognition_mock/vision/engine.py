@@ -30,7 +30,7 @@ from . import descriptors, detection, geometry, memory, orientation, quality, we
 from .age_gender import AgeGender
 from .config import EngineConfig
 from .decode import decode_rgb, read_size
-from .diskcache import FORMAT, DiskCache, model_versions
+from .diskcache import FORMAT, AnalysisCache, DiskCache, model_versions
 from .face_mesh import MeshFace
 from .landmarks import REFIT_EYES, SideView, landmarks_68, mirrored_landmarks_68, side_view, untilted_landmarks_68
 from .memory import PASS_PIXELS, TRIM_PIXELS, BytesLRU, give_back_memory
@@ -121,6 +121,7 @@ class FaceEngine:
             if analysis is None and disk is not None:
                 analysis = disk.get(key)
                 if analysis is not None:
+                    _count("read")
                     self._remember(key, analysis, None)
             if analysis is None or (descriptors and not analysis._descriptors_done):
                 with disk.lock(key) if disk is not None else contextlib.nullcontext():
@@ -128,23 +129,26 @@ class FaceEngine:
         return analysis
 
     def _analyze_locked(self, key: str, content_sha256: str, data: bytes, descriptors: bool,
-                        analysis: Analysis | None, disk: DiskCache | None) -> Analysis:
+                        analysis: Analysis | None, disk: AnalysisCache | None) -> Analysis:
         """:meth:`analyze`'s work under the key's locks: another process may have stored the
         analysis (or its descriptors) while this one waited, so the disk is read again."""
         if disk is not None:
             stored = disk.get(key)
             if stored is not None and (analysis is None or (stored._descriptors_done and not analysis._descriptors_done)):
                 analysis = stored
+                _count("read")
                 self._remember(key, analysis, None)
         if analysis is None:
             width, height = read_size(data)
             with _BUDGET.reserve(PASS_PIXELS + network_pixels(width, height, self.config)):
                 rgb, scale = self._decode(data, width, height)
                 analysis = self._analyze_pixels(key, content_sha256, rgb)
+                _count("analysed")
                 if scale != (1.0, 1.0):
                     _enlarge(analysis, scale)
                 if descriptors:
                     self._describe(analysis, rgb)
+                    _count("described")
                 self._remember(key, analysis, rgb)
                 del rgb
                 scale = detection.analysis_scale(analysis.width, analysis.height, self.config)
@@ -155,6 +159,7 @@ class FaceEngine:
         elif descriptors and not analysis._descriptors_done:
             with self._pixels_reserved(key, data) as rgb:
                 self._describe(analysis, rgb)
+            _count("described")
             if disk is not None:
                 disk.put(key, analysis)
         return analysis
@@ -387,7 +392,22 @@ def _adopt_attributes(analysis: Analysis, stored: Analysis | None, groups: Itera
                 setattr(mine, group, getattr(theirs, group))
 
 
-_DISK_CACHE: DiskCache | None = None
+_DISK_CACHE: AnalysisCache | None = None  # the analysis cache beyond memory: on disk, or shared by several servers
+_COUNTS_LOCK = threading.Lock()
+_COUNTS = {"analysed": 0, "described": 0, "read": 0}
+
+
+def _count(what: str) -> None:
+    with _COUNTS_LOCK:
+        _COUNTS[what] += 1
+
+
+def analysis_counts() -> dict[str, int]:
+    """What this process's engines did since it started: ``analysed`` (images run through
+    the detector), ``described`` (images whose faces got their descriptors) and ``read``
+    (analyses taken from the shared or disk cache instead)."""
+    with _COUNTS_LOCK:
+        return dict(_COUNTS)
 
 
 @functools.cache
@@ -397,8 +417,14 @@ def _versions() -> str:
 
 def set_disk_cache(directory: str | None) -> None:
     """Keep analyses on disk under ``directory`` (``None`` turns the disk cache off)."""
+    set_analysis_cache(DiskCache(directory) if directory else None)
+
+
+def set_analysis_cache(cache: AnalysisCache | None) -> None:
+    """Keep analyses in ``cache`` (a :class:`~.diskcache.DiskCache`, or a cache several
+    processes share; ``None``: in this process's memory only)."""
     global _DISK_CACHE
-    _DISK_CACHE = DiskCache(directory) if directory else None
+    _DISK_CACHE = cache
 
 
 _ENGINES: dict[EngineConfig, FaceEngine] = {}

@@ -21,7 +21,7 @@ import threading
 from moto.core.base_backend import BackendDict
 
 from ...store import state
-from ...store.replica import sync_collection
+from ...store.replica import sync_collection, sync_rows
 from .base import BackendBase
 from .celebrities import CelebritiesMixin
 from .collections import CollectionsMixin
@@ -59,9 +59,11 @@ _REFRESH = threading.Lock()  # one refresh at a time: a request never runs on a 
 
 def refresh_state(store: "state.Store") -> None:
     """Bring the backends up to date with what other servers sharing ``store`` changed (a
-    no-op for a store only this server holds); before every Rekognition request."""
+    no-op for a store only this server holds); before every Rekognition request. Only the
+    faces and users a change names are read again (a whole collection only when it was
+    created again, or when the change could have touched every row)."""
     with _REFRESH:
-        for account, region, collection_id in store.changes():
+        for account, region, collection_id, face_ids, user_ids in store.changes():
             backend = rekognition_backends[account][region]
             with backend._lock:
                 if collection_id is None:
@@ -69,20 +71,25 @@ def refresh_state(store: "state.Store") -> None:
                     for gone in set(backend.collections) - set(stored):
                         del backend.collections[gone]
                     for name in stored:
-                        _refresh_collection(store, backend, account, region, name)
+                        _refresh_collection(store, backend, account, region, name, None, None)
                 else:
-                    _refresh_collection(store, backend, account, region, collection_id)
+                    _refresh_collection(store, backend, account, region, collection_id, face_ids, user_ids)
 
 
 def _refresh_collection(store: "state.Store", backend: RekognitionBackend, account: str, region: str,
-                        collection_id: str) -> None:
+                        collection_id: str, face_ids: frozenset[str] | None, user_ids: frozenset[str] | None) -> None:
     row = store.collection(account, region, collection_id)
     current = backend.collections.get(collection_id)
     if row is None:
         backend.collections.pop(collection_id, None)
         return
-    faces, users = store.faces(account, region, collection_id), store.users(account, region, collection_id)
     if current is None or current.arn != row[3] or current.created != row[4]:  # new, or deleted and made again
-        backend.restore_collection(collection_id, row[3], row[4], row[5], faces, users)
+        backend.restore_collection(collection_id, row[3], row[4], row[5], store.faces(account, region, collection_id),
+                                   store.users(account, region, collection_id))
+    elif face_ids is None or user_ids is None:
+        sync_collection(current, row[5], store.faces(account, region, collection_id),
+                        store.users(account, region, collection_id))
     else:
-        sync_collection(current, row[5], faces, users)
+        faces = store.faces(account, region, collection_id, face_ids) if face_ids else []
+        users = store.users(account, region, collection_id, user_ids) if user_ids else []
+        sync_rows(current, row[5], face_ids, faces, user_ids, users)

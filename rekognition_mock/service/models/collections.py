@@ -25,10 +25,14 @@ class CollectionsMixin(BackendBase):
         raise ResourceNotFoundException(f"The resource {arn} does not exist")
 
     def reset(self) -> None:
+        from .. import shared_state
+
         controls.reset()
         store = state.active()
         with self._lock:  # a write in progress commits before the region is emptied, or finds it empty
-            if store is not None:
+            if shared_state.is_attached(store):  # an in-process mock: its memory only (others share the database)
+                shared_state.forget()
+            elif store is not None:
                 store.delete_region(self.account_id, self.region_name)
             super().reset()
 

@@ -4,6 +4,7 @@ DisassociateFaces, SearchUsers, SearchUsersByImage."""
 from __future__ import annotations
 
 import copy
+import json
 import time
 from typing import Any
 
@@ -59,18 +60,41 @@ class UsersMixin(ImagesMixin):
             user.updating_until = time.monotonic() + settings.user_update_seconds
         return "UPDATING"
 
-    @staticmethod
-    def _replay(users: UserStore, operation: str, token: str | None, fingerprint: Any) -> dict[str, Any] | None:
+    def _replay(self, collection_id: str, users: UserStore, operation: str, token: str | None,
+                fingerprint: str) -> dict[str, Any] | None:
         """The reply to an earlier call with the same ClientRequestToken (a retry gets the same
-        answer); IdempotentParameterMismatchException if that call asked something else."""
+        answer, whichever server sharing the state answered it first);
+        IdempotentParameterMismatchException if that call asked something else."""
         if token is None:
             return None
         seen = users.recall(operation, token)
+        store = state.active()
+        if seen is None and store is not None:
+            stored = store.token(self.account_id, self.region_name, collection_id, operation, token)
+            if stored is not None:
+                seen = (stored[0], json.loads(stored[1]))
+                users.remember(operation, token, *seen)
         if seen is None:
             return None
         if seen[0] != fingerprint:
             raise IdempotentParameterMismatchException()
         return copy.deepcopy(seen[1])
+
+    def _write_once(self, users: UserStore, operation: str, token: str | None, fingerprint: str,
+                    reply: dict[str, Any], write: Any, collection_id: str, *args: Any) -> dict[str, Any] | None:
+        """``write(account, region, collection_id, *args, remember=...)``: the store's write,
+        with the reply to remember in its transaction (None without a token). None when
+        written; the reply stored by the server that got there first when another server
+        sharing the state took the token meanwhile (or IdempotentParameterMismatchException)."""
+        remember = None if token is None else (operation, token, fingerprint, json.dumps(reply))
+        try:
+            write(self.account_id, self.region_name, collection_id, *args, remember=remember)
+        except state.TokenTaken:
+            replayed = self._replay(collection_id, users, operation, token, fingerprint)
+            if replayed is None:  # the stored reply went with its collection meanwhile
+                raise ResourceNotFoundException(f"The collection id: {collection_id} does not exist") from None
+            return replayed
+        return None
 
     def create_user(self, collection_id: str, user_id: str, token: str | None) -> None:
         with self._lock:
@@ -82,30 +106,42 @@ class UsersMixin(ImagesMixin):
                         if made.user_id == user_id:
                             return  # the same request again: idempotent
                         raise IdempotentParameterMismatchException()
+                fingerprint = json.dumps([user_id])
+                if self._replay(collection_id, users, "CreateUser", token, fingerprint) is not None:
+                    return  # answered by another server sharing the state (the user since deleted)
                 if user_id in users:
                     raise ConflictException(f"A User with the Id {user_id} already exists within the collection.")
                 user = User(user_id, create_token=token)
                 store = state.active()
                 if store is not None:
-                    store.put_user(self.account_id, self.region_name, collection_id, user_id, user.created, token)
+                    replayed = self._write_once(users, "CreateUser", token, fingerprint, {},
+                                                store.put_user, collection_id, user_id, user.created, token)
+                    if replayed is not None:
+                        return
                 users.add(user)
+                if token is not None:
+                    users.remember("CreateUser", token, fingerprint, {})
 
     def delete_user(self, collection_id: str, user_id: str, token: str | None = None) -> dict[str, Any]:
         with self._lock:
             collection = self._collection(collection_id)
             users = collection.users
             with users.lock:
-                replayed = self._replay(users, "DeleteUser", token, user_id)
+                fingerprint = json.dumps([user_id])
+                replayed = self._replay(collection_id, users, "DeleteUser", token, fingerprint)
                 if replayed is not None:
                     return replayed
                 self._user(collection, user_id)
+                reply: dict[str, Any] = {}
                 store = state.active()
                 if store is not None:
-                    store.delete_user(self.account_id, self.region_name, collection_id, user_id)
+                    replayed = self._write_once(users, "DeleteUser", token, fingerprint, reply,
+                                                store.delete_user, collection_id, user_id)
+                    if replayed is not None:
+                        return replayed
                 users.remove(user_id)  # its faces stay, associated with no one
-                reply: dict[str, Any] = {}
                 if token is not None:
-                    users.remember("DeleteUser", token, user_id, reply)
+                    users.remember("DeleteUser", token, fingerprint, reply)
                 return reply
 
     def list_users(self, collection_id: str, next_token: str | None, max_results: int | None) -> dict[str, Any]:
@@ -136,8 +172,8 @@ class UsersMixin(ImagesMixin):
             collection = self._collection(collection_id)
             users = collection.users
             with users.lock:
-                fingerprint = (user_id, tuple(face_ids), threshold)
-                replayed = self._replay(users, "AssociateFaces", token, fingerprint)
+                fingerprint = json.dumps([user_id, list(face_ids), threshold])
+                replayed = self._replay(collection_id, users, "AssociateFaces", token, fingerprint)
                 if replayed is not None:
                     return replayed
                 self._user(collection, user_id)
@@ -172,15 +208,20 @@ class UsersMixin(ImagesMixin):
                             failed.append(shapes.unsuccessful_face(face_id, user_id, []))  # no room left; AWS names no reason
                             continue
                         accepted.append(face_id)
-                store = state.active()
-                if store is not None:
-                    store.set_face_users(self.account_id, self.region_name, collection_id, accepted, user_id)
-                users.associate(accepted, user_id)
                 reply = {
                     "AssociatedFaces": [{"FaceId": f} for f in accepted],
                     "UnsuccessfulFaceAssociations": failed,
-                    "UserStatus": self._changed(users, user_id) if accepted else self._status(users, user_id),
+                    "UserStatus": "UPDATING" if accepted else self._status(users, user_id),
                 }
+                store = state.active()
+                if store is not None:
+                    replayed = self._write_once(users, "AssociateFaces", token, fingerprint, reply,
+                                                store.set_face_users, collection_id, accepted, user_id)
+                    if replayed is not None:
+                        return replayed
+                users.associate(accepted, user_id)
+                if accepted:
+                    self._changed(users, user_id)
                 if token is not None:
                     users.remember("AssociateFaces", token, fingerprint, copy.deepcopy(reply))
                 return reply
@@ -191,8 +232,8 @@ class UsersMixin(ImagesMixin):
             collection = self._collection(collection_id)
             users = collection.users
             with users.lock:
-                fingerprint = (user_id, tuple(face_ids))
-                replayed = self._replay(users, "DisassociateFaces", token, fingerprint)
+                fingerprint = json.dumps([user_id, list(face_ids)])
+                replayed = self._replay(collection_id, users, "DisassociateFaces", token, fingerprint)
                 if replayed is not None:
                     return replayed
                 self._user(collection, user_id)
@@ -208,15 +249,20 @@ class UsersMixin(ImagesMixin):
                         failed.append(shapes.unsuccessful_face(face_id, owner, ["ASSOCIATED_TO_A_DIFFERENT_USER"]))
                     else:
                         done.append(face_id)
-                store = state.active()
-                if store is not None:
-                    store.set_face_users(self.account_id, self.region_name, collection_id, done, None)
-                users.associate(done, None)
                 reply = {
                     "DisassociatedFaces": [{"FaceId": f} for f in done],
                     "UnsuccessfulFaceDisassociations": failed,
-                    "UserStatus": self._changed(users, user_id) if done else self._status(users, user_id),
+                    "UserStatus": "UPDATING" if done else self._status(users, user_id),
                 }
+                store = state.active()
+                if store is not None:
+                    replayed = self._write_once(users, "DisassociateFaces", token, fingerprint, reply,
+                                                store.set_face_users, collection_id, done, None)
+                    if replayed is not None:
+                        return replayed
+                users.associate(done, None)
+                if done:
+                    self._changed(users, user_id)
                 if token is not None:
                     users.remember("DisassociateFaces", token, fingerprint, copy.deepcopy(reply))
                 return reply
