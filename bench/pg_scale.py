@@ -2,7 +2,7 @@
 
 A throwaway PostgreSQL cluster (tests/pgcluster.py: Debian's ``postgresql`` binaries; as root
 it runs as the ``postgres`` user) and ``rekognition-mock serve --state-url`` replicas, each
-pinned to a core of its own (``sched_setaffinity``, as ``taskset -c N`` does) with its engine
+pinned to a core of its own (``taskset -c N``) with its engine
 on one thread (``REKOGNITION_MOCK_THREADS=1``, ``OMP_NUM_THREADS=1``) and no disk cache.
 
 - **Throughput for new images, one replica against two.** The baseline is one replica on
@@ -33,6 +33,7 @@ from __future__ import annotations
 
 import os
 import re
+import shutil
 import statistics
 import subprocess
 import sys
@@ -62,9 +63,9 @@ class Replica:
         env.update(REKOGNITION_MOCK_THREADS="1", OMP_NUM_THREADS="1", OPENBLAS_NUM_THREADS="1",
                    PYTHONUNBUFFERED="1", PYTHONPATH=str(ROOT))
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "rekognition_mock.cli", "serve", "--port", "0", "--quiet", "--state-url", url],
+            ["taskset", "-c", str(core), sys.executable, "-m", "rekognition_mock.cli", "serve", "--port", "0", "--quiet",
+             "--state-url", url],
             cwd=ROOT, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-            preexec_fn=lambda: os.sched_setaffinity(0, {core}),
         )
         assert self.proc.stdout is not None
         lines = []
@@ -176,6 +177,7 @@ def _planted_faces(size: int) -> tuple[np.ndarray, int]:
 
 def _search_100k(cluster: Any, size: int, queries: int) -> dict[str, float]:
     import imagefactory
+
     from rekognition_mock.store.postgres import PostgresStore
 
     url = cluster.new_database()
@@ -216,7 +218,7 @@ def _search_100k(cluster: Any, size: int, queries: int) -> dict[str, float]:
     finally:
         replica.stop()
     label = f"{size // 1000}k"
-    return {f"pg_search_{label}_p50_ms": 1000 * timings["big"], f"pg_search_1_face_p50_ms": 1000 * timings["small"],
+    return {f"pg_search_{label}_p50_ms": 1000 * timings["big"], "pg_search_1_face_p50_ms": 1000 * timings["small"],
             f"pg_search_{label}_vs_1_face": timings["big"] / timings["small"],
             f"pg_search_{label}_planted_first_share": sum(firsts) / len(firsts)}
 
@@ -229,12 +231,15 @@ def bench_pg_scale(quick: bool) -> dict[str, float]:
     if reason is not None:
         print(f"  pg_scale skipped: {reason}", flush=True)
         return {}
+    if shutil.which("taskset") is None:
+        print("  pg_scale skipped: no taskset (util-linux) to pin the replicas", flush=True)
+        return {}
     if len(os.sched_getaffinity(0)) < 2:
         print("  pg_scale skipped: two cores are needed to pin two replicas", flush=True)
         return {}
     count = 8 if quick else 16
     before = load()
-    print(f"  uptime: {subprocess.run(['uptime'], capture_output=True, text=True).stdout.strip()}", flush=True)
+    print(f"  uptime: {subprocess.run(['uptime'], check=False, capture_output=True, text=True).stdout.strip()}", flush=True)
     cluster = pgcluster.Cluster()
     try:
         # one, two, two, one (--quick: one, two): a drift of the machine's load meets both alike
@@ -250,7 +255,7 @@ def bench_pg_scale(quick: bool) -> dict[str, float]:
         print(f"  {search}", flush=True)
     finally:
         cluster.stop()
-    print(f"  uptime: {subprocess.run(['uptime'], capture_output=True, text=True).stdout.strip()}", flush=True)
+    print(f"  uptime: {subprocess.run(['uptime'], check=False, capture_output=True, text=True).stdout.strip()}", flush=True)
     return {
         "pg_one_replica_index_per_s": one["index_per_s"], "pg_two_replicas_index_per_s": two["index_per_s"],
         "pg_two_replicas_index_ratio": two["index_per_s"] / one["index_per_s"],

@@ -42,7 +42,8 @@ def list_faces(rek: Any, collection: str, **extra: Any) -> dict[str, dict[str, A
     faces: dict[str, dict[str, Any]] = {}
     token = None
     while True:
-        page = rek.list_faces(CollectionId=collection, MaxResults=1000, **extra, **({"NextToken": token} if token else {}))
+        paging = {"NextToken": token} if token else {}
+        page = rek.list_faces(CollectionId=collection, MaxResults=1000, **extra, **paging)
         faces.update((f["FaceId"], f) for f in page["Faces"])
         token = page.get("NextToken")
         if not token:
@@ -54,7 +55,8 @@ class Ledger:
     """What one thread was answered."""
 
     thread: int
-    indexed: dict[str, tuple[str, list[str], int]] = field(default_factory=dict)  # external id -> (collection, faces, retries)
+    # ExternalImageId -> (collection, FaceIds answered, RetryAttempts)
+    indexed: dict[str, tuple[str, list[str], int]] = field(default_factory=dict)
     deleted: dict[str, str] = field(default_factory=dict)  # face id -> collection
     users: dict[str, str] = field(default_factory=dict)  # user id -> collection
     associated: dict[str, str] = field(default_factory=dict)  # face id -> user id
@@ -192,7 +194,8 @@ class Worker:
         if answer is None:
             return
         if answer["UnsuccessfulFaceAssociations"]:
-            self.ledger.violations.append(f"AssociateFaces {face} to {user_id}: {answer['UnsuccessfulFaceAssociations']}")
+            failed = answer["UnsuccessfulFaceAssociations"]
+            self.ledger.violations.append(f"AssociateFaces {face} to {user_id}: {failed}")
         self.ledger.associated[face] = user_id
 
     def churn(self) -> None:

@@ -30,6 +30,7 @@ REKOGNITION_MOCK_SOAK_SECONDS shortens the run for development; CI runs the 2 mi
 from __future__ import annotations
 
 import os
+import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -86,7 +87,8 @@ def test_two_replicas_survive_a_kill_under_mixed_load(start_server: Callable[...
     warm.create_collection(CollectionId="warm")
     for server in replicas:  # analysed once (the second replica reads the shared disk cache)
         for picture in pictures:
-            assert client("rekognition", server.url).index_faces(CollectionId="warm", Image={"Bytes": picture})["FaceRecords"]
+            rek = client("rekognition", server.url)
+            assert rek.index_faces(CollectionId="warm", Image={"Bytes": picture})["FaceRecords"]
     warm.delete_collection(CollectionId="warm")
     for name in SHARED:
         warm.create_collection(CollectionId=name)
@@ -110,8 +112,6 @@ def test_two_replicas_survive_a_kill_under_mixed_load(start_server: Callable[...
             replicas[1] = replica()
             proxy.set_backend(1, _address(replicas[1]))
 
-        import threading
-
         kill_thread = threading.Thread(target=killer)
         kill_thread.start()
         run_workers(workers)
@@ -121,7 +121,8 @@ def test_two_replicas_survive_a_kill_under_mixed_load(start_server: Callable[...
 
     ledgers = [w.ledger for w in workers]
     calls = sum(sum(ledger.calls.values()) for ledger in ledgers)
-    retried = {op: sum(ledger.retried.get(op, 0) for ledger in ledgers) for op in sorted(WRITES | {"ListFaces", "SearchFacesByImage"})}
+    retried = {op: sum(ledger.retried.get(op, 0) for ledger in ledgers)
+               for op in sorted(WRITES | {"ListFaces", "SearchFacesByImage"})}
     print(f"\nsoak: {calls} calls in {SECONDS:.0f} s by {THREADS} threads; killed replica 1 holding {killed}; "
           f"proxy cut {proxy.cut} connections, {proxy.refused} refused; retried calls {retried}; "
           f"retried creates/deletes the first attempt did: {sum(len(l.retried_conflicts) for l in ledgers)}")
@@ -145,7 +146,8 @@ def test_two_replicas_survive_a_kill_under_mixed_load(start_server: Callable[...
         for col, fid in db.execute("SELECT collection_id, face_id FROM faces"):
             stored.setdefault(col, set()).add(fid)
         orphans = db.execute("SELECT count(*) FROM faces f WHERE NOT EXISTS (SELECT 1 FROM collections c WHERE "
-                             "c.account = f.account AND c.region = f.region AND c.collection_id = f.collection_id)").fetchone()[0]
+                             "c.account = f.account AND c.region = f.region AND c.collection_id = f.collection_id)"
+                             ).fetchone()[0]
     assert orphans == 0
 
     unacknowledged = 0
@@ -156,6 +158,11 @@ def test_two_replicas_survive_a_kill_under_mixed_load(start_server: Callable[...
         assert collections == set(expected), server.url  # acknowledged collections there, deleted ones gone
         for col in gone:
             assert col not in collections
+            try:
+                rek.describe_collection(CollectionId=col)
+                raise AssertionError(f"{server.url} describes {col}, deleted")
+            except rek.exceptions.ResourceNotFoundException:
+                pass
         listed = {col: list_faces(rek, col) for col in expected}
         listed_by.append(listed)
         for col, faces in listed.items():
