@@ -23,6 +23,7 @@ sys.path.insert(0, str(ROOT / "tests"))  # imagefactory: turned and cut copies, 
 
 import imagefactory  # noqa: E402
 import numpy as np  # noqa: E402
+from pg_scale import bench_pg_scale  # noqa: E402
 from server_memory import bench_server_memory  # noqa: E402
 from video_throughput import bench_video  # noqa: E402
 
@@ -62,6 +63,11 @@ TARGETS = {
     "server_small16_peak_mb": ("<=", 600.0),
     "server_mixed16_peak_mb": ("<=", 600.0),
     "video_vs_jpeg_speed": (">=", 1.0),
+    "pg_two_replicas_index_ratio": (">=", 1.7),
+    "pg_two_replicas_search_ratio": (">=", 1.7),
+    "pg_index_one_face_share": (">=", 1.0),
+    "pg_search_first_match_share": (">=", 1.0),
+    "pg_search_100k_planted_first_share": (">=", 1.0),
 }
 
 # Who is in which development photo, and which files are one photograph (resized, cut or
@@ -569,8 +575,9 @@ def main(argv: list[str] | None = None) -> int:
         "cut_validation": lambda: bench_cut(_validation_photos(), "cut_validation"),
         "server_memory": bench_server_memory,
         "video": lambda: bench_video(args.quick),
+        "pg_scale": lambda: bench_pg_scale(args.quick),
     }
-    slow = ("turned", "cut", "turned_validation", "cut_validation", "server_memory")  # minutes each: not in --quick unless named
+    slow = ("turned", "cut", "turned_validation", "cut_validation", "server_memory", "pg_scale")  # minutes each: not in --quick unless named
     figures: dict[str, float] = {}
     for name, fn in groups.items():
         if args.only and name not in args.only:

@@ -445,6 +445,24 @@ def small_faces_scene() -> tuple[bytes, tuple[tuple[int, int, int, int], ...]]:
     return _jpeg(scene, 92), tuple(boxes)
 
 
+def pasted_face(seed: int, canvas: tuple[int, int] = (480, 360)) -> tuple[bytes, str]:
+    """A new image for each ``seed``: one portrait's face (Grace Hopper or the astronaut, by
+    the seed's parity), 100 to 160 px wide, mirrored for every other pair of seeds, pasted at
+    a seeded place on a seeded background of smooth colour blobs (JPEG q88). Returns the bytes
+    and the portrait's file name. No two seeds give the same bytes, so no analysis cache
+    answers for another seed (benchmarks of new images)."""
+    rng = np.random.default_rng(seed)
+    name = ("grace_hopper.jpg", "astronaut.jpg")[seed % 2]
+    width = int(rng.integers(100, 161))
+    patch, _ = _face_patch(name, width, mirror=bool(seed // 2 % 2))
+    blobs = rng.integers(0, 256, (6, 8, 3), dtype=np.uint8)
+    scene = Image.fromarray(blobs, "RGB").resize(canvas, Image.Resampling.BICUBIC)
+    x = int(rng.integers(0, max(1, canvas[0] - patch.width)))
+    y = int(rng.integers(0, max(1, canvas[1] - patch.height)))
+    scene.paste(patch, (x, y))
+    return _jpeg(scene, 88), name
+
+
 #: Each face of :func:`large_faces_jpeg`: portrait, face width as a multiple of the
 #: smallest face AWS reports at that size, mirrored, and centre as fractions of the scene.
 LARGE_SCENE_FACES = (

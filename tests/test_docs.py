@@ -475,11 +475,16 @@ def test_command_defaults_in_cli_md_and_server_md() -> None:
 
 def test_compose_example_in_server_md() -> None:
     """server.md's Docker Compose example: two replicas whose `serve` command the parser takes,
-    on the PostgreSQL service of the file, installing the extras --state-url needs."""
+    on the PostgreSQL service of the file, installing the extras --state-url needs, behind a
+    balancer whose upstream is both replicas on the port they serve and which lets through
+    the largest request the mock takes (the mock answers a larger one itself)."""
     import json
     import shlex
 
+    import yaml
+
     from rekognition_mock import cli
+    from rekognition_mock.service import limits
 
     text = (DOCS / "server.md").read_text()
     block = text.split("test_compose_example_in_server_md -->\n```yaml\n", 1)[1].split("```", 1)[0]
@@ -494,3 +499,17 @@ def test_compose_example_in_server_md() -> None:
     args = cli._parser().parse_args(argv[1:])
     assert args.command == "serve" and args.state_url == "postgresql://postgres:mock@db/rekognition"
     assert "POSTGRES_PASSWORD: mock, POSTGRES_DB: rekognition" in block
+    compose = yaml.safe_load(block)
+    services = compose["services"]
+    assert services["replica1"]["command"] == services["replica2"]["command"] == command
+    assert services["db"]["environment"] == {"POSTGRES_PASSWORD": "mock", "POSTGRES_DB": "rekognition"}
+    balancer = services["balancer"]
+    assert set(balancer["depends_on"]) == {"replica1", "replica2"} and args.host == "0.0.0.0"
+    config = compose["configs"][balancer["configs"][0]["source"]]["content"]
+    upstream = re.search(r"upstream (\w+) \{([^}]*)\}", config)
+    assert upstream and f"proxy_pass http://{upstream.group(1)};" in config
+    assert re.findall(r"server (\S+);", upstream.group(2)) == [f"replica1:{args.port}", f"replica2:{args.port}"]
+    listen = int(re.search(r"listen (\d+);", config).group(1))
+    assert balancer["ports"] == [f"{listen}:{listen}"]
+    body = int(re.search(r"client_max_body_size (\d+)m;", config).group(1))
+    assert body * 2**20 > limits.MAX_REQUEST_BYTES
