@@ -10,7 +10,8 @@ How each kind of block runs (docs/index.md, "Every example runs", says the same 
   variables, as they would in one terminal.
 - ``console`` blocks (and ``bash`` blocks with ``$ `` prompts): each command runs in bash,
   stdout and stderr together, and must print the lines shown after it. ``...`` alone on a
-  line stands for any number of lines, ``...`` inside a line for any text. The server the
+  line stands for any number of lines, ``...`` inside a line for any text, and a decimal
+  number for any within a ten-thousandth of it (whole numbers must be equal). The server the
   page talks to is on a free port: ``127.0.0.1:5000`` and ``localhost:5000`` in commands
   and code are that port, and the output shows it as 5000 again.
   ``rekognition-mock serve`` starts in the background (on that port unless the command
@@ -214,13 +215,32 @@ def trim(lines: list[str]) -> list[str]:
     return lines
 
 
+DECIMAL = re.compile(r"-?\d+\.\d+(?:[eE][-+]?\d+)?")
+DECIMAL_RELATIVE = 1e-4  # a decimal the page shows may differ by this much, relatively, from what is printed
+
+
 def _line_matches(shown: str, actual: str) -> bool:
+    """``actual`` is ``shown``, where ``...`` stands for any text and a decimal number for any
+    number within :data:`DECIMAL_RELATIVE` of it (a network's float32 sums differ in their
+    last digits between CPUs; whole numbers, such as counts and pixels, must be equal)."""
     if shown == actual:
         return True
-    if "..." not in shown:
+    numbers: list[float] = []
+
+    def literal(text: str) -> str:
+        pieces, at = [], 0
+        for found in DECIMAL.finditer(text):
+            pieces.append(re.escape(text[at:found.start()]) + r"(-?\d+(?:\.\d+)?(?:[eE][-+]?\d+)?)")
+            numbers.append(float(found.group()))
+            at = found.end()
+        return "".join(pieces) + re.escape(text[at:])
+
+    pattern = ".*?".join(literal(part) for part in shown.split("..."))
+    matched = re.fullmatch(pattern, actual)
+    if matched is None:
         return False
-    pattern = ".*".join(re.escape(part) for part in shown.split("..."))
-    return re.fullmatch(pattern, actual) is not None
+    return all(abs(float(printed) - value) <= DECIMAL_RELATIVE * max(abs(value), 1.0)
+               for printed, value in zip(matched.groups(), numbers))
 
 
 def output_matches(shown: list[str], actual: list[str]) -> bool:

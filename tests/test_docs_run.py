@@ -171,6 +171,11 @@ def test_output_matching() -> None:
     assert not match(["a", "...", "d"], ["a", "b"])
     assert match(["done in ... s"], ["done in 1.5 s"]) and not match(["done in ... s"], ["done in 1.5 ms"])
     assert match(["  ..."], ["x", "y"])
+    # decimals within a ten-thousandth (float32 sums differ between CPUs); whole numbers exact
+    assert match(['"Confidence": 83.48037'], ['"Confidence": 83.480377'])
+    assert not match(['"Confidence": 83.48037'], ['"Confidence": 83.49'])
+    assert not match(['"Low": 66'], ['"Low": 67']) and not match(["1 face"], ["1.00001 face"])
+    assert match(["took ... s, 0.5 sure"], ["took 3 s, 0.50001 sure"])
     assert docsrun.expected_comments('x = 1\nprint(x)  # 1\n# -> 2\n') == ["1", "2"]
     assert docsrun.expected_comments("print(x)\n") is None
     commands = docsrun.console_commands("$ a \\\n    b\nout\n\n$ c\n")
