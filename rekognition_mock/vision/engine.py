@@ -251,7 +251,7 @@ class FaceEngine:
         faces = []
         for det in found:
             if det.turn:
-                upright, offset = _turned_around(rgb, det)
+                upright, offset = orientation.turned_around(rgb, (det.left, det.top, det.right, det.bottom), det.turn)
                 faces.append(self._measure(upright, det, width, height, offset))
             else:
                 faces.append(self._measure(rgb, det, width, height))
@@ -353,22 +353,6 @@ def network_pixels(width: int, height: int, config: EngineConfig) -> int:
     for its smallest face (what an analysis's memory follows)."""
     scale = detection.analysis_scale(width, height, config)
     return math.ceil(width * scale) * math.ceil(height * scale)
-
-
-def _turned_around(rgb: np.ndarray, det: detection.Detection) -> tuple[np.ndarray, tuple[int, int]]:
-    """The part of ``rgb`` around a turned face (a face's side of margin), turned upright,
-    and where its corner is in the whole turned image (even, so rounding is unchanged)."""
-    height, width = rgb.shape[:2]
-    turn = det.turn
-    left, top, right, bottom = orientation.rotate_box((det.left, det.top, det.right, det.bottom), turn, width, height)
-    side = max(right - left, bottom - top)
-    turned_w, turned_h = (height, width) if turn % 2 else (width, height)
-    x0 = max(0, int(math.floor(left - side)) // 2 * 2)
-    y0 = max(0, int(math.floor(top - side)) // 2 * 2)
-    x1 = min(turned_w, int(math.ceil(right + side)))
-    y1 = min(turned_h, int(math.ceil(bottom + side)))
-    a0, b0, a1, b1 = (int(round(v)) for v in orientation.unrotate_box((x0, y0, x1, y1), turn, width, height))
-    return np.ascontiguousarray(np.rot90(rgb[b0:b1, a0:a1], turn)), (x0, y0)
 
 
 def _enlarge(analysis: Analysis, scale: tuple[float, float]) -> None:

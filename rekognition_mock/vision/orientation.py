@@ -145,3 +145,19 @@ def _square_crop(rgb: np.ndarray, x0: float, y0: float, span: float, size: int, 
     sub = np.asarray(part)[: size - py, : size - px]
     out[py : py + sub.shape[0], px : px + sub.shape[1]] = sub
     return out
+
+
+def turned_around(rgb: np.ndarray, box: tuple[float, float, float, float], turn: int) -> tuple[np.ndarray, tuple[int, int]]:
+    """The part of ``rgb`` around the face in ``box`` (a face's side of margin), turned by
+    ``turn`` quarter turns so the face is upright, and where its corner is in the whole
+    turned image (even, so rounding is unchanged)."""
+    height, width = rgb.shape[:2]
+    left, top, right, bottom = rotate_box(box, turn, width, height)
+    side = max(right - left, bottom - top)
+    turned_w, turned_h = (height, width) if turn % 2 else (width, height)
+    x0 = max(0, int(math.floor(left - side)) // 2 * 2)
+    y0 = max(0, int(math.floor(top - side)) // 2 * 2)
+    x1 = min(turned_w, int(math.ceil(right + side)))
+    y1 = min(turned_h, int(math.ceil(bottom + side)))
+    a0, b0, a1, b1 = (int(round(v)) for v in unrotate_box((x0, y0, x1, y1), turn, width, height))
+    return np.ascontiguousarray(np.rot90(rgb[b0:b1, a0:a1], turn)), (x0, y0)
