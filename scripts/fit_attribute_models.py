@@ -9,20 +9,20 @@ Run by hand when a model or a measure changes (the photos are not part of the pr
 It runs the engine over every labelled face of the tuning half and fits:
 
 - the read-outs: a logistic model of the age and gender network's 1024 pooled features
-  (standardised; L2 penalty :data:`READOUT_PENALTY`) for Beard, Mustache and FaceOccluded,
+  (standardised; L2 penalty :data:`READOUT_PENALTY`) for Beard, Mustache, FaceOccluded and Sunglasses,
   written to ``vision/data/hse_readouts.npz``, and of the 128-d descriptor for Eyeglasses,
   written to ``vision/data/descriptor_readouts.npz``, with ``--write``;
 - the logistic models of :mod:`rekognition_mock.vision.mesh_attributes` (``BEARD``,
   ``MUSTACHE``, ``EYEGLASSES``, ``SUNGLASSES``, ``FACE_OCCLUDED``), each over its named inputs
-  (``FACE_OCCLUDED`` reads the ``SUNGLASSES`` model: paste that first and run again); a read-out's
+  (``FACE_OCCLUDED`` reads the ``SUNGLASSES`` model, fitted first in the same run); a read-out's
   input is its out-of-fold answer (the photos dealt into :data:`FOLDS` folds, each face read
   by a read-out fitted without its photo), as the read-out would answer a face it never saw;
 - ``GENDER`` in :mod:`rekognition_mock.vision.age_gender` (the network's log-odds
   recalibrated) and ``AGE_SPREADS`` (the narrowest that holds :data:`AGE_HOLDS` of the
   faces, judged as ``scripts/measure_attributes.py`` judges AgeRange).
 
-With ``--write`` the read-outs' file and the constants are written into those modules (run
-it twice when ``SUNGLASSES`` changes, as ``FACE_OCCLUDED`` reads it); then ``scripts/measure_attributes.py``
+With ``--write`` the read-outs' file and the constants are written into those modules
+(``--rows FILE`` keeps the engine's inputs for a second fit without running it); then ``scripts/measure_attributes.py``
 reports both halves. The validation half is never read here.
 """
 
@@ -46,7 +46,8 @@ READOUT_PENALTY = 10.0
 STACK_PENALTY = 0.01
 FOLDS = 8
 AGE_HOLDS = 0.97
-READOUTS = {"Beard": "beard", "Mustache": "mustache", "FaceOccluded": "occluded"}  # of the age and gender network
+READOUTS = {"Beard": "beard", "Mustache": "mustache", "FaceOccluded": "occluded", "Sunglasses": "sunglasses",
+            "Eyeglasses": "glasses"}  # of the age and gender network
 DESCRIPTOR_READOUTS = {"Eyeglasses": "eyeglasses"}  # of the 128-d descriptor (vision/glasses.py)
 
 
@@ -98,9 +99,9 @@ def faces_of(folder: Path) -> list[dict[str, Any]]:
             rows.append({
                 "photo": image["path"] + "@" + image["repo"], "labels": seen, "male_p": float(male[0]), "ages": ages[0],
                 "features": features[0], "descriptor": face.descriptor, "mesh": face.mesh, "measured": face.measured,
-                "glasses": face.glasses, "eyeglasses": ma.eyeglasses_features(face.mesh, face.measured, face.glasses, 0.0),
-                "sunglasses": ma.sunglasses_features(face.measured, face.glasses),
-                "occluded": ma.face_occluded_features(face.mesh, face.measured, face.mask, face.glasses, 0.0),
+                "glasses": face.glasses, "eyeglasses": ma.eyeglasses_features(face.mesh, face.measured, face.glasses, 0.0, 0.0),
+                "sunglasses": ma.sunglasses_features(face.measured, face.glasses, 0.0),
+                "occluded": ma.face_occluded_features(face.mesh, face.measured, face.mask, face.glasses, 0.0, 0.0),
             })
     return rows
 
@@ -165,6 +166,8 @@ def write_constant(module: Path, name: str, text: str) -> None:
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("folder", type=Path, nargs="?", default=DEFAULT_OUT)
+    parser.add_argument("--rows", type=Path, help="keep the engine's inputs of every face in this file (pickle), "
+                        "and read them from it when it exists (a second fit of the same engine without running it)")
     parser.add_argument("--write", action="store_true",
                         help="rewrite vision/data/hse_readouts.npz and the fitted constants in the modules")
     args = parser.parse_args(argv)
@@ -173,7 +176,16 @@ def main(argv: list[str] | None = None) -> None:
     from rekognition_mock.vision import glasses as gl
     from rekognition_mock.vision import mesh_attributes as ma
 
-    rows = faces_of(args.folder)
+    if args.rows is not None and args.rows.is_file():
+        import pickle
+
+        rows = pickle.loads(args.rows.read_bytes())
+    else:
+        rows = faces_of(args.folder)
+        if args.rows is not None:
+            import pickle
+
+            args.rows.write_bytes(pickle.dumps(rows))
     print(f"{len(rows)} faces of the tuning half")
     every = np.array([r["features"] for r in rows])
     mean, scale = every.mean(axis=0), every.std(axis=0) + 1e-6  # over every face of the half
@@ -241,6 +253,12 @@ def main(argv: list[str] | None = None) -> None:
         weights, intercept, right = stack(rows, label, inputs)
         constants[constant] = (mesh_module, _assignment(constant, weights, intercept))
         print(f"{constant}: tuning half {100 * right:.1f} %")
+        if constant == "SUNGLASSES":  # FACE_OCCLUDED reads this model's log-odds: the one just fitted, its
+            # read-out out of fold where the face has a label (the full read-out on the others)
+            full = (every - mean) / scale @ fitted["sunglasses"][:-1] + fitted["sunglasses"][-1]
+            for k, r in enumerate(rows):
+                x = {**r["sunglasses"], "readout": held_out["sunglasses"].get(k, float(full[k]))}
+                r["occluded"]["sunglasses_logit"] = intercept + sum(w * x[n] for n, w in weights.items())
     for name, (module, text) in constants.items():
         print(text)
         if args.write:
