@@ -30,27 +30,27 @@ SMILE_AT, SMILE_SLOPE = 0.58, 13.4
 # edges of skin, wrinkles and frames multiply) and across the nose where the 68 landmarks do
 # (``frame_bridge``, :class:`.attributes.FaceAttributes`).
 EYEGLASSES = (
-    {"glasses": 0.2035, "log_bridge_across": 0.1667, "log_temples_across": 0.1174,
-     "frame_bridge": 0.2698, "descriptor_readout": 0.5726, "readout": 0.6849},
-    1.1019,
+    {"glasses": 0.1526, "log_bridge_across": 0.125, "log_temples_across": 0.0881,
+     "frame_bridge": 0.2024, "descriptor_readout": 0.4295, "readout": 0.5136},
+    0.8264,
 )
 # Sunglasses: the measured darkness of the lenses (as log-odds), the glasses classifier's
 # log-odds and the age and gender network's read-out of sunglasses (:mod:`.age_gender`; it sees
 # mirrored, coloured and tinted lenses, which are not dark, on small faces too).
-SUNGLASSES = {"dark_lenses_logit": 0.1996, "glasses": -0.0104, "readout": 1.796}, 2.0363
+SUNGLASSES = {"dark_lenses_logit": 0.1098, "glasses": -0.0057, "readout": 0.9878}, 1.12
 # Facial hair: the read-out of the age and gender network's features (:mod:`.age_gender`, as
 # log-odds), its log-odds of a man, the chin's colour saturation and edges and the philtrum's
 # brightness where the mesh places them (each over the cheeks'), and the strip above the
 # upper lip where the 68 landmarks place it (``lip_strip``).
 BEARD = (
-    {"readout": 1.5224, "male_logit": 0.039, "chin_saturation": -1.7984, "chin_edges": 3.5604,
-     "philtrum_brightness": -1.4017, "lip_strip": -2.8993},
-    6.0105,
+    {"readout": 0.609, "male_logit": 0.0156, "chin_saturation": -0.7194, "chin_edges": 1.4241,
+     "philtrum_brightness": -0.5607, "lip_strip": -1.1597},
+    2.4042,
 )
 MUSTACHE = (
-    {"readout": 1.2836, "male_logit": 0.1386, "chin_saturation": -0.0366, "chin_edges": 6.3263,
-     "philtrum_brightness": -6.9053, "lip_strip": -3.8214},
-    7.7947,
+    {"readout": 0.5134, "male_logit": 0.0554, "chin_saturation": -0.0147, "chin_edges": 2.5305,
+     "philtrum_brightness": -2.7621, "lip_strip": -1.5286},
+    3.1179,
 )
 
 # Occlusion: the measured evidence of a covered mouth or a face cut by the image's edge (as
@@ -59,9 +59,9 @@ MUSTACHE = (
 # detector's log-odds of a mask (:mod:`.masks`), the Sunglasses model's log-odds (AWS counts
 # dark sunglasses) and the age and gender network's read-out of a covered face (:mod:`.age_gender`).
 FACE_OCCLUDED = (
-    {"covered_logit": 3.5089, "nose_redness_over_forehead": 1.2051, "mask_logit": 0.8871,
-     "sunglasses_logit": 0.8365, "readout": 1.7874},
-    13.7097,
+    {"covered_logit": 2.275, "nose_redness_over_forehead": 0.782, "mask_logit": 0.5754,
+     "sunglasses_logit": 0.9864, "readout": 1.16},
+    8.8903,
 )
 
 def flag(p: float) -> Flag:
