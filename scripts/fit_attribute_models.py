@@ -9,20 +9,20 @@ Run by hand when a model or a measure changes (the photos are not part of the pr
 It runs the engine over every labelled face of the tuning half and fits:
 
 - the read-outs: a logistic model of the age and gender network's 1024 pooled features
-  (standardised; L2 penalty :data:`READOUT_PENALTY`) for Beard, Mustache and FaceOccluded,
+  (standardised; L2 penalty :data:`READOUT_PENALTY`) for Beard, Mustache, FaceOccluded and Sunglasses,
   written to ``vision/data/hse_readouts.npz``, and of the 128-d descriptor for Eyeglasses,
   written to ``vision/data/descriptor_readouts.npz``, with ``--write``;
 - the logistic models of :mod:`rekognition_mock.vision.mesh_attributes` (``BEARD``,
   ``MUSTACHE``, ``EYEGLASSES``, ``SUNGLASSES``, ``FACE_OCCLUDED``), each over its named inputs
-  (``FACE_OCCLUDED`` reads the ``SUNGLASSES`` model: paste that first and run again); a read-out's
+  (``FACE_OCCLUDED`` reads the ``SUNGLASSES`` model, fitted first in the same run); a read-out's
   input is its out-of-fold answer (the photos dealt into :data:`FOLDS` folds, each face read
   by a read-out fitted without its photo), as the read-out would answer a face it never saw;
 - ``GENDER`` in :mod:`rekognition_mock.vision.age_gender` (the network's log-odds
   recalibrated) and ``AGE_SPREADS`` (the narrowest that holds :data:`AGE_HOLDS` of the
   faces, judged as ``scripts/measure_attributes.py`` judges AgeRange).
 
-With ``--write`` the read-outs' file and the constants are written into those modules (run
-it twice when ``SUNGLASSES`` changes, as ``FACE_OCCLUDED`` reads it); then ``scripts/measure_attributes.py``
+With ``--write`` the read-outs' file and the constants are written into those modules
+(``--rows FILE`` keeps the engine's inputs for a second fit without running it); then ``scripts/measure_attributes.py``
 reports both halves. The validation half is never read here.
 """
 
@@ -46,7 +46,8 @@ READOUT_PENALTY = 10.0
 STACK_PENALTY = 0.01
 FOLDS = 8
 AGE_HOLDS = 0.97
-READOUTS = {"Beard": "beard", "Mustache": "mustache", "FaceOccluded": "occluded"}  # of the age and gender network
+READOUTS = {"Beard": "beard", "Mustache": "mustache", "FaceOccluded": "occluded", "Sunglasses": "sunglasses",
+            "Eyeglasses": "glasses"}  # of the age and gender network
 DESCRIPTOR_READOUTS = {"Eyeglasses": "eyeglasses"}  # of the 128-d descriptor (vision/glasses.py)
 
 
@@ -98,9 +99,9 @@ def faces_of(folder: Path) -> list[dict[str, Any]]:
             rows.append({
                 "photo": image["path"] + "@" + image["repo"], "labels": seen, "male_p": float(male[0]), "ages": ages[0],
                 "features": features[0], "descriptor": face.descriptor, "mesh": face.mesh, "measured": face.measured,
-                "glasses": face.glasses, "eyeglasses": ma.eyeglasses_features(face.mesh, face.measured, face.glasses, 0.0),
-                "sunglasses": ma.sunglasses_features(face.measured, face.glasses),
-                "occluded": ma.face_occluded_features(face.mesh, face.measured, face.mask, face.glasses, 0.0),
+                "glasses": face.glasses, "eyeglasses": ma.eyeglasses_features(face.mesh, face.measured, face.glasses, 0.0, 0.0),
+                "sunglasses": ma.sunglasses_features(face.measured, face.glasses, 0.0),
+                "occluded": ma.face_occluded_features(face.mesh, face.measured, face.mask, face.glasses, 0.0, 0.0),
             })
     return rows
 
@@ -132,7 +133,31 @@ def stack(rows: list[dict[str, Any]], label: str, inputs: dict[int, dict[str, fl
     y = np.array([float(rows[k]["labels"][label]) for k in judged])
     w = logistic_fit(x, y, STACK_PENALTY)
     right = float(((x @ w[:-1] + w[-1] >= 0) == (y == 1)).mean())
+    w = w * sharpness(rows, judged, x, y)
     return dict(zip(names, (round(float(v), 4) for v in w[:-1]))), round(float(w[-1]), 4), right
+
+
+def sharpness(rows: list[dict[str, Any]], judged: list[int], x: np.ndarray, y: np.ndarray) -> float:
+    """How far to scale a stacked model's log-odds so that its confidences hold out of fold:
+    each face's log-odds from a model fitted without its photo (:data:`FOLDS` folds), and the
+    factor (at most 1) that gives those the least log-loss. A model that separates the tuning
+    half almost perfectly grows large weights and answers 99.99 % whether right or not; the
+    factor draws it back as far as its out-of-fold mistakes ask. The answers stay the same."""
+    photos = sorted({rows[k]["photo"] for k in judged})
+    fold = {photo: n % FOLDS for n, photo in enumerate(photos)}
+    f = np.array([fold[rows[k]["photo"]] for k in judged])
+    z = np.zeros(len(judged))
+    for j in range(FOLDS):
+        if (f == j).any() and (f != j).any():
+            w = logistic_fit(x[f != j], y[f != j], STACK_PENALTY)
+            z[f == j] = x[f == j] @ w[:-1] + w[-1]
+    best, best_loss = 1.0, np.inf
+    for factor in np.arange(0.05, 1.0001, 0.05):
+        loss = float(np.logaddexp(0.0, -np.where(y == 1, 1.0, -1.0) * factor * z).sum())
+        if loss < best_loss:
+            best, best_loss = float(factor), loss
+    print(f"  out-of-fold sharpness {best:.2f}")
+    return best
 
 
 def _assignment(name: str, weights: dict[str, float], intercept: float) -> str:
@@ -165,6 +190,8 @@ def write_constant(module: Path, name: str, text: str) -> None:
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("folder", type=Path, nargs="?", default=DEFAULT_OUT)
+    parser.add_argument("--rows", type=Path, help="keep the engine's inputs of every face in this file (pickle), "
+                        "and read them from it when it exists (a second fit of the same engine without running it)")
     parser.add_argument("--write", action="store_true",
                         help="rewrite vision/data/hse_readouts.npz and the fitted constants in the modules")
     args = parser.parse_args(argv)
@@ -173,7 +200,16 @@ def main(argv: list[str] | None = None) -> None:
     from rekognition_mock.vision import glasses as gl
     from rekognition_mock.vision import mesh_attributes as ma
 
-    rows = faces_of(args.folder)
+    if args.rows is not None and args.rows.is_file():
+        import pickle
+
+        rows = pickle.loads(args.rows.read_bytes())
+    else:
+        rows = faces_of(args.folder)
+        if args.rows is not None:
+            import pickle
+
+            args.rows.write_bytes(pickle.dumps(rows))
     print(f"{len(rows)} faces of the tuning half")
     every = np.array([r["features"] for r in rows])
     mean, scale = every.mean(axis=0), every.std(axis=0) + 1e-6  # over every face of the half
@@ -241,6 +277,12 @@ def main(argv: list[str] | None = None) -> None:
         weights, intercept, right = stack(rows, label, inputs)
         constants[constant] = (mesh_module, _assignment(constant, weights, intercept))
         print(f"{constant}: tuning half {100 * right:.1f} %")
+        if constant == "SUNGLASSES":  # FACE_OCCLUDED reads this model's log-odds: the one just fitted, its
+            # read-out out of fold where the face has a label (the full read-out on the others)
+            full = (every - mean) / scale @ fitted["sunglasses"][:-1] + fitted["sunglasses"][-1]
+            for k, r in enumerate(rows):
+                x = {**r["sunglasses"], "readout": held_out["sunglasses"].get(k, float(full[k]))}
+                r["occluded"]["sunglasses_logit"] = intercept + sum(w * x[n] for n, w in weights.items())
     for name, (module, text) in constants.items():
         print(text)
         if args.write:

@@ -5,6 +5,7 @@ Run by hand (the photos are not part of the project; tests never read them):
     python scripts/build_attribute_set.py --out ../valset        # once: fetch the photos
     python scripts/measure_attributes.py ../valset                # per-attribute figures, both halves
     python scripts/measure_attributes.py ../valset --mistakes     # every wrong answer on the tuning half
+    python scripts/measure_attributes.py ../valset --only tune    # the tuning half alone (the validation half not run)
     python scripts/measure_attributes.py ../valset --markdown     # the table in docs/how-it-works.md
     python scripts/measure_attributes.py ../valset --write-docs docs/how-it-works.md
     python scripts/measure_attributes.py ../valset --json /tmp/answers.json   # every face's labels and answers
@@ -166,9 +167,9 @@ def _said(face: dict[str, Any], attribute: str) -> str:
     return f"{face[attribute]['Value']} ({face[attribute]['Confidence']:.1f})"
 
 
-def measure(folder: Path, labels: dict[str, Any], detector: str, verbose: bool) -> list[dict[str, Any]]:
+def measure(folder: Path, labels: dict[str, Any], detector: str, verbose: bool, only: str | None = None) -> list[dict[str, Any]]:
     """Every labelled face with the DetectFaces answer matched to it (``answer`` is None
-    where no detected face overlaps it)."""
+    where no detected face overlaps it); of the ``only`` half alone when given."""
     import boto3
 
     import rekognition_mock
@@ -178,6 +179,8 @@ def measure(folder: Path, labels: dict[str, Any], detector: str, verbose: bool) 
     with rekognition_mock.mock_rekognition():
         client = boto3.client("rekognition", region_name="us-east-1")
         for image in labels["images"]:
+            if only is not None and image["split"] != only:
+                continue
             path = local_path(folder, image)
             if not path.is_file():
                 raise SystemExit(f"{path} is missing: run scripts/build_attribute_set.py --out {folder}")
@@ -265,6 +268,8 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--verbose", action="store_true", help="print every face's answer")
     parser.add_argument("--mistakes", nargs="?", const="tune", choices=["tune", "validate", "all"],
                         help="print every wrong answer on this half (default: the tuning half)")
+    parser.add_argument("--only", choices=SPLITS,
+                        help="run DetectFaces on this half alone (--only tune: tune without reading the validation half)")
     parser.add_argument("--markdown", action="store_true", help="print the docs' table only")
     parser.add_argument("--write-docs", type=Path, help="replace the table between the markers in this file")
     parser.add_argument("--json", type=Path, help="write every face's labels and DetectFaces answer here")
@@ -273,7 +278,7 @@ def main(argv: list[str] | None = None) -> None:
     if args.answers:
         answers = json.loads(args.answers.read_text())
     else:
-        answers = measure(args.folder, load(args.labels), args.detector, verbose=args.verbose)
+        answers = measure(args.folder, load(args.labels), args.detector, verbose=args.verbose, only=args.only)
     if args.json:
         args.json.write_text(json.dumps(answers, indent=1))
     result = tally(answers)

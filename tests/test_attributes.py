@@ -147,7 +147,9 @@ def test_detect_faces_computes_only_what_it_is_asked(rekognition: Any, monkeypat
     assert (face.measured, face.age_gender, face.expression, face.mesh) == (None, None, None, None)
     rekognition.detect_faces(Image={"Bytes": data}, Attributes=["EYES_OPEN"])
     assert face.mesh is not None and (face.measured, face.age_gender, face.expression) == (None, None, None)
-    rekognition.detect_faces(Image={"Bytes": data}, Attributes=["SUNGLASSES"])
+    rekognition.detect_faces(Image={"Bytes": data}, Attributes=["EYE_DIRECTION"])
     assert face.measured is not None and face.age_gender is None and face.expression is None
     rekognition.detect_faces(Image={"Bytes": data}, Attributes=["EMOTIONS"])
-    assert face.expression is not None and face.age_gender is None
+    assert face.expression is not None and face.age_gender is None and face.glasses is None
+    rekognition.detect_faces(Image={"Bytes": data}, Attributes=["SUNGLASSES"])  # reads the age and gender network
+    assert face.glasses is not None and face.age_gender is not None and face.mask is None

@@ -82,8 +82,8 @@ def requested_keys(attributes: list[str] | None) -> tuple[set[str], bool]:
 DESCRIPTOR = "descriptor"
 KEY_GROUPS = {
     "AgeRange": ("age_gender",), "Gender": ("age_gender",), "Emotions": ("expression", "mesh"), "Smile": ("mesh",),
-    "EyesOpen": ("mesh",), "MouthOpen": ("mesh",), "Eyeglasses": ("mesh", "measured", "glasses", DESCRIPTOR),
-    "Sunglasses": ("measured", "glasses"),
+    "EyesOpen": ("mesh",), "MouthOpen": ("mesh",), "Eyeglasses": ("mesh", "measured", "glasses", "age_gender", DESCRIPTOR),
+    "Sunglasses": ("measured", "glasses", "age_gender"),
     "Beard": ("mesh", "measured", "age_gender"), "Mustache": ("mesh", "measured", "age_gender"),
     "FaceOccluded": ("mesh", "measured", "mask", "glasses", "age_gender"), "EyeDirection": ("mesh", "measured"),
 }
@@ -133,8 +133,8 @@ def face_detail(face: Face, width: int, height: int, attributes: list[str] | Non
         "AgeRange": lambda: age_range(face),
         "Smile": lambda: smile(face),
         "Eyeglasses": lambda: _flag(mesh_attributes.eyeglasses(mesh(face), measured(face), glasses(face),
-                                                               glasses_readout(face))),
-        "Sunglasses": lambda: _flag(mesh_attributes.sunglasses(measured(face), glasses(face))),
+                                                               glasses_readout(face), age_gender(face))),
+        "Sunglasses": lambda: _flag(mesh_attributes.sunglasses(measured(face), glasses(face), age_gender(face))),
         "Gender": lambda: gender(face),
         "Beard": lambda: _flag(mesh_attributes.beard(mesh(face), measured(face), age_gender(face))),
         "Mustache": lambda: _flag(mesh_attributes.mustache(mesh(face), measured(face), age_gender(face))),

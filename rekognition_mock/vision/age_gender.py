@@ -41,14 +41,14 @@ AGES = np.arange(1, 101, dtype=np.float64)  # the age each output stands for
 # narrowest that holds 97 % of the tuning half's faces; AWS's ranges are 8 to 12 years wide).
 AGE_SPREADS = 0.50
 # Log-odds of a man = slope × the network's log-odds + intercept (logistic fit, tuning half).
-GENDER = (1.87, -1.40)
+GENDER = (2.42, -2.12)
 READOUTS = "hse_readouts.npz"  # in vision/data: mean, scale, and weights per read-out
 
 
 @dataclass(frozen=True)
 class AgeGender:
     """One face: expected age and its spread (years), the probability it is a man's, and the
-    read-outs' log-odds of a beard, a moustache and a covered face."""
+    read-outs' log-odds of a beard, a moustache, a covered face, sunglasses and glasses."""
 
     age: float
     age_spread: float
@@ -56,6 +56,8 @@ class AgeGender:
     beard_logit: float = 0.0
     mustache_logit: float = 0.0
     occluded_logit: float = 0.0
+    sunglasses_logit: float = 0.0
+    glasses_logit: float = 0.0
 
     def age_range(self, spreads: float = AGE_SPREADS) -> tuple[int, int]:
         """Low and high of a range ``spreads`` spreads either side of the expected age."""
@@ -112,10 +114,11 @@ class AgeGenderNet:
         gender, ages, features = self.outputs(rgb, faces)
         n = len(faces)
         beard, mustache = self._readout("beard", features), self._readout("mustache", features)
-        occluded = self._readout("occluded", features)
+        occluded, sunglasses = self._readout("occluded", features), self._readout("sunglasses", features)
+        glasses = self._readout("glasses", features)
         out = []
         for k in range(n):
             mean, spread = age_and_spread(ages[k])
             out.append(AgeGender(mean, spread, male_probability(float(gender[k])), float(beard[k]), float(mustache[k]),
-                                 float(occluded[k])))
+                                 float(occluded[k]), float(sunglasses[k]), float(glasses[k])))
         return out

@@ -30,25 +30,27 @@ SMILE_AT, SMILE_SLOPE = 0.58, 13.4
 # edges of skin, wrinkles and frames multiply) and across the nose where the 68 landmarks do
 # (``frame_bridge``, :class:`.attributes.FaceAttributes`).
 EYEGLASSES = (
-    {"glasses": 0.2443, "log_bridge_across": 0.4674, "log_temples_across": -0.2765,
-     "frame_bridge": 0.6067, "descriptor_readout": 0.6002},
-    -0.6228,
+    {"glasses": 0.1526, "log_bridge_across": 0.125, "log_temples_across": 0.0881,
+     "frame_bridge": 0.2024, "descriptor_readout": 0.4295, "readout": 0.5136},
+    0.8264,
 )
-# Dark lenses: the measured darkness of the lenses (as log-odds) with the classifier's log-odds.
-SUNGLASSES = {"dark_lenses_logit": 1.2497, "glasses": 0.4252}, 0.0066
+# Sunglasses: the measured darkness of the lenses (as log-odds), the glasses classifier's
+# log-odds and the age and gender network's read-out of sunglasses (:mod:`.age_gender`; it sees
+# mirrored, coloured and tinted lenses, which are not dark, on small faces too).
+SUNGLASSES = {"dark_lenses_logit": 0.1098, "glasses": -0.0057, "readout": 0.9878}, 1.12
 # Facial hair: the read-out of the age and gender network's features (:mod:`.age_gender`, as
 # log-odds), its log-odds of a man, the chin's colour saturation and edges and the philtrum's
 # brightness where the mesh places them (each over the cheeks'), and the strip above the
 # upper lip where the 68 landmarks place it (``lip_strip``).
 BEARD = (
-    {"readout": 1.6579, "male_logit": -0.0806, "chin_saturation": -1.7288, "chin_edges":
-     3.5775, "philtrum_brightness": -1.3336, "lip_strip": -3.0675},
-    7.2724,
+    {"readout": 0.609, "male_logit": 0.0156, "chin_saturation": -0.7194, "chin_edges": 1.4241,
+     "philtrum_brightness": -0.5607, "lip_strip": -1.1597},
+    2.4042,
 )
 MUSTACHE = (
-    {"readout": 1.3423, "male_logit": 0.0446, "chin_saturation": -0.0419, "chin_edges": 6.5738,
-     "philtrum_brightness": -7.1138, "lip_strip": -3.8091},
-    8.8799,
+    {"readout": 0.5134, "male_logit": 0.0554, "chin_saturation": -0.0147, "chin_edges": 2.5305,
+     "philtrum_brightness": -2.7621, "lip_strip": -1.5286},
+    3.1179,
 )
 
 # Occlusion: the measured evidence of a covered mouth or a face cut by the image's edge (as
@@ -57,9 +59,9 @@ MUSTACHE = (
 # detector's log-odds of a mask (:mod:`.masks`), the Sunglasses model's log-odds (AWS counts
 # dark sunglasses) and the age and gender network's read-out of a covered face (:mod:`.age_gender`).
 FACE_OCCLUDED = (
-    {"covered_logit": 3.5911, "nose_redness_over_forehead": -5.8453, "mask_logit": 0.244,
-     "sunglasses_logit": 1.1995, "readout": 1.9454},
-    21.9262,
+    {"covered_logit": 2.275, "nose_redness_over_forehead": 0.782, "mask_logit": 0.5754,
+     "sunglasses_logit": 0.9864, "readout": 1.16},
+    8.8903,
 )
 
 def flag(p: float) -> Flag:
@@ -90,25 +92,27 @@ def smile(mesh: MeshFace) -> Flag:
     return flag(smile_probability(mesh))
 
 
-def eyeglasses_features(mesh: MeshFace, measured: FaceAttributes, glasses: float, readout: float) -> dict[str, float]:
-    return {"glasses": glasses, "log_bridge_across": math.log(max(1e-6, mesh.regions["bridge_across"])),
+def eyeglasses_features(mesh: MeshFace, measured: FaceAttributes, glasses: float, readout: float,
+                        network_readout: float) -> dict[str, float]:
+    return {"readout": network_readout, "glasses": glasses, "log_bridge_across": math.log(max(1e-6, mesh.regions["bridge_across"])),
             "log_temples_across": math.log(max(1e-6, mesh.regions["temples_across"])), "frame_bridge": measured.frame_bridge,
             "descriptor_readout": readout}
 
 
-def eyeglasses(mesh: MeshFace, measured: FaceAttributes, glasses: float, readout: float) -> Flag:
+def eyeglasses(mesh: MeshFace, measured: FaceAttributes, glasses: float, readout: float, age_gender: AgeGender) -> Flag:
     """:data:`EYEGLASSES`, given the glasses classifier's log-odds and the descriptor's
     read-out of glasses (:func:`.glasses.descriptor_log_odds`)."""
-    return flag(logistic(_linear(EYEGLASSES, eyeglasses_features(mesh, measured, glasses, readout))))
+    return flag(logistic(_linear(EYEGLASSES, eyeglasses_features(mesh, measured, glasses, readout, age_gender.glasses_logit))))
 
 
-def sunglasses_features(measured: FaceAttributes, glasses: float) -> dict[str, float]:
-    return {"dark_lenses_logit": logit(probability(measured.sunglasses)), "glasses": glasses}
+def sunglasses_features(measured: FaceAttributes, glasses: float, readout: float) -> dict[str, float]:
+    return {"dark_lenses_logit": logit(probability(measured.sunglasses)), "glasses": glasses, "readout": readout}
 
 
-def sunglasses(measured: FaceAttributes, glasses: float) -> Flag:
-    """:data:`SUNGLASSES`, given the glasses classifier's log-odds."""
-    return flag(logistic(_linear(SUNGLASSES, sunglasses_features(measured, glasses))))
+def sunglasses(measured: FaceAttributes, glasses: float, age_gender: AgeGender) -> Flag:
+    """:data:`SUNGLASSES`, given the glasses classifier's log-odds and the age and gender
+    network's read-outs."""
+    return flag(logistic(_linear(SUNGLASSES, sunglasses_features(measured, glasses, age_gender.sunglasses_logit))))
 
 
 def hair_features(mesh: MeshFace, measured: FaceAttributes, age_gender: AgeGender, readout: float) -> dict[str, float]:
@@ -126,17 +130,17 @@ def mustache(mesh: MeshFace, measured: FaceAttributes, age_gender: AgeGender) ->
 
 
 def face_occluded_features(mesh: MeshFace, measured: FaceAttributes, mask: float, glasses: float,
-                           readout: float) -> dict[str, float]:
+                           readout: float, sunglasses_readout: float) -> dict[str, float]:
+    sunglasses_logit = _linear(SUNGLASSES, sunglasses_features(measured, glasses, sunglasses_readout))
     return {"covered_logit": logit(probability(measured.covered)),
             "nose_redness_over_forehead": mesh.regions["nose_redness"] - mesh.regions["forehead_redness"],
-            "mask_logit": logit(mask), "sunglasses_logit": _linear(SUNGLASSES, sunglasses_features(measured, glasses)),
-            "readout": readout}
+            "mask_logit": logit(mask), "sunglasses_logit": sunglasses_logit, "readout": readout}
 
 
 def face_occluded(mesh: MeshFace, measured: FaceAttributes, mask: float, glasses: float, age_gender: AgeGender) -> Flag:
     """:data:`FACE_OCCLUDED`, given the masked-face detector's probability of a mask, the
     glasses classifier's log-odds and the age and gender network's read-outs."""
-    features = face_occluded_features(mesh, measured, mask, glasses, age_gender.occluded_logit)
+    features = face_occluded_features(mesh, measured, mask, glasses, age_gender.occluded_logit, age_gender.sunglasses_logit)
     return flag(logistic(_linear(FACE_OCCLUDED, features)))
 
 
