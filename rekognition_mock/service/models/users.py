@@ -213,18 +213,8 @@ class UsersMixin(ImagesMixin):
                     "UnsuccessfulFaceAssociations": failed,
                     "UserStatus": "UPDATING" if accepted else self._status(users, user_id),
                 }
-                store = state.active()
-                if store is not None:
-                    replayed = self._write_once(users, "AssociateFaces", token, fingerprint, reply,
-                                                store.set_face_users, collection_id, accepted, user_id)
-                    if replayed is not None:
-                        return replayed
-                users.associate(accepted, user_id)
-                if accepted:
-                    self._changed(users, user_id)
-                if token is not None:
-                    users.remember("AssociateFaces", token, fingerprint, copy.deepcopy(reply))
-                return reply
+                return self._set_owner(collection_id, users, "AssociateFaces", token, fingerprint, reply,
+                                       accepted, user_id, user_id)
 
     def disassociate_faces(self, collection_id: str, user_id: str, face_ids: list[str],
                            token: str | None = None) -> dict[str, Any]:
@@ -254,18 +244,26 @@ class UsersMixin(ImagesMixin):
                     "UnsuccessfulFaceDisassociations": failed,
                     "UserStatus": "UPDATING" if done else self._status(users, user_id),
                 }
-                store = state.active()
-                if store is not None:
-                    replayed = self._write_once(users, "DisassociateFaces", token, fingerprint, reply,
-                                                store.set_face_users, collection_id, done, None)
-                    if replayed is not None:
-                        return replayed
-                users.associate(done, None)
-                if done:
-                    self._changed(users, user_id)
-                if token is not None:
-                    users.remember("DisassociateFaces", token, fingerprint, copy.deepcopy(reply))
-                return reply
+                return self._set_owner(collection_id, users, "DisassociateFaces", token, fingerprint, reply,
+                                       done, None, user_id)
+
+    def _set_owner(self, collection_id: str, users: UserStore, operation: str, token: str | None, fingerprint: str,
+                   reply: dict[str, Any], face_ids: list[str], owner: str | None, user_id: str) -> dict[str, Any]:
+        """AssociateFaces' and DisassociateFaces' write: ``face_ids`` given to ``owner`` (None:
+        to nobody) in the state (with the reply, under a token) and in memory, ``user_id``
+        marked as changed if any face moved. The reply, or a replica's earlier one to the token."""
+        store = state.active()
+        if store is not None:
+            replayed = self._write_once(users, operation, token, fingerprint, reply,
+                                        store.set_face_users, collection_id, face_ids, owner)
+            if replayed is not None:
+                return replayed
+        users.associate(face_ids, owner)
+        if face_ids:
+            self._changed(users, user_id)
+        if token is not None:
+            users.remember(operation, token, fingerprint, copy.deepcopy(reply))
+        return reply
 
     def _user_hits(self, users: UserStore, query: np.ndarray, threshold: float, max_users: int | None,
                    exclude: str | None = None) -> list[dict[str, Any]]:
