@@ -1,5 +1,5 @@
-"""dlib's HOG face detector, run two images at a time (dlib lets another thread run while it
-computes), and one run under the detector's lock."""
+"""dlib's HOG face detector (run by numpy, :mod:`.fhog`), two images at a time (numpy's matrix
+products let another thread run while they compute), and one run under the detector's lock."""
 
 from __future__ import annotations
 
@@ -27,8 +27,8 @@ os.register_at_fork(after_in_child=_forget_thread)
 
 def hog_runs(images: list[np.ndarray], upsample: int, floor: float) -> list[tuple[list, list, list]]:
     """dlib's HOG detector's ``run`` (rectangles, scores, filter indices) on each image,
-    two at a time: every other image goes to a second copy of the detector in a worker
-    thread (dlib lets the other thread run while it computes)."""
+    two at a time: every other image goes to the detector's second lock in a worker
+    thread (numpy lets the other thread run while it computes)."""
     global _HOG_THREAD
     if len(images) < 2:
         return [hog_run(weights.hog_detector(), image, upsample, floor) for image in images]

@@ -46,19 +46,19 @@ def _paths() -> Any:
 
 
 def hog_detector() -> LoadedModel:
-    """dlib's built-in HOG + linear SVM frontal face detector."""
-    import dlib
+    """dlib's HOG + linear SVM frontal face detector, run by numpy (:mod:`.fhog`, dlib's
+    weights from ``vision/data/hog_frontal.npz``)."""
+    from .fhog import FrontalFaceDetector
 
-    return _load("hog", dlib.get_frontal_face_detector)
+    return _load("hog", FrontalFaceDetector)
 
 
 def hog_detector_copy() -> LoadedModel:
-    """A second :func:`hog_detector` with its own lock: dlib's HOG lets another thread run
-    while it computes, so two images are scored at once (:func:`.hog.hog_runs`)."""
-    import pickle
-
+    """:func:`hog_detector` under a second lock: the detector keeps no state and numpy's
+    matrix products let another thread run, so two images are scored at once
+    (:func:`.hog.hog_runs`)."""
     original = hog_detector().model  # loaded first: _load holds its (non-reentrant) lock while it builds
-    return _load("hog_copy", lambda: pickle.loads(pickle.dumps(original)))
+    return _load("hog_copy", lambda: original)
 
 
 def _dlib_settings() -> dict:
