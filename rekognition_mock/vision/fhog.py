@@ -68,7 +68,7 @@ def _orientation_table() -> tuple[np.ndarray, np.ndarray]:
     dots = gx[..., None] * _DIRECTIONS[:, 0] + gy[..., None] * _DIRECTIONS[:, 1]
     best = np.argmax(np.abs(dots), axis=-1)
     sign = np.take_along_axis(dots, best[..., None], axis=-1)[..., 0] < 0
-    bins = (best + 9 * sign).astype(np.int64)
+    bins = (best + 9 * sign).astype(np.uint8)
     length = np.sqrt(gx * gx + gy * gy).astype(np.float32)
     return bins.ravel(), length.ravel()
 
@@ -101,10 +101,11 @@ def resize_bilinear(image: np.ndarray, rows: int, cols: int) -> np.ndarray:
         lc = left.ravel()[:simd_cols].astype(np.intp)
         lr = xs.ravel()[:simd_cols] - lc.astype(np.float32)
         inv_lr = np.float32(1) - lr
-        val = (inv_tb32 * inv_lr) * t_rows[:, lc]
-        val += (inv_tb32 * lr) * t_rows[:, lc + 1]
-        val += (tb32 * inv_lr) * b_rows[:, lc]
-        val += (tb32 * lr) * b_rows[:, lc + 1]
+        rc = lc + 1
+        val = (inv_tb32 * inv_lr) * np.take(t_rows, lc, axis=1)
+        val += (inv_tb32 * lr) * np.take(t_rows, rc, axis=1)
+        val += (tb32 * inv_lr) * np.take(b_rows, lc, axis=1)
+        val += (tb32 * lr) * np.take(b_rows, rc, axis=1)
         val += np.float32(0.5)
         out[:, :simd_cols] = val.astype(np.uint8)
     if simd_cols < cols:
@@ -138,8 +139,11 @@ def fhog_planes(image: np.ndarray, cell: int = 8, pad: int = 10) -> np.ndarray |
     gx = img[1:vis_r, 2:vis_c + 1] - img[1:vis_r, 0:vis_c - 1]
     gy = img[2:vis_r + 1, 1:vis_c] - img[0:vis_r - 1, 1:vis_c]
     bins_table, length_table = _orientation_table()
-    key = (gx.astype(np.int32) + 255) * 511 + (gy + 255)
-    bins, mag = bins_table[key], length_table[key]  # (vis_r - 1, vis_c - 1), pixels from (1, 1)
+    key = gx.astype(np.int32)
+    key *= 511
+    key += gy
+    key += 255 * 511 + 255
+    bins, mag = np.take(bins_table, key), np.take(length_table, key)  # (vis_r - 1, vis_c - 1), pixels from (1, 1)
     hist = _histograms(bins, mag, cells_r, cells_c, cell)  # (cells_r + 2, cells_c + 2, 18)
     return _normalise(hist, cells_r, cells_c, hog_r, hog_c, pad)
 
@@ -159,7 +163,7 @@ def _histograms(bins: np.ndarray, mag: np.ndarray, cells_r: int, cells_c: int, c
     hc = cells_c + 2
     cfirst, cw0, cw1 = _spread(cols, cells_c, cell)
     # along x: each pixel row's histogram slots, by bincount over (row, slot, bin)
-    idx = (np.arange(rows, dtype=np.intp)[:, None] * hc + cfirst) * 18 + bins
+    idx = (np.arange(rows, dtype=np.intp)[:, None] * (hc * 18) + cfirst * 18) + bins
     size = rows * hc * 18
     along = np.bincount(idx.ravel(), (mag * cw0).ravel(), minlength=size)
     nxt = np.bincount(idx.ravel(), (mag * cw1).ravel(), minlength=size)
