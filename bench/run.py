@@ -124,7 +124,9 @@ def naive_pipeline(rgb, detector: str = "hog"):
     from rekognition_mock.vision import EngineConfig, weights
 
     if detector == "hog":
-        rects, scores, _ = weights.hog_detector().model.run(rgb, 1, 0.0)
+        import dlib  # the newcomer's dlib (the engine's HOG is vision/fhog.py's numpy copy)
+
+        rects, scores, _ = dlib.get_frontal_face_detector().run(rgb, 1, 0.0)
     else:
         found = weights.dlib_cnn_detector().model(rgb, 1)
         rects, scores = [d.rect for d in found], [d.confidence for d in found]
@@ -183,10 +185,12 @@ def bench_detect(paths: list[Path]) -> dict[str, float]:
     by side on each photo: detection alone on the same decoded pixels (every face box, at
     any roll), and the engine's whole first analysis of the bytes (decoding, detection, 68
     landmarks, pose and quality of each face) against decoding plus HOG."""
-    from rekognition_mock.vision import EngineConfig, FaceEngine, detection, weights
+    import dlib  # the baseline stays dlib's own HOG (the engine runs vision/fhog.py's numpy copy)
+
+    from rekognition_mock.vision import EngineConfig, FaceEngine, detection
     from rekognition_mock.vision.decode import decode_rgb
 
-    hog = weights.hog_detector().model
+    hog = dlib.get_frontal_face_detector()
     FaceEngine(EngineConfig()).analyze((ROOT / "rekognition_mock" / "photos" / "grace_hopper.jpg").read_bytes())  # load the models
     decode_t = hog_t = detect_t = analysis_t = megapixels = 0.0
     hog_faces = our_faces = 0

@@ -14,13 +14,18 @@ are the ones dlib's scan uses. The weights are dlib's (Boost Software License, s
 from __future__ import annotations
 
 import io
-import struct
 import sys
 from pathlib import Path
 
 import numpy as np
 
-OUT = Path(__file__).resolve().parent.parent / "rekognition_mock" / "vision" / "data" / "hog_frontal.npz"
+OUT = (
+    Path(__file__).resolve().parent.parent
+    / "rekognition_mock"
+    / "vision"
+    / "data"
+    / "hog_frontal.npz"
+)
 
 
 class Reader:
@@ -56,8 +61,16 @@ def parse(data: bytes) -> dict:
     dims = r.int()
     iou, covered = r.float(), r.float()
     weights = [r.column() for _ in range(r.int())]
-    return dict(cell=cell, padding=padding, window=(window_h, window_w), max_levels=max_levels,
-                min_layer=(min_h, min_w), dims=dims, overlap=(iou, covered), weights=weights)
+    return {
+        "cell": cell,
+        "padding": padding,
+        "window": (window_h, window_w),
+        "max_levels": max_levels,
+        "min_layer": (min_h, min_w),
+        "dims": dims,
+        "overlap": (iou, covered),
+        "weights": weights,
+    }
 
 
 def separable_planes(w: np.ndarray, rows: int, cols: int) -> np.ndarray:
@@ -89,7 +102,10 @@ def main() -> None:
     filters, biases = [], []
     for w in p["weights"]:
         planes, terms = separable_planes(w, rows, cols)
-        print(f"filter {len(filters)}: {terms} separable terms, bias {w[-1]:.6f}", file=sys.stderr)
+        print(
+            f"filter {len(filters)}: {terms} separable terms, bias {w[-1]:.6f}",
+            file=sys.stderr,
+        )
         filters.append(planes.transpose(1, 2, 0))  # rows, cols, 31 planes
         biases.append(w[-1])
     np.savez_compressed(

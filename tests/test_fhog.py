@@ -6,7 +6,7 @@ indices in the same order, and scores within 1e-4."""
 
 from __future__ import annotations
 
-from functools import lru_cache
+from functools import cache, lru_cache
 
 import numpy as np
 import pytest
@@ -17,7 +17,7 @@ from tests import imagefactory
 PHOTOS = ("grace_hopper.jpg", "astronaut.jpg", "coffee.jpg")
 
 
-@lru_cache(maxsize=None)
+@cache
 def _grey(name: str) -> Image.Image:
     return Image.open(imagefactory.fixture_path(name)).convert("L")
 
@@ -30,18 +30,31 @@ def _composed() -> dict[str, np.ndarray]:
         out[name] = np.asarray(im)
     hopper, astronaut = _grey("grace_hopper.jpg"), _grey("astronaut.jpg")
     w, h = hopper.size
-    out["hopper scaled 0.6"] = np.asarray(hopper.resize((int(w * 0.6), int(h * 0.6)), Image.BILINEAR))
-    out["hopper scaled 1.3"] = np.asarray(hopper.resize((int(w * 1.3), int(h * 1.3)), Image.BICUBIC))
+    out["hopper scaled 0.6"] = np.asarray(
+        hopper.resize((int(w * 0.6), int(h * 0.6)), Image.BILINEAR)
+    )
+    out["hopper scaled 1.3"] = np.asarray(
+        hopper.resize((int(w * 1.3), int(h * 1.3)), Image.BICUBIC)
+    )
     out["astronaut mirrored"] = np.asarray(astronaut)[:, ::-1]
     for angle in (20, -20):
-        out[f"hopper turned {angle}"] = np.asarray(hopper.rotate(angle, resample=Image.BILINEAR, fillcolor=128))
-        out[f"astronaut turned {angle}"] = np.asarray(astronaut.rotate(angle, resample=Image.BILINEAR, fillcolor=90))
+        out[f"hopper turned {angle}"] = np.asarray(
+            hopper.rotate(angle, resample=Image.BILINEAR, fillcolor=128)
+        )
+        out[f"astronaut turned {angle}"] = np.asarray(
+            astronaut.rotate(angle, resample=Image.BILINEAR, fillcolor=90)
+        )
     canvas = Image.new("L", (700, 500), 128)
     canvas.paste(hopper.resize((w // 4, h // 4), Image.BILINEAR), (431, 97))
-    canvas.paste(astronaut.resize((astronaut.width // 3, astronaut.height // 3), Image.BILINEAR), (37, 250))
+    canvas.paste(
+        astronaut.resize((astronaut.width // 3, astronaut.height // 3), Image.BILINEAR),
+        (37, 250),
+    )
     out["small faces on a grey canvas"] = np.asarray(canvas)
-    out["hopper cut by the left edge"] = np.asarray(hopper)[:, int(w * 0.42):]
-    out["astronaut cut by the top edge"] = np.asarray(astronaut)[int(astronaut.height * 0.17):, :]
+    out["hopper cut by the left edge"] = np.asarray(hopper)[:, int(w * 0.42) :]
+    out["astronaut cut by the top edge"] = np.asarray(astronaut)[
+        int(astronaut.height * 0.17) :, :
+    ]
     out["odd size 333x251"] = np.asarray(astronaut.resize((251, 333), Image.BILINEAR))
     return {k: np.ascontiguousarray(v) for k, v in out.items()}
 
@@ -93,8 +106,14 @@ def test_upsampling_matches_dlibs_image_size() -> None:
     from rekognition_mock.vision.fhog import resize_bilinear
 
     image = IMAGES["odd size 333x251"]
-    for rows, cols in ((2 * 333 + 1, 2 * 251 + 2), (5 * 333 // 6, 5 * 251 // 6), (61, 47)):
-        assert np.array_equal(resize_bilinear(image, rows, cols), dlib.resize_image(image, rows, cols))
+    for rows, cols in (
+        (2 * 333 + 1, 2 * 251 + 2),
+        (5 * 333 // 6, 5 * 251 // 6),
+        (61, 47),
+    ):
+        assert np.array_equal(
+            resize_bilinear(image, rows, cols), dlib.resize_image(image, rows, cols)
+        )
 
 
 def test_rejects_colour_images() -> None:

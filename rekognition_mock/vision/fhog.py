@@ -12,23 +12,21 @@ filter's threshold plus ``adjust_threshold`` kept and mapped back to the image; 
 first, a window dropped when it overlaps one already kept (dlib's ``test_box_overlap``).
 
 Everything is whole-array work: gradients by slicing, orientations from a lookup table over
-all integer gradients, histograms by ``bincount`` and per-8-row matrix products, the filter
-scan as one matrix product per layer (float32 BLAS, which releases the GIL).
+all integer gradients, histograms by ``bincount`` and sums over rows grouped by 8, the filter
+scan as one float32 matrix product over all the pyramid's layers (BLAS, which releases the
+GIL, so two threads score two images at once). The features are in :mod:`.fhog_features`.
 """
 
 from __future__ import annotations
 
-import threading
-from functools import lru_cache
 from importlib import resources
 from typing import NamedTuple
 
 import numpy as np
 
-# dlib's 9 unsigned directions (as dlib rounds them); orientation o or o + 9 by sign
-_DIRECTIONS = np.array(
-    [[1.0, 0.0], [0.9397, 0.3420], [0.7660, 0.6428], [0.500, 0.8660], [0.1736, 0.9848],
-     [-0.1736, 0.9848], [-0.5000, 0.8660], [-0.7660, 0.6428], [-0.9397, 0.3420]], dtype=np.float32)
+from .fhog_features import fhog_planes, resize_bilinear
+
+__all__ = ["FrontalFaceDetector", "Rect", "fhog_planes", "resize_bilinear"]
 
 
 class Rect(NamedTuple):
@@ -58,162 +56,6 @@ class Rect(NamedTuple):
         return self.b - self.t + 1
 
 
-@lru_cache(maxsize=1)
-def _orientation_table() -> tuple[np.ndarray, np.ndarray]:
-    """For every integer gradient (gx, gy) in [-255, 255]^2: dlib's orientation bin (the first
-    of the 18 signed directions with the largest dot product, 0 for no gradient) and the
-    gradient's length (float32 square root)."""
-    g = np.arange(-255, 256, dtype=np.float32)
-    gx, gy = np.meshgrid(g, g, indexing="ij")
-    dots = gx[..., None] * _DIRECTIONS[:, 0] + gy[..., None] * _DIRECTIONS[:, 1]
-    best = np.argmax(np.abs(dots), axis=-1)
-    sign = np.take_along_axis(dots, best[..., None], axis=-1)[..., 0] < 0
-    bins = (best + 9 * sign).astype(np.uint8)
-    length = np.sqrt(gx * gx + gy * gy).astype(np.float32)
-    return bins.ravel(), length.ravel()
-
-
-def resize_bilinear(image: np.ndarray, rows: int, cols: int) -> np.ndarray:
-    """dlib's ``resize_image`` of an 8-bit grey image (its bilinear path for equal pixel
-    types): float32 weights, columns 4 at a time at float32 positions accumulated as dlib
-    does, rounded; the last group(s), whose right neighbour would leave the image, computed
-    in double and truncated."""
-    in_r, in_c = image.shape
-    x_scale = (in_c - 1) / max(cols - 1, 1)
-    y_scale = (in_r - 1) / max(rows - 1, 1)
-    y = np.add.accumulate(np.concatenate(([0.0], np.full(rows - 1, y_scale))))  # double, in order
-    top = np.floor(y).astype(np.int64)
-    bottom = np.minimum(top + 1, in_r - 1)
-    tb = y - top
-    tb32, inv_tb32 = tb.astype(np.float32)[:, None], (1 - tb).astype(np.float32)[:, None]
-    groups = (cols + 3) // 4
-    steps = np.empty((groups, 4), dtype=np.float32)
-    steps[:] = np.float32(4 * x_scale)
-    steps[0] += np.array([-4 * x_scale + j * x_scale for j in range(4)], dtype=np.float32)
-    xs = np.add.accumulate(steps, axis=0, dtype=np.float32)
-    left = xs.astype(np.int32)  # truncation, as dlib's float-to-int lanes
-    fails = np.nonzero(left[:, 3] + 1 >= in_c)[0]
-    simd_cols = min(int(fails[0]) * 4 if len(fails) else groups * 4, cols)
-    out = np.empty((rows, cols), dtype=np.uint8)
-    t_rows = image[top].astype(np.float32)
-    b_rows = image[bottom].astype(np.float32)
-    if simd_cols:
-        lc = left.ravel()[:simd_cols].astype(np.intp)
-        lr = xs.ravel()[:simd_cols] - lc.astype(np.float32)
-        inv_lr = np.float32(1) - lr
-        rc = lc + 1
-        val = (inv_tb32 * inv_lr) * np.take(t_rows, lc, axis=1)
-        val += (inv_tb32 * lr) * np.take(t_rows, rc, axis=1)
-        val += (tb32 * inv_lr) * np.take(b_rows, lc, axis=1)
-        val += (tb32 * lr) * np.take(b_rows, rc, axis=1)
-        val += np.float32(0.5)
-        out[:, :simd_cols] = val.astype(np.uint8)
-    if simd_cols < cols:
-        xv, acc = [], -x_scale + simd_cols * x_scale
-        for _ in range(cols - simd_cols):
-            acc += x_scale
-            xv.append(acc)
-        xv = np.array(xv)
-        lc = np.floor(xv).astype(np.intp)
-        rc = np.minimum(lc + 1, in_c - 1)
-        lr = (xv - lc).astype(np.float32)
-        inv_lr = np.float32(1) - lr
-        upper = (inv_lr * t_rows[:, lc] + lr * t_rows[:, rc]).astype(np.float64)
-        lower = (inv_lr * b_rows[:, lc] + lr * b_rows[:, rc]).astype(np.float64)
-        val = ((1 - tb)[:, None] * upper + tb[:, None] * lower).astype(np.float32)
-        out[:, simd_cols:] = np.clip(val, 0, 255).astype(np.uint8)
-    return out
-
-
-def fhog_planes(image: np.ndarray, cell: int = 8, pad: int = 10) -> np.ndarray | None:
-    """dlib's ``extract_fhog_features`` of an 8-bit grey image: (rows, cols, 31) float32 with
-    the zero border dlib leaves for a ``pad``-cell filter ((pad-1)//2 before, pad//2 after),
-    or None when the image holds no complete block of cells."""
-    nr, nc = image.shape
-    cells_r, cells_c = (nr + cell // 2) // cell, (nc + cell // 2) // cell
-    hog_r, hog_c = cells_r - 2, cells_c - 2
-    if hog_r <= 0 or hog_c <= 0:
-        return None
-    vis_r, vis_c = min(cells_r * cell, nr) - 1, min(cells_c * cell, nc) - 1
-    img = image.astype(np.int16)
-    gx = img[1:vis_r, 2:vis_c + 1] - img[1:vis_r, 0:vis_c - 1]
-    gy = img[2:vis_r + 1, 1:vis_c] - img[0:vis_r - 1, 1:vis_c]
-    bins_table, length_table = _orientation_table()
-    key = gx.astype(np.int32)
-    key *= 511
-    key += gy
-    key += 255 * 511 + 255
-    bins, mag = np.take(bins_table, key), np.take(length_table, key)  # (vis_r - 1, vis_c - 1), pixels from (1, 1)
-    hist = _histograms(bins, mag, cells_r, cells_c, cell)  # (cells_r + 2, cells_c + 2, 18)
-    return _normalise(hist, cells_r, cells_c, hog_r, hog_c, pad)
-
-
-def _spread(n_pixels: int, n_cells: int, cell: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """For pixels 1..n_pixels: the first of the two histogram slots (cells + 2 of them, a
-    border each side) each pixel feeds, and its two bilinear weights (float32, as dlib)."""
-    p = np.arange(1, n_pixels + 1, dtype=np.float64)
-    pos = (p + 0.5) / cell - 0.5
-    first = np.floor(pos)
-    w1 = (pos - first).astype(np.float32)
-    return first.astype(np.intp) + 1, np.float32(1) - w1, w1
-
-
-def _histograms(bins: np.ndarray, mag: np.ndarray, cells_r: int, cells_c: int, cell: int) -> np.ndarray:
-    rows, cols = bins.shape
-    hc = cells_c + 2
-    cfirst, cw0, cw1 = _spread(cols, cells_c, cell)
-    # along x: each pixel row's histogram slots, by bincount over (row, slot, bin)
-    idx = (np.arange(rows, dtype=np.intp)[:, None] * (hc * 18) + cfirst * 18) + bins
-    size = rows * hc * 18
-    along = np.bincount(idx.ravel(), (mag * cw0).ravel(), minlength=size)
-    nxt = np.bincount(idx.ravel(), (mag * cw1).ravel(), minlength=size)
-    along[18:] += nxt[:-18]
-    along = along.reshape(rows, hc * 18)
-    # along y: pixel row y = 8k + m (m < cell/2 feeds slots k, k + 1; otherwise k + 1, k + 2),
-    # so rows grouped by 8 reduce to 3 slots each with one small matrix product
-    half = cell // 2
-    m = np.arange(cell)
-    frac = (m + 0.5) / cell + np.where(m < half, 0.5, -0.5)
-    w0, w1 = 1 - frac, frac
-    mix = np.zeros((3, cell))
-    mix[0, :half], mix[1, :half] = w0[:half], w1[:half]
-    mix[1, half:], mix[2, half:] = w0[half:], w1[half:]
-    groups = (rows + 1 + cell - 1) // cell
-    stacked = np.zeros((groups * cell, hc * 18), dtype=np.float32)
-    stacked[1:rows + 1] = along  # pixel row 0 has no gradient
-    stacked = stacked.reshape(groups, cell, hc * 18)
-    hist = np.zeros((max(groups + 2, cells_r + 2), hc * 18), dtype=np.float32)
-    for t in range(3):
-        for k in np.nonzero(mix[t])[0]:
-            hist[t:t + groups] += np.float32(mix[t, k]) * stacked[:, k]
-    return hist[: cells_r + 2].reshape(cells_r + 2, hc, 18).astype(np.float32)
-
-
-def _normalise(hist: np.ndarray, cells_r: int, cells_c: int, hog_r: int, hog_c: int, pad: int) -> np.ndarray:
-    inner = hist[1:-1, 1:-1]
-    folded = (inner[..., :9] + inner[..., 9:]).reshape(-1, 9)
-    norm = np.einsum("ij,ij->i", folded, folded).reshape(cells_r, cells_c)
-    block = ((norm[:-1, :-1] + norm[:-1, 1:]) + norm[1:, :-1]) + norm[1:, 1:]  # block at (i, j)
-    h = hist[2:2 + hog_r, 2:2 + hog_c]  # cell (y + 1, x + 1): (hog_r, hog_c, 18)
-    h9 = h[..., :9] + h[..., 9:]
-    out = np.zeros((hog_r + pad - 1, hog_c + pad - 1, 31), dtype=np.float32)
-    o = (pad - 1) // 2
-    view = out[o:o + hog_r, o:o + hog_c]
-    # the 4 blocks around the cell, in dlib's lane order (its features 27..30)
-    for lane, (dy, dx) in enumerate(((1, 1), (0, 1), (1, 0), (0, 0))):
-        nn = np.float32(0.2) * np.sqrt(block[dy:dy + hog_r, dx:dx + hog_c] + np.float32(0.0001))
-        n = (np.float32(0.1) / nn)[..., None]
-        nn = nn[..., None]
-        signed = np.minimum(h, nn)
-        signed *= n
-        unsigned = np.minimum(h9, nn)
-        unsigned *= n
-        view[..., :18] += signed
-        view[..., 18:27] += unsigned
-        view[..., 27 + lane] = np.einsum("ijk->ij", signed) * np.float32(2 * 0.2357)
-    return out
-
-
 def _lround(x: np.ndarray) -> np.ndarray:
     """C's ``lround``: halves away from zero."""
     return (np.sign(x) * np.floor(np.abs(x) + 0.5)).astype(np.int64)
@@ -224,21 +66,27 @@ class FrontalFaceDetector:
 
     def __init__(self, params: dict | None = None) -> None:
         if params is None:
-            with resources.files(__package__).joinpath("data/hog_frontal.npz").open("rb") as f:
+            with (
+                resources.files(__package__)
+                .joinpath("data/hog_frontal.npz")
+                .open("rb") as f
+            ):
                 data = np.load(f)
                 params = {k: data[k] for k in data.files}
         filters = params["filters"].astype(np.float32)  # (filters, rows, cols, 31)
         self.n_filters, self.rows, self.cols, _ = filters.shape
         # (31 planes x cols) -> (rows x filters): one product gives every row offset's sums
         self.matrix = np.ascontiguousarray(
-            filters.transpose(3, 2, 1, 0).reshape(31 * self.cols, self.rows * self.n_filters))
+            filters.transpose(3, 2, 1, 0).reshape(
+                31 * self.cols, self.rows * self.n_filters
+            )
+        )
         self.thresholds = params["thresholds"].astype(np.float64)
         self.cell = int(params["cell_size"])
         self.min_h, self.min_w = (int(v) for v in params["min_layer"])
         self.max_levels = int(params["max_levels"])
         self.iou, self.covered = (float(v) for v in params["overlap"])
         self.down = int(params["pyramid_down"])
-        self.lock = threading.Lock()  # unused by the detector; callers hold a model's lock
 
     # -- pyramid ----------------------------------------------------------------------------
 
@@ -248,9 +96,15 @@ class FrontalFaceDetector:
         left = top = 0
         while True:
             left, top = _lround(np.array([(left - 0.3) * ratio, (top - 0.3) * ratio]))
-            right, bottom = _lround(np.array([(right - 0.3) * ratio, (bottom - 0.3) * ratio]))
+            right, bottom = _lround(
+                np.array([(right - 0.3) * ratio, (bottom - 0.3) * ratio])
+            )
             levels += 1
-            if not (right - left + 1 >= self.min_w and bottom - top + 1 >= self.min_h and levels < self.max_levels):
+            if not (
+                right - left + 1 >= self.min_w
+                and bottom - top + 1 >= self.min_h
+                and levels < self.max_levels
+            ):
                 return levels
 
     def _scores(self, layers: list[np.ndarray]) -> list[np.ndarray]:
@@ -261,39 +115,64 @@ class FrontalFaceDetector:
         for planes in layers:
             hp, wp, _ = planes.shape
             shapes.append((hp, wp - self.cols + 1))
-            view = np.lib.stride_tricks.sliding_window_view(planes, self.cols, axis=1)  # (hp, out_c, 31, cols)
+            view = np.lib.stride_tricks.sliding_window_view(
+                planes, self.cols, axis=1
+            )  # (hp, out_c, 31, cols)
             windows.append(view.reshape(-1, 31 * self.cols))
-        sums = np.concatenate(windows) @ self.matrix if len(windows) > 1 else windows[0] @ self.matrix
+        sums = (
+            np.concatenate(windows) @ self.matrix
+            if len(windows) > 1
+            else windows[0] @ self.matrix
+        )
         out, start = [], 0
         for hp, out_c in shapes:
-            part = sums[start:start + hp * out_c].reshape(hp, out_c, self.rows, self.n_filters)
+            part = sums[start : start + hp * out_c].reshape(
+                hp, out_c, self.rows, self.n_filters
+            )
             start += hp * out_c
             out_r = hp - self.rows + 1
             total = part[0:out_r, :, 0].copy()
             for dy in range(1, self.rows):
-                total += part[dy:dy + out_r, :, dy]
+                total += part[dy : dy + out_r, :, dy]
             out.append(total)
         return out
 
     # -- detection --------------------------------------------------------------------------
 
-    def run(self, image: np.ndarray, upsample_num_times: int = 0, adjust_threshold: float = 0.0):
+    def run(
+        self,
+        image: np.ndarray,
+        upsample_num_times: int = 0,
+        adjust_threshold: float = 0.0,
+    ):
         """(rectangles, scores, filter indices) as dlib's ``fhog_object_detector.run``."""
         image = np.ascontiguousarray(image, dtype=np.uint8)
         if image.ndim != 2:
             raise ValueError("an 8-bit grey image (2-D) is required")
         for _ in range(upsample_num_times):
-            rows, cols = image.shape  # pyramid_down<2>'s rect_up of the image's rectangle
-            image = resize_bilinear(image, int(_lround(np.array((rows - 1 + 0.75) * 2))) + 1,
-                                    int(_lround(np.array((cols - 1 + 1.25) * 2))) + 1)
+            rows, cols = (
+                image.shape
+            )  # pyramid_down<2>'s rect_up of the image's rectangle
+            image = resize_bilinear(
+                image,
+                int(_lround(np.array((rows - 1 + 0.75) * 2))) + 1,
+                int(_lround(np.array((cols - 1 + 1.25) * 2))) + 1,
+            )
         boxes, scores, kinds = [], [], []
         layer, layers, found = image, [], []
         for level in range(self._levels(image.shape)):
             if level:
-                layer = resize_bilinear(layer, (self.down - 1) * layer.shape[0] // self.down,
-                                        (self.down - 1) * layer.shape[1] // self.down)
+                layer = resize_bilinear(
+                    layer,
+                    (self.down - 1) * layer.shape[0] // self.down,
+                    (self.down - 1) * layer.shape[1] // self.down,
+                )
             planes = fhog_planes(layer, self.cell, self.rows)
-            if planes is None or planes.shape[0] < self.rows or planes.shape[1] < self.cols:
+            if (
+                planes is None
+                or planes.shape[0] < self.rows
+                or planes.shape[1] < self.cols
+            ):
                 continue
             layers.append(planes)
             found.append(level)
@@ -307,7 +186,11 @@ class FrontalFaceDetector:
                 boxes.append(self._to_image(r, c, level))
         if not boxes:
             return [], [], []
-        boxes, scores, kinds = np.concatenate(boxes), np.concatenate(scores), np.concatenate(kinds)
+        boxes, scores, kinds = (
+            np.concatenate(boxes),
+            np.concatenate(scores),
+            np.concatenate(kinds),
+        )
         order = np.lexsort((kinds, -scores))
         chosen = order[self._suppress(boxes[order])]  # in the (upsampled) image scanned
         boxes = boxes[chosen]
@@ -316,8 +199,11 @@ class FrontalFaceDetector:
             for _ in range(upsample_num_times):
                 boxes = boxes / 2.0 - np.array([1.25, 0.75, 1.25, 0.75])
             boxes = _lround(boxes)
-        return ([Rect(*map(int, b)) for b in boxes], [float(s) for s in scores[chosen]],
-                [int(k) for k in kinds[chosen]])
+        return (
+            [Rect(*map(int, b)) for b in boxes],
+            [float(s) for s in scores[chosen]],
+            [int(k) for k in kinds[chosen]],
+        )
 
     def _to_image(self, r: np.ndarray, c: np.ndarray, level: int) -> np.ndarray:
         """Window positions (top-left, in the padded fhog planes) as image rectangles
@@ -328,7 +214,10 @@ class FrontalFaceDetector:
         for x, y in ((c, r), (c + self.cols - 1, r + self.rows - 1)):
             px = (x + 1 - off_c) * self.cell + 1
             py = (y + 1 - off_r) * self.cell + 1
-            corners += [px + np.where(px >= 0, half, -half), py + np.where(py >= 0, half, -half)]
+            corners += [
+                px + np.where(px >= 0, half, -half),
+                py + np.where(py >= 0, half, -half),
+            ]
         box = np.stack(corners, axis=1).astype(np.float64)
         ratio = self.down / (self.down - 1.0)
         for _ in range(level):
@@ -344,10 +233,14 @@ class FrontalFaceDetector:
         ih = np.minimum(b[:, None], b) - np.maximum(t[:, None], t) + 1
         inner = np.where((iw > 0) & (ih > 0), iw * ih, 0.0)
         outer = (np.maximum(r[:, None], r) - np.minimum(l[:, None], l) + 1) * (
-            np.maximum(b[:, None], b) - np.minimum(t[:, None], t) + 1)
+            np.maximum(b[:, None], b) - np.minimum(t[:, None], t) + 1
+        )
         with np.errstate(divide="ignore", invalid="ignore"):
-            clash = (inner > 0) & ((inner / outer > self.iou) | (inner / area[:, None] > self.covered)
-                                   | (inner / area[None, :] > self.covered))
+            clash = (inner > 0) & (
+                (inner / outer > self.iou)
+                | (inner / area[:, None] > self.covered)
+                | (inner / area[None, :] > self.covered)
+            )
         kept, blocked = [], np.zeros(len(boxes), dtype=bool)
         for i in range(len(boxes)):
             if not blocked[i]:
