@@ -30,18 +30,16 @@ _DIRECTIONS = np.array(
 
 
 @lru_cache(maxsize=1)
-def _orientation_table() -> tuple[np.ndarray, np.ndarray]:
-    """For every integer gradient (gx, gy) in [-255, 255]^2: dlib's orientation bin (the first
-    of the 18 signed directions with the largest dot product, 0 for no gradient) and the
-    gradient's length (float32 square root)."""
+def _orientation_table() -> np.ndarray:
+    """For every integer gradient (gx, gy) in [-255, 255]^2 (flat index (gx + 255) * 511 +
+    gy + 255): dlib's orientation bin, the first of the 18 signed directions with the largest
+    dot product (float32, as dlib), 0 for no gradient."""
     g = np.arange(-255, 256, dtype=np.float32)
     gx, gy = np.meshgrid(g, g, indexing="ij")
     dots = gx[..., None] * _DIRECTIONS[:, 0] + gy[..., None] * _DIRECTIONS[:, 1]
     best = np.argmax(np.abs(dots), axis=-1)
     sign = np.take_along_axis(dots, best[..., None], axis=-1)[..., 0] < 0
-    bins = (best + 9 * sign).astype(np.uint8)
-    length = np.sqrt(gx * gx + gy * gy).astype(np.float32)
-    return bins.ravel(), length.ravel()
+    return (best + 9 * sign).astype(np.uint8).ravel()
 
 
 def resize_bilinear(image: np.ndarray, rows: int, cols: int) -> np.ndarray:
@@ -116,15 +114,15 @@ def fhog_planes(image: np.ndarray, cell: int = 8, pad: int = 10) -> np.ndarray |
     img = image.astype(np.int16)
     gx = img[1:vis_r, 2 : vis_c + 1] - img[1:vis_r, 0 : vis_c - 1]
     gy = img[2 : vis_r + 1, 1:vis_c] - img[0 : vis_r - 1, 1:vis_c]
-    bins_table, length_table = _orientation_table()
     key = gx.astype(np.int32)
     key *= 511
     key += gy
     key += 255 * 511 + 255
-    bins, mag = (
-        np.take(bins_table, key),
-        np.take(length_table, key),
-    )  # (vis_r - 1, vis_c - 1), pixels from (1, 1)
+    bins = np.take(
+        _orientation_table(), key
+    )  # (vis_r - 1, vis_c - 1): pixels from (1, 1)
+    gx, gy = gx.astype(np.float32), gy.astype(np.float32)
+    mag = np.sqrt(gx * gx + gy * gy)  # exact squares: float32 as dlib
     hist = _histograms(
         bins, mag, cells_r, cells_c, cell
     )  # (cells_r + 2, cells_c + 2, 18)
@@ -146,34 +144,28 @@ def _spread(
 def _histograms(
     bins: np.ndarray, mag: np.ndarray, cells_r: int, cells_c: int, cell: int
 ) -> np.ndarray:
+    """Each pixel's gradient length into its orientation bin of the 4 nearest cells'
+    histograms (bilinear weights), as one ``bincount`` per corner over (row slot, column
+    slot, bin): (cells_r + 2, cells_c + 2, 18) with a border slot each side."""
     rows, cols = bins.shape
     hc = cells_c + 2
+    rfirst, rw0, rw1 = _spread(rows, cells_r, cell)
     cfirst, cw0, cw1 = _spread(cols, cells_c, cell)
-    # along x: each pixel row's histogram slots, by bincount over (row, slot, bin)
-    idx = (np.arange(rows, dtype=np.intp)[:, None] * (hc * 18) + cfirst * 18) + bins
-    size = rows * hc * 18
-    along = np.bincount(idx.ravel(), (mag * cw0).ravel(), minlength=size)
-    nxt = np.bincount(idx.ravel(), (mag * cw1).ravel(), minlength=size)
-    along[18:] += nxt[:-18]
-    along = along.reshape(rows, hc * 18)
-    # along y: pixel row y = 8k + m (m < cell/2 feeds slots k, k + 1; otherwise k + 1, k + 2),
-    # so rows grouped by 8 reduce to 3 slots each with one small matrix product
-    half = cell // 2
-    m = np.arange(cell)
-    frac = (m + 0.5) / cell + np.where(m < half, 0.5, -0.5)
-    w0, w1 = 1 - frac, frac
-    mix = np.zeros((3, cell))
-    mix[0, :half], mix[1, :half] = w0[:half], w1[:half]
-    mix[1, half:], mix[2, half:] = w0[half:], w1[half:]
-    groups = (rows + 1 + cell - 1) // cell
-    stacked = np.zeros((groups * cell, hc * 18), dtype=np.float32)
-    stacked[1 : rows + 1] = along  # pixel row 0 has no gradient
-    stacked = stacked.reshape(groups, cell, hc * 18)
-    hist = np.zeros((max(groups + 2, cells_r + 2), hc * 18), dtype=np.float32)
-    for t in range(3):
-        for k in np.nonzero(mix[t])[0]:
-            hist[t : t + groups] += np.float32(mix[t, k]) * stacked[:, k]
-    return hist[: cells_r + 2].reshape(cells_r + 2, hc, 18).astype(np.float32)
+    idx = (rfirst[:, None] * (hc * 18) + cfirst * 18 + bins).ravel()
+    size = (cells_r + 3) * hc * 18
+    left, right = (mag * cw0), (mag * cw1)
+    hist = np.bincount(idx, (left * rw0[:, None]).ravel(), minlength=size)
+    for shift, weights in (
+        (18, right * rw0[:, None]),
+        (hc * 18, left * rw1[:, None]),
+        (hc * 18 + 18, right * rw1[:, None]),
+    ):
+        hist[shift:] += np.bincount(idx, weights.ravel(), minlength=size)[
+            : size - shift
+        ]
+    return (
+        hist[: (cells_r + 2) * hc * 18].reshape(cells_r + 2, hc, 18).astype(np.float32)
+    )
 
 
 def _normalise(
