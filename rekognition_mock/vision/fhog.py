@@ -238,24 +238,45 @@ class FrontalFaceDetector:
 
     def _suppress(self, boxes: np.ndarray) -> np.ndarray:
         """Best first, drop a box overlapping one kept (dlib's test_box_overlap: intersection
-        over the bounding box of both above ``iou``, or over either's area above ``covered``)."""
-        l, t, r, b = (boxes[:, i].astype(np.float64) for i in range(4))
-        area = (r - l + 1) * (b - t + 1)
-        iw = np.minimum(r[:, None], r) - np.maximum(l[:, None], l) + 1
-        ih = np.minimum(b[:, None], b) - np.maximum(t[:, None], t) + 1
-        inner = np.where((iw > 0) & (ih > 0), iw * ih, 0.0)
-        outer = (np.maximum(r[:, None], r) - np.minimum(l[:, None], l) + 1) * (
-            np.maximum(b[:, None], b) - np.minimum(t[:, None], t) + 1
-        )
-        with np.errstate(divide="ignore", invalid="ignore"):
-            clash = (inner > 0) & (
-                (inner / outer > self.iou)
-                | (inner / area[:, None] > self.covered)
-                | (inner / area[None, :] > self.covered)
-            )
-        kept, blocked = [], np.zeros(len(boxes), dtype=bool)
-        for i in range(len(boxes)):
-            if not blocked[i]:
-                kept.append(i)
-                blocked |= clash[i]
+        over the bounding box of both above ``iou``, or over either's area above ``covered``).
+        The best 256 candidates left are settled among themselves, best first; every later
+        candidate overlapping one they kept is dropped at once; and again."""
+        boxes = boxes.astype(np.float64)
+        kept: list[int] = []
+        left = np.arange(len(boxes))
+        while len(left):
+            block, left = left[:256], left[256:]
+            among = self._clash(boxes[block], boxes[block])
+            blocked = np.zeros(len(block), dtype=bool)
+            new = []
+            for j in range(len(block)):
+                if not blocked[j]:
+                    new.append(int(block[j]))
+                    blocked |= among[j]
+            kept += new
+            if len(left):
+                left = left[~self._clash(boxes[left], boxes[new]).any(axis=1)]
         return np.array(kept, dtype=np.intp)
+
+    def _clash(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+        """Whether each box of ``a`` overlaps each of ``b`` by dlib's test (len(a) x len(b)),
+        with the ratios' comparisons multiplied out (the bounding box of both is as wide as
+        the two widths less the intersection's)."""
+        w1, h1 = (a[:, 2] - a[:, 0] + 1)[:, None], (a[:, 3] - a[:, 1] + 1)[:, None]
+        w2, h2 = (b[:, 2] - b[:, 0] + 1)[None, :], (b[:, 3] - b[:, 1] + 1)[None, :]
+        iw = (
+            np.minimum(a[:, 2, None], b[None, :, 2])
+            - np.maximum(a[:, 0, None], b[None, :, 0])
+            + 1
+        )
+        ih = (
+            np.minimum(a[:, 3, None], b[None, :, 3])
+            - np.maximum(a[:, 1, None], b[None, :, 1])
+            + 1
+        )
+        inner = np.maximum(iw, 0) * np.maximum(ih, 0)
+        outer = (w1 + w2 - iw) * (h1 + h2 - ih)
+        clash = inner > self.iou * outer
+        clash |= inner > self.covered * (w1 * h1)
+        clash |= inner > self.covered * (w2 * h2)
+        return clash
