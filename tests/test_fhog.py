@@ -135,3 +135,15 @@ def test_small_and_striped_images_as_dlib() -> None:
             r2, s2, k2 = theirs.run(image, upsample, -3.0)
             assert _boxes(r1) == _boxes(r2) and list(k1) == list(k2)
             assert np.allclose(s1, s2, rtol=0, atol=1e-4)
+
+
+def test_low_floor_with_thousands_of_candidates_as_dlib() -> None:
+    """At a floor of -4 thousands of windows pass and more than a hundred survive the overlap
+    test (suppression runs in blocks of 256 candidates): the same survivors as dlib's."""
+    ours, theirs = _detectors()
+    image = IMAGES["astronaut.jpg"]
+    r1, s1, k1 = ours.run(image, 0, -4.0)
+    r2, s2, k2 = theirs.run(image, 0, -4.0)
+    assert len(r2) > 100
+    assert _boxes(r1) == _boxes(r2) and list(k1) == list(k2)
+    assert np.allclose(s1, s2, rtol=0, atol=1e-4)
