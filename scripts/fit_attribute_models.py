@@ -55,6 +55,8 @@ READOUT_PENALTY = 10.0
 # that kept the tuning photos' out-of-fold answers as right as a fit on the photos alone
 # (378/383 against 377/383; 374 at 0.03, 362 at 1).
 CASE_WEIGHT = 0.02
+OUT_OF_FOLD: dict[str, dict[int, float]] = {}  # per label, the last stacked model's out-of-fold log-odds per row, scaled
+LAST_OUT_OF_FOLD = np.zeros(0)
 STACK_PENALTY = 0.01
 FOLDS = 8
 AGE_HOLDS = 0.97
@@ -136,11 +138,12 @@ def cases_of(folder: Path) -> list[dict[str, Any]]:
     return rows
 
 
-def readout(rows: list[dict[str, Any]], label: str, mean: np.ndarray, scale: np.ndarray, source: str = "features"
-            ) -> tuple[np.ndarray, dict[int, float]]:
+def readout(rows: list[dict[str, Any]], label: str, mean: np.ndarray, scale: np.ndarray, source: str = "features",
+            cases: bool = False) -> tuple[np.ndarray, dict[int, float]]:
     """The read-out's weights for ``label`` fitted on every row that has it (the row's
-    ``source`` vector less ``mean``, over ``scale``), and each such row's out-of-fold answer."""
-    judged = [k for k, r in enumerate(rows) if r["labels"].get(label) is not None]
+    ``source`` vector less ``mean``, over ``scale``; the composed cases' rows too if
+    ``cases``), and each such row's out-of-fold answer."""
+    judged = [k for k, r in enumerate(rows) if r["labels"].get(label) is not None and (cases or not r.get("composed"))]
     x = (np.array([rows[k][source] for k in judged]) - mean) / scale
     y = np.array([float(rows[k]["labels"][label]) for k in judged])
     photos = sorted({rows[k]["photo"] for k in judged})
@@ -165,7 +168,9 @@ def stack(rows: list[dict[str, Any]], label: str, inputs: dict[int, dict[str, fl
     w = logistic_fit(x, y, STACK_PENALTY, weight=weight)
     photos = weight == 1.0
     right = float(((x @ w[:-1] + w[-1] >= 0) == (y == 1))[photos].mean())
-    w = w * sharpness(rows, judged, x, y, weight)
+    factor = sharpness(rows, judged, x, y, weight)
+    w = w * factor
+    OUT_OF_FOLD[label] = dict(zip(judged, factor * LAST_OUT_OF_FOLD))
     return dict(zip(names, (round(float(v), 4) for v in w[:-1]))), round(float(w[-1]), 4), right
 
 
@@ -190,6 +195,8 @@ def sharpness(rows: list[dict[str, Any]], judged: list[int], x: np.ndarray, y: n
         if loss < best_loss:
             best, best_loss = float(factor), loss
     print(f"  out-of-fold sharpness {best:.2f}")
+    global LAST_OUT_OF_FOLD
+    LAST_OUT_OF_FOLD = z
     p = 1 / (1 + np.exp(-best * z))
     confidence, right = 100 * np.maximum(p, 1 - p), (z >= 0) == (y == 1)
     for name, part in (("photos", weight == 1.0), ("composed cases", weight != 1.0)):
@@ -263,6 +270,8 @@ def main(argv: list[str] | None = None) -> None:
         fitted[name], held_out[name] = readout(rows, label, mean, scale)
     identities = np.array([r["descriptor"] for r in rows], dtype=np.float64)
     d_mean, d_scale = identities[photos].mean(axis=0), identities[photos].std(axis=0) + 1e-6
+    if any(r.get("composed") for r in rows):  # the read-out FACE_OCCLUDED_CONFIDENCE reads
+        fitted["occluded_cases"], held_out["occluded_cases"] = readout(rows, "FaceOccluded", mean, scale, cases=True)
     d_fitted = {}
     for label, name in DESCRIPTOR_READOUTS.items():
         d_fitted[name], held_out[name] = readout(rows, label, d_mean, d_scale, "descriptor")
@@ -328,6 +337,20 @@ def main(argv: list[str] | None = None) -> None:
             for k, r in enumerate(rows):
                 x = {**r["sunglasses"], "readout": held_out["sunglasses"].get(k, float(full[k]))}
                 r["occluded"]["sunglasses_logit"] = intercept + sum(w * x[n] for n, w in weights.items())
+    if "occluded_cases" in held_out:  # how sure FaceOccluded's answer is: a model fitted on the composed cases too
+        answers = OUT_OF_FOLD["FaceOccluded"]
+        inputs = {k: {**{n: rows[k]["occluded"][n] for n in ma.FACE_OCCLUDED_CONFIDENCE[0]},
+                      "readout": held_out["occluded_cases"][k]} for k in held_out["occluded_cases"]}
+        weights, intercept, right = stack(rows, "FaceOccluded", inputs)
+        constants["FACE_OCCLUDED_CONFIDENCE"] = (mesh_module, _assignment("FACE_OCCLUDED_CONFIDENCE", weights, intercept))
+        sure = OUT_OF_FOLD["FaceOccluded"]
+        photos = [k for k in answers if k in sure]
+        judged = [(answers[k] >= 0) == rows[k]["labels"]["FaceOccluded"] for k in photos]
+        confidence = [100 * max(0.5, 1 / (1 + np.exp(-sure[k] if answers[k] >= 0 else sure[k]))) for k in photos]
+        means = [np.mean([c for c, ok in zip(confidence, judged) if bool(ok) is want] or [np.nan]) for want in (True, False)]
+        print(f"FaceOccluded out of fold on the photos, the answer of FACE_OCCLUDED and the confidence of "
+              f"FACE_OCCLUDED_CONFIDENCE: {sum(judged)}/{len(photos)} right, mean confidence right / wrong "
+              f"{means[0]:.1f} / {means[1]:.1f}")
     for name, (module, text) in constants.items():
         print(text)
         if args.write:
