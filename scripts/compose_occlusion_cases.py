@@ -33,9 +33,10 @@ generator, so a run writes the same files every time:
 
 It writes ``OUT/images/composed+occlusion/*.png`` and ``OUT/labels.json`` in the attribute
 set's format (every case ``"split": "tune"``, labelled for ``FaceOccluded`` only, with the
-photo it came from in ``"source"``), which ``scripts/fit_attribute_models.py --cases OUT`` fits on
-and ``scripts/measure_attributes.py OUT --labels OUT/labels.json`` measures. Only tuning
-photos are read.
+photo it came from in ``"source"``), which ``scripts/fit_attribute_models.py --cases OUT`` fits
+``FACE_OCCLUDED_CONFIDENCE`` on and ``scripts/measure_attributes.py OUT --labels
+OUT/labels.json --only tune`` measures (DetectFaces refuses the few ``small`` cases below 80 px
+on a side, as AWS does; the fit reads them through the engine). Only tuning photos are read.
 """
 
 from __future__ import annotations
