@@ -4,9 +4,8 @@ Run by hand when a model or a measure changes (the photos are not part of the pr
 
     python scripts/build_attribute_set.py --out ../valset          # once: fetch the photos
     python scripts/fit_attribute_models.py ../valset                # print the fitted constants
-    python scripts/fit_attribute_models.py ../valset --write      # and write them (and the read-outs' file)
     python scripts/compose_occlusion_cases.py --set ../valset --out ../occlusion-cases
-    python scripts/fit_attribute_models.py ../valset --cases ../occlusion-cases --write   # as the shipped constants were
+    python scripts/fit_attribute_models.py ../valset --cases ../occlusion-cases --write   # and write them (and the read-outs)
 
 It runs the engine over every labelled face of the tuning half and fits:
 
@@ -23,10 +22,12 @@ It runs the engine over every labelled face of the tuning half and fits:
   recalibrated) and ``AGE_SPREADS`` (the narrowest that holds :data:`AGE_HOLDS` of the
   faces, judged as ``scripts/measure_attributes.py`` judges AgeRange).
 
-With ``--cases DIR`` the FaceOccluded read-out and ``FACE_OCCLUDED`` are also fitted on the
-faces ``scripts/compose_occlusion_cases.py`` composed from tuning photos into ``DIR`` (each
-case in the fold of the photo it came from; in the stacked model and its sharpness a case
-counts :data:`CASE_WEIGHT` of a photo's face); the other models never see them.
+With ``--cases DIR`` (needed by ``--write``) a second read-out of a covered face
+(``occluded_cases``) and ``FACE_OCCLUDED_CONFIDENCE``, which gives FaceOccluded's confidence,
+are fitted on the tuning photos and on the faces ``scripts/compose_occlusion_cases.py``
+composed from them into ``DIR`` (each case in the fold of the photo it came from; in the
+stacked model and its sharpness a case counts :data:`CASE_WEIGHT` of a photo's face); the
+other models, ``FACE_OCCLUDED`` and its read-out included, never see them.
 
 With ``--write`` the read-outs' file and the constants are written into those modules
 (``--rows FILE`` keeps the engine's inputs for a second fit without running it); then ``scripts/measure_attributes.py``
@@ -244,6 +245,8 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--write", action="store_true",
                         help="rewrite vision/data/hse_readouts.npz and the fitted constants in the modules")
     args = parser.parse_args(argv)
+    if args.write and args.cases is None:
+        parser.error("--write needs --cases: the read-out FACE_OCCLUDED_CONFIDENCE reads is fitted on the composed cases")
 
     from rekognition_mock.vision import age_gender as ag
     from rekognition_mock.vision import glasses as gl
