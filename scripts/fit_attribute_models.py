@@ -4,7 +4,8 @@ Run by hand when a model or a measure changes (the photos are not part of the pr
 
     python scripts/build_attribute_set.py --out ../valset          # once: fetch the photos
     python scripts/fit_attribute_models.py ../valset                # print the fitted constants
-    python scripts/fit_attribute_models.py ../valset --write      # and write them (and the read-outs' file)
+    python scripts/compose_occlusion_cases.py --set ../valset --out ../occlusion-cases
+    python scripts/fit_attribute_models.py ../valset --cases ../occlusion-cases --write   # and write them (and the read-outs)
 
 It runs the engine over every labelled face of the tuning half and fits:
 
@@ -20,6 +21,13 @@ It runs the engine over every labelled face of the tuning half and fits:
 - ``GENDER`` in :mod:`rekognition_mock.vision.age_gender` (the network's log-odds
   recalibrated) and ``AGE_SPREADS`` (the narrowest that holds :data:`AGE_HOLDS` of the
   faces, judged as ``scripts/measure_attributes.py`` judges AgeRange).
+
+With ``--cases DIR`` (needed by ``--write``) a second read-out of a covered face
+(``occluded_cases``) and ``FACE_OCCLUDED_CONFIDENCE``, which gives FaceOccluded's confidence,
+are fitted on the tuning photos and on the faces ``scripts/compose_occlusion_cases.py``
+composed from them into ``DIR`` (each case in the fold of the photo it came from; in the
+stacked model and its sharpness a case counts :data:`CASE_WEIGHT` of a photo's face); the
+other models, ``FACE_OCCLUDED`` and its read-out included, never see them.
 
 With ``--write`` the read-outs' file and the constants are written into those modules
 (``--rows FILE`` keeps the engine's inputs for a second fit without running it); then ``scripts/measure_attributes.py``
@@ -43,6 +51,13 @@ from build_attribute_set import DEFAULT_OUT, LABELS, load, local_path  # noqa: E
 from measure_attributes import MIN_IOU, _iou  # noqa: E402
 
 READOUT_PENALTY = 10.0
+# How many times a composed FaceOccluded case (``--cases``) counts against a photo's face in
+# the stacked model and its sharpness: the largest share (of 0.01, 0.02, 0.03, 0.05, 0.1, ...)
+# that kept the tuning photos' out-of-fold answers as right as a fit on the photos alone
+# (378/383 against 377/383; 374 at 0.03, 362 at 1).
+CASE_WEIGHT = 0.02
+OUT_OF_FOLD: dict[str, dict[int, float]] = {}  # per label, the last stacked model's out-of-fold log-odds per row, scaled
+LAST_OUT_OF_FOLD = np.zeros(0)
 STACK_PENALTY = 0.01
 FOLDS = 8
 AGE_HOLDS = 0.97
@@ -51,16 +66,17 @@ READOUTS = {"Beard": "beard", "Mustache": "mustache", "FaceOccluded": "occluded"
 DESCRIPTOR_READOUTS = {"Eyeglasses": "eyeglasses"}  # of the 128-d descriptor (vision/glasses.py)
 
 
-def logistic_fit(x: np.ndarray, y: np.ndarray, penalty: float, steps: int = 50) -> np.ndarray:
+def logistic_fit(x: np.ndarray, y: np.ndarray, penalty: float, steps: int = 50, weight: np.ndarray | None = None) -> np.ndarray:
     """Weights then intercept of an L2-penalised logistic regression (Newton's method; the
-    intercept is not penalised)."""
+    intercept is not penalised), each row counted ``weight`` times (once without)."""
     x = np.column_stack([x, np.ones(len(x))])
+    weight = np.ones(len(x)) if weight is None else weight
     w = np.zeros(x.shape[1])
     ridge = penalty * np.diag(np.r_[np.ones(x.shape[1] - 1), 0.0])
     for _ in range(steps):
         p = 1 / (1 + np.exp(-np.clip(x @ w, -50, 50)))
-        gradient = x.T @ (p - y) + ridge @ w
-        hessian = (x * (p * (1 - p))[:, None]).T @ x + ridge
+        gradient = x.T @ (weight * (p - y)) + ridge @ w
+        hessian = (x * (weight * p * (1 - p))[:, None]).T @ x + ridge
         step = np.linalg.solve(hessian, gradient)
         w -= step
         if np.abs(step).max() < 1e-9:
@@ -68,8 +84,10 @@ def logistic_fit(x: np.ndarray, y: np.ndarray, penalty: float, steps: int = 50) 
     return w
 
 
-def faces_of(folder: Path) -> list[dict[str, Any]]:
-    """Every labelled face of the tuning half the engine finds, with its inputs."""
+def faces_of(folder: Path, labels: Path = LABELS) -> list[dict[str, Any]]:
+    """Every labelled face of the tuning half the engine finds, with its inputs (of the
+    ``labels`` file's photos under ``folder``: the attribute set, or the composed cases of
+    ``scripts/compose_occlusion_cases.py``, each keyed by the tuning photo it came from)."""
     import rekognition_mock
     from rekognition_mock.vision import mesh_attributes as ma
     from rekognition_mock.vision import weights
@@ -79,7 +97,7 @@ def faces_of(folder: Path) -> list[dict[str, Any]]:
     engine = get_engine()
     net = weights.age_gender_net().model
     rows = []
-    for image in load(LABELS)["images"]:
+    for image in load(labels)["images"]:
         if image["split"] != "tune":
             continue
         data = local_path(folder, image).read_bytes()
@@ -96,8 +114,9 @@ def faces_of(folder: Path) -> list[dict[str, Any]]:
             face = analysis.faces[best]
             located = [((face.left / sx, face.top / sy, face.right / sx, face.bottom / sy), face.landmarks / (sx, sy))]
             male, ages, features = net.outputs(rgb, located)
+            repo, path = image["source"].split(":", 1) if "source" in image else (image["repo"], image["path"])
             rows.append({
-                "photo": image["path"] + "@" + image["repo"], "labels": seen, "male_p": float(male[0]), "ages": ages[0],
+                "photo": path + "@" + repo, "composed": image.get("kind"), "labels": seen, "male_p": float(male[0]), "ages": ages[0],
                 "features": features[0], "descriptor": face.descriptor, "mesh": face.mesh, "measured": face.measured,
                 "glasses": face.glasses, "eyeglasses": ma.eyeglasses_features(face.mesh, face.measured, face.glasses, 0.0, 0.0),
                 "sunglasses": ma.sunglasses_features(face.measured, face.glasses, 0.0),
@@ -106,11 +125,26 @@ def faces_of(folder: Path) -> list[dict[str, Any]]:
     return rows
 
 
-def readout(rows: list[dict[str, Any]], label: str, mean: np.ndarray, scale: np.ndarray, source: str = "features"
-            ) -> tuple[np.ndarray, dict[int, float]]:
+def cases_of(folder: Path) -> list[dict[str, Any]]:
+    """The composed cases' rows (the engine's inputs), from ``folder/rows.pkl`` when it exists."""
+    import pickle
+
+    kept = folder / "rows.pkl"
+    if kept.is_file():
+        rows = pickle.loads(kept.read_bytes())
+    else:
+        rows = faces_of(folder, folder / "labels.json")
+        kept.write_bytes(pickle.dumps(rows))
+    print(f"{len(rows)} composed cases found by the engine")
+    return rows
+
+
+def readout(rows: list[dict[str, Any]], label: str, mean: np.ndarray, scale: np.ndarray, source: str = "features",
+            cases: bool = False) -> tuple[np.ndarray, dict[int, float]]:
     """The read-out's weights for ``label`` fitted on every row that has it (the row's
-    ``source`` vector less ``mean``, over ``scale``), and each such row's out-of-fold answer."""
-    judged = [k for k, r in enumerate(rows) if r["labels"].get(label) is not None]
+    ``source`` vector less ``mean``, over ``scale``; the composed cases' rows too if
+    ``cases``), and each such row's out-of-fold answer."""
+    judged = [k for k, r in enumerate(rows) if r["labels"].get(label) is not None and (cases or not r.get("composed"))]
     x = (np.array([rows[k][source] for k in judged]) - mean) / scale
     y = np.array([float(rows[k]["labels"][label]) for k in judged])
     photos = sorted({rows[k]["photo"] for k in judged})
@@ -131,32 +165,46 @@ def stack(rows: list[dict[str, Any]], label: str, inputs: dict[int, dict[str, fl
     names = list(inputs[judged[0]])
     x = np.array([[inputs[k][n] for n in names] for k in judged])
     y = np.array([float(rows[k]["labels"][label]) for k in judged])
-    w = logistic_fit(x, y, STACK_PENALTY)
-    right = float(((x @ w[:-1] + w[-1] >= 0) == (y == 1)).mean())
-    w = w * sharpness(rows, judged, x, y)
+    weight = np.array([CASE_WEIGHT if rows[k].get("composed") else 1.0 for k in judged])
+    w = logistic_fit(x, y, STACK_PENALTY, weight=weight)
+    photos = weight == 1.0
+    right = float(((x @ w[:-1] + w[-1] >= 0) == (y == 1))[photos].mean())
+    factor = sharpness(rows, judged, x, y, weight)
+    w = w * factor
+    OUT_OF_FOLD[label] = dict(zip(judged, factor * LAST_OUT_OF_FOLD))
     return dict(zip(names, (round(float(v), 4) for v in w[:-1]))), round(float(w[-1]), 4), right
 
 
-def sharpness(rows: list[dict[str, Any]], judged: list[int], x: np.ndarray, y: np.ndarray) -> float:
+def sharpness(rows: list[dict[str, Any]], judged: list[int], x: np.ndarray, y: np.ndarray, weight: np.ndarray) -> float:
     """How far to scale a stacked model's log-odds so that its confidences hold out of fold:
     each face's log-odds from a model fitted without its photo (:data:`FOLDS` folds), and the
     factor (at most 1) that gives those the least log-loss. A model that separates the tuning
     half almost perfectly grows large weights and answers 99.99 % whether right or not; the
-    factor draws it back as far as its out-of-fold mistakes ask. The answers stay the same."""
+    factor draws it back as far as its out-of-fold mistakes ask. The answers stay the same.
+    Composed cases count :data:`CASE_WEIGHT` times, here as in the fit."""
     photos = sorted({rows[k]["photo"] for k in judged})
     fold = {photo: n % FOLDS for n, photo in enumerate(photos)}
     f = np.array([fold[rows[k]["photo"]] for k in judged])
     z = np.zeros(len(judged))
     for j in range(FOLDS):
         if (f == j).any() and (f != j).any():
-            w = logistic_fit(x[f != j], y[f != j], STACK_PENALTY)
+            w = logistic_fit(x[f != j], y[f != j], STACK_PENALTY, weight=weight[f != j])
             z[f == j] = x[f == j] @ w[:-1] + w[-1]
     best, best_loss = 1.0, np.inf
     for factor in np.arange(0.05, 1.0001, 0.05):
-        loss = float(np.logaddexp(0.0, -np.where(y == 1, 1.0, -1.0) * factor * z).sum())
+        loss = float((weight * np.logaddexp(0.0, -np.where(y == 1, 1.0, -1.0) * factor * z)).sum())
         if loss < best_loss:
             best, best_loss = float(factor), loss
     print(f"  out-of-fold sharpness {best:.2f}")
+    global LAST_OUT_OF_FOLD
+    LAST_OUT_OF_FOLD = z
+    p = 1 / (1 + np.exp(-best * z))
+    confidence, right = 100 * np.maximum(p, 1 - p), (z >= 0) == (y == 1)
+    for name, part in (("photos", weight == 1.0), ("composed cases", weight != 1.0)):
+        if part.any():
+            mean = [f"{confidence[part & r].mean():.1f}" if (part & r).any() else "–" for r in (right, ~right)]
+            print(f"  out of fold, {name}: {int((part & right).sum())}/{int(part.sum())} right, "
+                  f"mean confidence right / wrong {mean[0]} / {mean[1]}")
     return best
 
 
@@ -192,9 +240,13 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("folder", type=Path, nargs="?", default=DEFAULT_OUT)
     parser.add_argument("--rows", type=Path, help="keep the engine's inputs of every face in this file (pickle), "
                         "and read them from it when it exists (a second fit of the same engine without running it)")
+    parser.add_argument("--cases", type=Path, help="also fit FaceOccluded on the cases scripts/compose_occlusion_cases.py "
+                        "composed in this folder (their engine inputs are kept in its rows.pkl; delete it to run the engine again)")
     parser.add_argument("--write", action="store_true",
                         help="rewrite vision/data/hse_readouts.npz and the fitted constants in the modules")
     args = parser.parse_args(argv)
+    if args.write and args.cases is None:
+        parser.error("--write needs --cases: the read-out FACE_OCCLUDED_CONFIDENCE reads is fitted on the composed cases")
 
     from rekognition_mock.vision import age_gender as ag
     from rekognition_mock.vision import glasses as gl
@@ -211,13 +263,18 @@ def main(argv: list[str] | None = None) -> None:
 
             args.rows.write_bytes(pickle.dumps(rows))
     print(f"{len(rows)} faces of the tuning half")
+    if args.cases is not None:
+        rows += cases_of(args.cases)
     every = np.array([r["features"] for r in rows])
-    mean, scale = every.mean(axis=0), every.std(axis=0) + 1e-6  # over every face of the half
+    photos = [k for k, r in enumerate(rows) if not r.get("composed")]
+    mean, scale = every[photos].mean(axis=0), every[photos].std(axis=0) + 1e-6  # over every photo's face of the half
     fitted, held_out = {}, {}
     for label, name in READOUTS.items():
         fitted[name], held_out[name] = readout(rows, label, mean, scale)
     identities = np.array([r["descriptor"] for r in rows], dtype=np.float64)
-    d_mean, d_scale = identities.mean(axis=0), identities.std(axis=0) + 1e-6
+    d_mean, d_scale = identities[photos].mean(axis=0), identities[photos].std(axis=0) + 1e-6
+    if any(r.get("composed") for r in rows):  # the read-out FACE_OCCLUDED_CONFIDENCE reads
+        fitted["occluded_cases"], held_out["occluded_cases"] = readout(rows, "FaceOccluded", mean, scale, cases=True)
     d_fitted = {}
     for label, name in DESCRIPTOR_READOUTS.items():
         d_fitted[name], held_out[name] = readout(rows, label, d_mean, d_scale, "descriptor")
@@ -283,6 +340,20 @@ def main(argv: list[str] | None = None) -> None:
             for k, r in enumerate(rows):
                 x = {**r["sunglasses"], "readout": held_out["sunglasses"].get(k, float(full[k]))}
                 r["occluded"]["sunglasses_logit"] = intercept + sum(w * x[n] for n, w in weights.items())
+    if "occluded_cases" in held_out:  # how sure FaceOccluded's answer is: a model fitted on the composed cases too
+        answers = OUT_OF_FOLD["FaceOccluded"]
+        inputs = {k: {**{n: rows[k]["occluded"][n] for n in ma.FACE_OCCLUDED_CONFIDENCE[0]},
+                      "readout": held_out["occluded_cases"][k]} for k in held_out["occluded_cases"]}
+        weights, intercept, right = stack(rows, "FaceOccluded", inputs)
+        constants["FACE_OCCLUDED_CONFIDENCE"] = (mesh_module, _assignment("FACE_OCCLUDED_CONFIDENCE", weights, intercept))
+        sure = OUT_OF_FOLD["FaceOccluded"]
+        photos = [k for k in answers if k in sure]
+        judged = [(answers[k] >= 0) == rows[k]["labels"]["FaceOccluded"] for k in photos]
+        confidence = [100 * max(0.5, 1 / (1 + np.exp(-sure[k] if answers[k] >= 0 else sure[k]))) for k in photos]
+        means = [np.mean([c for c, ok in zip(confidence, judged) if bool(ok) is want] or [np.nan]) for want in (True, False)]
+        print(f"FaceOccluded out of fold on the photos, the answer of FACE_OCCLUDED and the confidence of "
+              f"FACE_OCCLUDED_CONFIDENCE: {sum(judged)}/{len(photos)} right, mean confidence right / wrong "
+              f"{means[0]:.1f} / {means[1]:.1f}")
     for name, (module, text) in constants.items():
         print(text)
         if args.write:

@@ -636,6 +636,38 @@ def surgical_mask(mirror: bool = False) -> bytes:
 
 
 @lru_cache(maxsize=None)
+def hand_over_mouth(mirror: bool = False) -> bytes:
+    """The astronaut with a hand over the mouth and chin: an ellipse of her own skin colour
+    with the darker lines between four fingers (as scripts/compose_occlusion_cases.py draws
+    one)."""
+
+    def draw(d: Any, f: dict[str, tuple[int, int]]) -> None:
+        (ml, my), (mr, _), (_, cy) = f["mouth_left"], f["mouth_right"], f["chin"]
+        cx, skin, shade = (ml + mr) // 2, (226, 178, 152), (163, 128, 109)
+        box = (cx - 80, my - 46, cx + 80, cy + 24)
+        d.ellipse(box, fill=skin)
+        for k in (1, 2, 3):
+            y = box[1] + (box[3] - box[1]) * k // 4
+            d.line([(box[0] + 20, y), (box[2] - 12, y)], fill=shade, width=4)
+
+    return _worn(draw, mirror)
+
+
+@lru_cache(maxsize=None)
+def scarf_over_mouth(mirror: bool = False) -> bytes:
+    """The astronaut with a striped red scarf wound up over her chin and mouth."""
+
+    def draw(d: Any, f: dict[str, tuple[int, int]]) -> None:
+        top = (f["nose_tip"][1] + f["mouth_left"][1]) // 2
+        (jl, _), (jr, _) = f["jaw_left"], f["jaw_right"]
+        d.polygon([(jl - 50, 1024), (jl - 10, top), (jr + 10, top), (jr + 50, 1024)], fill=(170, 30, 40))
+        for y in range(top + 24, 1024, 24):
+            d.line([(jl - 60, y), (jr + 60, y)], fill=(110, 20, 28), width=5)
+
+    return _worn(draw, mirror)
+
+
+@lru_cache(maxsize=None)
 def sunglasses(mirror: bool = False) -> bytes:
     """The astronaut in dark sunglasses: two near-black lenses joined by a bridge."""
 

@@ -58,6 +58,7 @@ class AgeGender:
     occluded_logit: float = 0.0
     sunglasses_logit: float = 0.0
     glasses_logit: float = 0.0
+    occluded_cases_logit: float = 0.0  # the read-out of a covered face fitted on composed cases too
 
     def age_range(self, spreads: float = AGE_SPREADS) -> tuple[int, int]:
         """Low and high of a range ``spreads`` spreads either side of the expected age."""
@@ -115,10 +116,10 @@ class AgeGenderNet:
         n = len(faces)
         beard, mustache = self._readout("beard", features), self._readout("mustache", features)
         occluded, sunglasses = self._readout("occluded", features), self._readout("sunglasses", features)
-        glasses = self._readout("glasses", features)
+        glasses, occluded_cases = self._readout("glasses", features), self._readout("occluded_cases", features)
         out = []
         for k in range(n):
             mean, spread = age_and_spread(ages[k])
             out.append(AgeGender(mean, spread, male_probability(float(gender[k])), float(beard[k]), float(mustache[k]),
-                                 float(occluded[k]), float(sunglasses[k]), float(glasses[k])))
+                                 float(occluded[k]), float(sunglasses[k]), float(glasses[k]), float(occluded_cases[k])))
         return out
