@@ -24,7 +24,7 @@ try:
 except ImportError:  # Windows: no lock across processes, each worker analyses for itself
     fcntl = None  # type: ignore[assignment]
 
-FORMAT = "rekognition-mock-analysis-35"  # 35: face chips cut by vision/chips.py in numpy instead of dlib (the same pixels on the bundled photos); 34: dlib's ResNet and the FER2013 network from ONNX files with float16 weights (descriptors move by < 6e-4, expressions by < 0.001)
+FORMAT = "rekognition-mock-analysis-35"  # 35: face chips cut by vision/chips.py in numpy instead of dlib (the same pixels on the bundled photos), the ResNet's larger convolutions stored as int8 (descriptors move by < 0.015); 34: dlib's ResNet and the FER2013 network from ONNX files with float16 weights (descriptors move by < 6e-4, expressions by < 0.001)
 
 
 @runtime_checkable
