@@ -20,7 +20,8 @@ from rekognition_mock.vision import EngineConfig, FaceEngine, chips, decode_rgb,
 def _dlib_face_chip(rgb: np.ndarray, points: np.ndarray, size: int, padding: float) -> tuple[np.ndarray, object]:
     import dlib
 
-    shape = dlib.full_object_detection(dlib.rectangle(0, 0, 1, 1), dlib.points([dlib.point(round(x), round(y)) for x, y in points]))
+    parts = dlib.points([dlib.point(round(x), round(y)) for x, y in points])
+    shape = dlib.full_object_detection(dlib.rectangle(0, 0, 1, 1), parts)
     details = dlib.get_face_chip_details(shape, size=size, padding=padding)
     return np.asarray(dlib.extract_image_chip(np.ascontiguousarray(rgb), details)), details
 
@@ -30,7 +31,8 @@ def _dlib_centred_chip(rgb: np.ndarray, centre, side: float, size: int, angle: f
 
     cx, cy = centre
     rect = dlib.drectangle(cx - side / 2, cy - side / 2, cx + side / 2, cy + side / 2)
-    return np.asarray(dlib.extract_image_chip(np.ascontiguousarray(rgb), dlib.chip_details(rect, dlib.chip_dims(size, size), angle)))
+    details = dlib.chip_details(rect, dlib.chip_dims(size, size), angle)
+    return np.asarray(dlib.extract_image_chip(np.ascontiguousarray(rgb), details))
 
 
 def _pyramid_levels(details: chips.ChipDetails) -> int:
@@ -95,7 +97,7 @@ def test_face_mesh_chips_are_dlibs(faces) -> None:
 
 
 def test_a_face_outside_the_frame_is_black_there(faces) -> None:
-    name, rgb, points = next(f for f in faces if f[0] == "cut_by_left_edge")
+    _, rgb, points = next(f for f in faces if f[0] == "cut_by_left_edge")
     chip = chips.face_chip(rgb, np.round(points), 150, 0.25)
     assert np.array_equal(chip, _dlib_face_chip(rgb, points, 150, 0.25)[0])
     left_column = chip[:, :10].reshape(-1, 3)
@@ -118,7 +120,8 @@ def test_random_faces_on_random_images_match_dlib_within_one() -> None:
         rgb = rng.integers(0, 256, (h, w, 3), dtype=np.uint8)
         if k % 2:  # flat patches: where the last bits of a position matter most
             rgb = np.ascontiguousarray(np.repeat(np.repeat(rgb[::16, ::16], 16, 0), 16, 1)[:h, :w])
-        points = _random_points(rng, (rng.uniform(-40, w + 40), rng.uniform(-40, h + 40)), rng.uniform(10, 700), rng.uniform(-1, 1))
+        centre = (rng.uniform(-40, w + 40), rng.uniform(-40, h + 40))
+        points = _random_points(rng, centre, rng.uniform(10, 700), rng.uniform(-1, 1))
         size, padding = int(rng.choice([64, 150, 256])), float(rng.choice([0.0, 0.25, 0.4]))
         reference = _dlib_face_chip(rgb, points, size, padding)[0]
         diff = np.abs(chips.face_chip(rgb, points, size, padding).astype(int) - reference)
@@ -145,7 +148,8 @@ def test_an_unscaled_unturned_chip_is_a_plain_copy() -> None:
 
     rgb = np.random.default_rng(9).integers(0, 256, (60, 80, 3), dtype=np.uint8)
     details = chips.ChipDetails((-5.0, 10.0, 34.0, 69.0), 0.0, 60, 40)  # 40 wide, 60 high, past two edges
-    reference = np.asarray(dlib.extract_image_chip(rgb, dlib.chip_details(dlib.drectangle(-5, 10, 34, 69), dlib.chip_dims(60, 40))))
+    location = dlib.chip_details(dlib.drectangle(-5, 10, 34, 69), dlib.chip_dims(60, 40))
+    reference = np.asarray(dlib.extract_image_chip(rgb, location))
     chip = chips.extract_chip(rgb, details)
     assert np.array_equal(chip, reference)
     assert np.array_equal(chip[:50, 5:], rgb[10:, :35]) and not chip[:, :5].any() and not chip[50:].any()

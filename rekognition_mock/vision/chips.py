@@ -196,7 +196,7 @@ def _copy(img: np.ndarray, rect) -> np.ndarray:
 
 def _lround(v: float) -> int:
     """C's ``lround``: halves away from zero."""
-    return int(math.floor(v + 0.5)) if v >= 0 else -int(math.floor(-v + 0.5))
+    return math.floor(v + 0.5) if v >= 0 else -math.floor(-v + 0.5)
 
 
 def extract_chip(img: np.ndarray, details: ChipDetails) -> np.ndarray:
@@ -242,11 +242,3 @@ def face_chip(img: np.ndarray, points: np.ndarray, size: int = 150, padding: flo
     """dlib's ``get_face_chip``: the aligned ``size×size`` chip of a face's 68 (or 5) landmarks."""
     return extract_chip(img, face_chip_details(points, size, padding))
 
-
-def chip_to_image(details: ChipDetails) -> tuple[np.ndarray, np.ndarray]:
-    """The affine map (``m``, ``b``) from chip pixels (x, y) to image pixels: ``m @ p + b``."""
-    rect, angle, rows, cols = details
-    tl, tr, bl, _ = _turned_corners(rect, angle)
-    mx = (tr - tl) / (cols - 1) if cols > 1 else np.zeros(2)
-    my = (bl - tl) / (rows - 1) if rows > 1 else np.zeros(2)
-    return np.stack([mx, my], axis=1), tl
