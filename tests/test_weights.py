@@ -4,7 +4,8 @@ The files in ``vision/data/`` were converted once from the ``.dat`` files of
 ``face-recognition-models`` (``scripts/convert_dlib_networks.py``). Here they are checked
 against graphs rebuilt from those ``.dat`` files in float32 (the test extra brings ``onnx``
 and ``face-recognition-models``): the detector's weights are stored as they are, the
-ResNet's as float16, which moves descriptors far less than anything a similarity shows.
+ResNet's larger convolutions as int8 with a scale per output channel and the rest as
+float16, which moves descriptors by about 0.01 and distances between faces by under 0.006.
 And the runtime needs neither ``onnx`` nor the ``.dat`` files of those two networks.
 """
 
@@ -87,9 +88,10 @@ def test_the_shipped_detector_finds_what_the_dat_weights_find() -> None:
 
 
 def test_the_shipped_resnet_gives_the_dat_weights_descriptors() -> None:
-    """The ResNet's weights are shipped as float16 (computed in float32): on every face of
-    the photos, descriptors move by less than 0.001 and distances between faces by less
-    than 0.0005 (similarity figures move with distances of 0.01 and more)."""
+    """The ResNet's weights are shipped as int8 and float16 (computed in float32): on every
+    face of the photos, descriptors move by less than 0.02 and distances between faces by
+    less than 0.008 (the similarity bench's same-person and stranger figures move by less
+    than 1.5 points)."""
     from rekognition_mock.vision.descriptors import ResNetEncoder, face_chip
 
     network = dat_network("resnet")
@@ -102,18 +104,27 @@ def test_the_shipped_resnet_gives_the_dat_weights_descriptors() -> None:
         chips += [face_chip(rgb, (f.left, f.top, f.right, f.bottom), f.landmarks) for f in engine.analyze(data).faces]
     assert len(chips) >= 10
     ours, theirs = shipped.encode(chips), rebuilt.encode(chips)
-    assert np.abs(ours - theirs).max() < 5e-4
-    assert np.linalg.norm(ours - theirs, axis=1).max() < 1e-3
+    assert np.abs(ours - theirs).max() < 5e-3
+    assert np.linalg.norm(ours - theirs, axis=1).max() < 0.02
     distances = lambda d: np.linalg.norm(d[:, None] - d[None], axis=2)  # noqa: E731
-    assert np.abs(distances(ours) - distances(theirs)).max() < 5e-4
+    assert np.abs(distances(ours) - distances(theirs)).max() < 0.008
     assert distances(theirs).max() > 0.5  # different people among the faces: the distances mean something
 
 
-def test_the_shipped_resnet_stores_half_precision_weights() -> None:
-    """Float16 initialisers behind Casts: half of the 22 MB the float32 weights take."""
-    size = len(onnx_nets.shipped("dlib_resnet.onnx"))
+def test_the_shipped_resnet_stores_int8_and_half_precision_weights() -> None:
+    """Int8 convolution weights (behind a Cast and a Mul by their scales) and float16 ones
+    (behind a Cast): 27 % of the 22 MB the float32 weights take."""
+    import onnx
+    from onnx import TensorProto
+
+    data = onnx_nets.shipped("dlib_resnet.onnx")
     weights_float32 = sum(layer.params[key].size * 4 for layer in dat_network("resnet").layers for key in layer.params)
-    assert 0.45 < size / weights_float32 < 0.55
+    assert 0.25 < len(data) / weights_float32 < 0.29
+    stored = {}
+    for initializer in onnx.load_from_string(data).graph.initializer:
+        stored[initializer.data_type] = stored.get(initializer.data_type, 0) + int(np.prod(initializer.dims))
+    assert stored[TensorProto.INT8] > 0.9 * sum(stored.values())  # 93 %
+    assert stored[TensorProto.FLOAT16] > 0
 
 
 NO_ONNX = """

@@ -21,6 +21,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from . import chips
+
 CHIP_SIZE = 320  # the aligned face measured here, in pixels (an eye is about 30 px wide)
 CHIP_PADDING = 0.4  # room around dlib's landmark template: forehead, chin and jaw stay inside
 
@@ -69,25 +71,20 @@ def flag(evidence: float) -> Flag:
 
 def aligned_face(rgb: np.ndarray, box: tuple[float, float, float, float], points: np.ndarray,
                  size: int = CHIP_SIZE, padding: float = CHIP_PADDING) -> tuple[np.ndarray, np.ndarray]:
-    """dlib's aligned face chip (``size×size×3``) and the 68 landmarks carried into it.
+    """The aligned face chip (``size×size×3``) and the 68 landmarks carried into it.
 
-    ``get_face_chip_details`` fits its landmark template to points 17–67 and describes the
+    dlib's ``get_face_chip_details`` (:mod:`.chips`) fits its landmark template to points 17–67 and describes the
     chip as a rectangle of the image turned counter-clockwise by ``angle`` about its centre
     and stretched to ``size×size``; the landmarks go through the same turn and stretch.
     """
-    import dlib
-
-    left, top, right, bottom = (round(v) for v in box)
-    shape = dlib.full_object_detection(
-        dlib.rectangle(left, top, right - 1, bottom - 1), dlib.points([dlib.point(round(x), round(y)) for x, y in points])
-    )
-    details = dlib.get_face_chip_details(shape, size=size, padding=padding)
-    chip = np.asarray(dlib.extract_image_chip(np.ascontiguousarray(rgb), details))
-    rect = details.rect
-    centre = np.array([(rect.left() + rect.right()) / 2, (rect.top() + rect.bottom()) / 2])
+    del box  # dlib's template follows the landmarks alone
+    details = chips.face_chip_details(np.round(np.asarray(points, dtype=np.float64)), size=size, padding=padding)
+    chip = chips.extract_chip(np.ascontiguousarray(rgb), details)
+    left, top, right, bottom = details.rect
+    centre = np.array([(left + right) / 2, (top + bottom) / 2])
     cos, sin = math.cos(details.angle), math.sin(details.angle)
     turned = (points - centre) @ np.array([[cos, -sin], [sin, cos]])  # the image turned by angle
-    scale = np.array([(details.cols - 1) / max(rect.width() - 1, 1e-6), (details.rows - 1) / max(rect.height() - 1, 1e-6)])
+    scale = np.array([(details.cols - 1) / max(right - left, 1e-6), (details.rows - 1) / max(bottom - top, 1e-6)])
     return chip, turned * scale + (np.array([details.cols, details.rows]) - 1) / 2
 
 

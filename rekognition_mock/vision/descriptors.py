@@ -1,7 +1,8 @@
 """128-d face descriptors: dlib's face-recognition ResNet on onnxruntime.
 
 The face is cut out as dlib's ``compute_face_descriptor`` does it: a 150×150 chip
-aligned on the 68 landmarks with 25% padding (``dlib.get_face_chip``), normalised as
+aligned on the 68 landmarks (rounded to whole pixels) with 25% padding, as
+``dlib.get_face_chip`` cut it (:mod:`.chips` does it in numpy), normalised as
 ``(pixel - mean) / 256``; the network maps it to 128 numbers. Descriptors are not
 normalised (their lengths are 1.3-1.6); the Euclidean distance between two of them is
 small for the same person (dlib's threshold is 0.6).
@@ -11,6 +12,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from . import chips
+
 CHIP_SIZE = 150
 CHIP_PADDING = 0.25
 
@@ -18,13 +21,8 @@ CHIP_PADDING = 0.25
 def face_chip(rgb: np.ndarray, box: tuple[float, float, float, float], landmarks: np.ndarray,
               size: int = CHIP_SIZE, padding: float = CHIP_PADDING) -> np.ndarray:
     """The aligned ``size×size×3`` uint8 chip of one face (``landmarks``: 68×2, pixels)."""
-    import dlib
-
-    left, top, right, bottom = (round(v) for v in box)
-    rect = dlib.rectangle(left, top, right - 1, bottom - 1)
-    points = dlib.points([dlib.point(round(x), round(y)) for x, y in landmarks])
-    shape = dlib.full_object_detection(rect, points)
-    return np.asarray(dlib.get_face_chip(rgb, shape, size=size, padding=padding))
+    del box  # the chip follows the landmarks alone (dlib took the box but did not use it)
+    return chips.face_chip(np.ascontiguousarray(rgb), np.round(np.asarray(landmarks, dtype=np.float64)), size, padding)
 
 
 class ResNetEncoder:

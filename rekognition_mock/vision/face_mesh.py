@@ -27,7 +27,7 @@ from importlib import resources
 
 import numpy as np
 
-from . import geometry
+from . import chips, geometry
 
 FOREHEAD = 0.3
 GROWTH = 1.5 * 0.94
@@ -75,12 +75,8 @@ class FaceMeshNet:
 
     def chip(self, rgb: np.ndarray, points: np.ndarray) -> np.ndarray:
         """The ``size×size×3`` crop the mesh network sees of the face with 68 ``points``."""
-        import dlib
-
         (cx, cy), side, angle = crop_of(points)
-        rect = dlib.drectangle(cx - side / 2, cy - side / 2, cx + side / 2, cy + side / 2)
-        details = dlib.chip_details(rect, dlib.chip_dims(self.size, self.size), angle)
-        return np.asarray(dlib.extract_image_chip(np.ascontiguousarray(rgb), details))
+        return chips.extract_chip(np.ascontiguousarray(rgb), chips.centred_chip((cx, cy), side, self.size, angle))
 
     def analyse(self, rgb: np.ndarray, faces: list[tuple[tuple[float, float, float, float], np.ndarray]]) -> list[MeshFace]:
         """The mesh's reading of each face, given as (box, 68 landmarks) in ``rgb``'s pixels (one batch)."""
