@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from tests import imagefactory
+import imagefactory
 
 PHOTOS = ("grace_hopper.jpg", "astronaut.jpg", "coffee.jpg")
 
