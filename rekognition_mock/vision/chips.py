@@ -16,7 +16,7 @@ angle and the rectangle's own size is a plain copy (zero outside the image).
 
 The alignment template (mean positions of landmarks 17-67 on a unit square) is dlib's
 published ``mean_face_shape``; the fit is a least-squares similarity (Umeyama), solved
-here in closed form.
+by :func:`.geometry.similarity_transform`, as dlib solves it.
 """
 
 from __future__ import annotations
@@ -25,6 +25,8 @@ import math
 from typing import NamedTuple
 
 import numpy as np
+
+from .geometry import similarity_transform
 
 # dlib's mean face (landmarks 17..67, unit square); the eyebrows (17-26) and the lower
 # lip (55-59, 65-67) are left out of the fit.
@@ -98,16 +100,9 @@ def similarity_chip(chip_points: np.ndarray, image_points: np.ndarray, rows: int
     """The chip whose ``chip_points`` land on ``image_points`` under the best similarity."""
     src = np.asarray(chip_points, dtype=np.float64)
     dst = np.asarray(image_points, dtype=np.float64)
-    ms, md = src.mean(axis=0), dst.mean(axis=0)
-    xs, xd = src - ms, dst - md
-    sigma = float((xs * xs).sum())
-    if sigma == 0:
-        a, b = 1.0, 0.0
-    else:
-        a = float((xs * xd).sum()) / sigma
-        b = float((xs[:, 0] * xd[:, 1] - xs[:, 1] * xd[:, 0]).sum()) / sigma
-    m = np.array([[a, -b], [b, a]])
-    t = md - m @ ms
+    m = similarity_transform(src, dst)
+    a, b = float(m[0, 0]), float(m[1, 0])
+    t = dst.mean(axis=0) - m @ src.mean(axis=0)
     angle = math.atan2(b, a)
     scale = math.sqrt(a * a + b * b)
     cx, cy = m @ np.array([cols / 2.0, rows / 2.0]) + t

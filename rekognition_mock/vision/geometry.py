@@ -91,3 +91,20 @@ def mouth_opening(points: np.ndarray) -> float:
     width = np.linalg.norm(points[60] - points[64])
     gap = np.linalg.norm(points[62] - points[66])
     return float(gap / width) if width > 0 else 0.0
+
+
+def similarity_transform(source: np.ndarray, target: np.ndarray) -> np.ndarray:
+    """The 2×2 part (scale times rotation) of the least-squares similarity transform from the
+    points ``source`` to ``target`` (N×2, float64), Umeyama's solution as dlib's
+    ``find_similarity_transform`` computes it (an SVD of the covariance)."""
+    mean_s, mean_t = source.mean(axis=0), target.mean(axis=0)
+    ds, dt = source - mean_s, target - mean_t
+    sigma_s = float((ds * ds).sum(axis=1).mean())
+    cov = dt.T @ ds / len(source)
+    u, d, vt = np.linalg.svd(cov)
+    s = np.ones(2)
+    if np.linalg.det(cov) < 0 or (np.linalg.det(cov) == 0 and np.linalg.det(u) * np.linalg.det(vt) < 0):
+        s[1 if d[1] < d[0] else 0] = -1.0
+    rotation = u @ np.diag(s) @ vt
+    scale = 1.0 if sigma_s == 0 else float((d * s).sum()) / sigma_s
+    return scale * rotation

@@ -20,6 +20,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .geometry import similarity_transform
+
 
 @dataclass
 class CascadeArrays:
@@ -44,22 +46,6 @@ def intensity(image: np.ndarray, ys: np.ndarray, xs: np.ndarray) -> np.ndarray:
         return image[ys, xs].astype(np.float32)
     picked = image[ys, xs, :3].astype(np.uint16)
     return ((picked[:, 0] + picked[:, 1] + picked[:, 2]) // 3).astype(np.float32)
-
-
-def similarity(source: np.ndarray, target: np.ndarray) -> np.ndarray:
-    """The 2×2 part (scale times rotation) of the least-squares similarity transform from the
-    points ``source`` to ``target`` (N×2, float64), Umeyama's solution as dlib computes it."""
-    mean_s, mean_t = source.mean(axis=0), target.mean(axis=0)
-    ds, dt = source - mean_s, target - mean_t
-    sigma_s = float((ds * ds).sum(axis=1).mean())
-    cov = dt.T @ ds / len(source)
-    u, d, vt = np.linalg.svd(cov)
-    s = np.ones(2)
-    if np.linalg.det(cov) < 0 or (np.linalg.det(cov) == 0 and np.linalg.det(u) * np.linalg.det(vt) < 0):
-        s[1 if d[1] < d[0] else 0] = -1.0
-    rotation = u @ np.diag(s) @ vt
-    scale = 1.0 if sigma_s == 0 else float((d * s).sum()) / sigma_s
-    return scale * rotation
 
 
 def _box_transform(box: tuple[int, int, int, int]) -> tuple[np.ndarray, np.ndarray]:
@@ -96,7 +82,7 @@ class ShapeCascade:
         splits = a.idx1.shape[2]
         for c in range(a.idx1.shape[0]):
             current = shape.reshape(-1, 2)
-            tform = similarity(self.reference, current.astype(np.float64)).astype(np.float32)
+            tform = similarity_transform(self.reference, current.astype(np.float64)).astype(np.float32)
             deltas = a.deltas[c]
             anchors = current[a.anchor_idx[c]]
             # tform * delta + anchor, in float32 and in dlib's order of operations
