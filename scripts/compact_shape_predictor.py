@@ -187,7 +187,7 @@ class FaceSet:
         todo = np.arange(len(self.crops)) if only is None else np.flatnonzero(only)
         for start in range(0, len(todo), 32):
             batch = todo[start : start + 32]
-            chips = [face_chip(self.crops[i], tuple(self.boxes[i]), points[i]) for i in batch]
+            chips = [face_chip(self.crops[i], points[i]) for i in batch]
             out[batch] = encoder.encode(chips)
         return out
 

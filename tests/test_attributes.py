@@ -85,7 +85,7 @@ def test_the_aligned_face_carries_its_landmarks() -> None:
         data = imagefactory.turned("grace_hopper.jpg", quarter_turns)
         analysis = engine.analyze(data)
         [face] = analysis.faces
-        chip, points = aligned_face(engine.pixels(analysis, data), (face.left, face.top, face.right, face.bottom), face.landmarks)
+        chip, points = aligned_face(engine.pixels(analysis, data), face.landmarks)
         assert chip.shape == (320, 320, 3)
         left, right = points[36:42].mean(axis=0), points[42:48].mean(axis=0)
         assert abs(left[1] - right[1]) < 6 and left[0] < right[0]  # level, left eye on the left
@@ -109,10 +109,9 @@ def test_landmarks_that_miss_the_eyes_are_told_by_their_eyes(name: str) -> None:
     analysis = engine.analyze(data)
     [face] = analysis.faces
     rgb = engine.pixels(analysis, data)
-    box = (face.left, face.top, face.right, face.bottom)
-    placed = eye_darkness(rgb, box, face.landmarks)
+    placed = eye_darkness(rgb, face.landmarks)
     for shift in (-0.25, 0.25):
-        missed = eye_darkness(rgb, box, face.landmarks + (0, shift * (face.bottom - face.top)))
+        missed = eye_darkness(rgb, face.landmarks + (0, shift * (face.bottom - face.top)))
         assert placed <= landmarks.REFIT_EYES * missed
 
 

@@ -40,7 +40,7 @@ def test_a_batch_gives_what_one_at_a_time_gives() -> None:
 
     rgb = decode_rgb(imagefactory.two_person_composite())
     faces = FaceEngine(EngineConfig()).analyze(imagefactory.two_person_composite()).faces
-    chips = [face_chip(rgb, (f.left, f.top, f.right, f.bottom), f.landmarks) for f in faces]
+    chips = [face_chip(rgb, f.landmarks) for f in faces]
     encoder = weights.resnet_encoder().model
     together = encoder.encode(chips)
     for chip, row in zip(chips, together):

@@ -101,7 +101,7 @@ def test_the_shipped_resnet_gives_the_dat_weights_descriptors() -> None:
     chips = []
     for data in photos().values():
         rgb = decode_rgb(data)
-        chips += [face_chip(rgb, (f.left, f.top, f.right, f.bottom), f.landmarks) for f in engine.analyze(data).faces]
+        chips += [face_chip(rgb, f.landmarks) for f in engine.analyze(data).faces]
     assert len(chips) >= 10
     ours, theirs = shipped.encode(chips), rebuilt.encode(chips)
     assert np.abs(ours - theirs).max() < 5e-3

@@ -69,7 +69,7 @@ def flag(evidence: float) -> Flag:
     return Flag(p >= 0.5, 100.0 * max(p, 1.0 - p))
 
 
-def aligned_face(rgb: np.ndarray, box: tuple[float, float, float, float], points: np.ndarray,
+def aligned_face(rgb: np.ndarray, points: np.ndarray,
                  size: int = CHIP_SIZE, padding: float = CHIP_PADDING) -> tuple[np.ndarray, np.ndarray]:
     """The aligned face chip (``size×size×3``) and the 68 landmarks carried into it.
 
@@ -77,7 +77,6 @@ def aligned_face(rgb: np.ndarray, box: tuple[float, float, float, float], points
     chip as a rectangle of the image turned counter-clockwise by ``angle`` about its centre
     and stretched to ``size×size``; the landmarks go through the same turn and stretch.
     """
-    del box  # dlib's template follows the landmarks alone
     details = chips.face_chip_details(np.round(np.asarray(points, dtype=np.float64)), size=size, padding=padding)
     chip = chips.extract_chip(np.ascontiguousarray(rgb), details)
     left, top, right, bottom = details.rect
@@ -90,7 +89,7 @@ def aligned_face(rgb: np.ndarray, box: tuple[float, float, float, float], points
 
 def measure(rgb: np.ndarray, box: tuple[float, float, float, float], points: np.ndarray) -> FaceAttributes:
     """The measured attributes of the face in ``box`` with 68 ``points`` (pixels of ``rgb``)."""
-    chip, q = aligned_face(rgb, box, points)
+    chip, q = aligned_face(rgb, points)
     face = _Face(chip, q)
     eye_yaw, eye_pitch = _gaze(points)
     sunglasses = (SUNGLASSES_SURROUND - face.eye_surround()) * 20.0
@@ -115,11 +114,11 @@ COVERED_MOUTH_EDGES = 0.22  # edges in the mouth region over edges around the ey
 CUT_SHARE = 0.075  # share of the face box outside the image
 
 
-def eye_darkness(rgb: np.ndarray, box: tuple[float, float, float, float], points: np.ndarray) -> float:
+def eye_darkness(rgb: np.ndarray, points: np.ndarray) -> float:
     """How dark the landmarks' eyes are: the darkest fifth inside each eye's outline over
     the skin's brightness. Pupils, irises and lashes make a well placed eye the darkest part
     of a face; landmarks that missed the eyes outline skin or brow instead."""
-    chip, q = aligned_face(rgb, box, points)
+    chip, q = aligned_face(rgb, points)
     return _Face(chip, q).eye_percentile(20)
 
 

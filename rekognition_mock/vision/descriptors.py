@@ -18,10 +18,9 @@ CHIP_SIZE = 150
 CHIP_PADDING = 0.25
 
 
-def face_chip(rgb: np.ndarray, box: tuple[float, float, float, float], landmarks: np.ndarray,
+def face_chip(rgb: np.ndarray, landmarks: np.ndarray,
               size: int = CHIP_SIZE, padding: float = CHIP_PADDING) -> np.ndarray:
     """The aligned ``size×size×3`` uint8 chip of one face (``landmarks``: 68×2, pixels)."""
-    del box  # the chip follows the landmarks alone (dlib took the box but did not use it)
     return chips.face_chip(np.ascontiguousarray(rgb), np.round(np.asarray(landmarks, dtype=np.float64)), size, padding)
 
 

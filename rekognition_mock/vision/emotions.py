@@ -36,8 +36,8 @@ class EmotionNet:
         if not faces:
             return []
         chips = []
-        for box, points in faces:
-            chip = face_chip(rgb, box, points, CHIP_SIZE, CHIP_PADDING)
+        for _, points in faces:
+            chip = face_chip(rgb, points, CHIP_SIZE, CHIP_PADDING)
             grey = np.asarray(Image.fromarray(chip).convert("L"), dtype=np.float32) / 255.0
             chips.append((grey - 0.5) * 2.0)
         out = self.session.run(None, {"image": np.stack(chips)[:, None]})[0]

@@ -283,7 +283,7 @@ class FaceEngine:
                 yaw = side
             else:
                 yaw, pitch = side.yaw, side.pitch
-                if attrs.eye_darkness(upright, side.box, side.landmarks) <= REFIT_EYES * attrs.eye_darkness(upright, local_box, local):
+                if attrs.eye_darkness(upright, side.landmarks) <= REFIT_EYES * attrs.eye_darkness(upright, local):
                     local = side.landmarks  # the CNN box's landmarks missed the eyes: HOG's box found them
                     upright_points = local + (ox, oy)
                     upright_roll, _, _ = geometry.head_pose(upright_points)
@@ -312,7 +312,7 @@ class FaceEngine:
         """Every face's 128-d descriptor, in one batch through the ResNet."""
         sx, sy = analysis._pixel_scale
         chips = [
-            descriptors.face_chip(rgb, (f.left / sx, f.top / sy, f.right / sx, f.bottom / sy), f.landmarks / (sx, sy))
+            descriptors.face_chip(rgb, f.landmarks / (sx, sy))
             for f in analysis.faces
         ]
         vectors = weights.resnet_encoder().model.encode(chips)
