@@ -1,9 +1,9 @@
 """``rekognition_mock.vision.chips``: numpy face chips against dlib's own (dlib-bin is in the
 test extra). On the faces of the bundled photos and on composed ones (small, large enough
 for dlib's pyramid, cut by the frame, turned) the chips are the same uint8 pixels; on
-random images with random landmarks a rare pixel may differ by one (the similarity fit is
-solved in closed form, dlib's by an SVD, and the last bits of the sampling positions can
-tip a truncation)."""
+random images with random landmarks a rare pixel may differ by one (the fit is dlib's SVD
+solution, but numpy's last bits are not always dlib's, and a sampling position that far off
+can tip a truncation)."""
 
 from __future__ import annotations
 
