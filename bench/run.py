@@ -124,14 +124,14 @@ def naive_pipeline(rgb, detector: str = "hog"):
     from rekognition_mock.vision import EngineConfig, weights
 
     if detector == "hog":
-        rects, scores, _ = weights.hog_detector().model.run(rgb, 1, 0.0)
+        rects, scores, _ = weights.dlib_hog_detector().model.run(rgb, 1, 0.0)
     else:
         found = weights.dlib_cnn_detector().model(rgb, 1)
         rects, scores = [d.rect for d in found], [d.confidence for d in found]
     floor = EngineConfig(detector=detector).score_floor
     out = []
     for rect, score in zip(rects, scores):
-        shape = weights.shape_predictor_68().model(rgb, rect)
+        shape = weights.dlib_shape_predictor_68().model(rgb, rect)
         weights.dlib_face_encoder().model.compute_face_descriptor(rgb, shape)
         if score >= floor:
             out.append((rect.left(), rect.top(), rect.right(), rect.bottom()))
@@ -186,7 +186,7 @@ def bench_detect(paths: list[Path]) -> dict[str, float]:
     from rekognition_mock.vision import EngineConfig, FaceEngine, detection, weights
     from rekognition_mock.vision.decode import decode_rgb
 
-    hog = weights.hog_detector().model
+    hog = weights.dlib_hog_detector().model
     FaceEngine(EngineConfig()).analyze((ROOT / "rekognition_mock" / "photos" / "grace_hopper.jpg").read_bytes())  # load the models
     decode_t = hog_t = detect_t = analysis_t = megapixels = 0.0
     hog_faces = our_faces = 0

