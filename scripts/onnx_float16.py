@@ -15,6 +15,8 @@ import sys
 
 import numpy as np
 
+from rekognition_mock.vision.onnx_nets import ship, stored
+
 HALF_ABOVE = 256  # initialisers with more elements than this are stored as float16
 FLOAT16_MAX = 65504.0
 
@@ -45,9 +47,9 @@ def store_float16(model, half_above: int = HALF_ABOVE, keep: tuple[str, ...] = (
 def main(source: str, target: str | None = None) -> None:
     import onnx
 
-    model = store_float16(onnx.load(source))
+    model = store_float16(onnx.load_from_string(stored(source)))
     onnx.checker.check_model(model)
-    onnx.save(model, target or source)
+    ship(target or source, model.SerializeToString())
 
 
 if __name__ == "__main__":

@@ -17,6 +17,8 @@ import sys
 
 import numpy as np
 
+from rekognition_mock.vision.onnx_nets import ship, stored
+
 INT8_ABOVE = 256  # Conv weights with more elements than this are stored as int8
 CLIP_FRACTIONS = tuple(np.linspace(0.5, 1.0, 51))  # of a channel's largest weight, tried as its 127
 
@@ -73,9 +75,9 @@ def store_int8(model, int8_above: int = INT8_ABOVE, keep: tuple[str, ...] = ()):
 def main(source: str, target: str | None = None) -> None:
     import onnx
 
-    model = store_int8(onnx.load(source))
+    model = store_int8(onnx.load_from_string(stored(source)))
     onnx.checker.check_model(model)
-    onnx.save(model, target or source)
+    ship(target or source, model.SerializeToString())
 
 
 if __name__ == "__main__":

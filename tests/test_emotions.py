@@ -8,6 +8,8 @@ from typing import Any
 import imagefactory
 from shapecheck import assert_output_shape
 
+from rekognition_mock.vision import onnx_nets
+
 ASTRONAUT = imagefactory.fixture_bytes("astronaut.jpg")
 HOPPER = imagefactory.fixture_bytes("grace_hopper.jpg")
 
@@ -67,5 +69,5 @@ def test_compare_faces_reports_them_too(rekognition: Any) -> None:
 
 def test_the_converted_network_ships_with_its_licence() -> None:
     data = resources.files("rekognition_mock.vision") / "data"
-    assert (data / "emotion_fer2013.onnx").read_bytes()[:2] == b"\x08\x08"  # ONNX ir_version 8
+    assert onnx_nets.shipped("emotion_fer2013.onnx")[:2] == b"\x08\x08"  # ONNX ir_version 8, stored as emotion_fer2013.onnx.gz
     assert "MIT License" in (data / "LICENSE-fer.txt").read_text()

@@ -7,14 +7,14 @@ import math
 from importlib import resources
 from typing import Any
 
+import imagefactory
 import numpy as np
 import pytest
+from shapecheck import assert_output_shape
 
-import imagefactory
-from rekognition_mock.vision import EngineConfig, FaceEngine, weights
+from rekognition_mock.vision import EngineConfig, FaceEngine, onnx_nets, weights
 from rekognition_mock.vision.decode import decode_rgb
 from rekognition_mock.vision.face_mesh import crop_of
-from shapecheck import assert_output_shape
 
 HOPPER = imagefactory.fixture_bytes("grace_hopper.jpg")
 ASTRONAUT = imagefactory.fixture_bytes("astronaut.jpg")
@@ -101,7 +101,7 @@ def test_each_attribute_has_its_own_confidence(rekognition: Any) -> None:
 
 def test_the_converted_mesh_ships_with_its_licence() -> None:
     data = resources.files("rekognition_mock.vision") / "data"
-    assert (data / "face_landmarker.onnx").read_bytes()[:2] == b"\x08\x08"  # ONNX ir_version 8
+    assert onnx_nets.shipped("face_landmarker.onnx")[:2] == b"\x08\x08"  # ONNX ir_version 8, stored as face_landmarker.onnx.gz
     assert "Apache License" in (data / "LICENSE-mediapipe.txt").read_text()
     net = weights.face_mesh_net().model
     assert len(net.names) == 52 and {"eyeBlinkLeft", "jawOpen", "mouthSmileRight"} <= set(net.names)

@@ -40,16 +40,20 @@ def test_the_in_process_install_leaves_the_server_stack_to_its_extra() -> None:
     assert out.stdout.strip() == "[]"
 
 
-def test_the_dlib_networks_need_no_onnx_at_run_time() -> None:
-    """The networks ship as ONNX files run by onnxruntime; ``onnx`` (with ml_dtypes, about
-    35 MB) only rebuilds them from dlib's files, in the tests and conversion scripts
-    (tests/test_weights.py runs DetectFaces and CompareFaces without it)."""
+def test_the_dlib_models_need_neither_onnx_nor_dlib_at_run_time() -> None:
+    """The networks ship as gzip-compressed ONNX files run by onnxruntime, dlib's HOG detector
+    and landmark model as arrays run by numpy; ``onnx`` (with ml_dtypes, about 35 MB), dlib
+    and its ``.dat`` files (about 140 MB) only rebuild them and check them, in the tests and
+    conversion scripts (tests/test_weights.py runs the engine without any of them)."""
     names = lambda deps: {re.split(r"[<>=\[ ]", dep, maxsplit=1)[0] for dep in deps}  # noqa: E731
     assert "onnx" not in names(PYPROJECT["project"]["dependencies"])
-    assert {"onnx", "face-recognition-models"} <= names(PYPROJECT["project"]["optional-dependencies"]["test"])
+    assert {"onnx", "dlib-bin", "face-recognition-models"} <= names(PYPROJECT["project"]["optional-dependencies"]["test"])
+    assert not {"dlib-bin", "face-recognition-models"} & names(PYPROJECT["project"]["dependencies"])  # tests/test_weights.py runs without them
     data = REPO / "rekognition_mock" / "vision" / "data"
-    for shipped in ("dlib_mmod_front.onnx", "dlib_mmod_back.onnx", "dlib_resnet.onnx", "dlib_networks.json", "LICENSE-dlib-models.txt"):
+    for shipped in ("dlib_mmod_front.onnx.gz", "dlib_mmod_back.onnx.gz", "dlib_resnet.onnx.gz", "dlib_networks.json",
+                    "LICENSE-dlib-models.txt", "landmarks_68.npz.xz", "LICENSE-dlib-landmarks.txt", "hog_frontal.npz", "LICENSE-dlib-hog.txt"):
         assert (data / shipped).is_file()
+    assert not list(data.glob("*.onnx"))  # every network stored compressed (onnx_nets.ship)
     assert "vision/data/*" in PYPROJECT["tool"]["setuptools"]["package-data"]["rekognition_mock"]
 
 

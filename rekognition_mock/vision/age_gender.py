@@ -85,7 +85,7 @@ class AgeGenderNet:
         from . import onnx_nets
 
         self.data = resources.files("rekognition_mock.vision") / "data"
-        self.session = onnx_nets.session_from_bytes((self.data / "age_gender_hse.onnx").read_bytes())
+        self.session = onnx_nets.session_from_bytes(onnx_nets.shipped("age_gender_hse.onnx"))
         self._readouts: dict[str, np.ndarray] | None = None
 
     def _readout(self, name: str, features: np.ndarray) -> np.ndarray:

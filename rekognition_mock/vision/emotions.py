@@ -10,8 +10,6 @@ takes "happy" from the face mesh's smile.
 
 from __future__ import annotations
 
-from importlib import resources
-
 import numpy as np
 from PIL import Image
 
@@ -28,7 +26,7 @@ class EmotionNet:
     def __init__(self) -> None:
         from . import onnx_nets
 
-        model = (resources.files("rekognition_mock.vision") / "data" / "emotion_fer2013.onnx").read_bytes()
+        model = onnx_nets.shipped("emotion_fer2013.onnx")
         self.session = onnx_nets.session_from_bytes(model)
 
     def probabilities(self, rgb: np.ndarray, faces: list[tuple[tuple[float, float, float, float], np.ndarray]]) -> list[dict[str, float]]:

@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from importlib import resources
 
 import numpy as np
 
@@ -67,7 +66,7 @@ class FaceMeshNet:
     def __init__(self) -> None:
         from . import onnx_nets
 
-        model = (resources.files("rekognition_mock.vision") / "data" / "face_landmarker.onnx").read_bytes()
+        model = onnx_nets.shipped("face_landmarker.onnx")
         self.session = onnx_nets.session_from_bytes(model)
         meta = self.session.get_modelmeta().custom_metadata_map
         self.names = tuple(meta["blendshape_names"].split(","))

@@ -62,7 +62,7 @@ class GlassesNet:
     def __init__(self) -> None:
         from . import onnx_nets
 
-        model = (resources.files("rekognition_mock.vision") / "data" / "glasses_classifier.onnx").read_bytes()
+        model = onnx_nets.shipped("glasses_classifier.onnx")
         self.session = onnx_nets.session_from_bytes(model)
 
     def log_odds(self, rgb: np.ndarray, faces: list[tuple[tuple[float, float, float, float], np.ndarray]]) -> list[float]:

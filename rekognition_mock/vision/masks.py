@@ -15,8 +15,6 @@ all (``0.5 + s · (r − 0.5)``, ``s`` the sum of its two face scores, ``r`` the
 
 from __future__ import annotations
 
-from importlib import resources
-
 import numpy as np
 
 from .crops import level_crop
@@ -33,7 +31,7 @@ class MaskNet:
     def __init__(self) -> None:
         from . import onnx_nets
 
-        model = (resources.files("rekognition_mock.vision") / "data" / "masked_face_rfb640.onnx").read_bytes()
+        model = onnx_nets.shipped("masked_face_rfb640.onnx")
         self.session = onnx_nets.session_from_bytes(model)
 
     def probabilities(self, rgb: np.ndarray, faces: list[tuple[tuple[float, float, float, float], np.ndarray]]) -> list[float]:
