@@ -30,6 +30,7 @@ __all__ = ["FrontalFaceDetector", "Rect", "fhog_planes", "resize_bilinear"]
 
 
 _BLOCK = 16  # window positions per matrix product (see FrontalFaceDetector._scores)
+_CHUNK = 1024  # window positions copied out at once (see FrontalFaceDetector._scores)
 
 
 class Rect(NamedTuple):
@@ -114,34 +115,36 @@ class FrontalFaceDetector:
         """Every filter's sum at every window position of each layer's planes: (rows, cols,
         filters) float32 each. Each position's window (31 planes x the filter's columns) is
         multiplied by every filter row at once, then the rows' sums are added along the
-        window's rows. The products run on blocks of 16 positions: small enough that
-        OpenBLAS keeps each in the calling thread (waking its threads for every image cost
-        more than the product on a busy machine), as many blocks as positions need."""
-        shapes, n_pos = [], []
+        window's rows. The windows are copied out a few layer rows at a time (about
+        :data:`_CHUNK` positions, a buffer that stays in the cache, rather than every
+        window of the pyramid at once) and multiplied in blocks of 16 positions: small
+        enough that OpenBLAS keeps each product in the calling thread (waking its threads
+        for every image cost more than the product on a busy machine)."""
+        width = 31 * self.cols
+        most = max([_CHUNK] + [p.shape[1] for p in layers])  # a layer row's positions at least
+        buf = np.zeros((most + _BLOCK, width), dtype=np.float32)  # rows past n: finite, unused
+        out = []
         for planes in layers:
             hp, wp, _ = planes.shape
-            shapes.append((hp, wp - self.cols + 1))
-            n_pos.append(hp * (wp - self.cols + 1))
-        block = _BLOCK
-        total_pos = -(-sum(n_pos) // block) * block
-        windows = np.empty((total_pos, 31 * self.cols), dtype=np.float32)
-        windows[sum(n_pos) :] = 0
-        start = 0
-        for planes, (hp, out_c), n in zip(layers, shapes, n_pos):
+            out_c = wp - self.cols + 1
             view = np.lib.stride_tricks.sliding_window_view(
                 planes, self.cols, axis=1
             )  # (hp, out_c, 31, cols)
-            windows[start : start + n].reshape(view.shape)[...] = view
-            start += n
-        sums = np.matmul(
-            windows.reshape(-1, block, 31 * self.cols), self.matrix
-        ).reshape(total_pos, -1)
-        out, start = [], 0
-        for hp, out_c in shapes:
-            part = sums[start : start + hp * out_c].reshape(
-                hp, out_c, self.rows, self.n_filters
-            )
-            start += hp * out_c
+            sums = np.empty((hp * out_c + _BLOCK, self.rows * self.n_filters), dtype=np.float32)
+            step = max(1, _CHUNK // out_c)
+            for r0 in range(0, hp, step):
+                r1 = min(hp, r0 + step)
+                n = (r1 - r0) * out_c
+                padded = -(-n // _BLOCK) * _BLOCK
+                buf[:n].reshape(r1 - r0, out_c, 31, self.cols)[...] = view[r0:r1]
+                np.matmul(
+                    buf[:padded].reshape(-1, _BLOCK, width),
+                    self.matrix,
+                    out=sums[r0 * out_c : r0 * out_c + padded].reshape(
+                        -1, _BLOCK, self.rows * self.n_filters
+                    ),
+                )
+            part = sums[: hp * out_c].reshape(hp, out_c, self.rows, self.n_filters)
             out_r = hp - self.rows + 1
             total = part[0:out_r, :, 0].copy()
             for dy in range(1, self.rows):
