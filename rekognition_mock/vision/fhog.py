@@ -79,10 +79,10 @@ class FrontalFaceDetector:
                 params = {k: data[k] for k in data.files}
         filters = params["filters"].astype(np.float32)  # (filters, rows, cols, 31)
         self.n_filters, self.rows, self.cols, _ = filters.shape
-        # (31 planes x cols) -> (rows x filters): one product gives every row offset's sums
+        # (cols x 31 planes) -> (rows x filters): one product gives every row offset's sums
         self.matrix = np.ascontiguousarray(
-            filters.transpose(3, 2, 1, 0).reshape(
-                31 * self.cols, self.rows * self.n_filters
+            filters.transpose(2, 3, 1, 0).reshape(
+                self.cols * 31, self.rows * self.n_filters
             )
         )
         self.thresholds = params["thresholds"].astype(np.float64)
@@ -129,14 +129,14 @@ class FrontalFaceDetector:
             out_c = wp - self.cols + 1
             view = np.lib.stride_tricks.sliding_window_view(
                 planes, self.cols, axis=1
-            )  # (hp, out_c, 31, cols)
+            ).transpose(0, 1, 3, 2)  # (hp, out_c, cols, 31): each window 310 floats in a row
             sums = np.empty((hp * out_c + _BLOCK, self.rows * self.n_filters), dtype=np.float32)
             step = max(1, _CHUNK // out_c)
             for r0 in range(0, hp, step):
                 r1 = min(hp, r0 + step)
                 n = (r1 - r0) * out_c
                 padded = -(-n // _BLOCK) * _BLOCK
-                buf[:n].reshape(r1 - r0, out_c, 31, self.cols)[...] = view[r0:r1]
+                buf[:n].reshape(r1 - r0, out_c, self.cols, 31)[...] = view[r0:r1]
                 np.matmul(
                     buf[:padded].reshape(-1, _BLOCK, width),
                     self.matrix,
