@@ -42,6 +42,15 @@ def _orientation_table() -> np.ndarray:
     return (best + 9 * sign).astype(np.uint8).ravel()
 
 
+@lru_cache(maxsize=1)
+def _length_table() -> np.ndarray:
+    """For every integer gradient, indexed as :func:`_orientation_table`: its length,
+    ``sqrt(gx * gx + gy * gy)`` in float32 as dlib computes it (the squares are exact)."""
+    g = np.arange(-255, 256, dtype=np.float32)
+    gx, gy = np.meshgrid(g, g, indexing="ij")
+    return np.sqrt(gx * gx + gy * gy).ravel()
+
+
 def resize_bilinear(image: np.ndarray, rows: int, cols: int) -> np.ndarray:
     """dlib's ``resize_image`` of an 8-bit grey image (its bilinear path for equal pixel
     types): float32 weights, columns 4 at a time at float32 positions accumulated as dlib
@@ -121,8 +130,7 @@ def fhog_planes(image: np.ndarray, cell: int = 8, pad: int = 10) -> np.ndarray |
     bins = np.take(
         _orientation_table(), key
     )  # (vis_r - 1, vis_c - 1): pixels from (1, 1)
-    gx, gy = gx.astype(np.float32), gy.astype(np.float32)
-    mag = np.sqrt(gx * gx + gy * gy)  # exact squares: float32 as dlib
+    mag = np.take(_length_table(), key)
     hist = _histograms(
         bins, mag, cells_r, cells_c, cell
     )  # (cells_r + 2, cells_c + 2, 18)
@@ -168,12 +176,12 @@ def _histograms(
     spread[rfirst, along] = rw0
     spread[rfirst + 1, along] = rw1
     hist = np.zeros((slots + 1, width))
+    base = np.add.outer(np.arange(min(rows, _ROWS)) * width, cfirst)
+    keys = np.empty_like(base)
     for y0 in range(0, rows, _ROWS):
         y1 = min(rows, y0 + _ROWS)
         n = (y1 - y0) * width
-        key = np.add.outer(np.arange(y1 - y0) * width, cfirst)
-        key += bins[y0:y1]
-        key = key.ravel()
+        key = np.add(base[: y1 - y0], bins[y0:y1], out=keys[: y1 - y0]).ravel()
         row_hist = np.bincount(key, left[y0:y1].ravel(), minlength=n)
         row_hist[18:] += np.bincount(key, right[y0:y1].ravel(), minlength=n)[:-18]
         row_hist = row_hist.reshape(y1 - y0, width)
