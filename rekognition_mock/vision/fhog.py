@@ -127,16 +127,17 @@ class FrontalFaceDetector:
         for planes in layers:
             hp, wp, _ = planes.shape
             out_c = wp - self.cols + 1
-            view = np.lib.stride_tricks.sliding_window_view(
-                planes, self.cols, axis=1
-            ).transpose(0, 1, 3, 2)  # (hp, out_c, cols, 31): each window 310 floats in a row
+            s_r, s_c, s_p = planes.strides
+            view = np.lib.stride_tricks.as_strided(  # read only: each window 310 floats in a row
+                planes, (hp, out_c, width), (s_r, s_c, s_p), writeable=False
+            )
             sums = np.empty((hp * out_c + _BLOCK, self.rows * self.n_filters), dtype=np.float32)
             step = max(1, _CHUNK // out_c)
             for r0 in range(0, hp, step):
                 r1 = min(hp, r0 + step)
                 n = (r1 - r0) * out_c
                 padded = -(-n // _BLOCK) * _BLOCK
-                buf[:n].reshape(r1 - r0, out_c, self.cols, 31)[...] = view[r0:r1]
+                buf[:n].reshape(r1 - r0, out_c, width)[...] = view[r0:r1]
                 np.matmul(
                     buf[:padded].reshape(-1, _BLOCK, width),
                     self.matrix,
