@@ -193,13 +193,15 @@ class FrontalFaceDetector:
             layers.append(planes)
             found.append(level)
         for level, sal in zip(found, self._scores(layers) if layers else []):
-            for f in range(self.n_filters):
-                r, c = np.nonzero(sal[..., f] >= self.thresholds[f] + adjust_threshold)
-                if not len(r):
-                    continue
-                scores.append(sal[r, c, f].astype(np.float64) - self.thresholds[f])
-                kinds.append(np.full(len(r), f))
-                boxes.append(self._to_image(r, c, level))
+            # filter by filter, each in row-major order (the order ties are kept in)
+            f, r, c = np.nonzero(
+                sal.transpose(2, 0, 1) >= (self.thresholds + adjust_threshold)[:, None, None]
+            )
+            if not len(r):
+                continue
+            scores.append(sal[r, c, f].astype(np.float64) - self.thresholds[f])
+            kinds.append(f)
+            boxes.append(self._to_image(r, c, level))
         if not boxes:
             return [], [], []
         boxes, scores, kinds = (
