@@ -151,8 +151,8 @@ def _spread(
     return (first.astype(np.intp) + 1) * stride, np.float32(1) - w1, w1
 
 
-_ROWS = 16  # pixel rows binned at once (see _histograms)
-_COLUMNS = 4096  # histogram entries per matrix product: small enough for OpenBLAS to stay in one thread
+_ENTRIES = 1 << 16  # row-histogram entries binned at once (see _histograms)
+_PRODUCT = 1 << 18  # OpenBLAS multiplies in one thread up to this many multiply-adds
 
 
 def _histograms(
@@ -160,10 +160,11 @@ def _histograms(
 ) -> np.ndarray:
     """Each pixel's gradient length into its orientation bin of the 4 nearest cells'
     histograms (bilinear weights): (cells_r + 2, cells_c + 2, 18) with a border slot each
-    side. :data:`_ROWS` pixel rows at a time (a working set that stays in the cache): each
+    side. A few pixel rows at a time (:data:`_ENTRIES` float64, which stay in the cache): each
     row's histogram over (column slot, bin), its pixels spread over their two column slots
     by two ``bincount`` (float64 sums of the float32 products, as dlib's weights), then each
-    row added to its two row slots with its two weights (a small matrix product)."""
+    row added to its two row slots with its two weights (small matrix products, which
+    OpenBLAS keeps in the calling thread)."""
     rows, cols = bins.shape
     hc = cells_c + 2
     width = hc * 18
@@ -176,19 +177,21 @@ def _histograms(
     spread[rfirst, along] = rw0
     spread[rfirst + 1, along] = rw1
     hist = np.zeros((slots + 1, width))
-    base = np.add.outer(np.arange(min(rows, _ROWS)) * width, cfirst)
+    step = max(16, min(128, _ENTRIES // width))
+    piece = max(1, _PRODUCT // ((step // cell + 3) * step))  # columns per product
+    base = np.add.outer(np.arange(min(rows, step)) * width, cfirst)
     keys = np.empty_like(base)
-    for y0 in range(0, rows, _ROWS):
-        y1 = min(rows, y0 + _ROWS)
+    for y0 in range(0, rows, step):
+        y1 = min(rows, y0 + step)
         n = (y1 - y0) * width
         key = np.add(base[: y1 - y0], bins[y0:y1], out=keys[: y1 - y0]).ravel()
         row_hist = np.bincount(key, left[y0:y1].ravel(), minlength=n)
         row_hist[18:] += np.bincount(key, right[y0:y1].ravel(), minlength=n)[:-18]
         row_hist = row_hist.reshape(y1 - y0, width)
         s0, s1 = rfirst[y0], rfirst[y1 - 1] + 2
-        for c0 in range(0, width, _COLUMNS):
-            hist[s0:s1, c0 : c0 + _COLUMNS] += (
-                spread[s0:s1, y0:y1] @ row_hist[:, c0 : c0 + _COLUMNS]
+        for c0 in range(0, width, piece):
+            hist[s0:s1, c0 : c0 + piece] += (
+                spread[s0:s1, y0:y1] @ row_hist[:, c0 : c0 + piece]
             )
     return hist[:slots].reshape(slots, hc, 18).astype(np.float32)
 
