@@ -119,7 +119,8 @@ class FrontalFaceDetector:
         :data:`_CHUNK` positions, a buffer that stays in the cache, rather than every
         window of the pyramid at once) and multiplied in blocks of 16 positions: small
         enough that OpenBLAS keeps each product in the calling thread (waking its threads
-        for every image cost more than the product on a busy machine)."""
+        for every image cost more than the product on a busy machine). The layers' rows of
+        zeros above and below (the padding of :func:`fhog_planes`) are not multiplied."""
         width = 31 * self.cols
         most = max([_CHUNK] + [p.shape[1] for p in layers])  # a layer row's positions at least
         buf = np.zeros((most + _BLOCK, width), dtype=np.float32)  # rows past n: finite, unused
@@ -133,8 +134,10 @@ class FrontalFaceDetector:
             )
             sums = np.empty((hp * out_c + _BLOCK, self.rows * self.n_filters), dtype=np.float32)
             step = max(1, _CHUNK // out_c)
-            for r0 in range(0, hp, step):
-                r1 = min(hp, r0 + step)
+            # the planes' zero border rows (fhog_planes' padding) sum to zero: not multiplied
+            first, last = (self.rows - 1) // 2, hp - self.rows // 2
+            for r0 in range(first, last, step):
+                r1 = min(last, r0 + step)
                 n = (r1 - r0) * out_c
                 padded = -(-n // _BLOCK) * _BLOCK
                 buf[:n].reshape(r1 - r0, out_c, width)[...] = view[r0:r1]
@@ -145,6 +148,8 @@ class FrontalFaceDetector:
                         -1, _BLOCK, self.rows * self.n_filters
                     ),
                 )
+            sums[: first * out_c] = 0
+            sums[last * out_c :] = 0
             part = sums[: hp * out_c].reshape(hp, out_c, self.rows, self.n_filters)
             out_r = hp - self.rows + 1
             total = part[0:out_r, :, 0].copy()
