@@ -212,19 +212,17 @@ def _normalise(
     out = np.zeros((hog_r + pad - 1, hog_c + pad - 1, 31), dtype=np.float32)
     o = (pad - 1) // 2
     view = out[o : o + hog_r, o : o + hog_c]
-    total = np.zeros_like(both)
-    part = np.empty_like(both)
     # the 4 blocks around the cell, in dlib's lane order (its features 27..30)
-    for lane, (dy, dx) in enumerate(((1, 1), (0, 1), (1, 0), (0, 0))):
-        nn = np.float32(0.2) * np.sqrt(
-            block[dy : dy + hog_r, dx : dx + hog_c] + np.float32(0.0001)
-        )
-        n = (np.float32(0.1) / nn)[..., None]
-        np.minimum(both, nn[..., None], out=part)
-        part *= n
-        total += part
-        view[..., 27 + lane] = np.einsum("ijk->ij", part[..., :18]) * np.float32(
-            2 * 0.2357
-        )
-    view[..., :27] = total
+    around = np.stack(
+        [block[dy : dy + hog_r, dx : dx + hog_c] for dy, dx in ((1, 1), (0, 1), (1, 0), (0, 0))]
+    )
+    nn = np.sqrt(around + np.float32(0.0001))
+    nn *= np.float32(0.2)
+    n = (np.float32(0.1) / nn)[..., None]
+    part = np.minimum(both, nn[..., None])  # (lane, hog_r, hog_c, 27)
+    part *= n
+    view[..., :27] = ((part[0] + part[1]) + part[2]) + part[3]  # dlib's order
+    energy = np.einsum("lijk->lij", part[..., :18])
+    energy *= np.float32(2 * 0.2357)
+    view[..., 27:] = energy.transpose(1, 2, 0)
     return out
