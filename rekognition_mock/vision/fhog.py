@@ -130,8 +130,12 @@ class FrontalFaceDetector:
         for every image cost more than the product on a busy machine). The layers' rows of
         zeros above and below (the padding of :func:`fhog_planes`) are not multiplied."""
         width = 31 * self.cols
-        most = max([_CHUNK] + [p.shape[1] for p in layers])  # a layer row's positions at least
-        buf = np.zeros((most + _BLOCK, width), dtype=np.float32)  # rows past n: finite, unused
+        most = max(
+            [_CHUNK] + [p.shape[1] for p in layers]
+        )  # a layer row's positions at least
+        buf = np.zeros(
+            (most + _BLOCK, width), dtype=np.float32
+        )  # rows past n: finite, unused
         out = []
         for planes in layers:
             hp, wp, _ = planes.shape
@@ -140,7 +144,9 @@ class FrontalFaceDetector:
             view = np.lib.stride_tricks.as_strided(  # read only: each window 310 floats in a row
                 planes, (hp, out_c, width), (s_r, s_c, s_p), writeable=False
             )
-            sums = np.empty((hp * out_c + _BLOCK, self.rows * self.n_filters), dtype=np.float32)
+            sums = np.empty(
+                (hp * out_c + _BLOCK, self.rows * self.n_filters), dtype=np.float32
+            )
             step = max(1, _CHUNK // out_c)
             # the planes' zero border rows (fhog_planes' padding) sum to zero: not multiplied
             first, last = (self.rows - 1) // 2, hp - self.rows // 2
@@ -208,7 +214,8 @@ class FrontalFaceDetector:
         for level, sal in zip(found, self._scores(layers) if layers else []):
             # filter by filter, each in row-major order (the order ties are kept in)
             f, r, c = np.nonzero(
-                sal.transpose(2, 0, 1) >= (self.thresholds + adjust_threshold)[:, None, None]
+                sal.transpose(2, 0, 1)
+                >= (self.thresholds + adjust_threshold)[:, None, None]
             )
             if not len(r):
                 continue

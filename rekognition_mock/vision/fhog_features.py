@@ -214,7 +214,10 @@ def _normalise(
     view = out[o : o + hog_r, o : o + hog_c]
     # the 4 blocks around the cell, in dlib's lane order (its features 27..30)
     around = np.stack(
-        [block[dy : dy + hog_r, dx : dx + hog_c] for dy, dx in ((1, 1), (0, 1), (1, 0), (0, 0))]
+        [
+            block[dy : dy + hog_r, dx : dx + hog_c]
+            for dy, dx in ((1, 1), (0, 1), (1, 0), (0, 0))
+        ]
     )
     nn = np.sqrt(around + np.float32(0.0001))
     nn *= np.float32(0.2)
