@@ -130,18 +130,17 @@ class FrontalFaceDetector:
         for every image cost more than the product on a busy machine). The layers' rows of
         zeros above and below (the padding of :func:`fhog_planes`) are not multiplied."""
         width = 31 * self.cols
-        most = max(
-            [_CHUNK] + [p.shape[1] for p in layers]
-        )  # a layer row's positions at least
-        buf = np.zeros(
-            (most + _BLOCK, width), dtype=np.float32
-        )  # rows past n: finite, unused
+        # room for a chunk, or a whole layer row when wider; the rows past a chunk's
+        # positions (multiplied with it, then dropped) stay finite
+        most = max([_CHUNK] + [p.shape[1] for p in layers])
+        buf = np.zeros((most + _BLOCK, width), dtype=np.float32)
         out = []
         for planes in layers:
             hp, wp, _ = planes.shape
             out_c = wp - self.cols + 1
             s_r, s_c, s_p = planes.strides
-            view = np.lib.stride_tricks.as_strided(  # read only: each window 310 floats in a row
+            # each window (cols x 31 planes) is 310 consecutive floats of the planes
+            view = np.lib.stride_tricks.as_strided(
                 planes, (hp, out_c, width), (s_r, s_c, s_p), writeable=False
             )
             sums = np.empty(

@@ -148,7 +148,10 @@ def _spread(
     pos = (p + 0.5) / cell - 0.5
     first = np.floor(pos)
     w1 = (pos - first).astype(np.float32)
-    return (first.astype(np.intp) + 1) * stride, np.float32(1) - w1, w1
+    out = (first.astype(np.intp) + 1) * stride, np.float32(1) - w1, w1
+    for array in out:  # shared by the calls that hit the cache
+        array.setflags(write=False)
+    return out
 
 
 _ENTRIES = 1 << 16  # row-histogram entries binned at once (see _histograms)
@@ -172,15 +175,12 @@ def _histograms(
     cfirst, cw0, cw1 = _spread(cols, cell, 18)
     left, right = mag * cw0, mag * cw1
     slots = cells_r + 2
-    along = np.arange(rows)
-    spread = np.zeros((slots + 1, rows))  # row slot x pixel row: the rows' two weights
-    spread[rfirst, along] = rw0
-    spread[rfirst + 1, along] = rw1
     hist = np.zeros((slots + 1, width))
     step = max(16, min(128, _ENTRIES // width))
     piece = max(1, _PRODUCT // ((step // cell + 3) * step))  # columns per product
     base = np.add.outer(np.arange(min(rows, step)) * width, cfirst)
     keys = np.empty_like(base)
+    along = np.arange(step)
     for y0 in range(0, rows, step):
         y1 = min(rows, y0 + step)
         n = (y1 - y0) * width
@@ -189,10 +189,11 @@ def _histograms(
         row_hist[18:] += np.bincount(key, right[y0:y1].ravel(), minlength=n)[:-18]
         row_hist = row_hist.reshape(y1 - y0, width)
         s0, s1 = rfirst[y0], rfirst[y1 - 1] + 2
+        spread = np.zeros((s1 - s0, y1 - y0))  # row slot x pixel row: the two weights
+        spread[rfirst[y0:y1] - s0, along[: y1 - y0]] = rw0[y0:y1]
+        spread[rfirst[y0:y1] + 1 - s0, along[: y1 - y0]] = rw1[y0:y1]
         for c0 in range(0, width, piece):
-            hist[s0:s1, c0 : c0 + piece] += (
-                spread[s0:s1, y0:y1] @ row_hist[:, c0 : c0 + piece]
-            )
+            hist[s0:s1, c0 : c0 + piece] += spread @ row_hist[:, c0 : c0 + piece]
     return hist[:slots].reshape(slots, hc, 18).astype(np.float32)
 
 

@@ -64,8 +64,9 @@ def hog_detector_copy() -> LoadedModel:
 def numpy_hog_detector() -> LoadedModel:
     """The same detector run by numpy (:mod:`.fhog`, dlib's weights from
     ``vision/data/hog_frontal.npz``): the same boxes and filters as dlib's, scores within
-    3e-6, about 3x dlib's time on one thread. Not the engine's yet: it is the HOG half of
-    running without ``dlib-bin`` (docs/performance.md#installed-size)."""
+    3e-6, about 2–2.5x dlib's time on one thread (``scripts/bench_fhog.py``). Not the
+    engine's yet: it is the HOG half of running without ``dlib-bin``
+    (docs/performance.md#installed-size)."""
     from .fhog import FrontalFaceDetector
 
     return _load("numpy-hog", FrontalFaceDetector)
