@@ -42,6 +42,15 @@ def _orientation_table() -> np.ndarray:
     return (best + 9 * sign).astype(np.uint8).ravel()
 
 
+@lru_cache(maxsize=1)
+def _length_table() -> np.ndarray:
+    """For every integer gradient, indexed as :func:`_orientation_table`: its length,
+    ``sqrt(gx * gx + gy * gy)`` in float32 as dlib computes it (the squares are exact)."""
+    g = np.arange(-255, 256, dtype=np.float32)
+    gx, gy = np.meshgrid(g, g, indexing="ij")
+    return np.sqrt(gx * gx + gy * gy).ravel()
+
+
 def resize_bilinear(image: np.ndarray, rows: int, cols: int) -> np.ndarray:
     """dlib's ``resize_image`` of an 8-bit grey image (its bilinear path for equal pixel
     types): float32 weights, columns 4 at a time at float32 positions accumulated as dlib
@@ -121,51 +130,71 @@ def fhog_planes(image: np.ndarray, cell: int = 8, pad: int = 10) -> np.ndarray |
     bins = np.take(
         _orientation_table(), key
     )  # (vis_r - 1, vis_c - 1): pixels from (1, 1)
-    gx, gy = gx.astype(np.float32), gy.astype(np.float32)
-    mag = np.sqrt(gx * gx + gy * gy)  # exact squares: float32 as dlib
+    mag = np.take(_length_table(), key)
     hist = _histograms(
         bins, mag, cells_r, cells_c, cell
     )  # (cells_r + 2, cells_c + 2, 18)
     return _normalise(hist, cells_r, cells_c, hog_r, hog_c, pad)
 
 
+@lru_cache(maxsize=32)
 def _spread(
-    n_pixels: int, n_cells: int, cell: int
+    n_pixels: int, cell: int, stride: int
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """For pixels 1..n_pixels: the first of the two histogram slots (cells + 2 of them, a
-    border each side) each pixel feeds, and its two bilinear weights (float32, as dlib)."""
+    border each side) each pixel feeds, times ``stride``, and its two bilinear weights
+    (float32, as dlib)."""
     p = np.arange(1, n_pixels + 1, dtype=np.float64)
     pos = (p + 0.5) / cell - 0.5
     first = np.floor(pos)
     w1 = (pos - first).astype(np.float32)
-    return first.astype(np.intp) + 1, np.float32(1) - w1, w1
+    out = (first.astype(np.intp) + 1) * stride, np.float32(1) - w1, w1
+    for array in out:  # shared by the calls that hit the cache
+        array.setflags(write=False)
+    return out
+
+
+_ENTRIES = 1 << 16  # row-histogram entries binned at once (see _histograms)
+_PRODUCT = 1 << 18  # OpenBLAS multiplies in one thread up to this many multiply-adds
 
 
 def _histograms(
     bins: np.ndarray, mag: np.ndarray, cells_r: int, cells_c: int, cell: int
 ) -> np.ndarray:
     """Each pixel's gradient length into its orientation bin of the 4 nearest cells'
-    histograms (bilinear weights), as one ``bincount`` per corner over (row slot, column
-    slot, bin): (cells_r + 2, cells_c + 2, 18) with a border slot each side."""
+    histograms (bilinear weights): (cells_r + 2, cells_c + 2, 18) with a border slot each
+    side. A few pixel rows at a time (:data:`_ENTRIES` float64, which stay in the cache): each
+    row's histogram over (column slot, bin), its pixels spread over their two column slots
+    by two ``bincount`` (float64 sums of the float32 products, as dlib's weights), then each
+    row added to its two row slots with its two weights (small matrix products, which
+    OpenBLAS keeps in the calling thread)."""
     rows, cols = bins.shape
     hc = cells_c + 2
-    rfirst, rw0, rw1 = _spread(rows, cells_r, cell)
-    cfirst, cw0, cw1 = _spread(cols, cells_c, cell)
-    idx = (rfirst[:, None] * (hc * 18) + cfirst * 18 + bins).ravel()
-    size = (cells_r + 3) * hc * 18
-    left, right = (mag * cw0), (mag * cw1)
-    hist = np.bincount(idx, (left * rw0[:, None]).ravel(), minlength=size)
-    for shift, weights in (
-        (18, right * rw0[:, None]),
-        (hc * 18, left * rw1[:, None]),
-        (hc * 18 + 18, right * rw1[:, None]),
-    ):
-        hist[shift:] += np.bincount(idx, weights.ravel(), minlength=size)[
-            : size - shift
-        ]
-    return (
-        hist[: (cells_r + 2) * hc * 18].reshape(cells_r + 2, hc, 18).astype(np.float32)
-    )
+    width = hc * 18
+    rfirst, rw0, rw1 = _spread(rows, cell, 1)
+    cfirst, cw0, cw1 = _spread(cols, cell, 18)
+    left, right = mag * cw0, mag * cw1
+    slots = cells_r + 2
+    hist = np.zeros((slots + 1, width))
+    step = max(16, min(128, _ENTRIES // width))
+    piece = max(1, _PRODUCT // ((step // cell + 3) * step))  # columns per product
+    base = np.add.outer(np.arange(min(rows, step)) * width, cfirst)
+    keys = np.empty_like(base)
+    along = np.arange(step)
+    for y0 in range(0, rows, step):
+        y1 = min(rows, y0 + step)
+        n = (y1 - y0) * width
+        key = np.add(base[: y1 - y0], bins[y0:y1], out=keys[: y1 - y0]).ravel()
+        row_hist = np.bincount(key, left[y0:y1].ravel(), minlength=n)
+        row_hist[18:] += np.bincount(key, right[y0:y1].ravel(), minlength=n)[:-18]
+        row_hist = row_hist.reshape(y1 - y0, width)
+        s0, s1 = rfirst[y0], rfirst[y1 - 1] + 2
+        spread = np.zeros((s1 - s0, y1 - y0))  # row slot x pixel row: the two weights
+        spread[rfirst[y0:y1] - s0, along[: y1 - y0]] = rw0[y0:y1]
+        spread[rfirst[y0:y1] + 1 - s0, along[: y1 - y0]] = rw1[y0:y1]
+        for c0 in range(0, width, piece):
+            hist[s0:s1, c0 : c0 + piece] += spread @ row_hist[:, c0 : c0 + piece]
+    return hist[:slots].reshape(slots, hc, 18).astype(np.float32)
 
 
 def _normalise(
@@ -178,22 +207,26 @@ def _normalise(
         1:, 1:
     ]  # block at (i, j)
     h = hist[2 : 2 + hog_r, 2 : 2 + hog_c]  # cell (y + 1, x + 1): (hog_r, hog_c, 18)
-    h9 = h[..., :9] + h[..., 9:]
+    both = np.empty((hog_r, hog_c, 27), dtype=np.float32)  # 18 signed, 9 unsigned bins
+    both[..., :18] = h
+    np.add(h[..., :9], h[..., 9:], out=both[..., 18:])
     out = np.zeros((hog_r + pad - 1, hog_c + pad - 1, 31), dtype=np.float32)
     o = (pad - 1) // 2
     view = out[o : o + hog_r, o : o + hog_c]
     # the 4 blocks around the cell, in dlib's lane order (its features 27..30)
-    for lane, (dy, dx) in enumerate(((1, 1), (0, 1), (1, 0), (0, 0))):
-        nn = np.float32(0.2) * np.sqrt(
-            block[dy : dy + hog_r, dx : dx + hog_c] + np.float32(0.0001)
-        )
-        n = (np.float32(0.1) / nn)[..., None]
-        nn = nn[..., None]
-        signed = np.minimum(h, nn)
-        signed *= n
-        unsigned = np.minimum(h9, nn)
-        unsigned *= n
-        view[..., :18] += signed
-        view[..., 18:27] += unsigned
-        view[..., 27 + lane] = np.einsum("ijk->ij", signed) * np.float32(2 * 0.2357)
+    around = np.stack(
+        [
+            block[dy : dy + hog_r, dx : dx + hog_c]
+            for dy, dx in ((1, 1), (0, 1), (1, 0), (0, 0))
+        ]
+    )
+    nn = np.sqrt(around + np.float32(0.0001))
+    nn *= np.float32(0.2)
+    n = (np.float32(0.1) / nn)[..., None]
+    part = np.minimum(both, nn[..., None])  # (lane, hog_r, hog_c, 27)
+    part *= n
+    view[..., :27] = ((part[0] + part[1]) + part[2]) + part[3]  # dlib's order
+    energy = np.einsum("lijk->lij", part[..., :18])
+    energy *= np.float32(2 * 0.2357)
+    view[..., 27:] = energy.transpose(1, 2, 0)
     return out
