@@ -33,11 +33,25 @@ STRATEGY = "pca:2e-5::f16"
 OUT = HERE.parent / "rekognition_mock" / "vision" / "data" / "landmarks_68.npz.xz"
 
 
+def byte_planes(codes: np.ndarray) -> np.ndarray:
+    """Whole numbers (at most 16 bits) as two planes of bytes, low then high, of their zigzag
+    form (0, -1, 1, -2, ... as 0, 1, 2, 3, ...): most codes are small, so the high plane is
+    nearly all zeros and xz packs both planes about 10 % smaller than the int16 codes.
+    ``shape_cascade.from_byte_planes`` reads them back exactly."""
+    wide = codes.astype(np.int32)
+    zigzag = ((wide << 1) ^ (wide >> 31)).astype(np.uint32)
+    if zigzag.max(initial=0) > 0xFFFF:
+        raise SystemExit("a code does not fit in 16 bits")
+    return np.stack([(zigzag & 0xFF).astype(np.uint8), (zigzag >> 8).astype(np.uint8)])
+
+
 def pack_bytes(sp: spf.ShapePredictor, strategy: str = STRATEGY) -> bytes:
     _, arrays = csp.apply(sp, strategy)
     arrays.update(csp.common_arrays(sp))
     if "codes0" not in arrays:
         raise SystemExit(f"{strategy}: the runtime reads only pca packs")
+    for name in [n for n in arrays if n.startswith("codes")]:
+        arrays[name] = byte_planes(arrays[name])
     buf = io.BytesIO()
     np.savez(buf, **arrays)
     return lzma.compress(buf.getvalue(), preset=9 | lzma.PRESET_EXTREME)
