@@ -93,18 +93,29 @@ def mouth_opening(points: np.ndarray) -> float:
     return float(gap / width) if width > 0 else 0.0
 
 
-def similarity_transform(source: np.ndarray, target: np.ndarray) -> np.ndarray:
+def centred(source: np.ndarray) -> tuple[np.ndarray, float]:
+    """``source`` (N×2, float64) less its mean, and its mean squared distance from the mean:
+    what :func:`similarity_transform` needs of a source, computed once for one used often."""
+    ds = source - source.mean(axis=0)
+    return ds, float((ds * ds).sum(axis=1).mean())
+
+
+def similarity_transform(source: np.ndarray, target: np.ndarray,
+                         source_centred: tuple[np.ndarray, float] | None = None) -> np.ndarray:
     """The 2×2 part (scale times rotation) of the least-squares similarity transform from the
     points ``source`` to ``target`` (N×2, float64), Umeyama's solution as dlib's
-    ``find_similarity_transform`` computes it (an SVD of the covariance)."""
-    mean_s, mean_t = source.mean(axis=0), target.mean(axis=0)
-    ds, dt = source - mean_s, target - mean_t
-    sigma_s = float((ds * ds).sum(axis=1).mean())
+    ``find_similarity_transform`` computes it (an SVD of the covariance). ``source_centred``
+    is :func:`centred` of ``source`` when the caller keeps it."""
+    ds, sigma_s = centred(source) if source_centred is None else source_centred
+    dt = target - target.mean(axis=0)
     cov = dt.T @ ds / len(source)
     u, d, vt = np.linalg.svd(cov)
-    s = np.ones(2)
-    if np.linalg.det(cov) < 0 or (np.linalg.det(cov) == 0 and np.linalg.det(u) * np.linalg.det(vt) < 0):
+    det = np.linalg.det(cov)
+    if det < 0 or (det == 0 and np.linalg.det(u) * np.linalg.det(vt) < 0):
+        s = np.ones(2)
         s[1 if d[1] < d[0] else 0] = -1.0
-    rotation = u @ np.diag(s) @ vt
-    scale = 1.0 if sigma_s == 0 else float((d * s).sum()) / sigma_s
+        rotation, spread = u @ np.diag(s) @ vt, float((d * s).sum())
+    else:  # the common case, without the identity's products
+        rotation, spread = u @ vt, float(d.sum())
+    scale = 1.0 if sigma_s == 0 else spread / sigma_s
     return scale * rotation

@@ -26,6 +26,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .geometry import centred, similarity_transform
 
 
 @dataclass
@@ -75,9 +76,8 @@ class ShapeCascade:
 
     def __init__(self, arrays: CascadeArrays) -> None:
         self.a = arrays
-        reference = arrays.initial_shape.reshape(-1, 2).astype(np.float64)
-        self.reference_centred = reference - reference.mean(axis=0)
-        self.reference_sigma = float((self.reference_centred * self.reference_centred).sum(axis=1).mean())
+        self.reference = arrays.initial_shape.reshape(-1, 2).astype(np.float64)
+        self.reference_centred = centred(self.reference)  # the mean shape's part of every cascade's transform
         self.depth = int(np.log2(arrays.leaves.shape[2]))
         self.trees = np.arange(arrays.idx1.shape[1])
         cascades, trees, leaves, size = arrays.leaves.shape
@@ -88,22 +88,6 @@ class ShapeCascade:
                                              for x in (arrays.idx1, arrays.idx2, arrays.thresh))
         self.first_split = self.trees * splits  # each tree's root in ``self.idx1[c]``
 
-    def _tform(self, current: np.ndarray) -> np.ndarray:
-        """:func:`.geometry.similarity_transform` from the mean shape to ``current`` (float64),
-        cast to float32 as dlib casts it, with the mean shape's side computed once."""
-        dt = current - current.mean(axis=0)
-        cov = dt.T @ self.reference_centred / len(current)
-        u, d, vt = np.linalg.svd(cov)
-        det = cov[0, 0] * cov[1, 1] - cov[0, 1] * cov[1, 0]
-        if det < 0 or (det == 0 and np.linalg.det(u) * np.linalg.det(vt) < 0):
-            s = np.ones(2)
-            s[1 if d[1] < d[0] else 0] = -1.0
-            rotation, scale = u @ np.diag(s) @ vt, float((d * s).sum())
-        else:
-            rotation, scale = u @ vt, float(d.sum())
-        scale = 1.0 if self.reference_sigma == 0 else scale / self.reference_sigma
-        return (scale * rotation).astype(np.float32)
-
     def predict(self, image: np.ndarray, box: tuple[int, int, int, int]) -> np.ndarray:
         a = self.a
         height, width = image.shape[:2]
@@ -112,7 +96,7 @@ class ShapeCascade:
         splits = a.idx1.shape[2]
         for c in range(a.idx1.shape[0]):
             current = shape.reshape(-1, 2)
-            tform = self._tform(current.astype(np.float64))
+            tform = similarity_transform(self.reference, current.astype(np.float64), self.reference_centred).astype(np.float32)
             deltas = a.deltas[c]
             anchors = current[a.anchor_idx[c]]
             # tform * delta + anchor, in float32 and in dlib's order of operations
