@@ -1,7 +1,8 @@
-"""The 68 iBUG landmarks of a face from dlib's shape predictor (run by numpy, :mod:`.shape_cascade`), checked by dlib's HOG detector
-where the predictor goes wrong: heads tilted past about 30° (found again turned upright) and
-faces seen from the side (found again in HOG's side filter's box); and the mirror image's
-landmarks, which steady head pose.
+"""The 68 iBUG landmarks of a face from dlib's shape predictor (run by numpy, :mod:`.shape_cascade`).
+
+They are checked by dlib's HOG detector where the predictor goes wrong: heads tilted past
+about 30° (found again turned upright) and faces seen from the side (found again in HOG's
+side filter's box); and the mirror image's landmarks, which steady head pose.
 """
 
 from __future__ import annotations
