@@ -41,7 +41,7 @@ AGES = np.arange(1, 101, dtype=np.float64)  # the age each output stands for
 # narrowest that holds 97 % of the tuning half's faces; AWS's ranges are 8 to 12 years wide).
 AGE_SPREADS = 0.50
 # Log-odds of a man = slope × the network's log-odds + intercept (logistic fit, tuning half).
-GENDER = (2.42, -2.12)
+GENDER = (2.42, -2.15)
 READOUTS = "hse_readouts.npz"  # in vision/data: mean, scale, and weights per read-out
 
 

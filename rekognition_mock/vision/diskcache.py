@@ -24,7 +24,7 @@ try:
 except ImportError:  # Windows: no lock across processes, each worker analyses for itself
     fcntl = None  # type: ignore[assignment]
 
-FORMAT = "rekognition-mock-analysis-37"  # 37: dlib's HOG detector and 68-point landmark model run by numpy, the landmark model's leaves stored compactly (vision/data/landmarks_68.npz.xz: points move by about 0.7 % of the box's width); 36: face chips cut by vision/chips.py in numpy (the same pixels as dlib's), the ResNet's larger convolutions stored as int8 (descriptors move by < 0.015), FaceOccluded's confidence from the read-out of a covered face fitted with composed cases too (AgeGender.occluded_cases_logit); 34: dlib's ResNet and the FER2013 network from ONNX files with float16 weights (descriptors move by < 6e-4, expressions by < 0.001)
+FORMAT = "rekognition-mock-analysis-38"  # 38: the attribute models refitted on the numpy landmarks (vision/data/hse_readouts.npz, descriptor_readouts.npz and the constants of mesh_attributes and age_gender); 37: dlib's HOG detector and 68-point landmark model run by numpy, the landmark model's leaves stored compactly (vision/data/landmarks_68.npz.xz: points move by about 0.7 % of the box's width); 36: face chips cut by vision/chips.py in numpy (the same pixels as dlib's), the ResNet's larger convolutions stored as int8 (descriptors move by < 0.015), FaceOccluded's confidence from the read-out of a covered face fitted with composed cases too (AgeGender.occluded_cases_logit); 34: dlib's ResNet and the FER2013 network from ONNX files with float16 weights (descriptors move by < 6e-4, expressions by < 0.001)
 
 
 @runtime_checkable

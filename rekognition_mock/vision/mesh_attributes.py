@@ -30,27 +30,27 @@ SMILE_AT, SMILE_SLOPE = 0.58, 13.4
 # edges of skin, wrinkles and frames multiply) and across the nose where the 68 landmarks do
 # (``frame_bridge``, :class:`.attributes.FaceAttributes`).
 EYEGLASSES = (
-    {"glasses": 0.1526, "log_bridge_across": 0.125, "log_temples_across": 0.0881,
-     "frame_bridge": 0.2024, "descriptor_readout": 0.4295, "readout": 0.5136},
-    0.8264,
+    {"glasses": 0.1626, "log_bridge_across": 0.2552, "log_temples_across": 0.0762,
+     "frame_bridge": 0.1674, "descriptor_readout": 0.377, "readout": 0.5962},
+    1.3092,
 )
 # Sunglasses: the measured darkness of the lenses (as log-odds), the glasses classifier's
 # log-odds and the age and gender network's read-out of sunglasses (:mod:`.age_gender`; it sees
 # mirrored, coloured and tinted lenses, which are not dark, on small faces too).
-SUNGLASSES = {"dark_lenses_logit": 0.1098, "glasses": -0.0057, "readout": 0.9878}, 1.12
+SUNGLASSES = {"dark_lenses_logit": 0.0953, "glasses": 0.0061, "readout": 1.0132}, 1.0571
 # Facial hair: the read-out of the age and gender network's features (:mod:`.age_gender`, as
 # log-odds), its log-odds of a man, the chin's colour saturation and edges and the philtrum's
 # brightness where the mesh places them (each over the cheeks'), and the strip above the
 # upper lip where the 68 landmarks place it (``lip_strip``).
 BEARD = (
-    {"readout": 0.609, "male_logit": 0.0156, "chin_saturation": -0.7194, "chin_edges": 1.4241,
-     "philtrum_brightness": -0.5607, "lip_strip": -1.1597},
-    2.4042,
+    {"readout": 0.7833, "male_logit": 0.0316, "chin_saturation": -0.4933, "chin_edges": 2.1565,
+     "philtrum_brightness": -0.9932, "lip_strip": -0.746},
+    2.5281,
 )
 MUSTACHE = (
-    {"readout": 0.5134, "male_logit": 0.0554, "chin_saturation": -0.0147, "chin_edges": 2.5305,
-     "philtrum_brightness": -2.7621, "lip_strip": -1.5286},
-    3.1179,
+    {"readout": 0.4062, "male_logit": 0.0288, "chin_saturation": -0.0135, "chin_edges": 1.7422,
+     "philtrum_brightness": -1.7171, "lip_strip": -1.5264},
+    2.5858,
 )
 
 # Occlusion: the measured evidence of a covered mouth or a face cut by the image's edge (as
@@ -65,14 +65,14 @@ MUSTACHE = (
 # small; each counting 0.02 of a photo's face), which show where the evidence misleads: it
 # gives how sure the answer is.
 FACE_OCCLUDED = (
-    {"covered_logit": 2.275, "nose_redness_over_forehead": 0.782, "mask_logit": 0.5754,
-     "sunglasses_logit": 0.9864, "readout": 1.16},
-    8.8903,
+    {"covered_logit": 2.587, "nose_redness_over_forehead": 1.0056, "mask_logit": 0.3993,
+     "sunglasses_logit": 0.6689, "readout": 0.7476},
+    9.1614,
 )
 FACE_OCCLUDED_CONFIDENCE = (
-    {"covered_logit": 0.714, "nose_redness_over_forehead": -2.0425, "mask_logit": 0.422,
-     "sunglasses_logit": 0.6561, "readout": 0.6951},
-    2.9198,
+    {"covered_logit": 0.7951, "nose_redness_over_forehead": -1.6435, "mask_logit": 0.4166,
+     "sunglasses_logit": 0.599, "readout": 0.7117},
+    2.8875,
 )
 
 def flag(p: float) -> Flag:
