@@ -101,7 +101,7 @@ def test_each_attribute_has_its_own_confidence(rekognition: Any) -> None:
 
 def test_the_converted_mesh_ships_with_its_licence() -> None:
     data = resources.files("rekognition_mock.vision") / "data"
-    assert onnx_nets.shipped("face_landmarker.onnx")[:2] == b"\x08\x08"  # ONNX ir_version 8, stored as face_landmarker.onnx.gz
+    assert onnx_nets.shipped("face_landmarker.onnx")[:2] == b"\x08\x08"  # ONNX ir_version 8, stored as face_landmarker.onnx.xz
     assert "Apache License" in (data / "LICENSE-mediapipe.txt").read_text()
     net = weights.face_mesh_net().model
     assert len(net.names) == 52 and {"eyeBlinkLeft", "jawOpen", "mouthSmileRight"} <= set(net.names)

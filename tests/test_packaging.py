@@ -41,7 +41,8 @@ def test_the_in_process_install_leaves_the_server_stack_to_its_extra() -> None:
 
 
 def test_the_dlib_models_need_neither_onnx_nor_dlib_at_run_time() -> None:
-    """The networks ship as gzip-compressed ONNX files run by onnxruntime, dlib's HOG detector
+    """The networks ship as compressed ONNX files (gzip; xz for those only the attributes read)
+    run by onnxruntime, dlib's HOG detector
     and landmark model as arrays run by numpy; ``onnx`` (with ml_dtypes, about 35 MB), dlib
     and its ``.dat`` files (about 140 MB) only rebuild them and check them, in the tests and
     conversion scripts (tests/test_weights.py runs the engine without any of them)."""
@@ -54,6 +55,9 @@ def test_the_dlib_models_need_neither_onnx_nor_dlib_at_run_time() -> None:
                     "LICENSE-dlib-models.txt", "landmarks_68.npz.xz", "LICENSE-dlib-landmarks.txt", "hog_frontal.npz", "LICENSE-dlib-hog.txt"):
         assert (data / shipped).is_file()
     assert not list(data.glob("*.onnx"))  # every network stored compressed (onnx_nets.ship)
+    from rekognition_mock.vision import onnx_nets
+
+    assert {p.name for p in data.glob("*.onnx.xz")} == {f"{name}.xz" for name in onnx_nets.XZ}
     assert "vision/data/*" in PYPROJECT["tool"]["setuptools"]["package-data"]["rekognition_mock"]
 
 
