@@ -3,11 +3,22 @@
 Each client connection is given to the next backend in turn and relayed byte for byte both
 ways. A backend that refuses a connection is marked down and skipped (the connection goes to
 the next one); a down backend is tried again after ``retry_after`` seconds, or at once when
-:meth:`Proxy.set_backend` gives it a new address (a restarted replica). When a backend dies
-while a connection is open, the proxy closes the client's side: the client sees the connection
-closed before an answer, which botocore's standard retry mode retries, on a new connection,
-to a live backend. The proxy does not retry a request itself: it cannot know whether the dead
-backend committed it.
+:meth:`Proxy.set_backend` gives it a new address (a restarted replica).
+
+When a backend dies while a connection is open, what the client sees depends on where the
+answer was (the proxy follows each answer's framing: ``Content-Length``, chunks, or none):
+
+- between answers (a whole answer relayed, or no request sent), the client's side is closed
+  as the backend's was;
+- with a request unanswered or an answer part-way, the client's connection is *reset* (an RST,
+  not a FIN), so the client sees the connection cut before a whole answer, which botocore's
+  standard retry mode retries, on a new connection, to a live backend. A clean close there
+  would not do: botocore does not compare a JSON answer's body with its ``Content-Length``
+  (only streamed bodies are checked), so a ``200`` cut after its head, or part-way through its
+  body, then closed, parses as an answer without its fields (ListFaces without ``Faces``).
+
+The proxy does not retry a request itself: it cannot know whether the dead backend committed
+it. It relays answers to requests with a body (botocore's POSTs and GETs), not to ``HEAD``.
 
 :meth:`Proxy.in_flight` lists the ``X-Amz-Target`` of the requests each backend received and has
 not begun to answer yet, so a test can kill a replica while it is writing.
@@ -17,6 +28,7 @@ from __future__ import annotations
 
 import re
 import socket
+import struct
 import threading
 import time
 from dataclasses import dataclass, field
@@ -31,11 +43,89 @@ class _Backend:
     connections: int = 0  # connections handed to it so far
 
 
+class Framing:
+    """Where a stream of HTTP/1.1 answers is: fed the bytes relayed, ``whole`` says whether
+    the last answer ended (or none began); ``answers`` counts the answers that ended."""
+
+    def __init__(self) -> None:
+        self._state = "idle"  # idle, interim, head, length, size, chunk, trailer, close
+        self._line = b""  # an unfinished line of a head, a chunk size or a trailer
+        self._head: list[bytes] = []
+        self._left = 0  # bytes of the body (length) or of the chunk and its CRLF (chunk)
+        self.answers = 0
+
+    @property
+    def whole(self) -> bool:
+        """True between answers, and during a body that ends when the connection does."""
+        return self._state == "close" or (self._state == "idle" and not self._line)
+
+    def feed(self, data: bytes) -> None:
+        while data and self._state != "close":
+            if self._state in ("length", "chunk"):
+                taken = min(self._left, len(data))
+                self._left -= taken
+                data = data[taken:]
+                if self._left == 0:
+                    self._state = "size" if self._state == "chunk" else self._ended()
+                continue
+            end = data.find(b"\n")
+            if end < 0:
+                self._line += data
+                return
+            line, self._line = (self._line + data[:end]).rstrip(b"\r"), b""
+            data = data[end + 1:]
+            self._take(line)
+
+    def _ended(self) -> str:
+        self.answers += 1
+        return "idle"
+
+    def _take(self, line: bytes) -> None:
+        if self._state in ("idle", "interim"):
+            if line:  # the status line (a stray empty line between answers is skipped)
+                self._head, self._state = [line], "head"
+        elif self._state == "head":
+            if line:
+                self._head.append(line)
+            else:
+                self._state = self._body()
+        elif self._state == "size":
+            try:
+                size = int(line.split(b";")[0].strip(), 16)
+            except ValueError:
+                self._state = "close"  # framing not followed any further
+                return
+            self._state, self._left = ("trailer", 0) if size == 0 else ("chunk", size + 2)
+        elif not line:  # the empty line after the trailer fields
+            self._state = self._ended()
+
+    def _body(self) -> str:
+        """The state after a head: how its body is framed (RFC 9112 section 6.3)."""
+        parts = self._head[0].split()
+        status = int(parts[1]) if len(parts) > 1 and parts[1].isdigit() else 0
+        fields = {}
+        for header in self._head[1:]:
+            name, _, value = header.partition(b":")
+            fields[name.strip().lower()] = value.strip().lower()
+        if 100 <= status < 200:
+            return "interim"  # a 1xx answer: the real one follows
+        if status in (204, 304):
+            return self._ended()
+        if b"chunked" in fields.get(b"transfer-encoding", b""):
+            return "size"
+        if fields.get(b"content-length", b"").isdigit():
+            self._left = int(fields[b"content-length"])
+            return "length" if self._left else self._ended()
+        return "close"
+
+
 @dataclass(eq=False)
 class _Link:
     backend: int
     pending: str | None = None  # target of a request sent and not yet answered
-    sockets: list[socket.socket] = field(default_factory=list)
+    sockets: list[socket.socket] = field(default_factory=list)  # [client, upstream]
+    framing: Framing = field(default_factory=Framing)  # of the answers relayed to the client
+    ended: bool = False
 
 
 class Proxy:
@@ -154,23 +244,42 @@ class Proxy:
                 else:
                     with self._lock:
                         link.pending = None
+                        link.framing.feed(data)
                 sink.sendall(data)
         except OSError:
             pass
         finally:
-            if not request:
-                with self._lock:
-                    if link.pending:
-                        self.cut += 1
-            for sock in link.sockets:  # one side gone: close both, the client reconnects
-                try:
-                    sock.shutdown(socket.SHUT_RDWR)
-                except OSError:
-                    pass
+            with self._lock:
+                cut_short = not request and (link.pending is not None or not link.framing.whole)
+            self._end(link, cut_short)
+
+    def _end(self, link: _Link, cut_short: bool) -> None:
+        """One side gone: end both. ``cut_short`` (the backend went with a request unanswered
+        or an answer part-way): reset the client's connection instead of closing it."""
+        with self._lock:
+            if link.ended:
+                return
+            link.ended = True
+            if cut_short:
+                self.cut += 1
+        client, upstream = link.sockets
+        if cut_short:  # close() (in _serve, once both pumps stopped) sends an RST, not a FIN
+            client.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+        # SHUT_RD sends nothing, only wakes the pump reading the client
+        ends = [(client, socket.SHUT_RD if cut_short else socket.SHUT_RDWR), (upstream, socket.SHUT_RDWR)]
+        for sock, how in ends:
+            try:
+                sock.shutdown(how)
+            except OSError:
+                pass
 
     def close(self) -> None:
         self._closed = True
         try:
+            try:
+                self._listener.shutdown(socket.SHUT_RDWR)  # wakes the accept(); close() alone does not
+            except OSError:
+                pass
             self._listener.close()
         finally:
             with self._lock:
