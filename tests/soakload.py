@@ -37,13 +37,18 @@ SHARED = ("shared-0", "shared-1")
 WRITES = {"IndexFaces", "DeleteFaces", "CreateUser", "AssociateFaces", "CreateCollection", "DeleteCollection"}
 
 
-def list_faces(rek: Any, collection: str, **extra: Any) -> dict[str, dict[str, Any]]:
-    """Every face of ``collection``, page by page: FaceId -> face."""
+def list_faces(rek: Any, collection: str, retries: list[int] | None = None,
+               **extra: Any) -> dict[str, dict[str, Any]]:
+    """Every face of ``collection``, page by page: FaceId -> face (each page's RetryAttempts
+    appended to ``retries``)."""
     faces: dict[str, dict[str, Any]] = {}
     token = None
     while True:
         paging = {"NextToken": token} if token else {}
         page = rek.list_faces(CollectionId=collection, MaxResults=1000, **extra, **paging)
+        assert "Faces" in page, f"a ListFaces answer without Faces (a required field): {page}"
+        if retries is not None:
+            retries.append(page["ResponseMetadata"].get("RetryAttempts", 0))
         faces.update((f["FaceId"], f) for f in page["Faces"])
         token = page.get("NextToken")
         if not token:
@@ -136,7 +141,9 @@ class Worker:
             self._check_listed(collection)
 
     def _check_listed(self, collection: str) -> None:
-        answer = self._call("ListFaces", lambda: {"ResponseMetadata": {}, "Faces": list_faces(self.rek, collection)})
+        retries: list[int] = []
+        answer = self._call("ListFaces", lambda: {"Faces": list_faces(self.rek, collection, retries),
+                                                  "ResponseMetadata": {"RetryAttempts": sum(retries)}})
         if answer is None:
             return
         listed = answer["Faces"]
@@ -210,9 +217,34 @@ class Worker:
         self.ledger.collections_gone.add(collection)
 
 
+class CheckedThread(threading.Thread):
+    """A thread that keeps the exception it died of (``error``) for the test to fail with,
+    where a plain thread's would only be printed (pytest: a warning, the test passing)."""
+
+    def __init__(self, target: Callable[[], None], name: str) -> None:
+        super().__init__(target=target, name=name)
+        self.error: BaseException | None = None
+
+    def run(self) -> None:
+        try:
+            super().run()
+        except BaseException as exc:  # noqa: BLE001 - handed to the test's thread by check()
+            self.error = exc
+
+
+def check(threads: list[CheckedThread]) -> None:
+    """Raise the exception a thread of ``threads`` died of (the first, the others noted)."""
+    died = [t for t in threads if t.error is not None]
+    if died:
+        others = ", ".join(f"{t.name}: {type(t.error).__name__}: {t.error}" for t in died[1:])
+        raise AssertionError(f"thread {died[0].name} died" + (f" (and {others})" if others else "")) from died[0].error
+
+
 def run_workers(workers: list[Worker]) -> None:
-    threads = [threading.Thread(target=w.run, name=f"soak-{w.ledger.thread}") for w in workers]
+    """Run each worker on a thread of its own until its deadline; raise if one died."""
+    threads = [CheckedThread(w.run, f"soak-{w.ledger.thread}") for w in workers]
     for thread in threads:
         thread.start()
     for thread in threads:
         thread.join()
+    check(threads)

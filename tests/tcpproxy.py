@@ -144,7 +144,8 @@ class Proxy:
         self.port = int(self._listener.getsockname()[1])
         self.url = f"http://127.0.0.1:{self.port}"
         self.refused = 0  # connections a backend refused (each handed on to another)
-        self.cut = 0  # connections closed because their backend closed with a request unanswered
+        self.cut = 0  # connections reset because their backend closed with a request unanswered
+        self.cut_answers = 0  # of which, with an answer part-way (its head, or some of its body, relayed)
         self._closed = False
         self._thread = threading.Thread(target=self._accept, name="tcpproxy", daemon=True)
         self._thread.start()
@@ -262,6 +263,7 @@ class Proxy:
             link.ended = True
             if cut_short:
                 self.cut += 1
+                self.cut_answers += link.pending is None
         client, upstream = link.sockets
         if cut_short:  # close() (in _serve, once both pumps stopped) sends an RST, not a FIN
             client.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))

@@ -17,6 +17,9 @@ Afterwards, through EACH replica (the survivor and the restarted one, asked dire
   database whose collection is gone; a listed face whose ExternalImageId no IndexFaces call
   used, or (beyond its answer) one of an IndexFaces answered without a retry.
 
+A client thread that dies of an exception its calls do not record (one botocore would not
+raise, such as an answer lacking a required field) fails the test with that exception.
+
 A retried IndexFaces whose first attempt committed on the killed replica leaves a face the
 client was never given (the same ExternalImageId, another FaceId): these *unacknowledged
 faces* are counted and must belong to a retried call, and there are at most as many as the
@@ -30,18 +33,18 @@ REKOGNITION_MOCK_SOAK_SECONDS shortens the run for development; CI runs the 2 mi
 from __future__ import annotations
 
 import os
-import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import boto3
+import pytest
 from botocore.config import Config
 
 import imagefactory
 from serverprocess import REGION, ServerProcess, client, start_server  # noqa: F401 - a fixture
-from soakload import SHARED, WRITES, Worker, list_faces, run_workers
+from soakload import SHARED, WRITES, CheckedThread, Worker, check, list_faces, run_workers
 from tcpproxy import Proxy
 
 SECONDS = float(os.environ.get("REKOGNITION_MOCK_SOAK_SECONDS", "120"))
@@ -72,6 +75,7 @@ def _address(server: ServerProcess) -> tuple[str, int]:
     return host, int(port)
 
 
+@pytest.mark.filterwarnings("error::pytest.PytestUnhandledThreadExceptionWarning")  # e.g. the balancer's
 def test_two_replicas_survive_a_kill_under_mixed_load(start_server: Callable[..., ServerProcess],
                                                       postgres_url: str, tmp_path: Path) -> None:
     import psycopg
@@ -112,10 +116,13 @@ def test_two_replicas_survive_a_kill_under_mixed_load(start_server: Callable[...
             replicas[1] = replica()
             proxy.set_backend(1, _address(replicas[1]))
 
-        kill_thread = threading.Thread(target=killer)
+        kill_thread = CheckedThread(killer, "soak-killer")
         kill_thread.start()
-        run_workers(workers)
-        kill_thread.join()
+        try:
+            run_workers(workers)  # raises if a client thread died
+        finally:
+            kill_thread.join()
+        check([kill_thread])
     finally:
         proxy.close()
 
@@ -124,7 +131,8 @@ def test_two_replicas_survive_a_kill_under_mixed_load(start_server: Callable[...
     retried = {op: sum(ledger.retried.get(op, 0) for ledger in ledgers)
                for op in sorted(WRITES | {"ListFaces", "SearchFacesByImage"})}
     print(f"\nsoak: {calls} calls in {SECONDS:.0f} s by {THREADS} threads; killed replica 1 holding {killed}; "
-          f"proxy cut {proxy.cut} connections, {proxy.refused} refused; retried calls {retried}; "
+          f"proxy cut {proxy.cut} connections ({proxy.cut_answers} part-way through an answer), "
+          f"{proxy.refused} refused; retried calls {retried}; "
           f"retried creates/deletes the first attempt did: {sum(len(l.retried_conflicts) for l in ledgers)}")
     assert killed, "the replica was never caught holding a write"
     assert proxy.cut >= 1  # the kill cut at least one request short
