@@ -75,7 +75,7 @@ def _address(server: ServerProcess) -> tuple[str, int]:
     return host, int(port)
 
 
-@pytest.mark.filterwarnings("error::pytest.PytestUnhandledThreadExceptionWarning")  # e.g. the balancer's
+@pytest.mark.filterwarnings("error::pytest.PytestUnhandledThreadExceptionWarning")  # the balancer's threads too
 def test_two_replicas_survive_a_kill_under_mixed_load(start_server: Callable[..., ServerProcess],
                                                       postgres_url: str, tmp_path: Path) -> None:
     import psycopg
