@@ -11,8 +11,9 @@ It runs the engine over every labelled face of the tuning half and fits:
 
 - the read-outs: a logistic model of the age and gender network's 1024 pooled features
   (standardised; L2 penalty :data:`READOUT_PENALTY`) for Beard, Mustache, FaceOccluded and Sunglasses,
-  written to ``vision/data/hse_readouts.npz``, and of the 128-d descriptor for Eyeglasses,
-  written to ``vision/data/descriptor_readouts.npz``, with ``--write``;
+  written to ``vision/data/hse_readouts.npz``, and of the 128-d descriptor and of the glasses
+  classifier's 1024 pooled features for Eyeglasses, written to ``vision/data/descriptor_readouts.npz``
+  and ``vision/data/glasses_readouts.npz``, with ``--write``;
 - the logistic models of :mod:`rekognition_mock.vision.mesh_attributes` (``BEARD``,
   ``MUSTACHE``, ``EYEGLASSES``, ``SUNGLASSES``, ``FACE_OCCLUDED``), each over its named inputs
   (``FACE_OCCLUDED`` reads the ``SUNGLASSES`` model, fitted first in the same run); a read-out's
@@ -68,6 +69,7 @@ AGE_HOLDS = 0.97
 READOUTS = {"Beard": "beard", "Mustache": "mustache", "FaceOccluded": "occluded", "Sunglasses": "sunglasses",
             "Eyeglasses": "glasses"}  # of the age and gender network
 DESCRIPTOR_READOUTS = {"Eyeglasses": "eyeglasses"}  # of the 128-d descriptor (vision/glasses.py)
+CLASSIFIER_READOUTS = {"Eyeglasses": "eyeglasses"}  # of the glasses classifier's pooled features (vision/glasses.py)
 # Additions to the tuning half (labels.json's "added") no model is fitted on (they stay in the
 # tuning half's measured figures): the 45 faces with the head turned aside, added for
 # FaceOccluded's confidence. Fitted with them (five ways of dealing the folds), Beard's stacked
@@ -109,6 +111,7 @@ def faces_of(folder: Path, labels: Path = LABELS) -> list[dict[str, Any]]:
     rekognition_mock.configure(cache_dir=None)
     engine = get_engine()
     net = weights.age_gender_net().model
+    glasses_net = weights.glasses_net().model
     rows = []
     for image in load(labels)["images"]:
         if image["split"] != "tune":
@@ -131,9 +134,10 @@ def faces_of(folder: Path, labels: Path = LABELS) -> list[dict[str, Any]]:
             rows.append({
                 "photo": path + "@" + repo, "composed": image.get("kind"), "labels": seen, "male_p": float(male[0]), "ages": ages[0],
                 "features": features[0], "descriptor": face.descriptor, "mesh": face.mesh, "measured": face.measured,
-                "glasses": face.glasses, "eyeglasses": ma.eyeglasses_features(face.mesh, face.measured, face.glasses, 0.0, 0.0),
-                "sunglasses": ma.sunglasses_features(face.measured, face.glasses, 0.0),
-                "occluded": ma.face_occluded_features(face.mesh, face.measured, face.mask, face.glasses, 0.0, 0.0),
+                "glasses": face.glasses.log_odds, "glasses_features": glasses_net.outputs(rgb, located)[1][0],
+                "eyeglasses": ma.eyeglasses_features(face.mesh, face.measured, face.glasses.log_odds, 0.0, 0.0, 0.0),
+                "sunglasses": ma.sunglasses_features(face.measured, face.glasses.log_odds, 0.0),
+                "occluded": ma.face_occluded_features(face.mesh, face.measured, face.mask, face.glasses.log_odds, 0.0, 0.0),
             })
     return rows
 
@@ -160,14 +164,8 @@ def readout(rows: list[dict[str, Any]], label: str, mean: np.ndarray, scale: np.
     judged = [k for k, r in enumerate(rows) if r["labels"].get(label) is not None and (cases or not r.get("composed"))]
     x = (np.array([rows[k][source] for k in judged]) - mean) / scale
     y = np.array([float(rows[k]["labels"][label]) for k in judged])
-    z = np.zeros(len(judged))
-    for fold in partitions(rows, judged):
-        for f in range(FOLDS):
-            inside = fold != f
-            w = logistic_fit(x[inside], y[inside], READOUT_PENALTY)
-            z[~inside] += x[~inside] @ w[:-1] + w[-1]
-    held_out = {k: float(v) / REPEATS for k, v in zip(judged, z)}
-    return logistic_fit(x, y, READOUT_PENALTY), held_out
+    z = np.mean(out_of_fold(rows, judged, x, y, READOUT_PENALTY), axis=0)
+    return logistic_fit(x, y, READOUT_PENALTY), {k: float(v) for k, v in zip(judged, z)}
 
 
 def partitions(rows: list[dict[str, Any]], judged: list[int]) -> list[np.ndarray]:
@@ -181,6 +179,22 @@ def partitions(rows: list[dict[str, Any]], judged: list[int]) -> list[np.ndarray
         fold = {photo: n % FOLDS for n, photo in enumerate(order)}
         ways.append(np.array([fold[rows[k]["photo"]] for k in judged]))
     return ways
+
+
+def out_of_fold(rows: list[dict[str, Any]], judged: list[int], x: np.ndarray, y: np.ndarray, penalty: float,
+                weight: np.ndarray | None = None) -> list[np.ndarray]:
+    """Each row of ``judged`` answered by a logistic model fitted without its photo, once per way
+    of dealing the photos (:func:`partitions`): the log-odds of ``x``'s rows, a vector per way."""
+    zs = []
+    for fold in partitions(rows, judged):
+        z = np.zeros(len(judged))
+        for f in range(FOLDS):
+            out = fold == f
+            if out.any() and not out.all():
+                w = logistic_fit(x[~out], y[~out], penalty, weight=None if weight is None else weight[~out])
+                z[out] = x[out] @ w[:-1] + w[-1]
+        zs.append(z)
+    return zs
 
 
 def stack(rows: list[dict[str, Any]], label: str, inputs: dict[int, dict[str, float]]) -> tuple[dict[str, float], float, float]:
@@ -207,14 +221,7 @@ def sharpness(rows: list[dict[str, Any]], judged: list[int], x: np.ndarray, y: n
     half almost perfectly grows large weights and answers 99.99 % whether right or not; the
     factor draws it back as far as its out-of-fold mistakes ask. The answers stay the same.
     Composed cases count :data:`CASE_WEIGHT` times, here as in the fit."""
-    zs = []
-    for f in partitions(rows, judged):
-        z = np.zeros(len(judged))
-        for j in range(FOLDS):
-            if (f == j).any() and (f != j).any():
-                w = logistic_fit(x[f != j], y[f != j], STACK_PENALTY, weight=weight[f != j])
-                z[f == j] = x[f == j] @ w[:-1] + w[-1]
-        zs.append(z)
+    zs = out_of_fold(rows, judged, x, y, STACK_PENALTY, weight)
     best, best_loss = 1.0, np.inf
     sign = np.where(y == 1, 1.0, -1.0)
     for factor in np.arange(0.05, 1.0001, 0.05):
@@ -306,6 +313,11 @@ def main(argv: list[str] | None = None) -> None:
     d_fitted = {}
     for label, name in DESCRIPTOR_READOUTS.items():
         d_fitted[name], held_out[name] = readout(rows, label, d_mean, d_scale, "descriptor")
+    seen = np.array([rows[k]["glasses_features"] for k in photos], dtype=np.float64)
+    c_mean, c_scale = seen.mean(axis=0), seen.std(axis=0) + 1e-6
+    c_fitted, c_held_out = {}, {}
+    for label, name in CLASSIFIER_READOUTS.items():
+        c_fitted[name], c_held_out[name] = readout(rows, label, c_mean, c_scale, "glasses_features")
     if args.write:
         target = ROOT / "rekognition_mock" / "vision" / "data" / ag.READOUTS
         np.savez(target, mean=mean.astype(np.float32), scale=scale.astype(np.float32),
@@ -314,6 +326,10 @@ def main(argv: list[str] | None = None) -> None:
         target = ROOT / "rekognition_mock" / "vision" / "data" / gl.READOUTS
         np.savez(target, mean=d_mean.astype(np.float32), scale=d_scale.astype(np.float32),
                  **{name: w.astype(np.float32) for name, w in d_fitted.items()})
+        print(f"wrote {target.relative_to(ROOT)}")
+        target = ROOT / "rekognition_mock" / "vision" / "data" / gl.FEATURE_READOUTS
+        np.savez(target, mean=c_mean.astype(np.float32), scale=c_scale.astype(np.float32),
+                 **{name: w.astype(np.float32) for name, w in c_fitted.items()})
         print(f"wrote {target.relative_to(ROOT)}")
 
     male = np.array([r["male_p"] for r in rows])
@@ -353,12 +369,16 @@ def main(argv: list[str] | None = None) -> None:
         print(f"{constant}: tuning half {100 * right:.1f} %")
     for label, constant, key in (("Eyeglasses", "EYEGLASSES", "eyeglasses"), ("Sunglasses", "SUNGLASSES", "sunglasses"),
                                  ("FaceOccluded", "FACE_OCCLUDED", "occluded")):
-        inputs = {k: {n: rows[k][key][n] for n in getattr(ma, constant)[0]} for k in range(len(rows))}
+        inputs = {k: {n: rows[k][key][n] for n in getattr(ma, constant)[0]} for k in range(len(rows))
+                  if rows[k]["labels"].get(label) is not None}
         if label in READOUTS:  # the read-out's out-of-fold answer, as for the facial hair
             inputs = {k: {**inputs[k], "readout": held_out[READOUTS[label]][k]} for k in held_out[READOUTS[label]]}
         if label in DESCRIPTOR_READOUTS:
             name = DESCRIPTOR_READOUTS[label]
             inputs = {k: {**inputs[k], "descriptor_readout": held_out[name][k]} for k in held_out[name]}
+        if label in CLASSIFIER_READOUTS:
+            name = CLASSIFIER_READOUTS[label]
+            inputs = {k: {**inputs[k], "classifier_readout": c_held_out[name][k]} for k in c_held_out[name]}
         weights, intercept, right = stack(rows, label, inputs)
         constants[constant] = (mesh_module, _assignment(constant, weights, intercept))
         print(f"{constant}: tuning half {100 * right:.1f} %")

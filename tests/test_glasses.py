@@ -8,9 +8,10 @@ import pytest
 import imagefactory
 from helpers import only_face_group
 from rekognition_mock.vision import EngineConfig, FaceEngine
+from rekognition_mock.vision.glasses import GlassesReading
 
 
-def log_odds(data: bytes) -> float:
+def reading(data: bytes) -> GlassesReading:
     return only_face_group(data, "glasses")
 
 
@@ -27,11 +28,13 @@ CASES = {
 @pytest.mark.parametrize("name", list(CASES))
 def test_the_classifier_sees_glasses_whichever_way_the_face_turns(name: str, quarter_turns: int) -> None:
     """Grace Hopper's glasses and the drawn pairs are glasses, the bare faces are not, and
-    the band is turned level, so a portrait lying on either side reads as the upright one."""
+    the band is turned level, so a portrait lying on either side reads as the upright one:
+    the classifier's own answer and the read-out of its pooled features both say so."""
     make, wearing = CASES[name]
     data = make() if quarter_turns == 0 else imagefactory.turned_bytes(make(), quarter_turns)
-    value = log_odds(data)
-    assert (value > 2) if wearing else (value < -2)
+    seen = reading(data)
+    for value in (seen.log_odds, seen.readout):
+        assert (value > 2) if wearing else (value < -2), seen
 
 
 def test_the_band_runs_from_the_eyebrows_to_the_tip_of_the_nose() -> None:

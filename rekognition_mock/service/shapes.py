@@ -9,6 +9,7 @@ from typing import Any
 import numpy as np
 
 from ..vision import Face, mesh_attributes
+from ..vision.glasses import GlassesReading
 from .validation import service_model
 
 # The 30 Rekognition landmark types and the iBUG-68 indices each one averages.
@@ -133,8 +134,8 @@ def face_detail(face: Face, width: int, height: int, attributes: list[str] | Non
         "AgeRange": lambda: age_range(face),
         "Smile": lambda: smile(face),
         "Eyeglasses": lambda: _flag(mesh_attributes.eyeglasses(mesh(face), measured(face), glasses(face),
-                                                               glasses_readout(face), age_gender(face))),
-        "Sunglasses": lambda: _flag(mesh_attributes.sunglasses(measured(face), glasses(face), age_gender(face))),
+                                                               descriptor_readout(face), age_gender(face))),
+        "Sunglasses": lambda: _flag(mesh_attributes.sunglasses(measured(face), glasses(face).log_odds, age_gender(face))),
         "Gender": lambda: gender(face),
         "Beard": lambda: _flag(mesh_attributes.beard(mesh(face), measured(face), age_gender(face))),
         "Mustache": lambda: _flag(mesh_attributes.mustache(mesh(face), measured(face), age_gender(face))),
@@ -150,8 +151,8 @@ def face_detail(face: Face, width: int, height: int, attributes: list[str] | Non
     detail["Quality"] = quality(face)
     detail["Confidence"] = number(face.confidence)
     if "FaceOccluded" in extra:
-        detail["FaceOccluded"] = _flag(mesh_attributes.face_occluded(mesh(face), measured(face), mask(face), glasses(face),
-                                                                    age_gender(face)))
+        detail["FaceOccluded"] = _flag(mesh_attributes.face_occluded(mesh(face), measured(face), mask(face),
+                                                                    glasses(face).log_odds, age_gender(face)))
     if "EyeDirection" in extra:
         a = measured(face)
         confidence = mesh_attributes.eye_direction_confidence(mesh(face))
@@ -191,13 +192,13 @@ def mask(face: Face) -> float:
     return face.mask
 
 
-def glasses(face: Face) -> float:
-    """The glasses classifier's log-odds (run whenever a key of its group is asked for)."""
+def glasses(face: Face) -> GlassesReading:
+    """The glasses classifier's reading (run whenever a key of its group is asked for)."""
     assert face.glasses is not None, "the glasses classifier did not run"
     return face.glasses
 
 
-def glasses_readout(face: Face) -> float:
+def descriptor_readout(face: Face) -> float:
     """The descriptor's read-out of glasses (the descriptor is computed whenever Eyeglasses is asked for)."""
     from ..vision.glasses import descriptor_log_odds
 

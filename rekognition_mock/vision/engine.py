@@ -32,6 +32,7 @@ from .config import EngineConfig
 from .decode import decode_rgb, read_size
 from .diskcache import FORMAT, AnalysisCache, DiskCache, model_versions
 from .face_mesh import MeshFace
+from .glasses import GlassesReading
 from .landmarks import REFIT_EYES, SideView, landmarks_68, mirrored_landmarks_68, side_view, untilted_landmarks_68
 from .memory import PASS_PIXELS, TRIM_PIXELS, BytesLRU, give_back_memory
 
@@ -56,7 +57,7 @@ class Face(detection.BoxSize):
     # Attributes, each group filled on demand (FaceEngine.add_attributes) and then kept:
     measured: attrs.FaceAttributes | None = None  # from the landmarks and pixels
     age_gender: AgeGender | None = None  # the age and gender network
-    glasses: float | None = None  # the glasses classifier's log-odds
+    glasses: GlassesReading | None = None  # the glasses classifier's answer and the read-out of its features
     mask: float | None = None  # the masked-face detector's probability of a mask
     expression: dict[str, float] | None = None  # the expression network's class probabilities
     mesh: MeshFace | None = None  # the face mesh and its blendshapes
@@ -330,7 +331,7 @@ def _measured(rgb: np.ndarray, faces: list[tuple[tuple[float, float, float, floa
 ATTRIBUTE_GROUPS: dict[str, Callable[[np.ndarray, list], list]] = {
     "measured": _measured,
     "age_gender": lambda rgb, faces: weights.age_gender_net().model.estimate(rgb, faces),
-    "glasses": lambda rgb, faces: weights.glasses_net().model.log_odds(rgb, faces),
+    "glasses": lambda rgb, faces: weights.glasses_net().model.readings(rgb, faces),
     "mask": lambda rgb, faces: weights.mask_net().model.probabilities(rgb, faces),
     "expression": lambda rgb, faces: weights.emotion_net().model.probabilities(rgb, faces),
     "mesh": lambda rgb, faces: weights.face_mesh_net().model.analyse(rgb, faces),

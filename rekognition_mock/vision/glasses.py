@@ -9,16 +9,21 @@ here the band is also turned so that the eyes lie level. The crop is resized to 
 with values 0-255, and the network answers one number, negative for glasses: its negation
 is the log-odds of glasses that :mod:`.mesh_attributes` weighs with the frame's edges.
 
+The network was taught on large, sharp faces; its last layer's 1024 pooled features say
+more than its one answer on the small and blurred faces of group photos.
+:attr:`GlassesReading.readout` is a linear read-out of them (:data:`FEATURE_READOUTS`).
+
 The face's 128-d descriptor (dlib's ResNet, :mod:`.descriptors`) also sees glasses: a
 network taught to tell people apart learns what frames do to a face, on small and blurred
 faces too, where the band above holds few pixels. :func:`descriptor_log_odds` is a linear
-read-out of it (:data:`READOUTS`, fitted on the attribute set's tuning half by
-``scripts/fit_attribute_models.py``).
+read-out of it (:data:`READOUTS`). Both read-outs are fitted on the attribute set's tuning
+half by ``scripts/fit_attribute_models.py``.
 """
 
 from __future__ import annotations
 
 import functools
+from dataclasses import dataclass
 from importlib import resources
 
 import numpy as np
@@ -29,18 +34,31 @@ WIDTH, HEIGHT = 128, 64
 BAND = list(range(17, 27)) + list(range(31, 36))  # eyebrows and the tip of the nose
 WIDEN = 1 / 3  # of the band's width, on each side
 READOUTS = "descriptor_readouts.npz"  # in vision/data: mean, scale, and the eyeglasses read-out's weights
+FEATURE_READOUTS = "glasses_readouts.npz"  # in vision/data: the same, of the classifier's pooled features
 
 
-@functools.lru_cache(maxsize=1)
-def _readout() -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    with (resources.files("rekognition_mock.vision") / "data" / READOUTS).open("rb") as f, np.load(f) as r:
+@dataclass(frozen=True)
+class GlassesReading:
+    """What the glasses classifier says of one face."""
+
+    log_odds: float  # its own answer: the log-odds of glasses
+    readout: float  # the log-odds of glasses read from its pooled features (:data:`FEATURE_READOUTS`)
+
+
+@functools.lru_cache(maxsize=2)
+def _readout(name: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    with (resources.files("rekognition_mock.vision") / "data" / name).open("rb") as f, np.load(f) as r:
         return r["mean"].astype(np.float64), r["scale"].astype(np.float64), r["eyeglasses"].astype(np.float64)
+
+
+def _log_odds(vector: np.ndarray, name: str) -> float:
+    mean, scale, w = _readout(name)
+    return float(((np.asarray(vector, np.float64) - mean) / scale) @ w[:-1] + w[-1])
 
 
 def descriptor_log_odds(descriptor: np.ndarray) -> float:
     """The log-odds of glasses read from a face's 128-d descriptor."""
-    mean, scale, w = _readout()
-    return float(((np.asarray(descriptor, np.float64) - mean) / scale) @ w[:-1] + w[-1])
+    return _log_odds(descriptor, READOUTS)
 
 
 def band(rgb: np.ndarray, points: np.ndarray) -> np.ndarray:
@@ -65,9 +83,16 @@ class GlassesNet:
         model = onnx_nets.shipped("glasses_classifier.onnx")
         self.session = onnx_nets.session_from_bytes(model)
 
-    def log_odds(self, rgb: np.ndarray, faces: list[tuple[tuple[float, float, float, float], np.ndarray]]) -> list[float]:
-        """Each face's log-odds of glasses, given as (box, 68 landmarks) in ``rgb``'s pixels."""
+    def outputs(self, rgb: np.ndarray, faces: list[tuple[tuple[float, float, float, float], np.ndarray]]) -> tuple[np.ndarray, np.ndarray]:
+        """The network's logits (negative for glasses) and pooled features (``len(faces)×1024``)
+        for faces given as (box, 68 landmarks) in ``rgb``'s pixels."""
+        batch = np.stack([band(rgb, points) for _, points in faces]).astype(np.float32)
+        logits, features = self.session.run(["logit", "features"], {"image": batch})
+        return logits[:, 0], features
+
+    def readings(self, rgb: np.ndarray, faces: list[tuple[tuple[float, float, float, float], np.ndarray]]) -> list[GlassesReading]:
+        """What the classifier says of each face, given as (box, 68 landmarks) in ``rgb``'s pixels."""
         if not faces:
             return []
-        batch = np.stack([band(rgb, points) for _, points in faces]).astype(np.float32)
-        return [-float(v) for v in self.session.run(None, {"image": batch})[0][:, 0]]
+        logits, features = self.outputs(rgb, faces)
+        return [GlassesReading(-float(v), _log_odds(f, FEATURE_READOUTS)) for v, f in zip(logits, features)]

@@ -15,6 +15,7 @@ import math
 from .age_gender import AgeGender
 from .attributes import FaceAttributes, Flag, logistic, logit, probability
 from .face_mesh import MeshFace
+from .glasses import GlassesReading
 
 # The eyes: the two eyeBlink blendshapes' mean. The tuning half has two faces with closed
 # eyes, too few to fit a slope (the fitted one would make every answer 99.9 % sure), so the
@@ -25,14 +26,17 @@ EYES_CLOSED_AT, EYES_CLOSED_SLOPE = 0.54, 15.0
 MOUTH_OPEN = {"lip_gap": 13.36, "mouth_gap_68": 16.47}, -4.345
 # A smile: the two mouthSmile blendshapes' mean.
 SMILE_AT, SMILE_SLOPE = 0.58, 13.4
-# Glasses: the glasses classifier's log-odds (:mod:`.glasses`) with horizontal edges across
-# the top of the nose and beside the eyes where the mesh places them (their logarithms: the
-# edges of skin, wrinkles and frames multiply) and across the nose where the 68 landmarks do
-# (``frame_bridge``, :class:`.attributes.FaceAttributes`).
+# Glasses: the glasses classifier's log-odds and the read-out of its pooled features
+# (``classifier_readout``, :mod:`.glasses`), the read-outs of the descriptor
+# (``descriptor_readout``) and of the age and gender network's features (``readout``), with
+# horizontal edges across the top of the nose and beside the eyes where the mesh places them
+# (their logarithms: the edges of skin, wrinkles and frames multiply) and across the nose where
+# the 68 landmarks do (``frame_bridge``, :class:`.attributes.FaceAttributes`).
 EYEGLASSES = (
-    {"glasses": 0.1626, "log_bridge_across": 0.2552, "log_temples_across": 0.0762,
-     "frame_bridge": 0.1674, "descriptor_readout": 0.377, "readout": 0.5962},
-    1.3092,
+    {"glasses": 0.0403, "log_bridge_across": 0.094, "log_temples_across": 0.1458,
+     "frame_bridge": 0.1259, "descriptor_readout": 0.3276, "readout": 0.4783,
+     "classifier_readout": 0.2188},
+    1.0962,
 )
 # Sunglasses: the measured darkness of the lenses (as log-odds), the glasses classifier's
 # log-odds and the age and gender network's read-out of sunglasses (:mod:`.age_gender`; it sees
@@ -104,16 +108,18 @@ def smile(mesh: MeshFace) -> Flag:
 
 
 def eyeglasses_features(mesh: MeshFace, measured: FaceAttributes, glasses: float, readout: float,
-                        network_readout: float) -> dict[str, float]:
+                        network_readout: float, classifier_readout: float) -> dict[str, float]:
     return {"readout": network_readout, "glasses": glasses, "log_bridge_across": math.log(max(1e-6, mesh.regions["bridge_across"])),
             "log_temples_across": math.log(max(1e-6, mesh.regions["temples_across"])), "frame_bridge": measured.frame_bridge,
-            "descriptor_readout": readout}
+            "descriptor_readout": readout, "classifier_readout": classifier_readout}
 
 
-def eyeglasses(mesh: MeshFace, measured: FaceAttributes, glasses: float, readout: float, age_gender: AgeGender) -> Flag:
-    """:data:`EYEGLASSES`, given the glasses classifier's log-odds and the descriptor's
-    read-out of glasses (:func:`.glasses.descriptor_log_odds`)."""
-    return flag(logistic(_linear(EYEGLASSES, eyeglasses_features(mesh, measured, glasses, readout, age_gender.glasses_logit))))
+def eyeglasses(mesh: MeshFace, measured: FaceAttributes, glasses: GlassesReading, readout: float, age_gender: AgeGender) -> Flag:
+    """:data:`EYEGLASSES`, given the glasses classifier's reading (its log-odds and the
+    read-out of its features) and the descriptor's read-out of glasses
+    (:func:`.glasses.descriptor_log_odds`)."""
+    features = eyeglasses_features(mesh, measured, glasses.log_odds, readout, age_gender.glasses_logit, glasses.readout)
+    return flag(logistic(_linear(EYEGLASSES, features)))
 
 
 def sunglasses_features(measured: FaceAttributes, glasses: float, readout: float) -> dict[str, float]:
