@@ -168,6 +168,27 @@ def readout(rows: list[dict[str, Any]], label: str, mean: np.ndarray, scale: np.
     return logistic_fit(x, y, READOUT_PENALTY), {k: float(v) for k, v in zip(judged, z)}
 
 
+def fit_readouts(rows: list[dict[str, Any]], photos: list[int], source: str, readouts: dict[str, str]
+                 ) -> tuple[np.ndarray, np.ndarray, dict[str, np.ndarray], dict[str, dict[int, float]]]:
+    """The read-outs of each row's ``source`` vector that ``readouts`` names (label -> name): the
+    vector's mean and scale over every photo's face of the half (``photos``), and per name the
+    read-out's weights and its rows' out-of-fold answers (:func:`readout`)."""
+    seen = np.array([rows[k][source] for k in photos], dtype=np.float64)
+    mean, scale = seen.mean(axis=0), seen.std(axis=0) + 1e-6
+    fitted, held_out = {}, {}
+    for label, name in readouts.items():
+        fitted[name], held_out[name] = readout(rows, label, mean, scale, source)
+    return mean, scale, fitted, held_out
+
+
+def write_readouts(file: str, mean: np.ndarray, scale: np.ndarray, fitted: dict[str, np.ndarray]) -> None:
+    """``vision/data/<file>``: the mean, the scale and each read-out's weights, as float32."""
+    target = ROOT / "rekognition_mock" / "vision" / "data" / file
+    np.savez(target, mean=mean.astype(np.float32), scale=scale.astype(np.float32),
+             **{name: w.astype(np.float32) for name, w in fitted.items()})
+    print(f"wrote {target.relative_to(ROOT)}")
+
+
 def partitions(rows: list[dict[str, Any]], judged: list[int]) -> list[np.ndarray]:
     """:data:`REPEATS` ways of dealing the photos of ``judged`` into :data:`FOLDS` folds: each
     row's fold, per way. The first deals the photos in name order; the others in an order
@@ -302,35 +323,16 @@ def main(argv: list[str] | None = None) -> None:
         rows += [r for r in cases_of(args.cases) if r["photo"] not in left_out]
     every = np.array([r["features"] for r in rows])
     photos = [k for k, r in enumerate(rows) if not r.get("composed")]
-    mean, scale = every[photos].mean(axis=0), every[photos].std(axis=0) + 1e-6  # over every photo's face of the half
-    fitted, held_out = {}, {}
-    for label, name in READOUTS.items():
-        fitted[name], held_out[name] = readout(rows, label, mean, scale)
-    identities = np.array([r["descriptor"] for r in rows], dtype=np.float64)
-    d_mean, d_scale = identities[photos].mean(axis=0), identities[photos].std(axis=0) + 1e-6
+    mean, scale, fitted, held_out = fit_readouts(rows, photos, "features", READOUTS)
     if any(r.get("composed") for r in rows):  # the read-out FACE_OCCLUDED_CONFIDENCE reads
         fitted["occluded_cases"], held_out["occluded_cases"] = readout(rows, "FaceOccluded", mean, scale, cases=True)
-    d_fitted = {}
-    for label, name in DESCRIPTOR_READOUTS.items():
-        d_fitted[name], held_out[name] = readout(rows, label, d_mean, d_scale, "descriptor")
-    seen = np.array([rows[k]["glasses_features"] for k in photos], dtype=np.float64)
-    c_mean, c_scale = seen.mean(axis=0), seen.std(axis=0) + 1e-6
-    c_fitted, c_held_out = {}, {}
-    for label, name in CLASSIFIER_READOUTS.items():
-        c_fitted[name], c_held_out[name] = readout(rows, label, c_mean, c_scale, "glasses_features")
+    d_mean, d_scale, d_fitted, d_held_out = fit_readouts(rows, photos, "descriptor", DESCRIPTOR_READOUTS)
+    held_out.update(d_held_out)
+    c_mean, c_scale, c_fitted, c_held_out = fit_readouts(rows, photos, "glasses_features", CLASSIFIER_READOUTS)
     if args.write:
-        target = ROOT / "rekognition_mock" / "vision" / "data" / ag.READOUTS
-        np.savez(target, mean=mean.astype(np.float32), scale=scale.astype(np.float32),
-                 **{name: w.astype(np.float32) for name, w in fitted.items()})
-        print(f"wrote {target.relative_to(ROOT)}")
-        target = ROOT / "rekognition_mock" / "vision" / "data" / gl.READOUTS
-        np.savez(target, mean=d_mean.astype(np.float32), scale=d_scale.astype(np.float32),
-                 **{name: w.astype(np.float32) for name, w in d_fitted.items()})
-        print(f"wrote {target.relative_to(ROOT)}")
-        target = ROOT / "rekognition_mock" / "vision" / "data" / gl.FEATURE_READOUTS
-        np.savez(target, mean=c_mean.astype(np.float32), scale=c_scale.astype(np.float32),
-                 **{name: w.astype(np.float32) for name, w in c_fitted.items()})
-        print(f"wrote {target.relative_to(ROOT)}")
+        write_readouts(ag.READOUTS, mean, scale, fitted)
+        write_readouts(gl.READOUTS, d_mean, d_scale, d_fitted)
+        write_readouts(gl.FEATURE_READOUTS, c_mean, c_scale, c_fitted)
 
     male = np.array([r["male_p"] for r in rows])
     genders = [k for k, r in enumerate(rows) if r["labels"].get("Gender") in ("Male", "Female")]
