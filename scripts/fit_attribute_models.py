@@ -82,9 +82,9 @@ CLASSIFIER_READOUTS = {"Eyeglasses": "eyeglasses"}  # of the glasses classifier'
 # Nor the 189 faces labelled for facial hair alone ("2026-12-05 (17)": Gender, Beard and
 # Mustache), added because the tuning half had 24 faces with a moustache among 153. Fitted with
 # them (the Beard and Mustache read-outs and models only; with Beard and Mustache labelled then
-# for 69 faces of the earlier additions too, labels not kept), out of fold on the 153 faces the models knew,
-# Mustache went from 146/153 to 150/153 and Beard from 144/151 to 149/151, and models fitted
-# without them read the new faces 144/174 and 159/179 right. Measured once on the validation
+# for 69 faces of the earlier additions too, labels not kept), out of fold on the 153 faces the
+# models knew, Mustache went from 146/153 to 150/153 and Beard from 144/151 to 149/151, and
+# models fitted without them read the new faces 144/174 and 159/179 right. Measured once on the validation
 # half, though, Mustache fell from 146/157 to 143/157 (Beard rose from 146/155 to 147/155): the
 # shipped models stay those fitted without them.
 NOT_FITTED = {"2026-12-04 (14)", "2026-12-05 (17)"}
