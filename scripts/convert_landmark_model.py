@@ -51,7 +51,7 @@ def pack_bytes(sp: spf.ShapePredictor, strategy: str = STRATEGY) -> bytes:
     if "codes0" not in arrays:
         raise SystemExit(f"{strategy}: the runtime reads only pca packs")
     for name in [n for n in arrays if n.startswith("codes")]:
-        arrays[name] = byte_planes(arrays[name])
+        arrays[name] = byte_planes(arrays[name].T)  # leaf-major: a leaf's codes together (xz packs them 1 % smaller)
     buf = io.BytesIO()
     np.savez(buf, **arrays)
     return lzma.compress(buf.getvalue(), preset=9 | lzma.PRESET_EXTREME)

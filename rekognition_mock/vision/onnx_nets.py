@@ -58,27 +58,29 @@ def session(model, threads: int | None = None, arena: bool | str = True):
     return _session(model.SerializeToString(), threads, arena)
 
 
-# The networks only the attributes read, stored xz-compressed rather than gzip (0.37 MB less
-# installed, about 0.8 s more the first time ``ALL`` attributes are asked for);
-# the ones every DetectFaces reads stay gzip, which loads ten times faster.
-XZ = frozenset({"age_gender_hse.onnx", "face_landmarker.onnx", "glasses_classifier.onnx"})
+# The networks only the attributes read, stored xz-compressed rather than gzip (about 0.8 MB
+# less installed, a few hundred milliseconds more the first time ``ALL`` attributes are asked
+# for); the ones every DetectFaces and CompareFaces reads stay gzip, which loads ten times faster.
+XZ = frozenset({"age_gender_hse.onnx", "face_landmarker.onnx", "glasses_classifier.onnx", "masked_face_rfb640.onnx", "emotion_fer2013.onnx"})
 
 
 def _decompress(path) -> bytes:
-    """The bytes of ``path`` + ``.gz`` or ``.xz``, whichever exists."""
+    """The ONNX bytes of ``path`` + ``.gz`` or ``.xz``, whichever exists (:func:`ship`'s file)."""
     import gzip
     import lzma
 
+    from .planes import unpack
+
     gz = path.with_name(path.name + ".gz")
     if gz.is_file():
-        return gzip.decompress(gz.read_bytes())
-    return lzma.decompress(path.with_name(path.name + ".xz").read_bytes())
+        return unpack(gzip.decompress(gz.read_bytes()))
+    return unpack(lzma.decompress(path.with_name(path.name + ".xz").read_bytes()))
 
 
 def shipped(name: str) -> bytes:
     """The bytes of ``vision/data/<name>``, a file shipped with the package: the networks are
-    stored compressed (``<name>.gz``, or ``<name>.xz`` for those in :data:`XZ`, written by
-    :func:`ship`: 3.5 MB less installed, a few hundred milliseconds more to load them all)."""
+    stored compressed (``<name>.gz``, or ``<name>.xz`` for those in :data:`XZ`, their weights as
+    byte planes, :mod:`.planes`; written by :func:`ship`)."""
     from importlib import resources
     from pathlib import Path
 
@@ -101,21 +103,23 @@ def stored(path) -> bytes:
 
 def ship(path, data: bytes) -> None:
     """Write a network's bytes where :func:`shipped` reads them: ``path`` (``….onnx``) as
-    ``….onnx.gz``, or ``….onnx.xz`` for a name in :data:`XZ` (the conversion scripts' one way
-    to store what they convert)."""
+    ``….onnx.gz``, or ``….onnx.xz`` for a name in :data:`XZ`, the weights as byte planes
+    (:func:`.planes.pack`; the conversion scripts' one way to store what they convert)."""
     import gzip
     import lzma
     from pathlib import Path
+
+    from .planes import pack
 
     path = Path(path)
     if path.suffix in (".gz", ".xz"):
         path = path.with_suffix("")
     if path.name in XZ:
         target = path.with_name(path.name + ".xz")
-        target.write_bytes(lzma.compress(data, preset=9 | lzma.PRESET_EXTREME))
+        target.write_bytes(lzma.compress(pack(data), preset=9 | lzma.PRESET_EXTREME))
     else:
         target = path.with_name(path.name + ".gz")
-        target.write_bytes(gzip.compress(data, compresslevel=9, mtime=0))
+        target.write_bytes(gzip.compress(pack(data), compresslevel=9, mtime=0))
     for other in (path, path.with_name(path.name + (".gz" if target.suffix == ".xz" else ".xz"))):
         if other.is_file():
             other.unlink()  # another copy would be read first

@@ -140,14 +140,14 @@ def from_byte_planes(planes: np.ndarray) -> np.ndarray:
 def read_pack(data: bytes) -> CascadeArrays:
     """The arrays of a pack (``scripts/convert_landmark_model.py``: an xz-compressed ``.npz``
     of ``initial_shape``, ``idx1``, ``idx2``, ``thresh_floor``, ``anchor_idx``, ``deltas``,
-    ``basis`` (C×2P×2P), ``steps`` (C) and per cascade ``codes{c}`` (2P×N, component-major, as
-two byte planes: :func:`from_byte_planes`)."""
+        ``basis`` (C×2P×2P), ``steps`` (C) and per cascade ``codes{c}`` (N×2P, leaf-major, as two
+    byte planes: :func:`from_byte_planes`)."""
     with np.load(io.BytesIO(lzma.decompress(data))) as pack:
         idx1 = pack["idx1"].astype(np.int64)
         cascades, trees, splits = idx1.shape
         leaves = np.empty((cascades, trees, splits + 1, pack["initial_shape"].shape[0]), np.float32)
         for c in range(cascades):
-            codes = from_byte_planes(pack[f"codes{c}"]).T
+            codes = from_byte_planes(pack[f"codes{c}"])
             leaves[c] = leaves_from_codes(codes, float(pack["steps"][c]), pack["basis"][c]).reshape(leaves[c].shape)
         return CascadeArrays(
             initial_shape=pack["initial_shape"].astype(np.float32),
