@@ -11,7 +11,9 @@ It reads the Keras model (a mini-Xception: convolutions, separable convolutions,
 normalisation, max pooling, additions, global average pooling, softmax) from the HDF5
 file's `model_config` and weights, folds each batch normalisation into the convolution
 before it where it can, and writes an ONNX graph taking ``N×1×64×64`` float input and
-returning the 7 class probabilities (angry, disgust, fear, happy, sad, surprise, neutral);
+returning the 7 class probabilities (angry, disgust, fear, happy, sad, surprise, neutral)
+and, as a second output ``features``, the last feature map's 128 channels pooled over the face
+(what the last convolution reads);
 the larger weights are stored as float16 behind Casts (``onnx_float16.py``: half the file,
 computed in float32, probabilities within 0.001 of the float32 weights' on the bundled photos).
 Neither TensorFlow nor `fer` is needed at run time; the converted file ships with the
@@ -31,6 +33,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from onnx_float16 import store_float16
 
 from rekognition_mock.vision.onnx_nets import ship
+
+FEATURES = 128  # channels of the last feature map, which the last convolution reads
 
 
 def main(source: str, target: str) -> None:
@@ -127,10 +131,17 @@ def main(source: str, target: str) -> None:
         else:
             raise ValueError(f"no translation for Keras layer {kind}")
     nodes[-1].output[0] = "probabilities"
+    # The last convolution's input, the network's last feature map, pooled over the face, is a
+    # second output (``features``): vision/emotions.py reads a moustache from it.
+    (head,) = [n for n in nodes if n.op_type == "GlobalAveragePool"]
+    (last_conv,) = [n for n in nodes if n.output[0] == head.input[0]]
+    pooled = node("GlobalAveragePool", [last_conv.input[0]], "features_pool")
+    node("Flatten", [pooled], "features", axis=1)
     graph = helper.make_graph(
         nodes, "fer2013_mini_xception",
         [helper.make_tensor_value_info("image", TensorProto.FLOAT, ["N", 1, 64, 64])],
-        [helper.make_tensor_value_info("probabilities", TensorProto.FLOAT, ["N", 7])],
+        [helper.make_tensor_value_info("probabilities", TensorProto.FLOAT, ["N", 7]),
+         helper.make_tensor_value_info("features", TensorProto.FLOAT, ["N", FEATURES])],
         inits,
     )
     model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)], ir_version=8)

@@ -696,6 +696,28 @@ def eyeglasses(mirror: bool = False) -> bytes:
     return _worn(draw, mirror)
 
 
+def moustache(name: str, points: np.ndarray, mirror: bool = False) -> bytes:
+    """The photo ``name`` with a dark brown moustache painted over the upper lip of the face
+    whose 68 landmarks are ``points``: from a quarter of the way below the nostrils (points
+    31-35) down to the top of the upper lip (48-54), a little wider than the mouth, its
+    colour noisy like hair (seeded) and its edge softened; mirrored after, if asked."""
+    from PIL import ImageDraw
+
+    im = _rgb(name)
+    nose, lip = points[31:36], points[48:55]
+    width = lip[-1] - lip[0]
+    top = nose + (lip.mean(axis=0) - nose.mean(axis=0)) * 0.25
+    outline = np.vstack([points[[48]] - width * 0.08, top, points[[54]] + width * 0.08, lip[::-1] - [0, 1.5]])
+    mask = Image.new("L", im.size, 0)
+    ImageDraw.Draw(mask).polygon([tuple(map(float, p)) for p in outline], fill=255)
+    noise = np.random.default_rng(0).normal(0, 18, (im.height, im.width, 1))
+    hair = Image.fromarray(np.clip(np.array([45.0, 30.0, 20.0]) + noise, 0, 255).astype(np.uint8))
+    im = Image.composite(hair, im, mask.filter(ImageFilter.GaussianBlur(1.5)))
+    if mirror:
+        im = ImageOps.mirror(im)
+    return _jpeg(im, 92)
+
+
 @lru_cache(maxsize=None)
 def head_turned(mirror: bool = False, squeeze: float = 0.55) -> bytes:
     """The astronaut's head seemingly turned to the image's left: the face's right half (as

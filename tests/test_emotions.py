@@ -6,6 +6,8 @@ from importlib import resources
 from typing import Any
 
 import imagefactory
+import numpy as np
+import pytest
 from shapecheck import assert_output_shape
 
 from rekognition_mock.vision import onnx_nets
@@ -71,3 +73,49 @@ def test_the_converted_network_ships_with_its_licence() -> None:
     data = resources.files("rekognition_mock.vision") / "data"
     assert onnx_nets.shipped("emotion_fer2013.onnx")[:2] == b"\x08\x08"  # ONNX ir_version 8, stored as emotion_fer2013.onnx.gz
     assert "MIT License" in (data / "LICENSE-fer.txt").read_text()
+
+
+def test_the_converted_network_also_gives_its_pooled_features() -> None:
+    """A second output, ``features``: the last feature map's 128 channels pooled over the face
+    (what the last convolution reads), which the read-out of a moustache reads."""
+    from rekognition_mock.vision import weights
+
+    session = weights.emotion_net().model.session
+    assert [o.name for o in session.get_outputs()] == ["probabilities", "features"]
+    probabilities, features = session.run(None, {"image": np.zeros((3, 1, 64, 64), np.float32)})
+    assert probabilities.shape == (3, 7) and features.shape == (3, 128)
+
+
+def _painted(name: str, mirror: bool = False) -> bytes:
+    from rekognition_mock.vision.engine import get_engine
+
+    [face] = get_engine().analyze(imagefactory.fixture_bytes(name)).faces
+    return imagefactory.moustache(name, face.landmarks, mirror)
+
+
+def _reading(data: bytes) -> Any:
+    from rekognition_mock.vision.engine import get_engine
+
+    engine = get_engine()
+    analysis = engine.analyze(data)
+    engine.add_attributes(analysis, data, ["expression"])
+    [face] = analysis.faces
+    return face.expression
+
+
+@pytest.mark.parametrize("name", ["grace_hopper.jpg", "astronaut.jpg"])
+def test_a_painted_moustache_raises_the_read_out_of_one_drawn_or_mirrored(name: str) -> None:
+    plain = _reading(imagefactory.fixture_bytes(name)).mustache
+    assert plain < -1  # neither woman has a moustache
+    for mirror in (False, True):
+        assert _reading(_painted(name, mirror)).mustache > plain + 3
+
+
+def test_grace_hopper_with_a_painted_moustache_reads_mustache_not_beard(rekognition: Any) -> None:
+    for data in (HOPPER, _painted("grace_hopper.jpg"), _painted("grace_hopper.jpg", mirror=True)):
+        response = rekognition.detect_faces(Image={"Bytes": data}, Attributes=["ALL"])
+        assert_output_shape("DetectFaces", response)
+        [face] = response["FaceDetails"]
+        assert face["Mustache"]["Value"] is (data is not HOPPER)
+        assert face["Mustache"]["Confidence"] > 65
+        assert face["Beard"]["Value"] is False

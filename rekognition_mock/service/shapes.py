@@ -9,6 +9,7 @@ from typing import Any
 import numpy as np
 
 from ..vision import Face, mesh_attributes
+from ..vision.emotions import ExpressionReading
 from ..vision.glasses import GlassesReading
 from .validation import service_model
 
@@ -85,7 +86,7 @@ KEY_GROUPS = {
     "AgeRange": ("age_gender",), "Gender": ("age_gender",), "Emotions": ("expression", "mesh"), "Smile": ("mesh",),
     "EyesOpen": ("mesh",), "MouthOpen": ("mesh",), "Eyeglasses": ("mesh", "measured", "glasses", "age_gender", DESCRIPTOR),
     "Sunglasses": ("measured", "glasses", "age_gender"),
-    "Beard": ("mesh", "measured", "age_gender"), "Mustache": ("mesh", "measured", "age_gender"),
+    "Beard": ("mesh", "measured", "age_gender"), "Mustache": ("mesh", "measured", "age_gender", "expression"),
     "FaceOccluded": ("mesh", "measured", "mask", "glasses", "age_gender"), "EyeDirection": ("mesh", "measured"),
 }
 MEASURED = ("measured",)
@@ -138,7 +139,7 @@ def face_detail(face: Face, width: int, height: int, attributes: list[str] | Non
         "Sunglasses": lambda: _flag(mesh_attributes.sunglasses(measured(face), glasses(face).log_odds, age_gender(face))),
         "Gender": lambda: gender(face),
         "Beard": lambda: _flag(mesh_attributes.beard(mesh(face), measured(face), age_gender(face))),
-        "Mustache": lambda: _flag(mesh_attributes.mustache(mesh(face), measured(face), age_gender(face))),
+        "Mustache": lambda: _flag(mesh_attributes.mustache(mesh(face), measured(face), age_gender(face), expression(face))),
         "EyesOpen": lambda: _flag(mesh_attributes.eyes_open(mesh(face))),
         "MouthOpen": lambda: _flag(mesh_attributes.mouth_open(mesh(face))),
         "Emotions": lambda: emotions(face),
@@ -192,6 +193,12 @@ def mask(face: Face) -> float:
     return face.mask
 
 
+def expression(face: Face) -> ExpressionReading:
+    """The expression network's reading (run whenever a key of its group is asked for)."""
+    assert face.expression is not None, "the expression network did not run"
+    return face.expression
+
+
 def glasses(face: Face) -> GlassesReading:
     """The glasses classifier's reading (run whenever a key of its group is asked for)."""
     assert face.glasses is not None, "the glasses classifier did not run"
@@ -235,12 +242,11 @@ def smile(face: Face) -> dict[str, Any]:
 
 def emotions(face: Face) -> list[dict[str, Any]]:
     """Every emotion type with its own confidence (in %, :func:`.emotions.independent`), most likely first."""
-    assert face.expression is not None, "the expression network did not run"
     from ..vision.emotions import independent, reported
 
     smiling = mesh_attributes.smile_probability(mesh(face))
     scores = dict.fromkeys(emotion_types(), 0.0)
-    for name, probability in independent(reported(face.expression, smiling)).items():
+    for name, probability in independent(reported(expression(face).probabilities, smiling)).items():
         scores[EXPRESSION_TYPES[name]] = 100.0 * probability
     ranked = sorted(scores.items(), key=lambda item: item[1], reverse=True)
     return [{"Type": name, "Confidence": number(score)} for name, score in ranked]

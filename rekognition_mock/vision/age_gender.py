@@ -26,10 +26,10 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from importlib import resources
 
 import numpy as np
 
+from . import readouts
 from .attributes import logistic, logit
 from .crops import level_crop
 
@@ -84,17 +84,11 @@ class AgeGenderNet:
     def __init__(self) -> None:
         from . import onnx_nets
 
-        self.data = resources.files("rekognition_mock.vision") / "data"
         self.session = onnx_nets.session_from_bytes(onnx_nets.shipped("age_gender_hse.onnx"))
-        self._readouts: dict[str, np.ndarray] | None = None
 
-    def _readout(self, name: str, features: np.ndarray) -> np.ndarray:
-        if self._readouts is None:  # read when first needed (scripts/fit_attribute_models.py writes them from outputs())
-            with (self.data / READOUTS).open("rb") as f, np.load(f) as readouts:
-                self._readouts = {key: readouts[key].astype(np.float64) for key in readouts.files}
-        r = self._readouts
-        z = (features - r["mean"]) / r["scale"]
-        return z @ r[name][:-1] + r[name][-1]
+    @staticmethod
+    def _readout(name: str, features: np.ndarray) -> np.ndarray:
+        return readouts.log_odds(features, READOUTS, name)  # scripts/fit_attribute_models.py writes them from outputs()
 
     def outputs(self, rgb: np.ndarray, faces: list[tuple[tuple[float, float, float, float], np.ndarray]]
                 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

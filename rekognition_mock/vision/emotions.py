@@ -5,19 +5,37 @@ shipped in ``vision/data/`` with its licence.
 The network sees the face as a 64×64 greyscale chip aligned on the landmarks (no padding,
 as its training crops were tight), scaled to [-1, 1], and answers seven class
 probabilities; :func:`reported` calibrates them against AWS's notion of a calm face and
-takes "happy" from the face mesh's smile.
+takes "happy" from the face mesh's smile. The network's pooled features also give a read-out
+of a moustache (:class:`ExpressionReading`).
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 from PIL import Image
 
+from . import readouts
 from .descriptors import face_chip
 
 CLASSES = ("angry", "disgust", "fear", "happy", "sad", "surprise", "neutral")  # the network's outputs, in order
 CHIP_SIZE = 64
 CHIP_PADDING = 0.0
+
+
+FEATURE_READOUTS = "expression_readouts.npz"  # in vision/data: mean, scale and the moustache read-out's weights
+
+
+@dataclass(frozen=True)
+class ExpressionReading:
+    """What the expression network says of one face."""
+
+    probabilities: dict[str, float]  # each class's probability (0-1), of the face as it is
+    # The log-odds of a moustache read from its pooled features (:data:`FEATURE_READOUTS`), the
+    # face's and its mirror image's averaged: taught on expressions, the network has learnt to
+    # read the mouth, and what lies above the upper lip with it (mesh_attributes.MUSTACHE).
+    mustache: float
 
 
 class EmotionNet:
@@ -29,17 +47,27 @@ class EmotionNet:
         model = onnx_nets.shipped("emotion_fer2013.onnx")
         self.session = onnx_nets.session_from_bytes(model)
 
-    def probabilities(self, rgb: np.ndarray, faces: list[tuple[tuple[float, float, float, float], np.ndarray]]) -> list[dict[str, float]]:
-        """Each face's probability (0-1) of each class, given as (box, 68 landmarks) in ``rgb``'s pixels."""
-        if not faces:
-            return []
+    def outputs(self, rgb: np.ndarray, faces: list[tuple[tuple[float, float, float, float], np.ndarray]]
+                ) -> tuple[np.ndarray, np.ndarray]:
+        """The class probabilities of each face (N×7) and its pooled features, the face's and
+        its mirror image's averaged (N×128), for faces given as (box, 68 landmarks) in ``rgb``'s pixels."""
         chips = []
         for _, points in faces:
             chip = face_chip(rgb, points, CHIP_SIZE, CHIP_PADDING)
             grey = np.asarray(Image.fromarray(chip).convert("L"), dtype=np.float32) / 255.0
             chips.append((grey - 0.5) * 2.0)
-        out = self.session.run(None, {"image": np.stack(chips)[:, None]})[0]
-        return [dict(zip(CLASSES, (float(v) for v in row))) for row in out]
+        batch = np.stack(chips + [chip[:, ::-1] for chip in chips])[:, None]
+        probabilities, features = self.session.run(None, {"image": np.ascontiguousarray(batch)})
+        n = len(faces)
+        return probabilities[:n], (features[:n].astype(np.float64) + features[n:]) / 2
+
+    def readings(self, rgb: np.ndarray, faces: list[tuple[tuple[float, float, float, float], np.ndarray]]) -> list[ExpressionReading]:
+        """What the network says of each face, given as (box, 68 landmarks) in ``rgb``'s pixels."""
+        if not faces:
+            return []
+        probabilities, features = self.outputs(rgb, faces)
+        mustache = readouts.log_odds(features, FEATURE_READOUTS, "mustache")
+        return [ExpressionReading(dict(zip(CLASSES, (float(v) for v in row))), float(m)) for row, m in zip(probabilities, mustache)]
 
 
 # The network calls few faces neutral that a person (and AWS) calls calm: on the tuning half

@@ -31,6 +31,7 @@ from .age_gender import AgeGender
 from .config import EngineConfig
 from .decode import decode_rgb, read_size
 from .diskcache import FORMAT, AnalysisCache, DiskCache, model_versions
+from .emotions import ExpressionReading
 from .face_mesh import MeshFace
 from .glasses import GlassesReading
 from .landmarks import REFIT_EYES, SideView, landmarks_68, mirrored_landmarks_68, side_view, untilted_landmarks_68
@@ -59,7 +60,7 @@ class Face(detection.BoxSize):
     age_gender: AgeGender | None = None  # the age and gender network
     glasses: GlassesReading | None = None  # the glasses classifier's answer and the read-out of its features
     mask: float | None = None  # the masked-face detector's probability of a mask
-    expression: dict[str, float] | None = None  # the expression network's class probabilities
+    expression: ExpressionReading | None = None  # the expression network's class probabilities and read-out
     mesh: MeshFace | None = None  # the face mesh and its blendshapes
 
 
@@ -333,7 +334,7 @@ ATTRIBUTE_GROUPS: dict[str, Callable[[np.ndarray, list], list]] = {
     "age_gender": lambda rgb, faces: weights.age_gender_net().model.estimate(rgb, faces),
     "glasses": lambda rgb, faces: weights.glasses_net().model.readings(rgb, faces),
     "mask": lambda rgb, faces: weights.mask_net().model.probabilities(rgb, faces),
-    "expression": lambda rgb, faces: weights.emotion_net().model.probabilities(rgb, faces),
+    "expression": lambda rgb, faces: weights.emotion_net().model.readings(rgb, faces),
     "mesh": lambda rgb, faces: weights.face_mesh_net().model.analyse(rgb, faces),
 }
 

@@ -22,13 +22,11 @@ half by ``scripts/fit_attribute_models.py``.
 
 from __future__ import annotations
 
-import functools
 from dataclasses import dataclass
-from importlib import resources
 
 import numpy as np
 
-from . import crops
+from . import crops, readouts
 
 WIDTH, HEIGHT = 128, 64
 BAND = list(range(17, 27)) + list(range(31, 36))  # eyebrows and the tip of the nose
@@ -45,20 +43,9 @@ class GlassesReading:
     readout: float  # the log-odds of glasses read from its pooled features (:data:`FEATURE_READOUTS`)
 
 
-@functools.lru_cache(maxsize=2)
-def _readout(name: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    with (resources.files("rekognition_mock.vision") / "data" / name).open("rb") as f, np.load(f) as r:
-        return r["mean"].astype(np.float64), r["scale"].astype(np.float64), r["eyeglasses"].astype(np.float64)
-
-
-def _log_odds(vector: np.ndarray, name: str) -> float:
-    mean, scale, w = _readout(name)
-    return float(((np.asarray(vector, np.float64) - mean) / scale) @ w[:-1] + w[-1])
-
-
 def descriptor_log_odds(descriptor: np.ndarray) -> float:
     """The log-odds of glasses read from a face's 128-d descriptor."""
-    return _log_odds(descriptor, READOUTS)
+    return float(readouts.log_odds(descriptor, READOUTS, "eyeglasses"))
 
 
 def band(rgb: np.ndarray, points: np.ndarray) -> np.ndarray:
@@ -95,4 +82,5 @@ class GlassesNet:
         if not faces:
             return []
         logits, features = self.outputs(rgb, faces)
-        return [GlassesReading(-float(v), _log_odds(f, FEATURE_READOUTS)) for v, f in zip(logits, features)]
+        read = readouts.log_odds(features, FEATURE_READOUTS, "eyeglasses")
+        return [GlassesReading(-float(v), float(r)) for v, r in zip(logits, read)]

@@ -14,6 +14,7 @@ import math
 
 from .age_gender import AgeGender
 from .attributes import FaceAttributes, Flag, logistic, logit, probability
+from .emotions import ExpressionReading
 from .face_mesh import MeshFace
 from .glasses import GlassesReading
 
@@ -45,16 +46,17 @@ SUNGLASSES = {"dark_lenses_logit": 0.0953, "glasses": 0.0061, "readout": 1.0132}
 # Facial hair: the read-out of the age and gender network's features (:mod:`.age_gender`, as
 # log-odds), its log-odds of a man, the chin's colour saturation and edges and the philtrum's
 # brightness where the mesh places them (each over the cheeks'), and the strip above the
-# upper lip where the 68 landmarks place it (``lip_strip``).
+# upper lip where the 68 landmarks place it (``lip_strip``); Mustache also reads the
+# expression network's read-out of a moustache (``expression_readout``, :mod:`.emotions`).
 BEARD = (
     {"readout": 0.7833, "male_logit": 0.0316, "chin_saturation": -0.4933, "chin_edges": 2.1565,
      "philtrum_brightness": -0.9932, "lip_strip": -0.746},
     2.5281,
 )
 MUSTACHE = (
-    {"readout": 0.4062, "male_logit": 0.0288, "chin_saturation": -0.0135, "chin_edges": 1.7422,
-     "philtrum_brightness": -1.7171, "lip_strip": -1.5264},
-    2.5858,
+    {"readout": 0.45, "male_logit": -0.0428, "chin_saturation": -0.0071, "chin_edges": 1.6791,
+     "philtrum_brightness": -1.8058, "lip_strip": -1.1742, "expression_readout": 0.2824},
+    3.445,
 )
 
 # Occlusion: the measured evidence of a covered mouth or a face cut by the image's edge (as
@@ -132,8 +134,10 @@ def sunglasses(measured: FaceAttributes, glasses: float, age_gender: AgeGender) 
     return flag(logistic(_linear(SUNGLASSES, sunglasses_features(measured, glasses, age_gender.sunglasses_logit))))
 
 
-def hair_features(mesh: MeshFace, measured: FaceAttributes, age_gender: AgeGender, readout: float) -> dict[str, float]:
-    return {**mesh.regions, "lip_strip": measured.lip_strip, "male_logit": logit(age_gender.male), "readout": readout}
+def hair_features(mesh: MeshFace, measured: FaceAttributes, age_gender: AgeGender, readout: float,
+                  expression_readout: float = 0.0) -> dict[str, float]:
+    return {**mesh.regions, "lip_strip": measured.lip_strip, "male_logit": logit(age_gender.male), "readout": readout,
+            "expression_readout": expression_readout}
 
 
 def beard(mesh: MeshFace, measured: FaceAttributes, age_gender: AgeGender) -> Flag:
@@ -141,9 +145,10 @@ def beard(mesh: MeshFace, measured: FaceAttributes, age_gender: AgeGender) -> Fl
     return flag(logistic(_linear(BEARD, hair_features(mesh, measured, age_gender, age_gender.beard_logit))))
 
 
-def mustache(mesh: MeshFace, measured: FaceAttributes, age_gender: AgeGender) -> Flag:
-    """:data:`MUSTACHE`."""
-    return flag(logistic(_linear(MUSTACHE, hair_features(mesh, measured, age_gender, age_gender.mustache_logit))))
+def mustache(mesh: MeshFace, measured: FaceAttributes, age_gender: AgeGender, expression: ExpressionReading) -> Flag:
+    """:data:`MUSTACHE`, given the expression network's reading (its read-out of a moustache)."""
+    features = hair_features(mesh, measured, age_gender, age_gender.mustache_logit, expression.mustache)
+    return flag(logistic(_linear(MUSTACHE, features)))
 
 
 def face_occluded_features(mesh: MeshFace, measured: FaceAttributes, mask: float, glasses: float,
